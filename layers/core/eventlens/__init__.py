@@ -1,0 +1,1 @@
+"""EventLens: the domain package shared by every Lambda and the embedded server."""
