@@ -1,0 +1,1 @@
+"""Organizer authentication: password hashes, signed tokens, per-event access checks."""

@@ -1,0 +1,105 @@
+"""Settings read once from the environment into one typed object.
+
+Both runtimes (AWS Lambda and the embedded `eventlens serve`) read the same variables; the
+embedded defaults need none of them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+PHASES: tuple[str, ...] = ("sync", "scan", "analyze", "describe", "embed", "faces", "dedupe", "tag")
+"""Pipeline phases in the order `full` runs them."""
+
+PHOTO_PHASES: tuple[str, ...] = ("analyze", "describe", "embed", "faces")
+"""Phases tracked per photo with a `<phase>_status` / `<phase>_error` column pair."""
+
+
+class Settings(BaseModel):
+    home: Path = Field(description="Embedded data directory: database and blobs.")
+    database_url: str | None = None
+    db_secret_arn: str | None = None
+    db_host: str | None = None
+    db_name: str = "eventlens"
+    db_app_role: str = "eventlens_app"
+
+    blob_backend: Literal["local", "s3"] = "local"
+    bucket: str | None = None
+    originals_prefix: str = "originals/"
+    media_base_url: str = "/media"
+
+    token_secret: str = Field(repr=False)
+    token_ttl_s: int = 8 * 3600
+
+    face_model: Literal["sface", "buffalo_l"] = "sface"
+    buffalo_dir: Path = Path("/opt/models/buffalo_l")
+    text_embedder: Literal["minilm-l6-v2", "gemini-embedding-001"] = "minilm-l6-v2"
+    describer: Literal["local", "gemini"] = "local"
+    gemini_api_key: str | None = Field(default=None, repr=False)
+    gemini_secret_arn: str | None = None
+    gemini_base_url: str | None = None
+    gemini_model: str = "gemini-2.5-flash"
+    gemini_rpm: int = 60
+
+    max_upload_bytes: int = 200 * 1024 * 1024
+    max_selfie_bytes: int = 8 * 1024 * 1024
+    max_image_pixels: int = 100_000_000
+    pipeline_workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    phase_budget_ms: int = 840_000
+    state_machine_arn: str | None = None
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.home / "blobs"
+
+    @property
+    def pgdata(self) -> Path:
+        return self.home / "pgdata"
+
+
+def _token_secret(home: Path) -> str:
+    """A per-installation signing key: from the environment, else created once under home."""
+    if value := os.environ.get("EVENTLENS_TOKEN_SECRET"):
+        return value
+    path = home / "token-secret"
+    if path.exists():
+        return path.read_text().strip()
+    home.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(value)
+    return value
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    home = Path(env.get("EVENTLENS_HOME", ".eventlens")).resolve()
+    values: dict[str, object] = {"home": home}
+    for field in Settings.model_fields:
+        key = f"EVENTLENS_{field.upper()}"
+        if key in env:
+            values[field] = env[key]
+    for plain in ("DATABASE_URL", "DB_SECRET_ARN", "DB_HOST", "DB_NAME", "GEMINI_API_KEY"):
+        if plain in env:
+            values[plain.lower()] = env[plain]
+    if "token_secret" not in values:
+        values["token_secret"] = (
+            env["EVENTLENS_TOKEN_SECRET"] if "EVENTLENS_TOKEN_SECRET" in env else _token_secret(home)
+        )
+    return Settings.model_validate(values)
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return load_settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the CLI change the environment)."""
+    settings.cache_clear()

@@ -1,0 +1,78 @@
+"""Versioned SQL migrations, applied once each and recorded in `schema_migrations`.
+
+Files are `migrations/NNNN_name.sql`, applied in order, each in its own transaction under an
+advisory lock so two starting processes (Lambdas, a server and a CLI) never race. A file that
+changed after it was applied is an error: migrations are append-only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+import psycopg
+
+from eventlens.db import database_url
+from eventlens.db.vectors import ensure_configured_spaces
+
+_LOCK_KEY = 0x6576656E746C656E  # "eventlen"
+_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class MigrationError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+
+def available() -> list[Migration]:
+    folder = resources.files("eventlens.db") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if match := _NAME.match(entry.name):
+            found.append(Migration(int(match.group(1)), entry.name, entry.read_text()))
+    return sorted(found, key=lambda m: m.version)
+
+
+def upgrade(url: str | None = None) -> list[str]:
+    """Apply pending migrations and build the configured vector indexes; return what was applied."""
+    applied: list[str] = []
+    with psycopg.connect(url or database_url(), autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
+        try:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,"
+                " applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            done = {
+                row[0]: row[1]
+                for row in conn.execute("SELECT version, checksum FROM schema_migrations").fetchall()
+            }
+            for migration in available():
+                if migration.version in done:
+                    if done[migration.version] != migration.checksum:
+                        raise MigrationError(f"{migration.name} changed after it was applied")
+                    continue
+                with conn.transaction():
+                    conn.execute(migration.sql.encode())
+                    conn.execute(
+                        "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
+                        (migration.version, migration.name, migration.checksum),
+                    )
+                applied.append(migration.name)
+            applied += ensure_configured_spaces(conn)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
+    return applied

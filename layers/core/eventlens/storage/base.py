@@ -1,0 +1,77 @@
+"""The BlobStore contract and key validation shared by every implementation."""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+_MAX_KEY_BYTES = 1024
+_BAD_CHARS = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
+class InvalidKey(ValueError):
+    pass
+
+
+class BlobNotFound(KeyError):
+    pass
+
+
+def validate_key(key: str) -> str:
+    """Return `key` if it is a safe relative path, else raise InvalidKey saying why."""
+    if not key or not isinstance(key, str):
+        raise InvalidKey("empty key")
+    if len(key.encode()) > _MAX_KEY_BYTES:
+        raise InvalidKey("key longer than 1024 bytes")
+    if _BAD_CHARS.search(key):
+        raise InvalidKey("key contains a control character, NUL or backslash")
+    if key.startswith("/") or re.match(r"^[A-Za-z]:", key):
+        raise InvalidKey("absolute keys are not allowed")
+    parts = key.split("/")
+    if any(part in ("", ".", "..") for part in parts[:-1]) or parts[-1] in ("", ".", ".."):
+        raise InvalidKey("key has an empty, '.' or '..' segment")
+    return key
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    key: str
+    size: int
+    etag: str
+    last_modified: datetime | None = None
+
+
+class BlobStore(ABC):
+    @abstractmethod
+    def put(self, key: str, data: bytes, content_type: str | None = None) -> BlobInfo: ...
+
+    @abstractmethod
+    def get(self, key: str, byte_range: tuple[int, int] | None = None) -> bytes:
+        """The blob's bytes, or the inclusive `byte_range` (start, end) of them."""
+
+    @abstractmethod
+    def head(self, key: str) -> BlobInfo: ...
+
+    @abstractmethod
+    def delete(self, key: str) -> None: ...
+
+    @abstractmethod
+    def list(self, prefix: str = "") -> Iterator[BlobInfo]: ...
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.head(key)
+        except BlobNotFound:
+            return False
+        return True
+
+    @abstractmethod
+    def url_for_get(self, key: str, expires_s: int = 3600) -> str:
+        """A URL a browser can GET the blob from."""
+
+    @abstractmethod
+    def url_for_put(self, key: str, content_type: str, expires_s: int = 900) -> str:
+        """A URL a browser can PUT the blob to."""

@@ -1,0 +1,89 @@
+"""Blobs in a local directory (the embedded mode), served by `eventlens serve` under /media."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from eventlens.storage.base import BlobInfo, BlobNotFound, BlobStore, validate_key
+
+
+class LocalBlobStore(BlobStore):
+    def __init__(self, root: Path, public_base_url: str = "/media") -> None:
+        self.root = root.resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.public_base_url = public_base_url.rstrip("/")
+
+    def path(self, key: str) -> Path:
+        path = (self.root / validate_key(key)).resolve()
+        if not path.is_relative_to(self.root):
+            raise BlobNotFound(key)
+        return path
+
+    def put(self, key: str, data: bytes, content_type: str | None = None) -> BlobInfo:
+        path = self.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(tmp, path)  # readers never see a half-written blob
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return BlobInfo(key, len(data), hashlib.md5(data, usedforsecurity=False).hexdigest())
+
+    def get(self, key: str, byte_range: tuple[int, int] | None = None) -> bytes:
+        path = self.path(key)
+        try:
+            with path.open("rb") as f:
+                if byte_range is None:
+                    return f.read()
+                start, end = byte_range
+                f.seek(start)
+                return f.read(max(0, end - start + 1))
+        except (FileNotFoundError, IsADirectoryError):
+            raise BlobNotFound(key) from None
+
+    def head(self, key: str) -> BlobInfo:
+        path = self.path(key)
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            raise BlobNotFound(key) from None
+        if not path.is_file():
+            raise BlobNotFound(key)
+        return self._info(key, stat)
+
+    @staticmethod
+    def _info(key: str, stat: os.stat_result) -> BlobInfo:
+        # size+mtime stands in for an ETag: cheap, and it changes whenever the content does.
+        return BlobInfo(
+            key, stat.st_size, f"{stat.st_size:x}-{stat.st_mtime_ns:x}",
+            datetime.fromtimestamp(stat.st_mtime, UTC),
+        )
+
+    def delete(self, key: str) -> None:
+        self.path(key).unlink(missing_ok=True)
+
+    def list(self, prefix: str = "") -> Iterator[BlobInfo]:
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            dirnames.sort()
+            for name in sorted(filenames):
+                if name.startswith(".upload-"):
+                    continue
+                full = Path(dirpath) / name
+                key = full.relative_to(self.root).as_posix()
+                if key.startswith(prefix):
+                    yield self._info(key, full.stat())
+
+    def url_for_get(self, key: str, expires_s: int = 3600) -> str:
+        return f"{self.public_base_url}/{quote(validate_key(key))}"
+
+    def url_for_put(self, key: str, content_type: str, expires_s: int = 900) -> str:
+        return f"{self.public_base_url}/{quote(validate_key(key))}"

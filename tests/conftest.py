@@ -1,0 +1,83 @@
+"""Shared fixtures: one embedded PostgreSQL per test session, a fresh database per test.
+
+Each test that asks for `db` gets its own migrated database and its own EVENTLENS_HOME (blobs,
+token secret), and the process-wide pool, settings and blob store point at them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    import pgserver
+
+    server = pgserver.get_server(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="stop")
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def db_url(pg_server: object) -> str:
+    name = f"t_{os.getpid()}_{next(_counter)}"
+    pg_server.psql(f'CREATE DATABASE "{name}";')  # type: ignore[attr-defined]
+    return str(pg_server.get_uri(name))  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("EVENTLENS_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("EVENTLENS_TOKEN_SECRET", "test-secret-" + "x" * 32)
+    _reset_process_state()
+    yield tmp_path / "home"
+    _reset_process_state()
+
+
+@pytest.fixture
+def db(home: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A migrated database for this test; returns its URL (the owner's)."""
+    from eventlens.db.migrate import upgrade
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    _reset_process_state()
+    upgrade(db_url)
+    yield db_url
+    _reset_process_state()
+
+
+@pytest.fixture
+def owner_conn(db: str) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(db, autocommit=True) as conn:
+        yield conn
+
+
+def _reset_process_state() -> None:
+    from eventlens.config import reset_settings
+    from eventlens.db import close_pool
+    from eventlens.storage import blob_store
+
+    close_pool()
+    reset_settings()
+    blob_store.cache_clear()
+
+
+@pytest.fixture
+def make_event(db: str):
+    """Create an event (organizer password 'pw-<slug>') and return it."""
+    from eventlens.events import create_event
+
+    def make(slug: str = "demo", name: str | None = None, **settings: object):
+        return create_event(slug, name or slug.title(), password=f"pw-{slug}", **settings)
+
+    return make
