@@ -28,8 +28,11 @@ _NULLS = {"", "null", "none", "n/a", "na", "nil", "undefined", "unknown"}
 _NUMBER_WORDS = {
     word: n
     for n, word in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+        [
+            *("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"),
+            *("eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen"),
+            *("eighteen", "nineteen", "twenty"),
+        ]
     )
 }
 _NUMBER_WORDS.update({"no": 0, "a": 1, "an": 1, "single": 1})
@@ -60,13 +63,13 @@ def parse_reply(text: str | None) -> ParsedReply:
         raise UnparseableReplyError("empty reply")
     obj = _strict_json(text)
     if obj is not None:
-        return ParsedReply(_from_mapping(obj, text), "json")
+        return ParsedReply(_from_mapping(obj), "json")
     obj = _repaired_json(text)
     if obj is not None:
-        return ParsedReply(_from_mapping(obj, text), "repaired")
+        return ParsedReply(_from_mapping(obj), "repaired")
     fields = _regex_fields(text)
     if fields:
-        return ParsedReply(_from_mapping(fields, text), "regex")
+        return ParsedReply(_from_mapping(fields), "regex")
     raise UnparseableReplyError(f"no description fields in reply: {text[:200]!r}")
 
 
@@ -200,17 +203,15 @@ def _regex_fields(text: str) -> dict[str, Any]:
 
 
 def _clean_fragment(raw: str) -> Any:
-    """A value cut out of mangled text: a list literal becomes a list, quotes and escapes go."""
-    value = raw.strip().rstrip(",}]`").strip()
-    if value.startswith("["):
-        items = re.findall(r'"((?:[^"\\]|\\.)*)"', value)
-        if items:
-            return [_unescape(item) for item in items]
-        value = value.strip("[]")
-    if value.startswith('"'):
-        value = value[1:]
-        closing = re.search(r'(?<!\\)"', value)
-        value = value[: closing.start()] if closing else value
+    """A value cut out of mangled text: quoted items become a list, quotes and escapes go."""
+    value = raw.strip().rstrip(",}]`").strip().lstrip("[").strip()
+    quote = value[:1]
+    if quote in ("'", '"'):
+        item = re.compile(rf"{quote}((?:[^{quote}\\]|\\.)*){quote}")
+        items = item.findall(value)
+        if items and not item.sub("", value).strip(" ,;\n"):
+            return [_unescape(i) for i in items] if len(items) > 1 else _unescape(items[0])
+        value = value[1:-1] if len(value) > 1 and value.endswith(quote) else value[1:]
     return _unescape(value.strip().rstrip(",").strip())
 
 
@@ -228,7 +229,7 @@ def _field_of(key: Any) -> str | None:
     return _ALIAS_TO_FIELD.get(normal)
 
 
-def _from_mapping(obj: dict[str, Any], reply: str) -> Description:
+def _from_mapping(obj: dict[str, Any]) -> Description:
     fields: dict[str, Any] = {}
     for key, value in obj.items():
         name = _field_of(key)
@@ -259,7 +260,7 @@ def as_count(value: Any) -> int | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return int(round(value)) if value >= 0 else None
+        return round(value) if value >= 0 else None
     if isinstance(value, list):
         return None
     text = str(value).strip().lower()
