@@ -101,9 +101,7 @@ def test_reply_cut_mid_string_keeps_the_partial_value() -> None:
 
 
 def test_reply_cut_after_a_key_drops_the_dangling_key() -> None:
-    reply = (
-        '{"visible_text": "FINISH", "people_descriptions": "runners crossing a line", "scene_description":'
-    )
+    reply = '{"visible_text": "FINISH", "people_descriptions": "runners at a line", "scene_description":'
     parsed = parse_reply(reply)
     assert parsed.level == "repaired"
     assert parsed.description == Description("FINISH", "runners at a line", "", None)
