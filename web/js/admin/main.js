@@ -1,0 +1,132 @@
+/**
+ * The organizer dashboard: sign-in, then four panels (pipeline, upload, review, settings).
+ * Panels load on first view; a 401 from any of them returns to the sign-in form.
+ */
+import { api, eventPath, eventSlug } from "../lib/api.js";
+import { h } from "../lib/dom.js";
+import { applyTheme } from "../lib/theme.js";
+import { Session } from "./session.js";
+import { mountPipeline } from "./pipeline.js";
+import { mountUpload } from "./upload.js";
+import { mountReview } from "./review.js";
+import { mountSettings } from "./settings.js";
+
+const slug = eventSlug();
+const loginView = document.getElementById("login-view");
+const appView = document.getElementById("app-view");
+const loginError = document.getElementById("login-error");
+const logoutBtn = document.getElementById("logout");
+const tabs = /** @type {HTMLButtonElement[]} */ ([...document.querySelectorAll('#admin-tabs [role="tab"]')]);
+
+function toast(message) {
+  const el = h("div", { class: "toast", role: "status" }, message);
+  document.body.append(el);
+  setTimeout(() => el.remove(), 3500);
+}
+
+const session = new Session(slug || "", (reason) => showLogin(reason));
+/** @type {ReturnType<typeof mountPipeline>|null} */
+let pipeline = null;
+/** @type {ReturnType<typeof mountReview>|null} */
+let review = null;
+let settings = null;
+let uploadMounted = false;
+
+function showEvent(event) {
+  applyTheme(event.settings && event.settings.theme);
+  document.getElementById("event-name").textContent = event.name;
+  document.title = `${event.name} · Organizer dashboard`;
+}
+
+function showLogin(message = "") {
+  pipeline?.stop();
+  pipeline = null;
+  appView.hidden = true;
+  logoutBtn.hidden = true;
+  loginView.hidden = false;
+  loginError.hidden = !message;
+  loginError.textContent = message;
+  /** @type {HTMLInputElement} */ (document.getElementById("password")).focus();
+}
+
+async function showApp() {
+  loginView.hidden = true;
+  appView.hidden = false;
+  logoutBtn.hidden = false;
+  const current = tabs.find((t) => t.getAttribute("aria-selected") === "true") || tabs[0];
+  select(current);
+}
+
+function select(tab) {
+  for (const t of tabs) {
+    const on = t === tab;
+    t.setAttribute("aria-selected", String(on));
+    t.tabIndex = on ? 0 : -1;
+    document.getElementById(/** @type {string} */ (t.getAttribute("aria-controls"))).hidden = !on;
+  }
+  const name = tab.id.replace("tab-", "");
+  if (name === "pipeline") pipeline ? pipeline.refresh() : (pipeline = mountPipeline(session, toast));
+  if (name === "upload" && !uploadMounted) {
+    uploadMounted = true;
+    mountUpload(session, () => pipeline?.refresh());
+  }
+  if (name === "review") (review ||= mountReview(session, toast)).refresh();
+  if (name === "settings") {
+    settings ||= mountSettings(session, showEvent);
+    api(eventPath(slug)).then((e) => settings.show(e)).catch((err) => toast(err.message));
+  }
+  const url = new URL(window.location.href);
+  url.hash = name === "pipeline" ? "" : name;
+  history.replaceState(null, "", url);
+}
+
+document.getElementById("admin-tabs").addEventListener("click", (e) => {
+  const tab = /** @type {HTMLElement} */ (e.target).closest('[role="tab"]');
+  if (tab) select(tab);
+});
+document.getElementById("admin-tabs").addEventListener("keydown", (e) => {
+  const i = tabs.indexOf(/** @type {HTMLButtonElement} */ (document.activeElement));
+  const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[e.key];
+  if (i < 0 || next === undefined) return;
+  e.preventDefault();
+  const tab = tabs[(next + tabs.length) % tabs.length];
+  tab.focus();
+  select(tab);
+});
+
+document.getElementById("login-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const input = /** @type {HTMLInputElement} */ (document.getElementById("password"));
+  const button = /** @type {HTMLButtonElement} */ (/** @type {HTMLFormElement} */ (e.target).querySelector("button"));
+  button.disabled = true;
+  try {
+    await session.login(input.value);
+    input.value = "";
+    await showApp();
+  } catch (err) {
+    loginError.hidden = false;
+    loginError.textContent = err.status === 401 ? "Wrong password." : err.message;
+  } finally {
+    button.disabled = false;
+  }
+});
+
+logoutBtn.addEventListener("click", () => {
+  session.logout();
+  showLogin("You are signed out.");
+});
+
+async function start() {
+  if (!slug) {
+    showLogin("No event in the address. Open /e/{event}/admin.");
+    return;
+  }
+  /** @type {HTMLAnchorElement} */ (document.getElementById("gallery-link")).href = `/e/${encodeURIComponent(slug)}`;
+  const hashTab = tabs.find((t) => t.id === `tab-${window.location.hash.slice(1)}`);
+  if (hashTab) for (const t of tabs) t.setAttribute("aria-selected", String(t === hashTab));
+  api(eventPath(slug)).then(showEvent).catch(() => { /* the header keeps its default */ });
+  if (session.active) await showApp();
+  else showLogin();
+}
+
+start();

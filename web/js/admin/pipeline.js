@@ -1,0 +1,136 @@
+/**
+ * Pipeline panel: start a full run or one phase, watch per-phase counts while a run is going
+ * (polling fast while running, slowly when idle), read the errors and requeue them.
+ */
+import { h, formatCount, formatDate, plural } from "../lib/dom.js";
+
+const FAST_MS = 1500;
+const SLOW_MS = 10000;
+
+/** @param {import("./session.js").Session} session @param {(msg: string) => void} toast */
+export function mountPipeline(session, toast) {
+  const tbody = document.querySelector("#phase-table tbody");
+  const totals = document.getElementById("totals");
+  const runStatus = document.getElementById("run-status");
+  const runsList = document.getElementById("runs");
+  const errorsEl = document.getElementById("errors");
+  const retry = /** @type {HTMLButtonElement} */ (document.getElementById("retry-errors"));
+  const runFull = /** @type {HTMLButtonElement} */ (document.getElementById("run-full"));
+  const runPhase = /** @type {HTMLButtonElement} */ (document.getElementById("run-phase"));
+  const phaseSelect = /** @type {HTMLSelectElement} */ (document.getElementById("phase-select"));
+  let timer = 0;
+  let stopped = false;
+  let wasRunning = false;
+
+  async function start(phase) {
+    runFull.disabled = runPhase.disabled = true;
+    try {
+      const run = await session.admin("/pipeline/runs", { json: { phase } });
+      runStatus.textContent = `Started ${phase === "full" ? "the full pipeline" : `phase “${phase}”`}…`;
+      wasRunning = true;
+      await refresh();
+      return run;
+    } catch (err) {
+      runStatus.textContent = `Could not start: ${err.message}`;
+      runFull.disabled = runPhase.disabled = false;
+      return null;
+    }
+  }
+
+  async function refresh() {
+    clearTimeout(timer);
+    if (stopped) return;
+    let running = false;
+    try {
+      const [state, errs] = await Promise.all([session.admin("/pipeline"), session.admin("/errors")]);
+      running = state.runs.some((r) => r.status === "running");
+      renderPhases(state.phases);
+      renderRuns(state.runs);
+      renderErrors(errs.errors);
+      runFull.disabled = runPhase.disabled = running;
+      if (running) runStatus.textContent = describeRunning(state.runs.find((r) => r.status === "running"));
+      else if (wasRunning) {
+        const last = state.runs[0];
+        runStatus.textContent = last && last.status === "failed"
+          ? `Run failed: ${last.error || "see errors below"}` : "Pipeline finished.";
+      }
+      wasRunning = running;
+    } catch (err) {
+      if (err.status === 401) return;
+      runStatus.textContent = `Could not load pipeline state: ${err.message}`;
+    }
+    timer = window.setTimeout(refresh, running ? FAST_MS : SLOW_MS);
+  }
+
+  function renderPhases(phases) {
+    const size = (p) => p.pending + p.processing + p.completed + p.error;
+    tbody.replaceChildren(...phases.map((p) => {
+      const all = size(p);
+      const pct = all ? Math.round((100 * (p.completed + p.error)) / all) : 0;
+      return h("tr", { dataset: { phase: p.phase } },
+        h("th", { scope: "row" }, p.phase),
+        h("td", {}, h("div", { class: "bar", role: "progressbar", "aria-label": `${p.phase} progress`,
+          "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": String(pct) },
+          h("span", { class: "bar-done", style: `width:${all ? (100 * p.completed) / all : 0}%` }),
+          h("span", { class: "bar-error", style: `width:${all ? (100 * p.error) / all : 0}%` })),
+          h("span", { class: "pct" }, `${pct}%`)),
+        ...["pending", "processing", "completed", "error"].map((k) =>
+          h("td", { class: `num ${k === "error" && p.error ? "is-error" : ""}` }, formatCount(p[k]))));
+    }));
+    // A photo is done when every phase completed it; errors count once per photo and phase.
+    const photos = Math.max(0, ...phases.map(size));
+    const summary = {
+      photos,
+      "fully processed": phases.length ? Math.min(...phases.map((p) => p.completed)) : 0,
+      processing: phases.reduce((n, p) => n + p.processing, 0),
+      errors: phases.reduce((n, p) => n + p.error, 0),
+    };
+    totals.replaceChildren(...Object.entries(summary).map(([k, n]) =>
+      h("div", { class: `total total-${k.replace(" ", "-")}` }, h("strong", {}, formatCount(n)), h("span", {}, k))));
+  }
+
+  function renderRuns(runs) {
+    runsList.replaceChildren(...runs.slice(0, 8).map((r) => h("li", { class: `run run-${r.status}` },
+      h("span", { class: "run-badge" }, r.status),
+      h("strong", {}, r.phase),
+      h("span", { class: "muted" }, formatDate(r.started_at)),
+      r.results && r.results.length
+        ? h("span", { class: "muted" }, r.results.map((x) => `${x.phase}: ${formatCount(x.processed)}${x.errors ? ` (${x.errors} errors)` : ""}`).join(" · "))
+        : null,
+      r.error ? h("span", { class: "is-error" }, r.error) : null)));
+    if (!runs.length) runsList.replaceChildren(h("li", { class: "muted" }, "No runs yet."));
+  }
+
+  function renderErrors(errors) {
+    retry.disabled = errors.length === 0;
+    if (!errors.length) {
+      errorsEl.replaceChildren(h("p", { class: "muted" }, "No errors."));
+      return;
+    }
+    errorsEl.replaceChildren(h("ul", { class: "error-list" }, errors.map((e) => h("li", {},
+      h("strong", {}, e.filename), h("span", { class: "run-badge" }, e.phase), h("code", {}, e.error)))));
+  }
+
+  runFull.addEventListener("click", () => start("full"));
+  runPhase.addEventListener("click", () => start(phaseSelect.value));
+  retry.addEventListener("click", async () => {
+    retry.disabled = true;
+    try {
+      const { requeued } = await session.admin("/retry", { method: "POST", json: {} });
+      toast(`${plural(requeued, "photo")} queued again`);
+      await refresh();
+    } catch (err) {
+      toast(`Retry failed: ${err.message}`);
+      retry.disabled = false;
+    }
+  });
+
+  refresh();
+  return { stop() { stopped = true; clearTimeout(timer); }, refresh, start };
+}
+
+function describeRunning(run) {
+  const last = run.results && run.results[run.results.length - 1];
+  const where = last ? ` — ${last.phase}: ${formatCount(last.processed)} done, ${formatCount(last.remaining)} left` : "";
+  return `Running ${run.phase}${where}`;
+}

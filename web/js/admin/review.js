@@ -1,0 +1,98 @@
+/**
+ * Review panel: duplicate clusters side by side ("keep this one" hides the others), photos the
+ * NSFW model flagged, and every photo with a hide/unhide switch. Hiding is reversible by design.
+ */
+import { h, plural } from "../lib/dom.js";
+import { eventPath, qs } from "../lib/api.js";
+
+const PAGE = 60;
+
+/** @param {import("./session.js").Session} session @param {(msg: string) => void} toast */
+export function mountReview(session, toast) {
+  const dupEl = document.getElementById("duplicates");
+  const flaggedEl = document.getElementById("flagged");
+  const allEl = document.getElementById("all-photos");
+  const more = /** @type {HTMLButtonElement} */ (document.getElementById("more-photos"));
+  let cursor = null;
+
+  async function setHidden(photo, hidden) {
+    const updated = await session.admin(`/photos/${encodeURIComponent(photo.id)}`, { method: "PATCH", json: { hidden } });
+    for (const card of document.querySelectorAll(`.review-card[data-id="${CSS.escape(photo.id)}"]`)) {
+      syncCard(/** @type {HTMLElement} */ (card), updated.hidden);
+    }
+    return updated;
+  }
+
+  function card(photo, extra = null) {
+    const toggle = h("button", { type: "button", class: "btn btn-small hide-toggle",
+      onclick: async () => {
+        toggle.disabled = true;
+        try { await setHidden(photo, !el.classList.contains("is-hidden")); }
+        catch (err) { toast(err.message); }
+        finally { toggle.disabled = false; }
+      } });
+    const el = h("figure", { class: "review-card", dataset: { id: photo.id } },
+      h("img", { src: photo.thumbnail_url, alt: photo.alt || photo.filename, loading: "lazy",
+        width: photo.width || 320, height: photo.height || 240 }),
+      h("figcaption", {}, h("span", { class: "review-name" }, photo.filename),
+        h("span", { class: "muted" }, photo.width && photo.height ? `${photo.width}×${photo.height}` : ""),
+        h("span", { class: "hidden-badge" }, "Hidden")),
+      h("div", { class: "review-actions" }, extra, toggle));
+    syncCard(el, photo.hidden);
+    return el;
+  }
+
+  async function loadDuplicates() {
+    const { clusters } = await session.admin("/duplicates");
+    if (!clusters.length) { dupEl.replaceChildren(h("p", { class: "muted" }, "No duplicates found.")); return; }
+    dupEl.replaceChildren(...clusters.map((c) => {
+      const keep = (photo) => h("button", { type: "button", class: "btn btn-small btn-primary keep-one",
+        onclick: async () => {
+          try {
+            const others = c.photos.filter((p) => p.id !== photo.id);
+            await Promise.all([setHidden(photo, false), ...others.map((p) => setHidden(p, true))]);
+            toast(`Kept ${photo.filename}, hid ${plural(others.length, "photo")}`);
+          } catch (err) { toast(err.message); }
+        } }, "Keep this one");
+      return h("section", { class: "cluster", "aria-label": `${c.tier} duplicates` },
+        h("p", { class: "cluster-head" }, h("span", { class: `tier tier-${c.tier}` }, c.tier === "exact" ? "Exact copies" : "Near duplicates"),
+          ` ${plural(c.photos.length, "photo")}`),
+        h("div", { class: "cluster-photos" }, c.photos.map((p) => card(p, keep(p)))));
+    }));
+  }
+
+  async function loadFlagged() {
+    const { photos } = await session.admin("/flagged");
+    flaggedEl.replaceChildren(photos.length
+      ? h("div", { class: "review-grid flagged" }, photos.map((p) => card(p,
+        h("span", { class: "nsfw-score" }, `NSFW ${Math.round((p.nsfw_score || 0) * 100)}%`))))
+      : h("p", { class: "muted" }, "Nothing flagged."));
+  }
+
+  async function loadPhotos(reset) {
+    if (reset) { cursor = null; allEl.replaceChildren(); }
+    const r = await session.call(`${eventPath(session.slug)}/photos${qs({ limit: PAGE, cursor, sort: "filename" })}`);
+    allEl.append(...r.photos.map((p) => card(p)));
+    cursor = r.next_cursor;
+    more.hidden = !cursor;
+  }
+  more.addEventListener("click", () => loadPhotos(false).catch((err) => toast(err.message)));
+
+  return {
+    async refresh() {
+      const results = await Promise.allSettled([loadDuplicates(), loadFlagged(), loadPhotos(true)]);
+      const failed = results.find((r) => r.status === "rejected");
+      if (failed && failed.reason.status !== 401) toast(`Could not load everything: ${failed.reason.message}`);
+    },
+  };
+}
+
+function syncCard(el, hidden) {
+  el.classList.toggle("is-hidden", hidden);
+  const btn = el.querySelector(".hide-toggle");
+  if (btn) {
+    btn.textContent = hidden ? "Unhide" : "Hide";
+    btn.setAttribute("aria-pressed", String(hidden));
+    btn.setAttribute("aria-label", `${hidden ? "Unhide" : "Hide"} ${el.querySelector(".review-name").textContent}`);
+  }
+}
