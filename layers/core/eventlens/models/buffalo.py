@@ -88,5 +88,5 @@ def _load(path: Path, task: str, threads: int) -> Any:
     except Exception as exc:  # a truncated or foreign file: onnx/ORT raise many types
         raise ModelUnavailableError(f"cannot load {path}: {exc}") from exc
     if getattr(model, "taskname", None) != task:
-        raise ModelUnavailableError(f"{path} is not a face {task} model")
+        raise ModelUnavailableError(f"{path} is not a {task} model (routed to {type(model).__name__})")
     return model
