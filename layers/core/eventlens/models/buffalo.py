@@ -32,9 +32,7 @@ class BuffaloModel:
     dim = DIMS["buffalo_l"]
     threshold = THRESHOLDS["buffalo_l"]
 
-    def __init__(
-        self, model_dir: str | Path, min_face_px: int = MIN_FACE_PX, threads: int = 1
-    ) -> None:
+    def __init__(self, model_dir: str | Path, min_face_px: int = MIN_FACE_PX, threads: int = 1) -> None:
         model_dir = Path(model_dir)
         missing = [f for f in (DETECTOR_FILE, RECOGNIZER_FILE) if not (model_dir / f).is_file()]
         if missing:
@@ -55,11 +53,7 @@ class BuffaloModel:
 
         bgr = np.ascontiguousarray(image[:, :, ::-1])
         boxes, keypoints = self._detector.detect(bgr, max_num=0)
-        kept = [
-            i
-            for i, (x1, y1, x2, y2, _) in enumerate(boxes)
-            if min(x2 - x1, y2 - y1) >= self.min_face_px
-        ]
+        kept = [i for i, (x1, y1, x2, y2, _) in enumerate(boxes) if min(x2 - x1, y2 - y1) >= self.min_face_px]
         if not kept or keypoints is None:
             return []
         crops = [norm_crop(bgr, keypoints[i], image_size=self._recognizer.input_size[0]) for i in kept]
