@@ -1,0 +1,80 @@
+"""Ingest: S3 ObjectCreated notifications, delivered through SQS, become pending photo rows.
+
+Partial batch failures let one bad message go back to the queue (and on to the DLQ after
+maxReceiveCount) without redelivering its neighbours. Idempotency per bucket + key + ETag in
+DynamoDB absorbs SQS's at-least-once delivery and the two events a multipart upload raises.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from typing import Any
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from eventlens.pipeline.ingest import ingest_object
+
+ORIGINAL = re.compile(r"^events/[^/]+/originals/.+[^/]$")
+"""eventlens.photos.originals_prefix(event): events/<slug>/originals/."""
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+persistence = DynamoDBPersistenceLayer(
+    table_name=os.environ.get("IDEMPOTENCY_TABLE", "eventlens-idempotency")
+)
+idempotency = IdempotencyConfig(event_key_jmespath="[bucket, key, etag]", expires_after_seconds=7 * 24 * 3600)
+
+
+@idempotent_function(data_keyword_argument="obj", persistence_store=persistence, config=idempotency)
+def register(obj: dict[str, Any]) -> dict[str, Any]:
+    return ingest_object(obj["bucket"], obj["key"], obj["etag"], obj["size"])
+
+
+def objects_in(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The created objects an S3 notification names; none for the s3:TestEvent sent on setup."""
+    if body.get("Event") == "s3:TestEvent":
+        return []
+    found = [
+        {
+            "bucket": r["s3"]["bucket"]["name"],
+            # S3 URL-encodes keys in notifications: "a+b%2Bc.jpg" is "a b+c.jpg".
+            "key": unquote_plus(r["s3"]["object"]["key"]),
+            "etag": r["s3"]["object"].get("eTag", ""),
+            "size": int(r["s3"]["object"].get("size", 0)),
+        }
+        for r in body.get("Records", [])
+        if r.get("eventName", "").startswith("ObjectCreated")
+    ]
+    # The bucket notification filters on the events/ prefix; thumbnails share it, only originals count.
+    return [o for o in found if ORIGINAL.match(o["key"])]
+
+
+@tracer.capture_method
+def record_handler(record: SQSRecord) -> None:
+    for obj in objects_in(json.loads(record.body)):
+        result = register(obj=obj)
+        logger.info("ingested", extra={"key": obj["key"], "result": result})
+        metrics.add_metric(name="ObjectsIngested", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    idempotency.register_lambda_context(context)
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
