@@ -14,8 +14,6 @@ from pathlib import Path
 import psycopg
 import pytest
 
-
-
 _counter = itertools.count()
 
 
@@ -74,10 +72,10 @@ def _reset_process_state() -> None:
 
 @pytest.fixture
 def make_event(db: str):
-    """Create an event (organizer password 'pw-<slug>') and return it."""
+    """Create an event (organizer password 'password-<slug>') and return it."""
     from eventlens.events import create_event
 
     def make(slug: str = "demo", name: str | None = None, **settings: object):
-        return create_event(slug, name or slug.title(), password=f"pw-{slug}", **settings)
+        return create_event(slug, name or slug.title(), password=f"password-{slug}", **settings)
 
     return make

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-
 from eventlens.db.migrate import upgrade
 from eventlens.db.vectors import VectorSpaceMismatch, ensure_space
 
 
 def _schema(conn: psycopg.Connection) -> list[tuple]:
-    return conn.execute(
-        "SELECT table_name, column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = 'public' ORDER BY 1, 2"
-    ).fetchall() + conn.execute("SELECT indexname, indexdef FROM pg_indexes ORDER BY 1").fetchall()
+    return (
+        conn.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'public' ORDER BY 1, 2"
+        ).fetchall()
+        + conn.execute("SELECT indexname, indexdef FROM pg_indexes ORDER BY 1").fetchall()
+    )
 
 
 def test_upgrade_twice_changes_nothing_the_second_time(db: str, owner_conn) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-
 from eventlens.db import scoped
 
 CONTENT_TABLES = ("photos", "face_embeddings", "match_sessions", "pipeline_runs")
@@ -12,7 +11,8 @@ CONTENT_TABLES = ("photos", "face_embeddings", "match_sessions", "pipeline_runs"
 
 def _seed(owner_conn: psycopg.Connection, event_id: object, tag: str) -> None:
     photo = owner_conn.execute(
-        "INSERT INTO photos (event_id, source_key, content_hash, filename) VALUES (%s, %s, %s, %s) RETURNING id",
+        "INSERT INTO photos (event_id, source_key, content_hash, filename)"
+        " VALUES (%s, %s, %s, %s) RETURNING id",
         (event_id, f"{tag}/a.jpg", f"hash-{tag}", "a.jpg"),
     ).fetchone()[0]
     owner_conn.execute(
@@ -21,7 +21,8 @@ def _seed(owner_conn: psycopg.Connection, event_id: object, tag: str) -> None:
         (event_id, photo, "[" + ",".join(["0.1"] * 128) + "]"),
     )
     owner_conn.execute(
-        "INSERT INTO match_sessions (event_id, model, embedding, tier) VALUES (%s, 'sface', %s::vector, 'high')",
+        "INSERT INTO match_sessions (event_id, model, embedding, tier)"
+        " VALUES (%s, 'sface', %s::vector, 'high')",
         (event_id, "[" + ",".join(["0.1"] * 128) + "]"),
     )
     owner_conn.execute("INSERT INTO pipeline_runs (event_id, phase) VALUES (%s, 'full')", (event_id,))
@@ -50,7 +51,8 @@ def test_event_context_cannot_write_into_another_event(make_event) -> None:
     a, b = make_event("event-a"), make_event("event-b")
     with pytest.raises(psycopg.errors.InsufficientPrivilege), scoped(a.id) as conn:
         conn.execute(
-            "INSERT INTO photos (event_id, source_key, content_hash, filename) VALUES (%s, 'x', 'h', 'x.jpg')",
+            "INSERT INTO photos (event_id, source_key, content_hash, filename)"
+            " VALUES (%s, 'x', 'h', 'x.jpg')",
             (b.id,),
         )
 

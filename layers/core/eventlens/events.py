@@ -46,7 +46,9 @@ def login(slug: str, password: str) -> tuple[str, int]:
     return issue_token(slug, cfg.token_secret, cfg.token_ttl_s)
 
 
-def update_event(event: Event, name: str | None = None, settings_patch: dict[str, Any] | None = None) -> Event:
+def update_event(
+    event: Event, name: str | None = None, settings_patch: dict[str, Any] | None = None
+) -> Event:
     merged = None
     if settings_patch:
         current = event.settings.model_dump()

@@ -35,8 +35,13 @@ def verify_password(password: str, stored: str | None) -> bool:
         return False
     expected = base64.urlsafe_b64decode(digest + "==")
     actual = hashlib.scrypt(
-        password.encode(), salt=base64.urlsafe_b64decode(salt + "=="),
-        n=int(n), r=int(r), p=int(p), maxmem=_MAXMEM, dklen=len(expected),
+        password.encode(),
+        salt=base64.urlsafe_b64decode(salt + "=="),
+        n=int(n),
+        r=int(r),
+        p=int(p),
+        maxmem=_MAXMEM,
+        dklen=len(expected),
     )
     return hmac.compare_digest(actual, expected)
 

@@ -38,7 +38,9 @@ def issue_token(slug: str, secret: str, ttl_s: int, now: float | None = None) ->
 def verify_token(token: str, secret: str) -> dict[str, object]:
     try:
         return dict(
-            jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=ISSUER, options={"require": ["exp", "iat"]})
+            jwt.decode(
+                token, secret, algorithms=[ALGORITHM], issuer=ISSUER, options={"require": ["exp", "iat"]}
+            )
         )
     except jwt.ExpiredSignatureError:
         raise InvalidToken("the session has expired: log in again") from None
@@ -58,5 +60,5 @@ def principal_from_claims(claims: dict[str, object]) -> Principal:
         if group == "admins":
             events.add("*")
         elif str(group).startswith("event:"):
-            events.add(str(group)[len("event:"):])
+            events.add(str(group)[len("event:") :])
     return Principal(subject=str(claims.get("sub", "")), events=frozenset(events))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 from uuid import UUID
 
@@ -60,10 +60,8 @@ def _url_from_secret(cfg: Settings) -> str:
 def _configure(conn: psycopg.Connection[Any]) -> None:
     from pgvector.psycopg import register_vector
 
-    try:
+    with suppress(psycopg.ProgrammingError):  # no vector extension yet: before migrations
         register_vector(conn)
-    except psycopg.ProgrammingError:  # vector extension not created yet (before migrations)
-        pass
     conn.commit()
 
 

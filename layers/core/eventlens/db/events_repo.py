@@ -21,13 +21,19 @@ class EventExists(ValueError):
 
 def _event(row: dict[str, Any]) -> Event:
     return Event(
-        id=row["id"], slug=row["slug"], name=row["name"],
-        settings=EventSettings.model_validate(row["settings"] or {}), created_at=row["created_at"],
+        id=row["id"],
+        slug=row["slug"],
+        name=row["name"],
+        settings=EventSettings.model_validate(row["settings"] or {}),
+        created_at=row["created_at"],
     )
 
 
 def create_event(
-    conn: psycopg.Connection[Any], slug: str, name: str, password_hash: str | None,
+    conn: psycopg.Connection[Any],
+    slug: str,
+    name: str,
+    password_hash: str | None,
     settings: EventSettings | None = None,
 ) -> Event:
     settings = settings or EventSettings()
@@ -53,7 +59,9 @@ def get_event(conn: psycopg.Connection[Any], slug: str) -> Event:
 
 
 def list_events(conn: psycopg.Connection[Any]) -> list[Event]:
-    rows = conn.execute("SELECT id, slug, name, settings, created_at FROM events ORDER BY created_at").fetchall()
+    rows = conn.execute(
+        "SELECT id, slug, name, settings, created_at FROM events ORDER BY created_at"
+    ).fetchall()
     return [_event(row) for row in rows]
 
 

@@ -47,9 +47,7 @@ def ensure_space(conn: psycopg.Connection[Any], space: str, model: str, dim: int
             "re-embed into a new model name instead of mixing spaces"
         )
     if row is None:
-        conn.execute(
-            "INSERT INTO vector_spaces (space, model, dim) VALUES (%s, %s, %s)", (space, model, dim)
-        )
+        conn.execute("INSERT INTO vector_spaces (space, model, dim) VALUES (%s, %s, %s)", (space, model, dim))
     name = index_name(space, model)
     conn.execute(
         psycopg.sql.SQL(

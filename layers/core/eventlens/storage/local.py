@@ -64,7 +64,9 @@ class LocalBlobStore(BlobStore):
     def _info(key: str, stat: os.stat_result) -> BlobInfo:
         # size+mtime stands in for an ETag: cheap, and it changes whenever the content does.
         return BlobInfo(
-            key, stat.st_size, f"{stat.st_size:x}-{stat.st_mtime_ns:x}",
+            key,
+            stat.st_size,
+            f"{stat.st_size:x}-{stat.st_mtime_ns:x}",
             datetime.fromtimestamp(stat.st_mtime, UTC),
         )
 

@@ -1,0 +1,1 @@
+"""HTTP API: Powertools routers per route group, request/response models, error mapping."""

@@ -1,0 +1,94 @@
+"""Request and response bodies of the HTTP API (responses reuse the domain view models)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from eventlens.domain import Theme
+from eventlens.photos import Photo
+
+PhaseName = Literal["full", "sync", "scan", "analyze", "describe", "embed", "faces", "dedupe", "tag"]
+
+
+class ErrorBody(BaseModel):
+    message: str
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    database: Literal["ok"]
+
+
+class LoginRequest(BaseModel):
+    password: Annotated[str, Field(min_length=1, max_length=512)]
+
+
+class LoginResponse(BaseModel):
+    token: str
+    expires_at: datetime
+
+
+class PhotoPatch(BaseModel):
+    hidden: bool
+
+
+class ThemePatch(BaseModel):
+    primary: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
+    accent: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
+    background: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
+    text: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
+
+
+class SettingsPatch(BaseModel):
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    theme: ThemePatch | Theme | None = None
+    face_matching: bool | None = None
+    nsfw_threshold: Annotated[float, Field(ge=0, le=1)] | None = None
+    near_duplicate_distance: Annotated[int, Field(ge=0, le=32)] | None = None
+
+
+class PipelineRunRequest(BaseModel):
+    phase: PhaseName = "full"
+
+
+class RetryResponse(BaseModel):
+    requeued: int
+
+
+class UploadRequest(BaseModel):
+    filename: Annotated[str, Field(min_length=1, max_length=255)]
+    content_type: Annotated[str, Field(min_length=3, max_length=100)]
+    size: Annotated[int, Field(gt=0)]
+
+
+class UploadTicket(BaseModel):
+    upload_url: str
+    method: Literal["PUT"] = "PUT"
+    headers: dict[str, str]
+    key: str
+
+
+class UploadComplete(BaseModel):
+    keys: Annotated[list[str], Field(min_length=1, max_length=1000)]
+
+
+class UploadCompleteResponse(BaseModel):
+    registered: int
+    run_id: UUID | None
+
+
+class DownloadRequest(BaseModel):
+    ids: Annotated[list[UUID], Field(min_length=1, max_length=500)]
+
+
+class MatchRequest(BaseModel):
+    image_base64: Annotated[str, Field(min_length=1)]
+    q: Annotated[str, Field(max_length=200)] | None = None
+
+
+class PhotoList(BaseModel):
+    photos: list[Photo]

@@ -1,0 +1,60 @@
+"""multipart/form-data selfie uploads, parsed with the standard library's email parser."""
+
+from __future__ import annotations
+
+import base64
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import HTTP
+from http import HTTPStatus
+from typing import Any
+
+from eventlens.api.errors import ApiError
+from eventlens.config import settings
+
+
+def raw_body(request: Any) -> bytes:
+    """The request body as bytes, whether API Gateway base64-encoded it or not."""
+    body = request.get("body") or ""
+    if request.get("isBase64Encoded"):
+        return base64.b64decode(body)
+    return body.encode("utf-8") if isinstance(body, str) else bytes(body)
+
+
+def read_selfie(body: bytes, content_type: str) -> tuple[bytes, str | None]:
+    """The `selfie` file part and the optional `q` text part of a form."""
+    limit = settings().max_selfie_bytes
+    if len(body) > limit + 64 * 1024:
+        raise ApiError(
+            f"The selfie is larger than {limit // (1024 * 1024)} MB", HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+        )
+    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    if not message.is_multipart():
+        raise ApiError("Expected a multipart/form-data body with a 'selfie' file")
+    image: bytes | None = None
+    query: str | None = None
+    for part in message.iter_parts():
+        name = _field_name(part)
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            continue
+        if name == "selfie":
+            image = payload
+        elif name == "q":
+            query = payload.decode("utf-8", "replace").strip() or None
+    if image is None:
+        raise ApiError("The form has no 'selfie' file")
+    if len(image) > limit:
+        raise ApiError(
+            f"The selfie is larger than {limit // (1024 * 1024)} MB", HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+        )
+    return image, query
+
+
+def _field_name(part: Message) -> str | None:
+    disposition = part.get("Content-Disposition", "")
+    if not disposition:
+        return None
+    params = dict(part.get_params(header="content-disposition") or [])
+    name = params.get("name")
+    return str(name) if name else None

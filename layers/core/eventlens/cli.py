@@ -1,0 +1,370 @@
+"""`eventlens`: the embedded mode's command line.
+
+Every command that reports data has `--json`, whose shape is stable: the same models the HTTP
+API returns (see README "CLI JSON").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from eventlens.config import PHASES
+
+
+def _echo_json(data: Any) -> None:
+    if hasattr(data, "model_dump"):
+        data = data.model_dump(mode="json")
+    click.echo(json.dumps(data, indent=2, default=str))
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="eventlens")
+def main() -> None:
+    """EventLens: find yourself in event photos, search them in plain words.
+
+    Data lives in $EVENTLENS_HOME (default ./.eventlens): an embedded PostgreSQL and the blobs,
+    unless DATABASE_URL points at another server.
+    """
+
+
+# -- database -------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations (safe to run any number of times)."""
+    from eventlens.db.migrate import upgrade
+
+    applied = upgrade()
+    click.echo("applied: " + ", ".join(applied) if applied else "database is up to date")
+
+
+# -- events ---------------------------------------------------------------------------------
+
+
+@main.group()
+def event() -> None:
+    """Create and list events."""
+
+
+@event.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="Display name of the event.")
+@click.option("--password", help="Organizer password (prompted when omitted on a terminal).")
+@click.option("--no-face-matching", is_flag=True, help="Turn 'find me' off for this event.")
+@click.option("--json", "as_json", is_flag=True, help="Print the event as JSON.")
+def event_create(slug: str, name: str, password: str | None, no_face_matching: bool, as_json: bool) -> None:
+    """Create the event SLUG with an organizer password."""
+    from eventlens.db.migrate import upgrade
+    from eventlens.events import create_event
+
+    password = password or os.environ.get("EVENTLENS_ORGANIZER_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            _fail("give --password (or EVENTLENS_ORGANIZER_PASSWORD): no terminal to prompt on")
+        password = click.prompt("Organizer password", hide_input=True, confirmation_prompt=True)
+    upgrade()
+    try:
+        created = create_event(slug, name, password=password, face_matching=not no_face_matching)
+    except ValueError as error:
+        _fail(str(error))
+    if as_json:
+        _echo_json(created)
+    else:
+        click.echo(f"created event {created.slug} ({created.name})")
+
+
+@event.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def event_list(as_json: bool) -> None:
+    """List events."""
+    from eventlens.db.migrate import upgrade
+    from eventlens.events import list_events
+
+    upgrade()
+    found = list_events()
+    if as_json:
+        _echo_json([e.model_dump(mode="json") for e in found])
+    for item in [] if as_json else found:
+        click.echo(f"{item.slug}\t{item.name}")
+
+
+def _event(slug: str) -> Any:
+    from eventlens.db.events_repo import EventNotFound
+    from eventlens.db.migrate import upgrade
+    from eventlens.events import get_event
+
+    upgrade()
+    try:
+        return get_event(slug)
+    except EventNotFound:
+        _fail(f"no event {slug!r}: create it with `eventlens event create {slug} --name ...`")
+
+
+# -- ingest and pipeline --------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--event", "slug", required=True, help="Event slug.")
+@click.option("--json", "as_json", is_flag=True)
+def ingest(path: Path, slug: str, as_json: bool) -> None:
+    """Copy the photos and videos under PATH into the event (exact re-imports are skipped)."""
+    from tqdm import tqdm
+
+    from eventlens.pipeline.ingest import import_files
+
+    target = _event(slug)
+    files = sorted(p for p in ([path] if path.is_file() else path.rglob("*")) if p.is_file())
+    with tqdm(total=len(files), unit="file", desc="ingest", disable=as_json, file=sys.stderr) as bar:
+        report = import_files(
+            target,
+            files,
+            root=path if path.is_dir() else path.parent,
+            on_progress=lambda done, total: bar.update(done - bar.n),
+        )
+    if as_json:
+        _echo_json(report)
+    else:
+        click.echo(
+            f"added {report.added}, skipped {report.skipped} already imported, {len(report.errors)} errors"
+        )
+        for error in report.errors:
+            click.echo(f"  {error}", err=True)
+
+
+@main.group()
+def pipeline() -> None:
+    """Run the processing pipeline."""
+
+
+@pipeline.command("run")
+@click.option("--event", "slug", required=True)
+@click.option("--phase", type=click.Choice(["full", *PHASES]), default="full", show_default=True)
+@click.option("--retry-errors", is_flag=True, help="Re-queue failed photos first.")
+@click.option("--json", "as_json", is_flag=True, help="Print the phase results as JSON.")
+def pipeline_run(slug: str, phase: str, retry_errors: bool, as_json: bool) -> None:
+    """Run every phase in order (or one), resuming where an earlier run stopped."""
+    from eventlens.pipeline.runner import retry_errors as requeue
+    from eventlens.pipeline.runner import run_pipeline
+
+    target = _event(slug)
+    if retry_errors:
+        count = requeue(target.id)
+        if not as_json:
+            click.echo(f"re-queued {count} failed photos")
+    started = time.monotonic()
+    with _ProgressBars(disabled=as_json) as bars:
+        results = run_pipeline(target.id, phase, on_progress=bars.update)
+    if as_json:
+        _echo_json({"event": slug, "phase": phase, "results": results})
+        return
+    for result in results:
+        state = "done" if result["done"] else "paused"
+        click.echo(
+            f"{result['phase']:<9} {state:<6} processed {result['processed']:>6}  "
+            f"errors {result['errors']:>4}  remaining {result['remaining']:>6}"
+        )
+    paused = next((r for r in results if not r["done"]), None)
+    click.echo(
+        f"paused in {paused['phase']}: run again to resume"
+        if paused
+        else f"pipeline finished in {time.monotonic() - started:.1f}s"
+    )
+
+
+class _ProgressBars:
+    """One tqdm bar per phase (done/total, rate, ETA), on stderr."""
+
+    def __init__(self, disabled: bool) -> None:
+        self.disabled = disabled
+        self.bars: dict[str, Any] = {}
+
+    def update(self, phase: str, done: int, total: int) -> None:
+        if self.disabled:
+            return
+        from tqdm import tqdm
+
+        bar = self.bars.get(phase)
+        if bar is None:
+            bar = self.bars[phase] = tqdm(total=total, desc=f"{phase:<9}", unit="photo", file=sys.stderr)
+        if total != bar.total:
+            bar.total = total
+        bar.update(done - bar.n)
+
+    def __enter__(self) -> _ProgressBars:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+# -- search ---------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("query")
+@click.option("--event", "slug", required=True)
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def search(query: str, slug: str, limit: int, as_json: bool) -> None:
+    """Hybrid search: full text, typos, meaning."""
+    from eventlens.db.photos_repo import PhotoFilter
+    from eventlens.search.hybrid import search_photos
+
+    response = search_photos(_event(slug), query, PhotoFilter(), limit=limit)
+    if as_json:
+        _echo_json(response)
+        return
+    for hit in response.results:
+        click.echo(f"{hit.score:7.3f}  {hit.photo.filename:<40} {','.join(hit.modalities)}")
+    click.echo(f"{response.total} results")
+
+
+@main.command()
+@click.argument("selfie", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--event", "slug", required=True)
+@click.option("--query", "-q", help="Also match this text (photos of me with ...).")
+@click.option("--json", "as_json", is_flag=True)
+def match(selfie: Path, slug: str, query: str | None, as_json: bool) -> None:
+    """Find the photos the person in SELFIE appears in (the selfie is not stored)."""
+    from eventlens.search.faces import find_me
+    from eventlens.search.models import SearchError
+
+    try:
+        response = find_me(_event(slug), selfie.read_bytes(), query=query)
+    except SearchError as error:
+        _fail(str(error))
+    if as_json:
+        payload = response.model_dump(mode="json")
+        payload["matches"] = [{**m["photo"], "confidence": m["confidence"]} for m in payload["matches"]]
+        _echo_json(payload)
+        return
+    for item in response.matches:
+        click.echo(f"{item.confidence:5.1f}%  {item.photo.filename}")
+    click.echo(response.message or f"{len(response.matches)} photos")
+
+
+@main.command()
+@click.option("--event", "slug", required=True)
+@click.option("--threshold", type=click.IntRange(0, 32), help="Hamming distance for near duplicates.")
+@click.option("--json", "as_json", is_flag=True)
+def duplicates(slug: str, threshold: int | None, as_json: bool) -> None:
+    """Exact and near duplicate clusters."""
+    from eventlens.admin import duplicates as clusters
+
+    result = clusters(_event(slug), threshold)
+    if as_json:
+        _echo_json(result)
+        return
+    for cluster in result.clusters:
+        click.echo(
+            f"{cluster.tier:<5} {cluster.cluster_id}: " + ", ".join(p.filename for p in cluster.photos)
+        )
+    click.echo(f"{len(result.clusters)} clusters")
+
+
+# -- serving --------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, help="0 picks a free port.")
+def serve(host: str, port: int) -> None:
+    """Serve the gallery, the dashboard and the API locally."""
+    from eventlens.db.migrate import upgrade
+
+    upgrade()
+    _serve(host, port)
+
+
+def _serve(host: str, port: int, on_ready: Any = None) -> None:
+    from eventlens.db import close_pool
+    from eventlens.db.embedded import stop_all
+    from eventlens.devserver import make_server
+
+    server = make_server(host, port)
+    bound = server.server_address[1]
+    click.echo(f"EventLens is serving on http://{host}:{bound}/  (Ctrl-C stops it)", err=False)
+    if on_ready:
+        on_ready(f"http://{host}:{bound}")
+    sys.stdout.flush()
+    stop = threading.Event()
+
+    def _terminate(signum: int, frame: Any) -> None:
+        stop.set()
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        close_pool()
+        stop_all()  # fast, checkpointed shutdown: committed data is already on disk
+        click.echo("stopped")
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True, help="0 picks a free port.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--password", help="Organizer password for the demo event (default: random, printed).")
+@click.option("--no-serve", is_flag=True, help="Build the demo event and exit.")
+def demo(port: int, host: str, password: str | None, no_serve: bool) -> None:
+    """Create the demo event from sample photos, run the pipeline, serve the gallery."""
+    from eventlens.db.events_repo import EventNotFound
+    from eventlens.db.migrate import upgrade
+    from eventlens.demo import demo_photos
+    from eventlens.events import create_event, get_event, set_password
+    from eventlens.pipeline.ingest import import_files
+    from eventlens.pipeline.runner import run_pipeline
+
+    upgrade()
+    password = password or os.environ.get("EVENTLENS_ORGANIZER_PASSWORD") or secrets.token_urlsafe(9)
+    try:
+        target = get_event("demo")
+        set_password(target, password)
+    except EventNotFound:
+        target = create_event("demo", "EventLens Demo Day", password=password)
+    folder = demo_photos(Path(os.environ.get("EVENTLENS_HOME", ".eventlens")) / "demo-photos")
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    report = import_files(target, files, root=folder)
+    click.echo(f"demo event: {report.added} photos added, {report.skipped} already there")
+    with _ProgressBars(disabled=False) as bars:
+        results = run_pipeline(target.id, "full", on_progress=bars.update)
+    errors = sum(r["errors"] for r in results)
+    click.echo(f"pipeline: {len(results)} phases, {errors} photo errors")
+    if no_serve:
+        return
+
+    def ready(url: str) -> None:
+        click.echo(f"gallery:   {url}/e/demo")
+        click.echo(f"dashboard: {url}/e/demo/admin   (organizer password: {password})")
+
+    _serve(host, port, on_ready=ready)
+
+
+if __name__ == "__main__":
+    main()

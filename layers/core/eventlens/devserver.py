@@ -1,0 +1,391 @@
+"""`eventlens serve`: the local stand-in for API Gateway, CloudFront and S3.
+
+Each HTTP request to /api/... becomes an API Gateway HTTP API v2.0 event handed to the same
+`lambda_handler` that AWS runs (functions/<group>/app.py). Admin routes first pass the check the
+HTTP API's JWT authorizer makes on AWS: a missing, forged or expired token is refused with 401
+before any handler runs, and a valid one reaches the handler as
+`requestContext.authorizer.jwt.claims`. /media/... serves (and, for organizers, accepts) blobs
+from the local store with HTTP range support; everything else is the static web/ folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+import mimetypes
+import os
+import re
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from eventlens.auth.tokens import InvalidToken, principal_from_claims, verify_token
+from eventlens.config import settings
+from eventlens.storage import BlobNotFound, InvalidKey, blob_store
+from eventlens.storage.local import LocalBlobStore
+
+ADMIN_PATH = re.compile(r"^/api/events/[^/]+/admin(/|$)")
+MATCH_PATH = re.compile(r"^/api/events/[^/]+/match/?$")
+UPLOAD_KEY = re.compile(r"^events/([a-z0-9][a-z0-9-]{0,62})/originals/")
+TEXT_TYPES = ("application/json", "text/", "application/javascript", "image/svg+xml")
+MAX_BODY = 512 * 1024 * 1024
+
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "eventlens")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "EventLens")
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+
+
+def project_root() -> Path:
+    """The checkout holding functions/ and web/ (editable install), else the packaged copies."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "functions").is_dir() and (parent / "web").is_dir():
+            return parent
+    return here.parent
+
+
+def web_root() -> Path:
+    root = project_root()
+    return root / "web" if (root / "web").is_dir() else root / "_web"
+
+
+def functions_root() -> Path:
+    root = project_root()
+    return root / "functions" if (root / "functions").is_dir() else root / "_functions"
+
+
+_handlers: dict[str, Callable[[dict[str, Any], Any], dict[str, Any]]] = {}
+_handlers_lock = threading.Lock()
+
+
+def lambda_handler(group: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """Import functions/<group>/app.py once, as Lambda would, and return its handler."""
+    with _handlers_lock:
+        if group not in _handlers:
+            path = functions_root() / group / "app.py"
+            spec = importlib.util.spec_from_file_location(f"eventlens_functions_{group}", path)
+            if spec is None or spec.loader is None:
+                raise ImportError(f"no handler at {path}")
+            module: ModuleType = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module
+            spec.loader.exec_module(module)
+            _handlers[group] = module.lambda_handler
+        return _handlers[group]
+
+
+def route_group(path: str) -> str:
+    if ADMIN_PATH.match(path):
+        return "api_admin"
+    if MATCH_PATH.match(path):
+        return "api_match"
+    return "api_gallery"
+
+
+@dataclass
+class LambdaContext:
+    """What Powertools reads from a Lambda context object."""
+
+    function_name: str
+    aws_request_id: str
+    memory_limit_in_mb: int = 1024
+    function_version: str = "$LATEST"
+    log_group_name: str = "local"
+    log_stream_name: str = "local"
+    deadline_ms: int = 0
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:local:000000000000:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, self.deadline_ms - int(time.time() * 1000))
+
+
+def http_api_event(
+    method: str,
+    target: str,
+    headers: dict[str, str],
+    body: bytes,
+    source_ip: str,
+    claims: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """An API Gateway HTTP API payload v2.0 event, as AWS would build it."""
+    url = urlsplit(target)
+    query: dict[str, list[str]] = {}
+    for pair in url.query.split("&") if url.query else []:
+        key, _, value = pair.partition("=")
+        query.setdefault(unquote(key.replace("+", " ")), []).append(unquote(value.replace("+", " ")))
+    lowered = {k.lower(): v for k, v in headers.items()}
+    content_type = lowered.get("content-type", "")
+    is_text = not body or content_type.startswith(TEXT_TYPES)
+    now = time.time()
+    context: dict[str, Any] = {
+        "accountId": "000000000000",
+        "apiId": "local",
+        "domainName": lowered.get("host", "localhost"),
+        "domainPrefix": "local",
+        "http": {
+            "method": method,
+            "path": unquote(url.path),
+            "protocol": "HTTP/1.1",
+            "sourceIp": source_ip,
+            "userAgent": lowered.get("user-agent", ""),
+        },
+        "requestId": uuid.uuid4().hex,
+        "routeKey": "$default",
+        "stage": "$default",
+        "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+        "timeEpoch": int(now * 1000),
+    }
+    if claims is not None:
+        context["authorizer"] = {"jwt": {"claims": {k: _claim(v) for k, v in claims.items()}, "scopes": None}}
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": unquote(url.path),
+        "rawQueryString": url.query,
+        "cookies": [c.strip() for c in lowered.get("cookie", "").split(";") if c.strip()] or None,
+        "headers": lowered,
+        "queryStringParameters": {k: ",".join(v) for k, v in query.items()} or None,
+        "requestContext": context,
+        "body": (body.decode("utf-8") if is_text else base64.b64encode(body).decode()) if body else None,
+        "pathParameters": None,
+        "isBase64Encoded": bool(body) and not is_text,
+        "stageVariables": None,
+    }
+
+
+def _claim(value: Any) -> str:
+    """The HTTP API authorizer passes every claim as a string (arrays as "[a b]")."""
+    if isinstance(value, list):
+        return "[" + " ".join(str(v) for v in value) + "]"
+    return str(value)
+
+
+def authorize(headers: dict[str, str]) -> dict[str, Any]:
+    """The JWT authorizer's check: claims of a valid bearer token, or InvalidToken."""
+    header = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("missing bearer token")
+    return verify_token(token.strip(), settings().token_secret)
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "EventLens"
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if os.environ.get("EVENTLENS_ACCESS_LOG"):
+            super().log_message(format, *args)
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_HEAD(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_PUT(self) -> None:
+        self._dispatch()
+
+    def do_PATCH(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
+    def do_OPTIONS(self) -> None:
+        self._send(HTTPStatus.NO_CONTENT, b"", {"Allow": "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"})
+
+    def _dispatch(self) -> None:
+        path = urlsplit(self.path).path
+        try:
+            if path.startswith("/api/"):
+                self._api()
+            elif path.startswith("/media/"):
+                self._media(unquote(path[len("/media/") :]))
+            else:
+                self._static(path)
+        except BrokenPipeError:
+            pass
+
+    def _read_body(self) -> bytes | None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self._json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"message": "Request body too large"})
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _api(self) -> None:
+        body = self._read_body()
+        if body is None:
+            return
+        path = urlsplit(self.path).path
+        group = route_group(path)
+        claims = None
+        if group == "api_admin":
+            try:
+                claims = authorize(dict(self.headers))
+            except InvalidToken as error:
+                self._json(HTTPStatus.UNAUTHORIZED, {"message": f"Unauthorized: {error}"})
+                return
+        event = http_api_event(
+            self.command, self.path, dict(self.headers), body, self.client_address[0], claims
+        )
+        context = LambdaContext(
+            group, event["requestContext"]["requestId"], deadline_ms=int(time.time() * 1000) + 29_000
+        )
+        reply = lambda_handler(group)(event, context)
+        payload = reply.get("body") or ""
+        data = base64.b64decode(payload) if reply.get("isBase64Encoded") else payload.encode()
+        headers = dict(reply.get("headers") or {})
+        for name, values in (reply.get("multiValueHeaders") or {}).items():
+            headers[name] = ", ".join(values)
+        self._send(
+            HTTPStatus(reply.get("statusCode", 200)), data, headers, cookies=reply.get("cookies") or []
+        )
+
+    def _media(self, key: str) -> None:
+        store = blob_store()
+        if self.command == "PUT":
+            self._upload(store, key)
+            return
+        if self.command not in ("GET", "HEAD"):
+            self._json(HTTPStatus.METHOD_NOT_ALLOWED, {"message": "GET, HEAD or PUT"})
+            return
+        try:
+            info = store.head(key)
+        except (BlobNotFound, InvalidKey):
+            self._json(HTTPStatus.NOT_FOUND, {"message": "No such file"})
+            return
+        headers = {
+            "Content-Type": mimetypes.guess_type(key)[0] or "application/octet-stream",
+            "Accept-Ranges": "bytes",
+            "ETag": f'"{info.etag}"',
+            "Cache-Control": "private, max-age=3600",
+        }
+        if self.headers.get("If-None-Match") == headers["ETag"]:
+            self._send(HTTPStatus.NOT_MODIFIED, b"", headers)
+            return
+        byte_range = parse_range(self.headers.get("Range"), info.size)
+        if byte_range == "invalid":
+            self._send(
+                HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, b"", {"Content-Range": f"bytes */{info.size}"}
+            )
+            return
+        if byte_range is None:
+            data = b"" if self.command == "HEAD" else store.get(key)
+            self._send(HTTPStatus.OK, data, headers, length=info.size)
+            return
+        start, end = byte_range
+        data = b"" if self.command == "HEAD" else store.get(key, (start, end))
+        headers["Content-Range"] = f"bytes {start}-{end}/{info.size}"
+        self._send(HTTPStatus.PARTIAL_CONTENT, data, headers, length=end - start + 1)
+
+    def _upload(self, store: Any, key: str) -> None:
+        """A local presigned PUT: only the event's organizer, only under its originals."""
+        match = UPLOAD_KEY.match(key)
+        try:
+            claims = authorize(dict(self.headers))
+        except InvalidToken as error:
+            self._json(HTTPStatus.UNAUTHORIZED, {"message": f"Unauthorized: {error}"})
+            return
+        if match is None or not principal_from_claims(claims).organizes(match.group(1)):
+            self._json(HTTPStatus.FORBIDDEN, {"message": "Uploads go to your own event's originals"})
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        if length <= 0:
+            self._json(HTTPStatus.BAD_REQUEST, {"message": "Empty upload"})
+            return
+        if length > settings().max_upload_bytes:
+            self._json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"message": "File too large"})
+            return
+        data = self.rfile.read(length)
+        try:
+            info = store.put(key, data, self.headers.get("Content-Type"))
+        except InvalidKey as error:
+            self._json(HTTPStatus.BAD_REQUEST, {"message": str(error)})
+            return
+        self._send(HTTPStatus.OK, b"", {"ETag": f'"{info.etag}"'})
+
+    def _static(self, path: str) -> None:
+        root = web_root().resolve()
+        if path in ("/", "") or re.match(r"^/e/[^/]+/?$", path):
+            target = root / "index.html"
+        elif re.match(r"^/e/[^/]+/admin/?$", path):
+            target = root / "admin.html"
+        else:
+            target = (root / unquote(path).lstrip("/")).resolve()
+        if not target.is_relative_to(root) or not target.is_file():
+            self._json(HTTPStatus.NOT_FOUND, {"message": "Not found"})
+            return
+        data = target.read_bytes()
+        content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if content_type.startswith("text/") or content_type.endswith("javascript"):
+            content_type += "; charset=utf-8"
+        self._send(HTTPStatus.OK, data, {"Content-Type": content_type, "Cache-Control": "no-cache"})
+
+    def _json(self, status: HTTPStatus, body: dict[str, Any]) -> None:
+        self._send(status, json.dumps(body).encode(), {"Content-Type": "application/json"})
+
+    def _send(
+        self,
+        status: HTTPStatus,
+        data: bytes,
+        headers: dict[str, str],
+        length: int | None = None,
+        cookies: list[str] | None = None,
+    ) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        for cookie in cookies or []:
+            self.send_header("Set-Cookie", cookie)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Length", str(len(data) if length is None else length))
+        self.end_headers()
+        if self.command != "HEAD" and data:
+            self.wfile.write(data)
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | str | None:
+    """A single `bytes=` range as (start, end) inclusive, None for none, "invalid" if unsatisfiable."""
+    if not header or not header.startswith("bytes="):
+        return None
+    spec = header[len("bytes=") :].split(",")[0].strip()
+    start_s, _, end_s = spec.partition("-")
+    try:
+        if start_s == "":
+            length = int(end_s)
+            if length <= 0:
+                return "invalid"
+            return max(0, size - length), size - 1
+        start = int(start_s)
+        end = int(end_s) if end_s else size - 1
+    except ValueError:
+        return None
+    if start >= size or start > end:
+        return "invalid"
+    return start, min(end, size - 1)
+
+
+def make_server(host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
+    if not isinstance(blob_store(), LocalBlobStore):
+        raise RuntimeError("eventlens serve needs the local blob backend")
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    return server

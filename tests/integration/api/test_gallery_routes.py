@@ -1,0 +1,85 @@
+"""Public gallery routes through the real handler: read-only, scoped to their event."""
+
+from __future__ import annotations
+
+
+def test_health_reports_the_database(api) -> None:
+    assert api("GET", "/api/health") == (200, {"status": "ok", "database": "ok"})
+
+
+def test_openapi_document_lists_public_and_admin_routes(api) -> None:
+    status, reply = api("GET", "/api/openapi.json")
+    assert status == 200
+    assert "/api/events/{slug}/photos" in reply["paths"]
+    assert "/api/events/{slug}/admin/pipeline" in reply["paths"]
+    assert "organizer" in reply["components"]["securitySchemes"]
+
+
+def test_event_lists_folders_and_visible_count(api, seeded) -> None:
+    status, event = api("GET", "/api/events/demo")
+    assert status == 200
+    assert event["name"] == "Demo Day"
+    assert event["photo_count"] == 2
+    assert event["folders"] == ["Expo", "Keynote"]
+    assert event["settings"]["face_matching"] is True
+
+
+def test_photos_lists_only_this_events_visible_photos(api, seeded) -> None:
+    status, page = api("GET", "/api/events/demo/photos")
+    assert status == 200
+    assert [p["filename"] for p in page["photos"]] == ["a.jpg", "b.jpg"]
+    assert page["total"] == 2
+    assert page["photos"][0]["original_url"] == "/media/events/demo/originals/Keynote/a.jpg"
+
+
+def test_photos_paginate_with_a_cursor_without_repeats(api, seeded) -> None:
+    _, first = api("GET", "/api/events/demo/photos?limit=1&sort=-taken_at")
+    assert [p["filename"] for p in first["photos"]] == ["b.jpg"]
+    _, second = api("GET", f"/api/events/demo/photos?limit=1&sort=-taken_at&cursor={first['next_cursor']}")
+    assert [p["filename"] for p in second["photos"]] == ["a.jpg"]
+    assert second["next_cursor"] is None
+
+
+def test_photos_filter_by_folder(api, seeded) -> None:
+    _, page = api("GET", "/api/events/demo/photos?folder=Keynote")
+    assert [p["filename"] for p in page["photos"]] == ["a.jpg"]
+
+
+def test_a_hidden_photo_is_not_found_publicly(api, seeded, owner_conn) -> None:
+    hidden_id = owner_conn.execute("SELECT id FROM photos WHERE filename = 'c.jpg'").fetchone()[0]
+    status, reply = api("GET", f"/api/events/demo/photos/{hidden_id}")
+    assert status == 404
+    assert "no photo" in reply["message"]
+
+
+def test_another_events_photo_is_not_found_through_this_event(api, seeded, owner_conn) -> None:
+    other_id = owner_conn.execute("SELECT id FROM photos WHERE filename = 'secret.jpg'").fetchone()[0]
+    assert api("GET", f"/api/events/demo/photos/{other_id}")[0] == 404
+
+
+def test_unknown_event_is_a_json_404(api, db) -> None:
+    status, reply = api("GET", "/api/events/nope/photos")
+    assert status == 404
+    assert reply == {"message": "no event 'nope'"}
+
+
+def test_malformed_parameters_are_a_clear_422(api, seeded) -> None:
+    status, reply = api("GET", "/api/events/demo/photos?limit=0")
+    assert status == 422
+    assert reply["message"].startswith("Invalid request: limit")
+
+
+def test_malformed_cursor_is_a_400(api, seeded) -> None:
+    status, reply = api("GET", "/api/events/demo/photos?cursor=!!!")
+    assert status == 400
+    assert "cursor" in reply["message"]
+
+
+def test_unknown_route_is_a_json_404(api, db) -> None:
+    assert api("GET", "/api/nothing-here") == (404, {"message": "No such route"})
+
+
+def test_public_routes_are_read_only(api, seeded) -> None:
+    photo_id = "00000000-0000-0000-0000-000000000000"
+    status, _ = api("PATCH", f"/api/events/demo/photos/{photo_id}", body={"hidden": True})
+    assert status == 404  # no such public route: moderation lives under /admin
