@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import socket
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -210,6 +211,18 @@ def test_persistent_503_gives_up_after_the_policy_attempts(
     assert info.value.status == 503
     assert len(fake.calls("generateContent")) == 3  # google-genai added no retries of its own
     assert len(sleep.calls) == 2
+
+
+def test_unreachable_server_is_a_clear_error_without_retries(astronaut: np.ndarray) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again below: nothing listens there
+    sleep = RecordingSleep()
+    describer = GeminiDescriber(API_KEY, base_url=f"http://127.0.0.1:{port}", retry=FAST_RETRY, sleep=sleep)
+    with pytest.raises(GeminiError, match="generateContent failed: ConnectError") as info:
+        describer.describe(astronaut, CONTEXT)
+    assert info.value.status is None
+    assert sleep.calls == []
 
 
 def test_missing_api_key_is_refused_before_any_call() -> None:

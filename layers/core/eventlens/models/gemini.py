@@ -108,6 +108,7 @@ class _GeminiCaller:
 
     def call(self, operation: str, fn: Callable[[], T], deadline: Deadline | None = None) -> T:
         """Run ``fn`` under the limiter and retry; failures become one clear ``GeminiError``."""
+        import httpx
         from google.genai import errors
 
         try:
@@ -123,6 +124,8 @@ class _GeminiCaller:
             notes = " ".join(getattr(exc, "__notes__", []))
             message = f"Gemini {operation} failed: HTTP {exc.code} {exc.status or ''}: {exc.message or ''}"
             raise GeminiError(f"{message.strip()} {notes}".strip(), status=exc.code) from exc
+        except httpx.HTTPError as exc:  # refused, reset, timed out: not a 429/5xx, so not retried
+            raise GeminiError(f"Gemini {operation} failed: {type(exc).__name__}: {exc}") from exc
 
 
 def _classify(exc: BaseException) -> Failure | None:
