@@ -16,7 +16,7 @@ from datetime import datetime
 import numpy as np
 import pytest
 from eventlens.models.describe import DescribeContext, Description
-from eventlens.models.gemini import GeminiDescriber, GeminiEmbedder, GeminiError
+from eventlens.models.gemini import GeminiDescriber, GeminiEmbedder, GeminiError, encode_jpeg
 from eventlens.models.gemini_reply import UnparseableReplyError
 from eventlens.pipeline.resilience import RateLimiter, RetryPolicy
 from PIL import Image
@@ -127,6 +127,16 @@ def test_large_photo_is_sent_at_most_1536_pixels_wide(
     fake.script_generate(text_reply(REPLY))
     describer.describe(big, CONTEXT)
     assert sent_image(fake).size == (1536, 1024)
+
+
+def test_grey_and_rgba_photos_are_sent_as_rgb_jpeg(astronaut: np.ndarray) -> None:
+    grey = np.asarray(skdata.camera())
+    rgba = np.dstack([astronaut, np.full(astronaut.shape[:2], 255, np.uint8)])
+    for image in (grey, rgba):
+        sent = Image.open(io.BytesIO(encode_jpeg(image)))
+        assert (sent.format, sent.mode, sent.size) == ("JPEG", "RGB", (512, 512))
+    with pytest.raises(ValueError, match="uint8"):
+        encode_jpeg(astronaut.astype(np.float32))
 
 
 def test_fenced_json_reply_is_parsed(

@@ -151,7 +151,9 @@ def encode_jpeg(image: np.ndarray, max_side: int = MAX_IMAGE_SIDE, quality: int 
         image = image[:, :, :3]
     if not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 3)):
         raise ValueError(f"expected an RGB image, got shape {image.shape}")
-    picture = Image.fromarray(image).convert("RGB")
+    picture = Image.fromarray(np.ascontiguousarray(image))
+    if picture.mode != "RGB":
+        picture = picture.convert("RGB")
     picture.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
     picture.save(buffer, format="JPEG", quality=quality)
