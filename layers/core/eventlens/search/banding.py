@@ -1,0 +1,102 @@
+"""Near-duplicate pairs of 64-bit perceptual hashes without comparing all pairs.
+
+Multi-index hashing (Norouzi et al., 2012): cut each hash into m bands; two hashes within
+Hamming distance d differ in at most floor(d / m) bits in at least one band (pigeonhole). So
+each hash only meets hashes whose band equals its own band with up to r = floor(d / m) bits
+flipped: sorted-array lookups in numpy, then an exact popcount check of those candidates.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+
+BITS = 64
+
+
+def _popcount(values: np.ndarray) -> np.ndarray:
+    v = values.astype(np.uint64)
+    v = v - ((v >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    v = (v & np.uint64(0x3333333333333333)) + ((v >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    v = (v + (v >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return ((v * np.uint64(0x0101010101010101)) >> np.uint64(56)).astype(np.int64)
+
+
+def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return _popcount(np.bitwise_xor(a.astype(np.uint64), b.astype(np.uint64)))
+
+
+def _masks(width: int, radius: int) -> np.ndarray:
+    """Every value of `width` bits with at most `radius` bits set (the flips to probe)."""
+    masks = [0]
+    for r in range(1, radius + 1):
+        masks += [sum(1 << b for b in bits) for bits in combinations(range(width), r)]
+    return np.array(masks, np.uint64)
+
+
+def plan(n: int, distance: int) -> tuple[int, int]:
+    """(bands, radius) with the fewest expected probes + candidate checks for n uniform hashes."""
+    best: tuple[float, int, int] | None = None
+    for bands in range(1, BITS + 1):
+        width = -(-BITS // bands)
+        radius = distance // bands
+        if width > 32:
+            continue
+        probes = len(_masks(width, radius)) if radius <= 3 else float("inf")
+        cost = bands * probes * (1 + n / 2.0**width)
+        if best is None or cost < best[0]:
+            best = (cost, bands, radius)
+    assert best is not None
+    return best[1], best[2]
+
+
+def near_pairs(hashes: np.ndarray, distance: int) -> np.ndarray:
+    """(k, 2) index pairs i < j with Hamming(hashes[i], hashes[j]) <= distance."""
+    values = np.asarray(hashes).astype(np.int64).view(np.uint64)
+    n = len(values)
+    if n < 2:
+        return np.zeros((0, 2), np.int64)
+    bands, radius = plan(n, distance)
+    width = -(-BITS // bands)
+    found: list[np.ndarray] = []
+    for band in range(bands):
+        shift = np.uint64(band * width)
+        bits = min(width, BITS - band * width)
+        key = (values >> shift) & np.uint64((1 << bits) - 1)
+        order = np.argsort(key, kind="stable")
+        sorted_keys = key[order]
+        for mask in _masks(bits, radius):
+            probe = key ^ mask
+            lo = np.searchsorted(sorted_keys, probe, "left")
+            hi = np.searchsorted(sorted_keys, probe, "right")
+            counts = hi - lo
+            if not counts.any():
+                continue
+            left = np.repeat(np.arange(n), counts)
+            offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+            right = order[np.repeat(lo, counts) + offsets]
+            keep = left < right
+            left, right = left[keep], right[keep]
+            close = hamming(values[left], values[right]) <= distance
+            found.append(np.stack([left[close], right[close]], axis=1))
+    if not found:
+        return np.zeros((0, 2), np.int64)
+    return np.unique(np.concatenate(found), axis=0)
+
+
+def components(n: int, pairs: np.ndarray) -> np.ndarray:
+    """Connected-component label per index (union-find with path halving, label = smallest index)."""
+    parent = np.arange(n)
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = int(parent[i])
+        return i
+
+    for a, b in pairs.tolist():
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return np.array([root(i) for i in range(n)])
