@@ -17,8 +17,14 @@ class Api:
     """Routes a request to the handler API Gateway would, and decodes the JSON reply."""
 
     def __call__(
-        self, method: str, path: str, body: Any = None, token: str | None = None,
-        claims: dict[str, Any] | None = None, headers: dict[str, str] | None = None, raw: bytes | None = None,
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        token: str | None = None,
+        claims: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
     ) -> tuple[int, Any]:
         from eventlens.devserver import LambdaContext, http_api_event, lambda_handler, route_group
 

@@ -6,7 +6,6 @@ import time
 
 import jwt
 import pytest
-
 from eventlens.auth.tokens import issue_token
 
 SECRET = "test-secret-" + "x" * 32
@@ -29,7 +28,8 @@ def test_login_with_the_right_password_returns_an_expiring_token(api, seeded) ->
 @pytest.mark.parametrize(("slug", "password"), [("demo", "wrong-password"), ("nope", "password-demo")])
 def test_login_fails_the_same_way_for_wrong_password_or_event(api, seeded, slug, password) -> None:
     assert api("POST", f"/api/events/{slug}/login", body={"password": password}) == (
-        401, {"message": "wrong event or password"},
+        401,
+        {"message": "wrong event or password"},
     )
 
 
@@ -49,7 +49,9 @@ def test_admin_route_refuses_an_expired_token(api, seeded) -> None:
 def test_admin_route_refuses_a_forged_token(api, seeded) -> None:
     token, _ = issue_token("demo", "not-the-server-secret-" + "y" * 20, ttl_s=600)
     assert api("GET", "/api/events/demo/admin/errors", token=token)[0] == 401
-    unsigned = jwt.encode({"iss": "eventlens", "event": "demo", "exp": time.time() + 60}, key="", algorithm="none")
+    unsigned = jwt.encode(
+        {"iss": "eventlens", "event": "demo", "exp": time.time() + 60}, key="", algorithm="none"
+    )
     assert api("GET", "/api/events/demo/admin/errors", token=unsigned)[0] == 401
 
 
@@ -76,7 +78,9 @@ def test_admin_route_accepts_cognito_claims_from_the_http_api_authorizer(api, se
 def test_organizer_hides_and_unhides_a_photo(api, seeded, owner_conn) -> None:
     token = _login(api)
     photo_id = owner_conn.execute("SELECT id FROM photos WHERE filename = 'a.jpg'").fetchone()[0]
-    status, photo = api("PATCH", f"/api/events/demo/admin/photos/{photo_id}", body={"hidden": True}, token=token)
+    status, photo = api(
+        "PATCH", f"/api/events/demo/admin/photos/{photo_id}", body={"hidden": True}, token=token
+    )
     assert (status, photo["hidden"]) == (200, True)
     assert api("GET", f"/api/events/demo/photos/{photo_id}")[0] == 404
     api("PATCH", f"/api/events/demo/admin/photos/{photo_id}", body={"hidden": False}, token=token)
@@ -86,15 +90,20 @@ def test_organizer_hides_and_unhides_a_photo(api, seeded, owner_conn) -> None:
 def test_organizer_cannot_hide_another_events_photo(api, seeded, owner_conn) -> None:
     token = _login(api)
     other_id = owner_conn.execute("SELECT id FROM photos WHERE filename = 'secret.jpg'").fetchone()[0]
-    assert api("PATCH", f"/api/events/demo/admin/photos/{other_id}", body={"hidden": True}, token=token)[0] == 404
+    assert (
+        api("PATCH", f"/api/events/demo/admin/photos/{other_id}", body={"hidden": True}, token=token)[0]
+        == 404
+    )
     assert owner_conn.execute("SELECT hidden FROM photos WHERE id = %s", (other_id,)).fetchone()[0] is False
 
 
 def test_settings_patch_merges_the_theme(api, seeded) -> None:
     token = _login(api)
     status, event = api(
-        "PATCH", "/api/events/demo/admin/settings",
-        body={"name": "Renamed", "theme": {"primary": "#112233"}, "face_matching": False}, token=token,
+        "PATCH",
+        "/api/events/demo/admin/settings",
+        body={"name": "Renamed", "theme": {"primary": "#112233"}, "face_matching": False},
+        token=token,
     )
     assert status == 200
     assert event["name"] == "Renamed"
@@ -104,16 +113,19 @@ def test_settings_patch_merges_the_theme(api, seeded) -> None:
 
 
 def test_settings_patch_rejects_a_bad_colour(api, seeded) -> None:
-    status, reply = api("PATCH", "/api/events/demo/admin/settings", body={"theme": {"primary": "red"}},
-                        token=_login(api))
+    status, reply = api(
+        "PATCH", "/api/events/demo/admin/settings", body={"theme": {"primary": "red"}}, token=_login(api)
+    )
     assert status == 422
     assert "primary" in reply["message"]
 
 
 def test_upload_ticket_refuses_a_wrong_content_type(api, seeded) -> None:
     status, reply = api(
-        "POST", "/api/events/demo/admin/uploads",
-        body={"filename": "evil.exe", "content_type": "application/x-msdownload", "size": 10}, token=_login(api),
+        "POST",
+        "/api/events/demo/admin/uploads",
+        body={"filename": "evil.exe", "content_type": "application/x-msdownload", "size": 10},
+        token=_login(api),
     )
     assert status == 400
     assert "not a photo or video" in reply["message"]
@@ -121,8 +133,10 @@ def test_upload_ticket_refuses_a_wrong_content_type(api, seeded) -> None:
 
 def test_upload_ticket_points_under_the_events_originals(api, seeded) -> None:
     status, ticket = api(
-        "POST", "/api/events/demo/admin/uploads",
-        body={"filename": "../../etc/passwd.jpg", "content_type": "image/jpeg", "size": 10}, token=_login(api),
+        "POST",
+        "/api/events/demo/admin/uploads",
+        body={"filename": "../../etc/passwd.jpg", "content_type": "image/jpeg", "size": 10},
+        token=_login(api),
     )
     assert status == 200
     assert ticket["key"].startswith("events/demo/originals/uploads/")

@@ -1,0 +1,44 @@
+# EventLens — `make demo` serves the demo gallery, `make test` runs every test.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install demo serve test lint typecheck system-deps bench clean
+
+$(UV):
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check "uv>=0.5,<1"
+
+# The locked environment (uv.lock); --inexact keeps uv itself in the venv.
+install: $(UV)
+	$(UV) sync --frozen --extra dev --inexact --quiet
+
+demo: install
+	$(VENV)/bin/eventlens demo --port $(PORT)
+
+serve: install
+	$(VENV)/bin/eventlens serve --port $(PORT)
+
+# Debian's Chromium for the browser tests (the only system package the tests need).
+system-deps:
+	@command -v chromium >/dev/null || bash scripts/install-system-deps.sh
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+test: install system-deps lint typecheck
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PY) benchmarks/pipeline.py
+	$(PY) benchmarks/search.py
+
+clean:
+	rm -rf $(VENV) .eventlens .pytest_cache .mypy_cache .ruff_cache

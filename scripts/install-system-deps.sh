@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# System packages the test suite needs: Debian's Chromium for the end-to-end browser tests.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
