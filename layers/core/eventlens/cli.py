@@ -134,14 +134,13 @@ def ingest(path: Path, slug: str, as_json: bool) -> None:
     from eventlens.pipeline.ingest import import_files
 
     target = _event(slug)
-    files = sorted(p for p in ([path] if path.is_file() else path.rglob("*")) if p.is_file())
-    with tqdm(total=len(files), unit="file", desc="ingest", disable=as_json, file=sys.stderr) as bar:
-        report = import_files(
-            target,
-            files,
-            root=path if path.is_dir() else path.parent,
-            on_progress=lambda done, total: bar.update(done - bar.n),
-        )
+    with tqdm(unit="file", desc="ingest", disable=as_json, file=sys.stderr) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        report = import_files(target, [path], on_progress=progress)
     if as_json:
         _echo_json(report)
     else:
@@ -334,6 +333,7 @@ def _serve(host: str, port: int, on_ready: Any = None) -> None:
 @click.option("--no-serve", is_flag=True, help="Build the demo event and exit.")
 def demo(port: int, host: str, password: str | None, no_serve: bool) -> None:
     """Create the demo event from sample photos, run the pipeline, serve the gallery."""
+    from eventlens.config import settings
     from eventlens.db.events_repo import EventNotFound
     from eventlens.db.migrate import upgrade
     from eventlens.demo import demo_photos
@@ -348,9 +348,8 @@ def demo(port: int, host: str, password: str | None, no_serve: bool) -> None:
         set_password(target, password)
     except EventNotFound:
         target = create_event("demo", "EventLens Demo Day", password=password)
-    folder = demo_photos(Path(os.environ.get("EVENTLENS_HOME", ".eventlens")) / "demo-photos")
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
-    report = import_files(target, files, root=folder)
+    folder = demo_photos(settings().home / "demo-photos")
+    report = import_files(target, [folder])
     click.echo(f"demo event: {report.added} photos added, {report.skipped} already there")
     with _ProgressBars(disabled=False) as bars:
         results = run_pipeline(target.id, "full", on_progress=bars.update)

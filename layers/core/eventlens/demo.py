@@ -25,7 +25,7 @@ SOURCES: list[tuple[str, str, str, str]] = [
 ]
 
 
-def _font(size: int):  # type: ignore[no-untyped-def]
+def _font(size: int):
     from PIL import ImageFont
 
     for candidate in ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",):
@@ -34,7 +34,7 @@ def _font(size: int):  # type: ignore[no-untyped-def]
     return ImageFont.load_default(size=size)
 
 
-def _with_sign(image, lines: list[str], box: tuple[int, int, int, int]):  # type: ignore[no-untyped-def]
+def _with_sign(image, lines: list[str], box: tuple[int, int, int, int]):
     """A white sign with black text drawn onto the photo, like a badge or a stage banner."""
     from PIL import ImageDraw
 

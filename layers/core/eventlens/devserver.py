@@ -281,7 +281,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.NOT_MODIFIED, b"", headers)
             return
         byte_range = parse_range(self.headers.get("Range"), info.size)
-        if byte_range == "invalid":
+        if isinstance(byte_range, str):
             self._send(
                 HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, b"", {"Content-Range": f"bytes */{info.size}"}
             )

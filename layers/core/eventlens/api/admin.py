@@ -32,7 +32,7 @@ SECURITY: list[dict[str, list[str]]] = [{"organizer": []}]
 
 
 def _organizer(slug: str) -> Any:
-    return require_organizer(router.current_event, slug)
+    return require_organizer(router.current_event, slug)  # type: ignore[arg-type]
 
 
 @router.get(

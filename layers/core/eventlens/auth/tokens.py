@@ -53,10 +53,10 @@ def principal_from_claims(claims: dict[str, object]) -> Principal:
     events: set[str] = set()
     if isinstance(claims.get("event"), str):
         events.add(str(claims["event"]))
-    groups = claims.get("cognito:groups") or []
-    if isinstance(groups, str):  # the HTTP API authorizer flattens arrays to "[a b]"
-        groups = groups.strip("[]").split()
-    for group in groups:  # type: ignore[union-attr]
+    raw = claims.get("cognito:groups") or []
+    # the HTTP API authorizer flattens arrays to "[a b]"
+    groups = raw.strip("[]").split() if isinstance(raw, str) else list(raw) if isinstance(raw, list) else []
+    for group in groups:
         if group == "admins":
             events.add("*")
         elif str(group).startswith("event:"):

@@ -69,7 +69,7 @@ def get_password_hash(conn: psycopg.Connection[Any], slug: str) -> str | None:
     row = conn.execute("SELECT password_hash FROM events WHERE slug = %s", (slug,)).fetchone()
     if row is None:
         raise EventNotFound(f"no event {slug!r}")
-    return row["password_hash"]  # type: ignore[no-any-return]
+    return row["password_hash"]
 
 
 def update_event(

@@ -17,12 +17,12 @@ class S3BlobStore(BlobStore):
         self.client = client or boto3.client("s3")
 
     def put(self, key: str, data: bytes, content_type: str | None = None) -> BlobInfo:
-        extra = {"ContentType": content_type} if content_type else {}
+        extra: dict[str, Any] = {"ContentType": content_type} if content_type else {}
         reply = self.client.put_object(Bucket=self.bucket, Key=validate_key(key), Body=data, **extra)
         return BlobInfo(key, len(data), reply["ETag"].strip('"'))
 
     def get(self, key: str, byte_range: tuple[int, int] | None = None) -> bytes:
-        extra = {"Range": f"bytes={byte_range[0]}-{byte_range[1]}"} if byte_range else {}
+        extra: dict[str, Any] = {"Range": f"bytes={byte_range[0]}-{byte_range[1]}"} if byte_range else {}
         try:
             reply = self.client.get_object(Bucket=self.bucket, Key=validate_key(key), **extra)
         except ClientError as error:
