@@ -1,0 +1,90 @@
+"""The organizer dashboard in Chromium: sign in, run the pipeline, review duplicates, upload."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+DEMO_PASSWORD = "demo-password"
+
+
+def test_wrong_password_is_refused_and_the_right_one_signs_in(page: Page) -> None:
+    page.goto("/e/demo/admin")
+    page.get_by_label("Organizer password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#login-error")).to_be_visible()
+
+    page.get_by_label("Organizer password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("tab", name="Pipeline")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#phase-table tbody tr")).not_to_have_count(0)
+    token = page.evaluate("sessionStorage.getItem('eventlens.token.demo')")
+    assert token
+
+
+def test_an_expired_session_returns_to_sign_in_with_a_message(admin_page: Page) -> None:
+    admin_page.evaluate("sessionStorage.setItem('eventlens.token.demo', 'forged.token.value')")
+
+    admin_page.get_by_role("tab", name="Review").click()
+
+    expect(admin_page.locator("#login-error")).to_have_text(re.compile("session expired", re.I))
+    expect(admin_page.get_by_label("Organizer password")).to_be_visible()
+
+
+def test_logout_forgets_the_token(admin_page: Page) -> None:
+    admin_page.get_by_role("button", name="Log out").click()
+
+    expect(admin_page.get_by_label("Organizer password")).to_be_visible()
+    assert admin_page.evaluate("sessionStorage.getItem('eventlens.token.demo')") is None
+
+
+def test_running_the_pipeline_shows_progress_until_it_finishes(admin_page: Page) -> None:
+    admin_page.get_by_role("button", name="Run full pipeline").click()
+
+    expect(admin_page.locator("#run-status")).to_contain_text(re.compile("Started|Running"))
+    expect(admin_page.locator("#run-status")).to_have_text("Pipeline finished.", timeout=120_000)
+    expect(admin_page.locator("#runs .run").first).to_contain_text("succeeded")
+    bars = admin_page.get_by_role("progressbar")
+    assert bars.count() >= 7
+    expect(admin_page.get_by_role("button", name="Run full pipeline")).to_be_enabled()
+
+
+def test_keeping_one_duplicate_hides_the_others(admin_page: Page) -> None:
+    admin_page.get_by_role("tab", name="Review").click()
+    cluster = admin_page.locator("#duplicates .cluster").first
+    expect(cluster).to_be_visible()
+    cards = cluster.locator(".review-card")
+    keep_id = cards.first.get_attribute("data-id")
+
+    cluster.get_by_role("button", name="Keep this one").first.click()
+
+    expect(cards.first).not_to_have_class(re.compile("is-hidden"))
+    for i in range(1, cards.count()):
+        expect(cards.nth(i)).to_have_class(re.compile("is-hidden"))
+    hidden_id = cards.nth(1).get_attribute("data-id")
+    public = admin_page.request.get("/api/events/demo/photos?limit=200").json()["photos"]
+    public_ids = {p["id"] for p in public}
+    assert keep_id in public_ids
+    assert hidden_id not in public_ids
+
+    cards.nth(1).get_by_role("button", name=re.compile("^Unhide")).click()
+    expect(cards.nth(1)).not_to_have_class(re.compile("is-hidden"))
+
+
+def test_uploading_a_photo_shows_progress_and_starts_processing(admin_page: Page, face_selfie: Path) -> None:
+    before = admin_page.request.get("/api/events/demo").json()["photo_count"]
+    admin_page.get_by_role("tab", name="Upload").click()
+
+    admin_page.locator("#file-input").set_input_files(face_selfie)
+
+    item = admin_page.locator(".upload-item").first
+    expect(item).to_contain_text("selfie.jpg")
+    expect(item.locator(".upload-state")).to_have_text("uploaded")
+    expect(admin_page.locator("#upload-summary")).to_contain_text("Processing has started")
+    admin_page.wait_for_function(
+        f"fetch('/api/events/demo').then(r => r.json()).then(e => e.photo_count > {before})", timeout=120_000,
+        polling=1000,
+    )

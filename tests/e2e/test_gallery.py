@@ -1,0 +1,150 @@
+"""The public gallery in Chromium against a real `eventlens demo`: browse, search, view, find me, select."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from playwright.sync_api import Page, expect
+
+
+def _query(page: Page) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query)
+
+
+def _open_gallery(page: Page) -> None:
+    page.goto("/e/demo")
+    expect(page.locator(".tile").first).to_be_visible()
+
+
+def test_gallery_shows_event_branding_and_thumbnails_with_alt_text(page: Page) -> None:
+    _open_gallery(page)
+
+    expect(page.get_by_role("heading", level=1)).not_to_have_text("Loading…")
+    expect(page.locator("#status")).to_have_text(re.compile(r"^\d+ items?"))
+    alts = page.locator(".tile img").evaluate_all("imgs => imgs.map(i => i.alt)")
+    assert alts
+    assert all(a.strip() for a in alts)
+    primary = page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--primary')")
+    assert primary.strip().startswith("#")
+
+
+def test_folder_tab_filters_the_grid_and_is_kept_in_the_url(page: Page) -> None:
+    _open_gallery(page)
+    everything = page.locator(".tile").count()
+
+    page.get_by_role("tab", name="Keynote").click()
+
+    expect(page.get_by_role("tab", name="Keynote")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#status")).to_contain_text("in Keynote")
+    page.wait_for_function("!document.querySelector('#grid').hasAttribute('aria-busy')")
+    assert 0 < page.locator(".tile").count() < everything
+    assert _query(page)["folder"] == ["Keynote"]
+
+
+def test_search_reports_result_count_and_matching_modalities(page: Page) -> None:
+    _open_gallery(page)
+
+    page.get_by_role("searchbox", name="Search photos").fill("keynote")
+
+    expect(page.locator("#status")).to_contain_text(re.compile(r"\d+ results? for “keynote” · matched by"))
+    expect(page.locator("#status")).to_contain_text("full text")
+    assert _query(page)["q"] == ["keynote"]
+    names = page.locator(".tile-select").evaluate_all("bs => bs.map(b => b.getAttribute('aria-label'))")
+    assert "Select keynote-banner.jpg" in names
+
+
+def test_lightbox_opens_full_size_and_follows_arrow_keys_and_escape(page: Page) -> None:
+    _open_gallery(page)
+
+    page.locator(".tile-open").first.click()
+    viewer = page.get_by_role("dialog", name="Photo viewer")
+    expect(viewer).to_be_visible()
+    expect(viewer.locator(".lb-media")).to_be_visible()
+    first = _query(page)["photo"][0]
+    expect(viewer.get_by_role("link", name="Download")).to_have_attribute("href", re.compile(r"^/media/|^https?://"))
+
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"!location.search.includes('photo={first}')")
+    second = _query(page)["photo"][0]
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"location.search.includes('photo={first}')")
+    page.keyboard.press("Escape")
+
+    expect(viewer).to_be_hidden()
+    assert second != first
+    assert "photo" not in _query(page)
+    focused = page.evaluate("document.activeElement.closest('.tile')?.dataset.index")
+    assert focused == "0"
+
+
+def test_shared_link_reopens_the_photo_in_the_viewer(page: Page) -> None:
+    photos = page.request.get("/api/events/demo/photos?limit=3").json()["photos"]
+    target = photos[-1]
+
+    page.goto(f"/e/demo?photo={target['id']}")
+
+    viewer = page.get_by_role("dialog", name="Photo viewer")
+    expect(viewer).to_be_visible()
+    expect(viewer.get_by_role("heading", name=target["filename"])).to_be_visible()
+
+
+def test_keyboard_alone_reaches_and_opens_a_photo(page: Page) -> None:
+    _open_gallery(page)
+
+    page.locator(".tile-open").first.focus()
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("dialog", name="Photo viewer")).to_be_visible()
+    assert page.evaluate("document.activeElement.id") == "lb-close"
+
+
+def test_find_me_with_a_selfie_lists_my_photos_with_confidence(page: Page, face_selfie: Path) -> None:
+    _open_gallery(page)
+
+    page.get_by_role("button", name="Find me").click()
+    page.locator("#selfie-input").set_input_files(face_selfie)
+
+    results = page.locator("#findme-results")
+    expect(results.get_by_role("heading", name="Your photos")).to_be_visible(timeout=30_000)
+    expect(page.locator("#findme-summary")).to_contain_text(re.compile(r"We found you in \d+ photos?"))
+    badges = page.locator(".tile-badge").all_inner_texts()
+    assert badges
+    assert all(re.fullmatch(r"\d{1,3}%", b) for b in badges)
+    names = page.locator(".tile img").evaluate_all("imgs => imgs.map(i => i.closest('.tile').dataset.id)")
+    assert len(names) == len(badges)
+
+    page.get_by_role("button", name="Back to all photos").click()
+    expect(results).to_be_hidden()
+    expect(page.locator(".tile-badge")).to_have_count(0)
+
+
+def test_find_me_says_so_when_the_selfie_has_no_face(page: Page, faceless_photo: Path) -> None:
+    _open_gallery(page)
+
+    page.get_by_role("button", name="Find me").click()
+    page.locator("#selfie-input").set_input_files(faceless_photo)
+
+    expect(page.locator("#findme-message")).to_contain_text("No face", timeout=30_000)
+    expect(page.get_by_role("dialog", name="Find your photos")).to_be_visible()
+
+
+def test_selected_photos_download_as_one_zip(page: Page) -> None:
+    _open_gallery(page)
+    page.locator(".tile").nth(0).hover()
+    page.locator(".tile-select").nth(0).click()
+    page.locator(".tile").nth(1).hover()
+    page.locator(".tile-select").nth(1).click()
+
+    expect(page.get_by_role("region", name="Selection")).to_contain_text("2 photos selected")
+    assert len(_query(page)["sel"][0].split(",")) == 2
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download selected").click()
+    download = download_info.value
+
+    assert download.suggested_filename.endswith(".zip")
+    with zipfile.ZipFile(io.BytesIO(Path(download.path()).read_bytes())) as archive:
+        assert len(archive.namelist()) == 2
