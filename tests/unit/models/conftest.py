@@ -10,6 +10,8 @@ import pytest
 import skimage.data
 from PIL import Image
 
+from .images import render_text
+
 T1_PATH = Path(insightface.__file__).parent / "data" / "images" / "t1.jpg"
 
 
@@ -29,3 +31,30 @@ def sface():
     from eventlens.models.faces import face_model
 
     return face_model("sface")
+
+
+@pytest.fixture(scope="session")
+def minilm():
+    from eventlens.models.text import text_embedder
+
+    return text_embedder("minilm-l6-v2")
+
+
+@pytest.fixture(scope="session")
+def reader():
+    from eventlens.models.ocr import text_reader
+
+    return text_reader()
+
+
+@pytest.fixture(scope="session")
+def nsfw():
+    from eventlens.models.nsfw import nsfw_model
+
+    return nsfw_model()
+
+
+@pytest.fixture(scope="session")
+def sign() -> np.ndarray:
+    """A rendered two-line sign: the words OCR must read, in a known order."""
+    return render_text(["WELCOME", "Keynote Hall B"], size=(900, 320), font_px=56)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
+from eventlens.models._loader import loaded_once
 from eventlens.models.errors import UnknownModelError
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ class Describer(Protocol):
         ...
 
 
-@cache
+@loaded_once
 def describer(name: str = "local") -> Describer:
     """The process-wide describer for `name` ("local" or "gemini"), built on first use."""
     if name == "local":

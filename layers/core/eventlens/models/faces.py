@@ -8,9 +8,9 @@ into the container image) on AWS. `name` is stored with each embedding: the two 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 from typing import TYPE_CHECKING, Protocol
 
+from eventlens.models._loader import loaded_once
 from eventlens.models.errors import UnknownModelError
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float(a @ b)
 
 
-@cache
+@loaded_once
 def face_model(name: str = "sface") -> FaceModel:
     """The process-wide face model for `name`, loaded on first use."""
     if name == "sface":

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+
+from eventlens.models._loader import loaded_once
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,7 +40,7 @@ class OcrResult:
     lines: list[OcrLine] = field(default_factory=list)
 
 
-@lru_cache(maxsize=1)
+@loaded_once
 def text_reader() -> TextReader:
     """The process-wide OCR model, loaded on first use."""
     return TextReader()
@@ -59,12 +60,11 @@ class TextReader:
         if engine is None:
             from rapidocr_onnxruntime import RapidOCR
 
-            threads = {
-                f"{part}_{kind}_op_num_threads": 1
-                for part in ("det", "cls", "rec")
-                for kind in ("intra", "inter")
-            }
-            engine = self._local.engine = RapidOCR(text_score=self.min_score, **threads)
+            # Thread counts must be global keys: RapidOCR copies Global's values over each
+            # module's (det_/cls_/rec_ prefixed ones are silently ignored).
+            engine = self._local.engine = RapidOCR(
+                text_score=self.min_score, intra_op_num_threads=1, inter_op_num_threads=1
+            )
         return engine
 
     def read(self, image: np.ndarray) -> OcrResult:

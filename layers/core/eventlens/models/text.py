@@ -9,10 +9,10 @@ torch), and its output matches sentence-transformers (tests/unit/fixtures/minilm
 from __future__ import annotations
 
 import json
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from eventlens.models._loader import loaded_once
 from eventlens.models.errors import ModelUnavailableError, UnknownModelError
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ class TextEmbedder(Protocol):
         ...
 
 
-@cache
+@loaded_once
 def text_embedder(name: str = MINILM) -> TextEmbedder:
     """The process-wide embedder for `name`, loaded on first use."""
     if name == MINILM:

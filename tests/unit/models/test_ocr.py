@@ -1,0 +1,53 @@
+"""RapidOCR through TextReader, on text rendered with Pillow."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from eventlens.models.ocr import OCR_MAX_SIDE, text_reader
+
+from .images import render_text
+
+
+def test_reads_the_words_of_a_sign_in_reading_order(reader, sign):
+    result = reader.read(sign)
+
+    assert result.text.splitlines() == ["WELCOME", "Keynote Hall B"]
+    assert [line.text for line in result.lines] == ["WELCOME", "Keynote Hall B"]
+    assert all(line.score >= reader.min_score for line in result.lines)
+
+
+def test_boxes_are_in_pixels_of_the_given_photo_when_it_is_read_downscaled(reader):
+    photo = render_text(["EVENTLENS"], size=(4000, 3000), font_px=160, origin=(2000, 1500))
+    assert max(photo.shape) > OCR_MAX_SIDE
+
+    [line] = reader.read(photo).lines
+
+    assert line.text == "EVENTLENS"
+    xs, ys = zip(*line.box, strict=True)
+    assert 1950 < min(xs) < 2050
+    assert 1500 < min(ys) < 1600
+    assert max(xs) > 2700
+
+
+def test_a_photo_without_text_reads_nothing(reader, astronaut):
+    sky = np.linspace(90, 230, 640 * 480 * 3).reshape(480, 640, 3).astype(np.uint8)
+
+    result = reader.read(sky)
+
+    assert result.text == ""
+    assert result.lines == []
+
+
+def test_two_threads_read_the_same_text(reader, sign):
+    expected = reader.read(sign).text
+
+    with ThreadPoolExecutor(2) as pool:
+        texts = list(pool.map(lambda im: reader.read(im).text, [sign] * 4))
+
+    assert texts == [expected] * 4
+
+
+def test_factory_loads_once(reader):
+    assert text_reader() is reader
