@@ -1,0 +1,145 @@
+"""What every phase gets (event, budget, options) and the loop that runs per-photo work.
+
+The loop keeps `workers` photos in flight on a thread pool (Pillow, OpenCV and onnxruntime
+release the GIL, so two threads use two cores), claims rows in small batches so parallel
+Lambda workers share the queue, stops starting photos once the guard says the next one would
+not fit, and hands unstarted claims back.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from eventlens.config import Settings
+from eventlens.db import pipeline_repo, scoped
+from eventlens.domain import Event
+from eventlens.pipeline.media import BadMedia, DecodedMedia, decode_image, decode_video
+from eventlens.pipeline.resilience import WallClockGuard
+from eventlens.storage import BlobNotFound, BlobStore
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    """How pixels are handled; the defaults are the fast path, the rest exists for the benchmark."""
+
+    draft: bool = True
+    """Decode JPEGs at the smallest DCT scale covering the working size (4x fewer pixels)."""
+    fuse: bool = True
+    """Analyze also runs faces and the local describer on the image it decoded, when they are
+    pending and local, so `full` decodes each photo once instead of once per pixel phase."""
+    workers: int | None = None
+    """Photos in flight at once; None: settings().pipeline_workers."""
+
+
+@dataclass
+class PhaseContext:
+    event: Event
+    guard: WallClockGuard
+    cfg: Settings
+    store: BlobStore
+    options: PipelineOptions = field(default_factory=PipelineOptions)
+    on_item: Callable[[], None] | None = None
+
+    @property
+    def workers(self) -> int:
+        return max(1, self.options.workers or self.cfg.pipeline_workers)
+
+    @property
+    def originals_prefix(self) -> str:
+        return f"events/{self.event.slug}/originals/"
+
+    def thumb_key(self, photo_id: UUID, size: int) -> str:
+        return f"events/{self.event.slug}/thumbs/{photo_id}/{size}.jpg"
+
+    def item_done(self) -> None:
+        if self.on_item is not None:
+            self.on_item()
+
+
+@dataclass
+class Outcome:
+    processed: int = 0
+    errors: int = 0
+    exhausted: bool = False  # nothing left to claim when the loop ended
+
+
+def run_photo_items(
+    ctx: PhaseContext, phase: str, work: Callable[[Row], bool], *, embed_model: str | None = None
+) -> Outcome:
+    """Run `work(row)` (True: completed, False: row marked error) on every row needing `phase`."""
+    outcome = Outcome()
+    queue: deque[Row] = deque()
+    inflight: dict[Future[bool], Row] = {}
+    item_ms = 0.0  # running mean of one photo's time per worker: what the next one needs
+
+    def may_start() -> bool:
+        # Always start one photo per call, so a tiny budget still makes progress.
+        started = outcome.processed + len(inflight) > 0
+        return not started or not ctx.guard.expired(reserve_ms=item_ms)
+
+    with ThreadPoolExecutor(ctx.workers, thread_name_prefix=f"eventlens-{phase}") as pool:
+        while True:
+            while len(inflight) < ctx.workers and not outcome.exhausted and may_start():
+                if not queue:
+                    with scoped(ctx.event.id) as conn:
+                        queue.extend(
+                            pipeline_repo.claim(conn, ctx.event.id, phase, ctx.workers * 2, embed_model)
+                        )
+                    if not queue:
+                        outcome.exhausted = True
+                        break
+                row = queue.popleft()
+                inflight[pool.submit(_timed, work, row)] = row
+            if not inflight:
+                break
+            finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
+            for future in finished:
+                inflight.pop(future)
+                ok, took_ms = future.result()
+                outcome.processed += 1
+                outcome.errors += 0 if ok else 1
+                share = took_ms / ctx.workers
+                item_ms = share if outcome.processed == 1 else 0.8 * item_ms + 0.2 * share
+                ctx.item_done()
+            if outcome.exhausted and not inflight:
+                break
+    if queue:
+        with scoped(ctx.event.id) as conn:
+            pipeline_repo.release(conn, phase, [row["id"] for row in queue])
+    return outcome
+
+
+def _timed(work: Callable[[Row], bool], row: Row) -> tuple[bool, float]:
+    import time
+
+    started = time.perf_counter()
+    ok = work(row)
+    return ok, (time.perf_counter() - started) * 1000.0
+
+
+def load_media(ctx: PhaseContext, row: Row) -> DecodedMedia:
+    """The photo's working image (a video's poster frame), decoded as the options say."""
+    try:
+        data = ctx.store.get(row["source_key"])
+    except BlobNotFound:
+        raise BadMedia(f"source object {row['source_key']} is missing from the store") from None
+    if row["kind"] == "video":
+        return decode_video(data)
+    return decode_image(data, max_pixels=ctx.cfg.max_image_pixels, draft=ctx.options.draft)
+
+
+def fail_safely(ctx: PhaseContext, row: Row, phase: str, exc: BaseException) -> bool:
+    """Record one photo's failure on its row; the batch goes on."""
+    message = str(exc) or type(exc).__name__
+    if not isinstance(exc, ValueError):
+        message = f"{type(exc).__name__}: {message}"
+    with scoped(ctx.event.id) as conn:
+        pipeline_repo.mark_error(conn, row["id"], phase, message)
+    return False

@@ -1,0 +1,42 @@
+"""Pipeline fixtures: an event with photos imported from a folder of real (small) photos."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def photo_dir(tmp_path: Path) -> Callable[[dict[str, bytes]], Path]:
+    """Write {relative name: bytes} under a fresh folder and return it."""
+
+    def make(files: dict[str, bytes]) -> Path:
+        root = tmp_path / "photos"
+        for name, data in files.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        return root
+
+    return make
+
+
+def photos_by_name(event_id: object) -> dict[str, dict]:
+    from eventlens.db import scoped
+
+    with scoped(event_id) as conn:  # type: ignore[arg-type]
+        rows = conn.execute("SELECT * FROM photos").fetchall()
+    return {row["filename"]: row for row in rows}
+
+
+def faces_of(event_id: object, photo_id: object) -> list[dict]:
+    from eventlens.db import scoped
+
+    with scoped(event_id) as conn:  # type: ignore[arg-type]
+        return conn.execute(
+            "SELECT id, face_index, bbox, det_score, embedding, model FROM face_embeddings "
+            "WHERE photo_id = %s ORDER BY face_index",
+            (photo_id,),
+        ).fetchall()
