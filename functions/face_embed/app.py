@@ -1,8 +1,8 @@
-"""The InsightFace container image's pipeline entry point: faces-phase batches on buffalo_l.
+"""The ML container image's pipeline entry point: faces (buffalo_l) and analyze (OCR, NSFW) batches.
 
 The same image also serves the selfie match route (functions/api_match/app.py, copied in by the
 Dockerfile): one build and one set of baked weights, while template.yaml still gives each use its
-own function, memory, timeout and IAM role through ImageConfig.Command.
+own function, memory, timeout and IAM role (ImageConfig.Command, PIPELINE_PHASE).
 """
 
 from __future__ import annotations
@@ -28,11 +28,12 @@ PHASE = os.environ.get("PIPELINE_PHASE", "faces")
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """A faces-phase batch for the state machine (same contract as functions/pipeline_phase)."""
+    """One phase batch for the state machine (same contract as functions/pipeline_phase)."""
     if event["phase"] != PHASE:
         raise ValueError(f"this function runs phase {PHASE!r}, not {event['phase']!r}")
     logger.append_keys(event_id=event["event_id"], phase=PHASE, worker=event.get("worker"))
+    metrics.add_dimension(name="phase", value=PHASE)
     budget = max(MIN_BUDGET_MS, context.get_remaining_time_in_millis() - SAFETY_MS)
     result = run_phase(event["event_id"], PHASE, budget)
-    metrics.add_metric(name="FacePhotosProcessed", unit=MetricUnit.Count, value=result["processed"])
+    metrics.add_metric(name="PhotosProcessed", unit=MetricUnit.Count, value=result["processed"])
     return result

@@ -1,0 +1,99 @@
+"""pipeline.asl.json on its own: generated, valid for statelint and moto, and shaped as intended."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+PHASES = ("sync", "scan", "analyze", "describe", "embed", "faces", "dedupe", "tag")
+
+
+def test_committed_asl_is_what_the_generator_writes(asl_text: str) -> None:
+    sys.path.insert(0, str(ROOT / "infra" / "statemachines"))
+    try:
+        import generate
+    finally:
+        sys.path.pop(0)
+    assert asl_text == generate.render(), "run python infra/statemachines/generate.py"
+
+
+def test_asl_passes_statelint(asl: dict[str, Any], tmp_path: Path) -> None:
+    path = tmp_path / "pipeline.json"
+    path.write_text(json.dumps(asl))
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("statelint")), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_asl_parses_with_moto(asl: dict[str, Any]) -> None:
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    program, _ = AmazonStateLanguageParser.parse(json.dumps(asl))
+    assert program is not None
+
+
+def test_asl_avoids_what_moto_cannot_run(asl_text: str) -> None:
+    for feature in ('"QueryLanguage"', "JSONata", '"Assign"', "ItemBatcher", "{%"):
+        assert feature not in asl_text
+
+
+def _states(asl: dict[str, Any]) -> dict[str, Any]:
+    """Top-level states plus those inside Map item processors."""
+    found = dict(asl["States"])
+    for state in asl["States"].values():
+        if state["Type"] == "Map":
+            found.update(state["ItemProcessor"]["States"])
+    return found
+
+
+def test_every_phase_loops_until_done(asl: dict[str, Any]) -> None:
+    states = _states(asl)
+    for phase in PHASES:
+        task = next(
+            (n, s)
+            for n, s in states.items()
+            if s["Type"] == "Task" and s["Parameters"]["Payload"].get("phase") == phase
+        )
+        name, state = task
+        choice = states[state["Next"]]
+        assert choice["Type"] == "Choice"
+        assert choice["Default"] == name, f"{phase}: done:false must run the phase again"
+        assert choice["Choices"][0]["BooleanEquals"] is True
+
+
+def test_lambda_service_errors_are_retried_and_failures_recorded(asl: dict[str, Any]) -> None:
+    for name, state in _states(asl).items():
+        if state["Type"] != "Task":
+            continue
+        assert "Lambda.ServiceException" in state["Retry"][0]["ErrorEquals"], name
+        inside_map = name.endswith(" batch")
+        if name not in {"Record start", "Record success", "Record failure"} and not inside_map:
+            assert state["Catch"][0]["Next"] == "Record failure", name
+    for state in asl["States"].values():
+        if state["Type"] == "Map":
+            assert state["Catch"][0]["Next"] == "Record failure"
+    failure = asl["States"]["Record failure"]
+    assert failure["Parameters"]["Payload"]["status"] == "failed"
+    assert asl["States"][failure["Next"]]["Type"] == "Fail"
+
+
+def test_faces_are_skipped_when_face_matching_is_off(asl: dict[str, Any]) -> None:
+    gate = asl["States"]["Faces enabled?"]
+    rule = gate["Choices"][0]
+    assert {"Variable": "$.face_matching", "BooleanEquals": False} in rule["And"]
+    assert rule["Next"] == "After faces"
+    assert asl["States"]["After embed"]["Choices"][0]["Next"] == "Faces enabled?"
+
+
+def test_per_photo_phases_fan_out_over_map_workers(asl: dict[str, Any]) -> None:
+    maps = {n for n, s in asl["States"].items() if s["Type"] == "Map"}
+    assert maps == {"Scan workers", "Analyze workers", "Describe workers", "Faces workers"}
+    assert asl["States"]["Scan"]["Parameters"]["workers.$"] == "States.ArrayRange(1, 2, 1)"
