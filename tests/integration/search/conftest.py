@@ -73,8 +73,21 @@ def crop(rgb: np.ndarray, bbox: Sequence[float], margin: float = 0.6) -> np.ndar
 AddPhoto = Callable[..., UUID]
 
 
+@pytest.fixture(scope="session")
+def embed_text(embedder: Any) -> Callable[[str], np.ndarray]:
+    """MiniLM embedding of a description, computed once per text for the whole session."""
+    cache: dict[str, np.ndarray] = {}
+
+    def embed(text: str) -> np.ndarray:
+        if text not in cache:
+            cache[text] = embedder.embed([text])[0]
+        return cache[text]
+
+    return embed
+
+
 @pytest.fixture
-def add_photo(owner_conn: psycopg.Connection, embedder: Any) -> AddPhoto:
+def add_photo(owner_conn: psycopg.Connection, embed_text: Callable[[str], np.ndarray]) -> AddPhoto:
     """Insert a processed photo (description embedded by MiniLM, faces as given) and return its id."""
 
     def add(
@@ -91,7 +104,7 @@ def add_photo(owner_conn: psycopg.Connection, embedder: Any) -> AddPhoto:
         duplicate_tier: str | None = None,
     ) -> UUID:
         text = ". ".join(t for t in (scene, people, visible_text) if t)
-        vector = embedder.embed([text])[0] if text else None
+        vector = embed_text(text) if text else None
         row = owner_conn.execute(
             "INSERT INTO photos (event_id, source_key, content_hash, filename, visible_text,"
             " people_descriptions, scene_description, face_count, hidden, phash, duplicate_cluster,"
@@ -99,9 +112,18 @@ def add_photo(owner_conn: psycopg.Connection, embedder: Any) -> AddPhoto:
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::vector, %s,"
             " 'completed', 'completed', 'completed') RETURNING id",
             (
-                event_id, f"events/x/originals/{filename}",
-                content_hash or hashlib.sha256(filename.encode()).hexdigest(), filename, visible_text,
-                people, scene, len(faces), hidden, phash, duplicate_cluster, duplicate_tier,
+                event_id,
+                f"events/x/originals/{filename}",
+                content_hash or hashlib.sha256(filename.encode()).hexdigest(),
+                filename,
+                visible_text,
+                people,
+                scene,
+                len(faces),
+                hidden,
+                phash,
+                duplicate_cluster,
+                duplicate_tier,
                 None if vector is None else "[" + ",".join(map(str, vector.tolist())) + "]",
                 None if vector is None else "minilm-l6-v2",
             ),
@@ -112,8 +134,14 @@ def add_photo(owner_conn: psycopg.Connection, embedder: Any) -> AddPhoto:
             owner_conn.execute(
                 "INSERT INTO face_embeddings (event_id, photo_id, face_index, model, bbox, det_score, embedding)"
                 " VALUES (%s, %s, %s, 'sface', %s, %s, %s::vector)",
-                (event_id, photo_id, index, list(face.bbox), face.score,
-                 "[" + ",".join(map(str, face.embedding.tolist())) + "]"),
+                (
+                    event_id,
+                    photo_id,
+                    index,
+                    list(face.bbox),
+                    face.score,
+                    "[" + ",".join(map(str, face.embedding.tolist())) + "]",
+                ),
             )
         if not faces:
             owner_conn.execute(

@@ -13,21 +13,32 @@ def gallery(make_event, add_photo):
     event = make_event("summit")
     ids = {
         "graduation": add_photo(
-            event.id, "graduation_042.jpg", visible_text="HARVARD UNIVERSITY Class of 2024",
-            people="A woman in a crimson gown holding a diploma", scene="Graduation ceremony on a lawn",
+            event.id,
+            "graduation_042.jpg",
+            visible_text="HARVARD UNIVERSITY Class of 2024",
+            people="A woman in a crimson gown holding a diploma",
+            scene="Graduation ceremony on a lawn",
         ),
         "keynote": add_photo(
-            event.id, "keynote.jpg", visible_text="AI Summit 2024 Main Stage",
-            people="A man speaking at a podium", scene="Conference keynote speech in a dark auditorium",
+            event.id,
+            "keynote.jpg",
+            visible_text="AI Summit 2024 Main Stage",
+            people="A man speaking at a podium",
+            scene="Conference keynote speech in a dark auditorium",
         ),
         "dinner": add_photo(
-            event.id, "dinner.jpg", people="Friends laughing around a table",
+            event.id,
+            "dinner.jpg",
+            people="Friends laughing around a table",
             scene="Evening dinner party with wine glasses and candles",
         ),
         "robot": add_photo(event.id, "robot.jpg", scene="A yellow rubber duck shaped robot on a workbench"),
         "badge": add_photo(
-            event.id, "badge.jpg", visible_text="HELLO my name is Priyanka",
-            people="A woman wearing a name badge", scene="Registration desk in a hotel lobby",
+            event.id,
+            "badge.jpg",
+            visible_text="HELLO my name is Priyanka",
+            people="A woman wearing a name badge",
+            scene="Registration desk in a hotel lobby",
         ),
         "hidden": add_photo(event.id, "hidden.jpg", visible_text="HARVARD ALUMNI", hidden=True),
     }

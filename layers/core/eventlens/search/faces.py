@@ -106,7 +106,9 @@ def decode_selfie(data: bytes, max_bytes: int | None = None) -> np.ndarray:
             return np.asarray(rgb)
     except SelfieTooLarge:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise SelfieTooLarge("selfie has too many pixels to decode safely") from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise UnreadableImage("the selfie could not be read as an image") from exc
 
 
