@@ -8,8 +8,6 @@ from collections.abc import Sequence
 import numpy as np
 import psycopg
 import pytest
-from PIL import Image
-
 from eventlens.search import find_me, match_analytics
 from eventlens.search.models import (
     FaceMatchingDisabled,
@@ -18,6 +16,7 @@ from eventlens.search.models import (
     SeveralFaces,
     UnreadableImage,
 )
+from PIL import Image
 
 
 def jpeg(rgb: np.ndarray, exif: Image.Exif | None = None) -> bytes:
@@ -126,7 +125,10 @@ def test_session_is_recorded_without_the_selfie_and_a_return_visit_is_recognised
         "SELECT tier, match_count, top_confidence, array_length(photo_ids, 1) FROM match_sessions"
     ).fetchall()
     assert len(rows) == 2
-    assert rows[0][0] in {"high", "medium"} and rows[0][1] == 2 and rows[0][2] > 50 and rows[0][3] == 2
+    tier, match_count, top_confidence, stored_photos = rows[0]
+    assert tier in {"high", "medium"}
+    assert match_count == stored_photos == 2
+    assert top_confidence > 50
     columns = {
         r[0]
         for r in owner_conn.execute(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from eventlens.db.photos_repo import PhotoFilter
 from eventlens.search import search_photos
 
