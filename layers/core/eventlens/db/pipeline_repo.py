@@ -220,9 +220,9 @@ def insert_photo(conn: Conn, event_id: UUID | str, fields: dict[str, Any]) -> UU
     return None if row is None else row["id"]
 
 
-_DERIVED_RESET = (
+_DERIVED_RESET = (  # a sql.SQL template: braces doubled
     "width = NULL, height = NULL, duration_s = NULL, has_audio = NULL, orientation = NULL, taken_at = NULL, "
-    "exif = '{}', thumbnails = '{}', visible_text = '', people_descriptions = '', scene_description = '', "
+    "exif = '{{}}', thumbnails = '{{}}', visible_text = '', people_descriptions = '', scene_description = '', "
     "face_count = NULL, phash = NULL, nsfw_score = NULL, auto_tag = NULL, duplicate_cluster = NULL, "
     "duplicate_tier = NULL, embedding = NULL, embedding_model = NULL, "
     "analyze_status = 'pending', analyze_error = NULL, describe_status = 'pending', describe_error = NULL, "

@@ -1,0 +1,81 @@
+"""Given a folder mixing good photos with every bad input, when the pipeline runs, then each bad
+file ends as an error item with a clear message and every good one completes."""
+
+from __future__ import annotations
+
+import pytest
+from eventlens.config import reset_settings
+from eventlens.pipeline.ingest import import_files
+from eventlens.pipeline.runner import retry_errors, run_pipeline
+from eventlens.pipeline.runs import list_errors
+
+from tests.fixtures_photos import bad_inputs, odd_but_good_inputs, real_jpeg
+from tests.integration.pipeline.conftest import photos_by_name
+
+MAX_PIXELS = 4_000_000
+EXPECTED = {
+    "empty.jpg": "empty file",
+    "truncated.jpg": "truncated",
+    "not-an-image.jpg": "not a readable image",
+    "bomb.png": "decompression bomb",
+    "huge-dimensions.png": "dimensions too large",
+}
+
+
+def test_bad_files_become_error_items_and_good_ones_complete(make_event, photo_dir, monkeypatch) -> None:
+    monkeypatch.setenv("EVENTLENS_MAX_IMAGE_PIXELS", str(MAX_PIXELS))
+    reset_settings()
+    event = make_event("mixed")
+    good = {**odd_but_good_inputs(), "good/chelsea.jpg": real_jpeg("chelsea")}
+    import_files(event, [photo_dir({**bad_inputs(MAX_PIXELS), **good})])
+
+    results = run_pipeline(event.id)
+
+    assert all(r["done"] for r in results)
+    assert next(r for r in results if r["phase"] == "analyze")["errors"] == len(EXPECTED)
+    photos = photos_by_name(event.id)
+    for name, fragment in EXPECTED.items():
+        row = photos[name]
+        assert row["analyze_status"] == "error" and fragment in row["analyze_error"], (name, row["analyze_error"])
+        assert [row["describe_status"], row["embed_status"], row["faces_status"]] == ["skipped"] * 3
+    for path in good:
+        row = photos[path.rsplit("/", 1)[-1]]
+        statuses = [row[f"{p}_status"] for p in ("analyze", "describe", "embed", "faces")]
+        assert statuses == ["completed"] * 4, (path, statuses, row["analyze_error"])
+    rotated = photos["rotated-exif.jpg"]
+    assert (rotated["width"], rotated["height"], rotated["orientation"]) == (480, 360, 6)
+    assert rotated["taken_at"].isoformat() == "2024-05-02T14:10:00+00:00"
+    assert rotated["exif"]["Model"] == "Canon EOS R5"
+    assert rotated["faces_status"] == "completed" and rotated["face_count"] == 1  # upright after rotation
+    assert {e["filename"] for e in list_errors(event.id)} == set(EXPECTED)
+
+
+def test_retry_errors_requeues_failed_items_with_the_phases_they_skipped(make_event, photo_dir) -> None:
+    event = make_event("retry")
+    import_files(event, [photo_dir({"empty.jpg": b"", "ok.jpg": real_jpeg("coffee")})])
+    run_pipeline(event.id)
+
+    assert retry_errors(event.id) == 1
+
+    row = photos_by_name(event.id)["empty.jpg"]
+    assert [row[f"{p}_status"] for p in ("analyze", "describe", "embed", "faces")] == ["pending"] * 4
+    assert row["analyze_error"] is None
+    results = run_pipeline(event.id)
+    assert next(r for r in results if r["phase"] == "analyze") == {
+        "phase": "analyze", "processed": 1, "remaining": 0, "errors": 1, "done": True,
+    }
+
+
+@pytest.mark.parametrize("face_matching", [False])
+def test_faces_are_skipped_when_the_event_turns_face_matching_off(make_event, photo_dir, face_matching) -> None:
+    event = make_event("nofaces", face_matching=face_matching)
+    import_files(event, [photo_dir({"t1.jpg": real_jpeg("t1")})])
+
+    run_pipeline(event.id)
+
+    row = photos_by_name(event.id)["t1.jpg"]
+    assert row["faces_status"] == "skipped" and row["describe_status"] == "completed"
+    from eventlens.db import scoped
+
+    with scoped(event.id) as conn:
+        assert conn.execute("SELECT count(*) AS n FROM face_embeddings").fetchone()["n"] == 0
