@@ -6,6 +6,7 @@ API returns (see README "CLI JSON").
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import secrets
@@ -24,6 +25,8 @@ from eventlens.config import PHASES
 def _echo_json(data: Any) -> None:
     if hasattr(data, "model_dump"):
         data = data.model_dump(mode="json")
+    elif dataclasses.is_dataclass(data) and not isinstance(data, type):
+        data = dataclasses.asdict(data)
     click.echo(json.dumps(data, indent=2, default=str))
 
 
@@ -205,6 +208,8 @@ class _ProgressBars:
 
         bar = self.bars.get(phase)
         if bar is None:
+            for previous in self.bars.values():
+                previous.close()  # one live bar at a time: phases run in order
             bar = self.bars[phase] = tqdm(total=total, desc=f"{phase:<9}", unit="photo", file=sys.stderr)
         if total != bar.total:
             bar.total = total

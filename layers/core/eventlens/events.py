@@ -8,7 +8,7 @@ from eventlens.auth.passwords import hash_password, verify_password
 from eventlens.auth.tokens import issue_token
 from eventlens.config import settings
 from eventlens.db import events_repo, scoped
-from eventlens.domain import Event, EventSettings
+from eventlens.domain import SLUG, Event, EventSettings
 
 
 class LoginFailed(Exception):
@@ -16,6 +16,10 @@ class LoginFailed(Exception):
 
 
 def create_event(slug: str, name: str, password: str | None = None, **event_settings: Any) -> Event:
+    if not SLUG.match(slug):
+        raise ValueError(f"{slug!r} is not a valid slug: use lowercase letters, digits and dashes (max 63)")
+    if not name.strip() or len(name) > 200:
+        raise ValueError("the event name must be 1 to 200 characters")
     password_hash = hash_password(password) if password else None
     with scoped(None) as conn:
         return events_repo.create_event(

@@ -1,0 +1,96 @@
+"""The `eventlens` command line against the real database, blobs and pipeline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from eventlens.cli import main
+from PIL import Image
+
+
+@pytest.fixture
+def run(db: str):
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None) -> tuple[int, str]:
+        result = runner.invoke(main, list(args), input=input, catch_exceptions=False)
+        return result.exit_code, result.output
+
+    return invoke
+
+
+def test_every_command_has_help(run) -> None:
+    for command in (
+        [],
+        ["db", "upgrade"],
+        ["event", "create"],
+        ["ingest"],
+        ["pipeline", "run"],
+        ["serve"],
+        ["demo"],
+        ["search"],
+        ["match"],
+        ["duplicates"],
+    ):
+        code, output = run(*command, "--help")
+        assert code == 0
+        assert "Usage:" in output
+
+
+def test_db_upgrade_twice_reports_nothing_to_do(run) -> None:
+    assert run("db", "upgrade") == (0, "database is up to date\n")
+
+
+def test_event_create_with_password_flag_then_login_works(run) -> None:
+    code, output = run(
+        "event", "create", "gala", "--name", "Gala Night", "--password", "correct-horse", "--json"
+    )
+    assert code == 0
+    assert json.loads(output)["slug"] == "gala"
+    from eventlens.events import login
+
+    token, _ = login("gala", "correct-horse")
+    assert token
+
+
+def test_event_create_without_password_and_terminal_fails_clearly(run, monkeypatch) -> None:
+    monkeypatch.delenv("EVENTLENS_ORGANIZER_PASSWORD", raising=False)
+    code, output = run("event", "create", "gala", "--name", "Gala")
+    assert code != 0
+    assert "--password" in output
+
+
+def test_event_create_refuses_a_duplicate_slug_and_a_bad_slug(run) -> None:
+    run("event", "create", "gala", "--name", "Gala", "--password", "correct-horse")
+    code, output = run("event", "create", "gala", "--name", "Gala", "--password", "correct-horse")
+    assert code != 0
+    assert "already exists" in output
+    code, output = run("event", "create", "Bad Slug!", "--name", "Gala", "--password", "correct-horse")
+    assert code != 0
+
+
+def test_ingest_skips_exact_reimports_and_pipeline_reports_json(run, tmp_path: Path) -> None:
+    run("event", "create", "gala", "--name", "Gala", "--password", "correct-horse")
+    folder = tmp_path / "photos" / "Stage"
+    folder.mkdir(parents=True)
+    for i, colour in enumerate(["red", "blue"]):
+        Image.new("RGB", (64, 48), colour).save(folder / f"p{i}.jpg")
+    code, output = run("ingest", str(tmp_path / "photos"), "--event", "gala", "--json")
+    assert code == 0, output
+    assert json.loads(output)["added"] == 2
+    code, output = run("ingest", str(tmp_path / "photos"), "--event", "gala", "--json")
+    assert (json.loads(output)["added"], json.loads(output)["skipped"]) == (0, 2)
+    code, output = run("pipeline", "run", "--event", "gala", "--phase", "analyze", "--json")
+    assert code == 0, output
+    report = json.loads(output)
+    assert report["phase"] == "analyze"
+    assert report["results"][0] == {**report["results"][0], "phase": "analyze", "processed": 2, "done": True}
+
+
+def test_commands_on_an_unknown_event_fail_clearly(run, tmp_path: Path) -> None:
+    code, output = run("pipeline", "run", "--event", "nope")
+    assert code != 0
+    assert "no event 'nope'" in output
