@@ -21,3 +21,16 @@ def render_text(lines: list[str], size: tuple[int, int], font_px: int, origin=(4
         draw.text((x, y), line, fill="black", font=font)
         y += int(font_px * 1.8)
     return np.asarray(image)
+
+
+def banner_photo(photo: np.ndarray, text: str, font_px: int, size=(4000, 3000)) -> np.ndarray:
+    """`photo` upscaled to 12 MP with a white banner of `text` across its lower third."""
+    fonts = sorted(FONT_DIR.rglob("DejaVuSans.ttf")) if FONT_DIR.exists() else []
+    font = ImageFont.truetype(str(fonts[0]), font_px) if fonts else ImageFont.load_default(size=font_px)
+    image = Image.fromarray(photo).resize(size, Image.Resampling.BICUBIC)
+    draw = ImageDraw.Draw(image)
+    origin = (size[0] // 10, size[1] * 2 // 3)
+    left, top, right, bottom = draw.textbbox(origin, text, font=font)
+    draw.rectangle((left - 20, top - 20, right + 20, bottom + 20), fill="white")
+    draw.text(origin, text, fill="black", font=font)
+    return np.asarray(image)

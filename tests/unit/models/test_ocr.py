@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from eventlens.models.ocr import OCR_MAX_SIDE, text_reader
 
-from .images import render_text
+from .images import banner_photo, render_text
 
 
 def test_reads_the_words_of_a_sign_in_reading_order(reader, sign):
@@ -18,17 +18,24 @@ def test_reads_the_words_of_a_sign_in_reading_order(reader, sign):
     assert all(line.score >= reader.min_score for line in result.lines)
 
 
-def test_boxes_are_in_pixels_of_the_given_photo_when_it_is_read_downscaled(reader):
-    photo = render_text(["EVENTLENS"], size=(4000, 3000), font_px=160, origin=(2000, 1500))
+def test_words_on_a_12_mp_banner_keep_their_spaces(reader, t1):
+    photo = banner_photo(t1, "WELCOME TO THE GALA 2024", font_px=60)
+
+    # Detected at OCR_MAX_SIDE, read from the full-size crop: read downscaled, the words merge.
+    assert reader.read(photo).text == "WELCOME TO THE GALA 2024"
+
+
+def test_boxes_are_in_pixels_of_the_given_photo(reader):
+    photo = render_text(["WELCOME TO THE GALA"], size=(4000, 3000), font_px=48, origin=(2000, 1500))
     assert max(photo.shape) > OCR_MAX_SIDE
 
     [line] = reader.read(photo).lines
 
-    assert line.text == "EVENTLENS"
-    xs, ys = zip(*line.box, strict=True)
-    assert 1950 < min(xs) < 2050
-    assert 1500 < min(ys) < 1600
-    assert max(xs) > 2700
+    assert line.text == "WELCOME TO THE GALA"
+    xs, ys = zip(*line.box, strict=True)  # corners in pixels of the given photo
+    assert 1970 < min(xs) < 2030
+    assert 1490 < min(ys) < 1560
+    assert 2500 < max(xs) < 2700
 
 
 def test_a_photo_without_text_reads_nothing(reader, astronaut):
