@@ -7,7 +7,6 @@ from uuid import UUID
 
 import numpy as np
 import pytest
-
 from eventlens.search.banding import components, hamming, near_pairs, plan
 from eventlens.search.duplicates import cluster_hashes
 

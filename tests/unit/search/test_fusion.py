@@ -5,7 +5,6 @@ from __future__ import annotations
 from uuid import UUID
 
 import pytest
-
 from eventlens.search.fusion import Candidate, fuse, page
 
 

@@ -1,0 +1,73 @@
+"""More like this, and duplicate clusters stored by the dedupe phase or recomputed at another distance."""
+
+from __future__ import annotations
+
+import pytest
+from eventlens.search import duplicate_clusters, similar_photos
+from eventlens.search.models import PhotoNotFound
+
+
+def test_similar_photos_rank_shared_faces_and_meaning_and_skip_hidden(make_event, add_photo, astronaut_face):
+    event = make_event("similar")
+    origin = add_photo(
+        event.id, "a.jpg", scene="An astronaut in a spacesuit in front of a flag", faces=[astronaut_face]
+    )
+    same_person = add_photo(event.id, "b.jpg", scene="A plate of pasta on a table", faces=[astronaut_face])
+    same_topic = add_photo(event.id, "c.jpg", scene="An astronaut in a space suit before launch")
+    add_photo(event.id, "d.jpg", scene="A bowl of ramen on a wooden table")
+    hidden = add_photo(event.id, "e.jpg", scene="An astronaut in a spacesuit by a flag", hidden=True)
+    found = [p.id for p in similar_photos(event, origin, limit=3)]
+    assert set(found[:2]) == {same_person, same_topic}  # pasta beats ramen only by the shared face
+    assert origin not in found
+    assert hidden not in found
+
+
+def test_similar_photos_of_an_unknown_photo_is_an_error(make_event):
+    from uuid import uuid4
+
+    with pytest.raises(PhotoNotFound):
+        similar_photos(make_event("nothing"), uuid4())
+
+
+@pytest.fixture
+def copies(make_event, add_photo):
+    event = make_event("dupes")  # near_duplicate_distance defaults to 6
+    ids = {
+        "a": add_photo(
+            event.id,
+            "a.jpg",
+            content_hash="h1",
+            phash=0x0F0F_0000_0000_0000,
+            duplicate_cluster="exact-h1",
+            duplicate_tier="exact",
+        ),
+        "a2": add_photo(
+            event.id,
+            "a-copy.jpg",
+            content_hash="h1",
+            phash=0x0F0F_0000_0000_0000,
+            duplicate_cluster="exact-h1",
+            duplicate_tier="exact",
+        ),
+        "b": add_photo(event.id, "b.jpg", content_hash="h2", phash=0x0F0F_0000_0000_00FF),  # 8 bits from a
+        "c": add_photo(event.id, "c.jpg", content_hash="h3", phash=0x7777_7777_7777_7777),
+    }
+    return event, ids
+
+
+def test_duplicates_at_the_stored_distance_come_from_the_dedupe_phase(copies):
+    event, ids = copies
+    (cluster,) = duplicate_clusters(event, None)
+    assert cluster.cluster_id == "exact-h1"
+    assert cluster.tier == "exact"
+    assert {p.id for p in cluster.photos} == {ids["a"], ids["a2"]}
+
+
+def test_duplicates_at_another_distance_are_recomputed(copies):
+    event, ids = copies
+    (cluster,) = duplicate_clusters(event, 8)
+    assert cluster.tier == "near"
+    assert {p.id for p in cluster.photos} == {ids["a"], ids["a2"], ids["b"]}
+    (exact,) = duplicate_clusters(event, 0)
+    assert exact.tier == "exact"
+    assert {p.id for p in exact.photos} == {ids["a"], ids["a2"]}
