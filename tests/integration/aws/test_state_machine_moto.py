@@ -1,0 +1,168 @@
+"""moto executes the real pipeline ASL from template.yaml, its Lambda tasks routed to the real handlers.
+
+moto would run each Lambda in Docker; `_invoke_lambda` is patched to call the handler in-process
+(moto's version is pinned in pyproject, and the first test proves the patch is live).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.awslambda.models import LambdaFunction
+
+ROOT = Path(__file__).resolve().parents[3]
+ACCOUNT, REGION = "123456789012", "us-east-1"
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+def load_handler(path: str, name: str) -> Handler:
+    spec = importlib.util.spec_from_file_location(name, ROOT / path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.lambda_handler  # type: ignore[no-any-return]
+
+
+class Context:
+    memory_limit_in_mb = 1024
+    aws_request_id = "req"
+    log_stream_name = "stream"
+
+    def __init__(self, name: str) -> None:
+        self.function_name = name
+        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 900_000
+
+
+@pytest.fixture
+def routes(monkeypatch: pytest.MonkeyPatch) -> dict[str, Handler]:
+    """Function name -> handler; moto's Lambda invoke calls it in-process."""
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "test")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    table: dict[str, Handler] = {}
+
+    def invoke(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
+        try:
+            reply = table[self.function_name](event or {}, Context(self.function_name))
+        except Exception as exc:
+            payload = {
+                "errorMessage": str(exc),
+                "errorType": type(exc).__name__,
+                "stackTrace": traceback.format_exc().splitlines(),
+            }
+            return json.dumps(payload), True, ""
+        return json.dumps(reply, default=str), False, ""
+
+    monkeypatch.setattr(LambdaFunction, "_invoke_lambda", invoke)
+    return table
+
+
+@pytest.fixture
+def aws(routes: dict[str, Handler]) -> Iterator[None]:
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        yield
+
+
+def create_function(name: str) -> str:
+    iam = boto3.client("iam", region_name=REGION)
+    try:
+        role = iam.get_role(RoleName="fn")["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        role = iam.create_role(RoleName="fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    return str(
+        boto3.client("lambda", region_name=REGION).create_function(
+            FunctionName=name,
+            Runtime="python3.12",
+            Role=role,
+            Handler="app.lambda_handler",
+            Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
+        )["FunctionArn"]
+    )
+
+
+def deploy_state_machine(routes: dict[str, Handler]) -> str:
+    """The template's DefinitionUri + DefinitionSubstitutions, with moto functions behind them."""
+    from cfnlint.decode import cfn_yaml
+
+    props = cfn_yaml.load(str(ROOT / "template.yaml"))["Resources"]["PipelineStateMachine"]["Properties"]
+    definition = (ROOT / props["DefinitionUri"]).read_text()
+    phase_handler = load_handler("functions/pipeline_phase/app.py", "pipeline_phase_app")
+    record_handler = load_handler("functions/pipeline_phase/run_status.py", "pipeline_run_status")
+    for key, value in props["DefinitionSubstitutions"].items():
+        if key == "MapWorkers":
+            definition = definition.replace("${MapWorkers}", "2")
+            continue
+        function = value["Fn::GetAtt"][0]
+        routes[function] = record_handler if function == "RecordRunFunction" else phase_handler
+        definition = definition.replace("${" + key + "}", create_function(function))
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    role = f"arn:aws:iam::{ACCOUNT}:role/sfn"
+    return str(
+        sfn.create_state_machine(name="pipeline", definition=definition, roleArn=role)["stateMachineArn"]
+    )
+
+
+def run_to_end(arn: str, payload: dict[str, Any]) -> dict[str, Any]:
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps(payload))["executionArn"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        described = sfn.describe_execution(executionArn=execution)
+        if described["status"] != "RUNNING":
+            return dict(described)
+        time.sleep(0.2)
+    raise AssertionError("execution did not finish in 60 s")
+
+
+def test_lambda_invoke_is_routed_in_process(aws: None, routes: dict[str, Handler]) -> None:
+    routes["Echo"] = lambda event, context: {"pid": os.getpid(), "got": event}
+    create_function("Echo")
+    reply = boto3.client("lambda", region_name=REGION).invoke(FunctionName="Echo", Payload=b'{"a": 1}')
+    assert json.loads(reply["Payload"].read()) == {"pid": os.getpid(), "got": {"a": 1}}
+
+
+def test_single_phase_run_succeeds_and_is_recorded(
+    aws: None, routes: dict[str, Handler], make_event: Any
+) -> None:
+    from eventlens.pipeline import runs
+
+    event = make_event("moto-ok")
+    arn = deploy_state_machine(routes)
+    run_id = runs.start_run(event.id, "scan")
+    described = run_to_end(arn, {"event_id": str(event.id), "phase": "scan", "run_id": str(run_id)})
+    assert described["status"] == "SUCCEEDED", described
+    run = runs.get_run(event.id, run_id)
+    assert run["status"] == "succeeded"
+    assert [r["phase"] for r in run["results"]] == ["scan"]
+    assert run["results"][0]["done"] is True
+
+
+def test_failing_phase_marks_the_run_failed(aws: None, routes: dict[str, Handler], make_event: Any) -> None:
+    from eventlens.pipeline import runs
+
+    event = make_event("moto-fail")
+    arn = deploy_state_machine(routes)
+
+    def broken(event: dict[str, Any], context: Any) -> Any:
+        raise RuntimeError("dedupe exploded")
+
+    routes["DedupeFunction"] = broken
+    described = run_to_end(arn, {"event_id": str(event.id), "phase": "dedupe", "face_matching": False})
+    assert described["status"] == "FAILED"
+    (run,) = runs.list_runs(event.id, 10)
+    assert run["status"] == "failed"
+    assert "dedupe exploded" in run["error"]
