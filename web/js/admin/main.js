@@ -73,6 +73,7 @@ function select(tab) {
   if (name === "review") (review ||= mountReview(session, toast)).refresh();
   if (name === "settings") {
     settings ||= mountSettings(session, showEvent);
+    settings.loading();
     api(eventPath(slug)).then((e) => settings.show(e)).catch((err) => toast(err.message));
   }
   const url = new URL(window.location.href);

@@ -71,7 +71,15 @@ export function mountReview(session, toast) {
 
   async function loadPhotos(reset) {
     if (reset) { cursor = null; allEl.replaceChildren(); }
-    const r = await session.call(`${eventPath(session.slug)}/photos${qs({ limit: PAGE, cursor, sort: "filename" })}`);
+    const query = qs({ limit: PAGE, cursor, sort: "filename" });
+    let r;
+    try {
+      // The organizer listing includes hidden photos, so they can be unhidden here.
+      r = await session.admin(`/photos${query}`);
+    } catch (err) {
+      if (err.status !== 404 && err.status !== 405) throw err;
+      r = await session.call(`${eventPath(session.slug)}/photos${query}`);
+    }
     allEl.append(...r.photos.map((p) => card(p)));
     cursor = r.next_cursor;
     more.hidden = !cursor;

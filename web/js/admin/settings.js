@@ -10,6 +10,7 @@ const COLOURS = ["primary", "accent", "background", "text"];
 export function mountSettings(session, onSaved) {
   const form = /** @type {HTMLFormElement} */ (document.getElementById("settings-form"));
   const status = document.getElementById("settings-status");
+  const fields = /** @type {HTMLFieldSetElement} */ (document.getElementById("settings-fields"));
 
   form.addEventListener("input", (e) => {
     if (/** @type {HTMLInputElement} */ (e.target).type === "color") applyTheme(readTheme());
@@ -37,8 +38,14 @@ export function mountSettings(session, onSaved) {
   function readTheme() { return Object.fromEntries(COLOURS.map((c) => [c, field(c).value])); }
 
   return {
-    /** Fills the form from an Event. */
+    /** Locks the form while the event loads, so a late reply cannot overwrite an edit. */
+    loading() {
+      fields.disabled = true;
+      status.textContent = "Loading…";
+    },
+    /** Fills the form from an Event and unlocks it. */
     show(event) {
+      fields.disabled = false;
       field("name").value = event.name;
       const theme = (event.settings && event.settings.theme) || {};
       const css = getComputedStyle(document.documentElement);
