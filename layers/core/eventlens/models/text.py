@@ -71,13 +71,9 @@ class MiniLMEmbedder:
 
     def __init__(self, model_dir: Path | None = None) -> None:
         from safetensors.numpy import load_file
-        from threadpoolctl import threadpool_limits
         from tokenizers import Tokenizer
 
-        # One BLAS thread for the process, like every model here (the pipeline parallelises photos):
-        # on the shared 2-core machine under load, OpenBLAS' default threads made the 5 reference
-        # sentences take 14-17 s wall / 4-6 s CPU, against 2.2 s wall / 0.45 s CPU on one thread.
-        threadpool_limits(limits=1, user_api="blas")
+        _one_blas_thread()
         model_dir = model_dir or _model_dir()
         try:
             config = json.loads((model_dir / "config.json").read_text())
@@ -114,6 +110,20 @@ class MiniLMEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
+
+
+def _one_blas_thread() -> None:
+    """One BLAS thread for the process, like every model here (the pipeline parallelises photos).
+
+    On the shared 2-core machine under load, OpenBLAS' default threads made the 5 reference
+    sentences take 14-17 s wall / 4-6 s CPU, against 2.2 s wall / 0.45 s CPU on one thread.
+    A speed setting only: without threadpoolctl installed the results are the same, slower.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - until the dependency is declared everywhere
+        return
+    threadpool_limits(limits=1, user_api="blas")
 
 
 class _Bert:
