@@ -86,7 +86,8 @@ export function mountPipeline(session, toast) {
       errors: phases.reduce((n, p) => n + p.error, 0),
     };
     totals.replaceChildren(...Object.entries(summary).map(([k, n]) =>
-      h("div", { class: `total total-${k.replace(" ", "-")}` }, h("strong", {}, formatCount(n)), h("span", {}, k))));
+      h("div", { class: `total total-${k.replace(" ", "-")}${k === "errors" && n > 0 ? " has-errors" : ""}` },
+        h("strong", {}, formatCount(n)), h("span", {}, k))));
   }
 
   function renderRuns(runs) {

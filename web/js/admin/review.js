@@ -23,7 +23,7 @@ export function mountReview(session, toast) {
     return updated;
   }
 
-  function card(photo, extra = null) {
+  function card(photo, extra = null, lazy = false) {
     const toggle = h("button", { type: "button", class: "btn btn-small hide-toggle",
       onclick: async () => {
         toggle.disabled = true;
@@ -32,7 +32,7 @@ export function mountReview(session, toast) {
         finally { toggle.disabled = false; }
       } });
     const el = h("figure", { class: "review-card", dataset: { id: photo.id } },
-      h("img", { src: photo.thumbnail_url, alt: photo.alt || photo.filename, loading: "lazy",
+      h("img", { src: photo.thumbnail_url, alt: photo.alt || photo.filename, loading: lazy ? "lazy" : "eager",
         width: photo.width || 320, height: photo.height || 240 }),
       h("figcaption", {}, h("span", { class: "review-name" }, photo.filename),
         h("span", { class: "muted" }, photo.width && photo.height ? `${photo.width}×${photo.height}` : ""),
@@ -80,7 +80,7 @@ export function mountReview(session, toast) {
       if (err.status !== 404 && err.status !== 405) throw err;
       r = await session.call(`${eventPath(session.slug)}/photos${query}`);
     }
-    allEl.append(...r.photos.map((p) => card(p)));
+    allEl.append(...r.photos.map((p) => card(p, null, true)));
     cursor = r.next_cursor;
     more.hidden = !cursor;
   }
