@@ -6,6 +6,7 @@ token secret), and the process-wide pool, settings and blob store point at them.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
@@ -27,7 +28,12 @@ def pg_server() -> Iterator[object]:
     root = Path(tempfile.mkdtemp(prefix="eventlens-pg-"))
     server = pgserver.get_server(root / "data", cleanup_mode="stop")
     yield server
-    server.cleanup()
+    from pgserver._commands import pg_ctl
+
+    # A throwaway cluster: stop it at once rather than wait for stray pool connections.
+    with contextlib.suppress(Exception):
+        pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=root / "data", user=server.system_user, timeout=30)  # type: ignore[attr-defined]
+    server.cleanup()  # type: ignore[attr-defined]
     shutil.rmtree(root, ignore_errors=True)
 
 
