@@ -56,9 +56,13 @@ def text_photo(text: str = "WELCOME TO EVENTLENS", size: tuple[int, int] = (900,
     return jpeg(image)
 
 
-def exif_rotated_jpeg(name: str = "astronaut", orientation: int = 6, taken: str = "2024:05:02 14:10:00") -> bytes:
+def exif_rotated_jpeg(
+    name: str = "astronaut", orientation: int = 6, taken: str = "2024:05:02 14:10:00"
+) -> bytes:
     """Pixels stored sideways with an Orientation tag, as phones write them; with a capture time."""
-    image = real_image(name).resize((480, 360)).transpose(Image.Transpose.ROTATE_90)  # orientation 6 undoes it
+    image = (
+        real_image(name).resize((480, 360)).transpose(Image.Transpose.ROTATE_90)
+    )  # orientation 6 undoes it
     exif = Image.Exif()
     exif[0x0112] = orientation
     exif[0x010F] = "Canon"
@@ -113,7 +117,7 @@ def odd_but_good_inputs() -> dict[str, bytes]:
     astronaut = real_image("astronaut").resize((256, 256))
     rgba = astronaut.convert("RGBA")
     rgba.putalpha(Image.linear_gradient("L").resize((256, 256)))
-    grey16 = Image.fromarray((np.asarray(astronaut.convert("L"), "<u2") * 257))  # mode I;16
+    grey16 = Image.fromarray(np.asarray(astronaut.convert("L"), "<u2") * 257)  # mode I;16
     frames = [real_image(n).resize((160, 120)) for n in ("coffee", "chelsea")]
     gif = io.BytesIO()
     frames[0].save(gif, "GIF", save_all=True, append_images=frames[1:], duration=200, loop=0)

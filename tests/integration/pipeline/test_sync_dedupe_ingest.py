@@ -15,14 +15,36 @@ from PIL import Image
 from tests.fixtures_photos import T1, jpeg, real_jpeg
 from tests.integration.pipeline.conftest import faces_of, photos_by_name
 
-DERIVED = ("phash", "thumbnails", "width", "height", "face_count", "visible_text", "scene_description",
-           "nsfw_score", "embedding_model", "analyze_status", "faces_status", "embed_status")
+DERIVED = (
+    "phash",
+    "thumbnails",
+    "width",
+    "height",
+    "face_count",
+    "visible_text",
+    "scene_description",
+    "nsfw_score",
+    "embedding_model",
+    "analyze_status",
+    "faces_status",
+    "embed_status",
+)
 
 
 def test_sync_keeps_derived_fields_of_a_moved_photo_and_removes_a_deleted_one(make_event, photo_dir) -> None:
     event = make_event("sync")
-    import_files(event, [photo_dir({"t1.jpg": T1.read_bytes(), "gone.jpg": real_jpeg("astronaut"),
-                                    "stay.jpg": real_jpeg("coffee")})])
+    import_files(
+        event,
+        [
+            photo_dir(
+                {
+                    "t1.jpg": T1.read_bytes(),
+                    "gone.jpg": real_jpeg("astronaut"),
+                    "stay.jpg": real_jpeg("coffee"),
+                }
+            )
+        ],
+    )
     run_pipeline(event.id)
     before = photos_by_name(event.id)
     faces_before = [f["id"] for f in faces_of(event.id, before["t1.jpg"]["id"])]
@@ -38,7 +60,8 @@ def test_sync_keeps_derived_fields_of_a_moved_photo_and_removes_a_deleted_one(ma
     after = photos_by_name(event.id)
     assert set(after) == {"group.jpg", "stay.jpg"}
     moved = after["group.jpg"]
-    assert moved["id"] == before["t1.jpg"]["id"] and moved["folder"] == "Day 2"
+    assert moved["id"] == before["t1.jpg"]["id"]
+    assert moved["folder"] == "Day 2"
     assert moved["source_key"] == prefix + "Day 2/group.jpg"
     assert all(moved[k] == before["t1.jpg"][k] for k in DERIVED if k != "embedding_model")
     assert [f["id"] for f in faces_of(event.id, moved["id"])] == faces_before
@@ -46,7 +69,9 @@ def test_sync_keeps_derived_fields_of_a_moved_photo_and_removes_a_deleted_one(ma
     assert not any(store.exists(k) for k in before["gone.jpg"]["thumbnails"].values())
 
 
-def test_sync_keeps_the_analyzed_row_when_an_upload_event_registered_the_new_key_first(make_event, photo_dir) -> None:
+def test_sync_keeps_the_analyzed_row_when_an_upload_event_registered_the_new_key_first(
+    make_event, photo_dir
+) -> None:
     event = make_event("moved-upload")
     import_files(event, [photo_dir({"a.jpg": real_jpeg("chelsea")})])
     run_pipeline(event.id)
@@ -59,8 +84,10 @@ def test_sync_keeps_the_analyzed_row_when_an_upload_event_registered_the_new_key
     run_phase(event.id, "sync", 60_000)
 
     rows = photos_by_name(event.id)
-    assert list(rows) == ["b.jpg"] and rows["b.jpg"]["id"] == original["id"]
-    assert rows["b.jpg"]["analyze_status"] == "completed" and rows["b.jpg"]["phash"] == original["phash"]
+    assert list(rows) == ["b.jpg"]
+    assert rows["b.jpg"]["id"] == original["id"]
+    assert rows["b.jpg"]["analyze_status"] == "completed"
+    assert rows["b.jpg"]["phash"] == original["phash"]
 
 
 def test_dedupe_clusters_an_exact_and_a_near_duplicate_and_hides_nothing(make_event) -> None:
@@ -68,25 +95,35 @@ def test_dedupe_clusters_an_exact_and_a_near_duplicate_and_hides_nothing(make_ev
     store, prefix = blob_store(), "events/dupes/originals/"
     photo = real_jpeg("astronaut")
     near = jpeg(Image.open(io.BytesIO(photo)).resize((500, 500)), quality=60)  # re-saved smaller
-    for name, data in {"a.jpg": photo, "copy/a.jpg": photo, "a-small.jpg": near,
-                       "other.jpg": real_jpeg("coffee")}.items():
+    for name, data in {
+        "a.jpg": photo,
+        "copy/a.jpg": photo,
+        "a-small.jpg": near,
+        "other.jpg": real_jpeg("coffee"),
+    }.items():
         store.put(prefix + name, data)
 
     results = run_pipeline(event.id)
 
     assert next(r for r in results if r["phase"] == "scan")["processed"] == 4
     with scoped(event.id) as conn:
-        rows = {r["source_key"].removeprefix(prefix): r for r in conn.execute("SELECT * FROM photos").fetchall()}
+        rows = {
+            r["source_key"].removeprefix(prefix): r for r in conn.execute("SELECT * FROM photos").fetchall()
+        }
     assert rows["a.jpg"]["duplicate_tier"] == rows["copy/a.jpg"]["duplicate_tier"] == "exact"
     assert rows["a-small.jpg"]["duplicate_tier"] == "near"
     clusters = {rows[k]["duplicate_cluster"] for k in ("a.jpg", "copy/a.jpg", "a-small.jpg")}
-    assert len(clusters) == 1 and None not in clusters
-    assert rows["other.jpg"]["duplicate_cluster"] is None and rows["other.jpg"]["duplicate_tier"] is None
+    assert len(clusters) == 1
+    assert None not in clusters
+    assert rows["other.jpg"]["duplicate_cluster"] is None
+    assert rows["other.jpg"]["duplicate_tier"] is None
     assert not any(r["hidden"] for r in rows.values())
     assert run_phase(event.id, "dedupe", 10_000)["done"]  # a re-run changes nothing
     with scoped(event.id) as conn:
-        again = {r["source_key"].removeprefix(prefix): r["duplicate_cluster"]
-                 for r in conn.execute("SELECT source_key, duplicate_cluster FROM photos").fetchall()}
+        again = {
+            r["source_key"].removeprefix(prefix): r["duplicate_cluster"]
+            for r in conn.execute("SELECT source_key, duplicate_cluster FROM photos").fetchall()
+        }
     assert again == {k: r["duplicate_cluster"] for k, r in rows.items()}
 
 
@@ -102,12 +139,20 @@ def test_ingest_object_registers_an_upload_once_per_key_and_etag(make_event) -> 
     elsewhere = ingest_object("bucket", "events/uploads/thumbs/x/320.jpg", "e", 1)
     unknown = ingest_object("bucket", "events/nope/originals/a.jpg", "e", 1)
 
-    assert first["status"] == "added" and first["event_id"] == str(event.id)
-    assert again["status"] == "unchanged" and again["photo_id"] == first["photo_id"]
-    assert changed["status"] == "updated" and changed["photo_id"] == first["photo_id"]
+    assert first["status"] == "added"
+    assert first["event_id"] == str(event.id)
+    assert again["status"] == "unchanged"
+    assert again["photo_id"] == first["photo_id"]
+    assert changed["status"] == "updated"
+    assert changed["photo_id"] == first["photo_id"]
     assert elsewhere["status"] == unknown["status"] == "ignored"
     row = photos_by_name(event.id)["talk.jpg"]
-    assert (row["folder"], row["kind"], row["mime"], row["analyze_status"]) == ("Stage", "photo", "image/jpeg", "pending")
+    assert (row["folder"], row["kind"], row["mime"], row["analyze_status"]) == (
+        "Stage",
+        "photo",
+        "image/jpeg",
+        "pending",
+    )
 
 
 def test_import_skips_exact_reimports_by_content(make_event, photo_dir, tmp_path) -> None:

@@ -119,7 +119,7 @@ def reset_processing(conn: Conn, event_id: UUID | str) -> int:
 def complete(conn: Conn, photo_id: UUID, phase: str, fields: dict[str, Any] | None = None) -> None:
     """Write a phase's results and mark it completed, in the caller's transaction."""
     values = dict(fields or {})
-    assignments = [sql.SQL("{} = %s").format(sql.Identifier(k)) for k in values]
+    assignments: list[sql.Composable] = [sql.SQL("{} = %s").format(sql.Identifier(k)) for k in values]
     assignments += [
         sql.SQL("{} = 'completed'").format(_status(phase)),
         sql.SQL("{} = NULL").format(_error(phase)),

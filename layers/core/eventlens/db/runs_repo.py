@@ -17,7 +17,7 @@ def insert_run(conn: psycopg.Connection[Any], event_id: UUID | str, phase: str) 
     ).fetchone()
     assert row is not None
     conn.execute("INSERT INTO pipeline_run_events (run_id, event_id) VALUES (%s, %s)", (row["id"], event_id))
-    return row["id"]  # type: ignore[no-any-return]
+    return row["id"]
 
 
 def run_event_id(conn: psycopg.Connection[Any], run_id: UUID | str) -> UUID | None:

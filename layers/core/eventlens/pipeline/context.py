@@ -8,6 +8,7 @@ not fit, and hands unstarted claims back.
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -76,44 +77,64 @@ def run_photo_items(
     """Run `work(row)` (True: completed, False: row marked error) on every row needing `phase`."""
     outcome = Outcome()
     queue: deque[Row] = deque()
-    inflight: dict[Future[bool], Row] = {}
-    item_ms = 0.0  # running mean of one photo's time per worker: what the next one needs
+    inflight: dict[Future[tuple[bool, float]], Row] = {}
+    item_ms = 0.0  # running mean of one photo's time: what the next one started needs
 
     def may_start() -> bool:
         # Always start one photo per call, so a tiny budget still makes progress.
         started = outcome.processed + len(inflight) > 0
         return not started or not ctx.guard.expired(reserve_ms=item_ms)
 
-    with ThreadPoolExecutor(ctx.workers, thread_name_prefix=f"eventlens-{phase}") as pool:
-        while True:
-            while len(inflight) < ctx.workers and not outcome.exhausted and may_start():
+    pool = _executor(ctx.workers)
+    while True:
+        while len(inflight) < ctx.workers and not outcome.exhausted and may_start():
+            if not queue:
+                with scoped(ctx.event.id) as conn:
+                    queue.extend(pipeline_repo.claim(conn, ctx.event.id, phase, ctx.workers * 2, embed_model))
                 if not queue:
-                    with scoped(ctx.event.id) as conn:
-                        queue.extend(
-                            pipeline_repo.claim(conn, ctx.event.id, phase, ctx.workers * 2, embed_model)
-                        )
-                    if not queue:
-                        outcome.exhausted = True
-                        break
-                row = queue.popleft()
-                inflight[pool.submit(_timed, work, row)] = row
-            if not inflight:
-                break
-            finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
-            for future in finished:
-                inflight.pop(future)
-                ok, took_ms = future.result()
-                outcome.processed += 1
-                outcome.errors += 0 if ok else 1
-                share = took_ms / ctx.workers
-                item_ms = share if outcome.processed == 1 else 0.8 * item_ms + 0.2 * share
-                ctx.item_done()
-            if outcome.exhausted and not inflight:
-                break
+                    outcome.exhausted = True
+                    break
+            row = queue.popleft()
+            inflight[pool.submit(_timed, work, row)] = row
+        if not inflight:
+            break
+        finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
+        for future in finished:
+            inflight.pop(future)
+            ok, took_ms = future.result()
+            outcome.processed += 1
+            outcome.errors += 0 if ok else 1
+            item_ms = took_ms if outcome.processed == 1 else 0.8 * item_ms + 0.2 * took_ms
+            ctx.item_done()
+        if outcome.exhausted and not inflight:
+            break
     if queue:
         with scoped(ctx.event.id) as conn:
             pipeline_repo.release(conn, phase, [row["id"] for row in queue])
     return outcome
+
+
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _executor(workers: int) -> ThreadPoolExecutor:
+    """One long-lived pool per size: models keep per-thread sessions (OpenCV nets, RapidOCR
+    engines) that cost ~1 s to build, so threads must outlive a phase run (and a warm Lambda call)."""
+    with _pools_lock:
+        if workers not in _pools:
+            _one_thread_per_photo()
+            _pools[workers] = ThreadPoolExecutor(workers, thread_name_prefix="eventlens-pipeline")
+        return _pools[workers]
+
+
+def _one_thread_per_photo() -> None:
+    """Photos run in parallel, so OpenCV's own thread pool only oversubscribes (~10% more CPU)."""
+    try:
+        import cv2
+    except ImportError:  # an API-only Lambda layer
+        return
+    cv2.setNumThreads(1)
 
 
 def _timed(work: Callable[[Row], bool], row: Row) -> tuple[bool, float]:

@@ -147,10 +147,10 @@ def decode_image(
             img.draft("RGB", (max(1, raw_w * work_side // long_side), max(1, raw_h * work_side // long_side)))
         img.load()
         orientation = exif.get(0x0112)
-        img = ImageOps.exif_transpose(img) or img
-        img = _to_rgb(img)
-        if max(img.size) > work_side:
-            img.thumbnail((work_side, work_side), Image.Resampling.BILINEAR, reducing_gap=2.0)
+        oriented: Image.Image = ImageOps.exif_transpose(img) or img
+        work = _to_rgb(oriented)
+        if max(work.size) > work_side:
+            work.thumbnail((work_side, work_side), Image.Resampling.BILINEAR, reducing_gap=2.0)
     except Image.DecompressionBombError as exc:
         raise BadMedia(f"decompression bomb refused: {exc}") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
@@ -158,7 +158,7 @@ def decode_image(
     rotated = orientation in (5, 6, 7, 8)
     subset = exif_subset(exif)
     return DecodedMedia(
-        image=img,
+        image=work,
         width=raw_h if rotated else raw_w,
         height=raw_w if rotated else raw_h,
         orientation=int(orientation) if isinstance(orientation, int) else None,
@@ -268,7 +268,7 @@ def decode_video(data: bytes, *, work_side: int = WORK_SIDE) -> DecodedMedia:
     if not data:
         raise BadMedia("empty file (0 bytes)")
     try:
-        with av.open(io.BytesIO(data)) as container:
+        with av.open(io.BytesIO(data), mode="r") as container:
             if not container.streams.video:
                 raise BadMedia("video file has no video stream")
             stream = container.streams.video[0]

@@ -80,10 +80,10 @@ def run_sync(ctx: PhaseContext) -> tuple[int, int, bool]:
         processed += len(vanished)
 
     for key, info in listing.items():  # replaced in place: same key, new content
-        row = by_key.get(key)
-        if row is not None and row["id"] not in vanished and row["etag"] != info.etag.strip('"'):
-            if register(ctx.event, ctx.store, key, info.etag).status == "updated":
-                processed += 1
+        known = by_key.get(key)
+        replaced = known is not None and known["id"] not in vanished and known["etag"] != info.etag.strip('"')
+        if replaced and register(ctx.event, ctx.store, key, info.etag).status == "updated":
+            processed += 1
     return processed, 0, True
 
 
