@@ -1,17 +1,17 @@
 """Organizer routes behind the JWT authorizer: pipeline, moderation, uploads, settings."""
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from eventlens.api import admin
 from eventlens.api.app import build_resolver
 
-logger, metrics, tracer = Logger(), Metrics(), Tracer()
+# No Tracer here: aws_xray_sdk alone costs more than the whole cold-start budget.
+logger, metrics = Logger(), Metrics()
 app = build_resolver(admin.router)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)
