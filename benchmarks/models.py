@@ -142,6 +142,37 @@ def bench_faces(normal: np.ndarray, big: np.ndarray, t1: np.ndarray, repeat: int
         print(f"  {face_px:7.0f} " + "".join(f"{c:>20}" for c in cells))
 
 
+def bench_face_size(t1: np.ndarray) -> None:
+    """How small a face may be before its embedding stops matching the same face at full size:
+    t1 shrunk until its faces are N px wide, each face compared with itself in the original."""
+    sface = SFaceModel(min_face_px=1)
+    originals = sface.detect(t1)
+    width = float(np.median([f.bbox[2] for f in originals]))
+    print(
+        f"\nFace size sweep (t1's {len(originals)} faces vs themselves at {width:.0f} px; threshold {sface.threshold}):"
+    )
+    for face_px in (12, 16, 20, 24, 28, 32, 48):
+        scale = face_px / width
+        small = cv2.resize(t1, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        found = sface.detect(small)
+        sims = []
+        for face in originals:
+            cx, cy = (face.bbox[0] + face.bbox[2] / 2) * scale, (face.bbox[1] + face.bbox[3] / 2) * scale
+            near = [
+                f
+                for f in found
+                if abs(f.bbox[0] + f.bbox[2] / 2 - cx) < face_px / 2
+                and abs(f.bbox[1] + f.bbox[3] / 2 - cy) < face_px / 2
+            ]
+            sims.append(max((float(f.embedding @ face.embedding) for f in near), default=float("nan")))
+        matched = sum(s > sface.threshold for s in sims)
+        print(
+            f"  {face_px:3} px: detected {len(found)}/{len(originals)}, same-face cosine min "
+            f"{np.nanmin(sims) if not np.all(np.isnan(sims)) else float('nan'):.2f}, "
+            f"above threshold {matched}/{len(originals)}"
+        )
+
+
 def bench_ocr(normal: np.ndarray, big: np.ndarray, repeat: int, quick: bool) -> None:
     """Detector side sweep. `full` is RapidOCR's own path (it caps the longest side at 2000 and
     reads from that copy); the others detect at that side and read crops of the 12 MP image."""
@@ -235,6 +266,7 @@ def main() -> None:
         f"photos: normal {t1.shape[1]}x{t1.shape[0]} (t1.jpg), 12 MP {big.shape[1]}x{big.shape[0]} (t1 upscaled)"
     )
     bench_faces(t1, big, t1, args.repeat, args.quick)
+    bench_face_size(t1)
     bench_ocr(t1, big, args.repeat, args.quick)
     bench_nsfw(t1, big, args.repeat)
     bench_text(args.repeat)
