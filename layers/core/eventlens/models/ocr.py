@@ -9,7 +9,9 @@ text costs only the detector. One ONNX thread per session: the pipeline parallel
 
 from __future__ import annotations
 
-import threading
+import queue
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -48,25 +50,33 @@ def text_reader() -> TextReader:
 
 
 class TextReader:
-    """RapidOCR with one engine per thread (its pipeline objects keep per-call state)."""
+    """RapidOCR engines lent one per concurrent call: an engine keeps per-call state (its detector
+    swaps its preprocessing per image), and a pool outlives the pipeline's short-lived threads,
+    so each phase run does not reload the models."""
 
     def __init__(self, max_side: int = OCR_MAX_SIDE, min_score: float = MIN_LINE_SCORE) -> None:
         self.max_side = max_side
         self.min_score = min_score
-        self._local = threading.local()
-        self._engine()  # fail at load time, not on the first photo
+        self._idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._idle.put(self._new_engine())  # fail at load time, not on the first photo
 
-    def _engine(self) -> Any:
-        engine = getattr(self._local, "engine", None)
-        if engine is None:
-            from rapidocr_onnxruntime import RapidOCR
+    def _new_engine(self) -> Any:
+        from rapidocr_onnxruntime import RapidOCR
 
-            # Thread counts must be global keys: RapidOCR copies Global's values over each
-            # module's (det_/cls_/rec_ prefixed ones are silently ignored).
-            engine = self._local.engine = RapidOCR(
-                text_score=self.min_score, intra_op_num_threads=1, inter_op_num_threads=1
-            )
-        return engine
+        # Thread counts must be global keys: RapidOCR copies Global's values over each
+        # module's (det_/cls_/rec_ prefixed ones are silently ignored).
+        return RapidOCR(text_score=self.min_score, intra_op_num_threads=1, inter_op_num_threads=1)
+
+    @contextmanager
+    def _engine(self) -> Iterator[Any]:
+        try:
+            engine = self._idle.get_nowait()
+        except queue.Empty:
+            engine = self._new_engine()
+        try:
+            yield engine
+        finally:
+            self._idle.put(engine)
 
     def read(self, image: np.ndarray) -> OcrResult:
         """Text lines of an RGB (H, W, 3) uint8 image, in reading order."""
@@ -76,7 +86,8 @@ class TextReader:
         height, width = bgr.shape[:2]
         scale = self.max_side / max(height, width)
         if scale >= 1.0:
-            found, _ = self._engine()(bgr)  # small enough: RapidOCR's own path, edge cases included
+            with self._engine() as engine:  # small enough: RapidOCR's own path, edge cases included
+                found, _ = engine(bgr)
             found = [(np.asarray(box, np.float32), text, score) for box, text, score in found or []]
         else:
             found = self._detect_small_read_sharp(bgr, scale)
@@ -97,15 +108,15 @@ class TextReader:
         small = cv2.resize(
             bgr, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA
         )
-        engine = self._engine()
-        boxes, _ = engine.auto_text_det(small)
-        if boxes is None:
-            return []
-        limit = np.array([width, height], np.float32)
-        boxes = [np.clip(np.asarray(box, np.float32) / scale, 0, limit) for box in boxes]
-        crops = engine.get_crop_img_list(bgr, boxes)
-        crops, _, _ = engine.text_cls(crops)
-        recognised, _ = engine.text_rec(crops, False)
+        with self._engine() as engine:
+            boxes, _ = engine.auto_text_det(small)
+            if boxes is None:
+                return []
+            limit = np.array([width, height], np.float32)
+            boxes = [np.clip(np.asarray(box, np.float32) / scale, 0, limit) for box in boxes]
+            crops = engine.get_crop_img_list(bgr, boxes)
+            crops, _, _ = engine.text_cls(crops)
+            recognised, _ = engine.text_rec(crops, False)
         return [(box, rec[0], rec[1]) for box, rec in zip(boxes, recognised, strict=True)]
 
 
