@@ -80,17 +80,18 @@ class TextReader:
 
     def read(self, image: np.ndarray) -> OcrResult:
         """Text lines of an RGB (H, W, 3) uint8 image, in reading order."""
+        import cv2
         import numpy as np
 
-        bgr = np.ascontiguousarray(image[:, :, ::-1])
-        height, width = bgr.shape[:2]
+        image = np.ascontiguousarray(image)
+        height, width = image.shape[:2]
         scale = self.max_side / max(height, width)
         if scale >= 1.0:
             with self._engine() as engine:  # small enough: RapidOCR's own path, edge cases included
-                found, _ = engine(bgr)
+                found, _ = engine(cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
             found = [(np.asarray(box, np.float32), text, score) for box, text, score in found or []]
         else:
-            found = self._detect_small_read_sharp(bgr, scale)
+            found = self._detect_small_read_sharp(image, scale)
         lines = [
             OcrLine(text=str(text).strip(), score=float(score), box=_corners(box))
             for box, text, score in found
@@ -98,23 +99,23 @@ class TextReader:
         ]
         return OcrResult(text="\n".join(_rows(lines)), lines=lines)
 
-    def _detect_small_read_sharp(self, bgr: np.ndarray, scale: float) -> list[tuple[np.ndarray, str, float]]:
+    def _detect_small_read_sharp(self, rgb: np.ndarray, scale: float) -> list[tuple[np.ndarray, str, float]]:
         """Find text boxes on a downscaled copy (the detector's cost grows with pixels), then
         recognise crops of the full image: words stay apart and small letters stay legible."""
         import cv2
         import numpy as np
 
-        height, width = bgr.shape[:2]
-        small = cv2.resize(
-            bgr, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA
-        )
+        height, width = rgb.shape[:2]
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        small = cv2.cvtColor(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2BGR)
         with self._engine() as engine:
             boxes, _ = engine.auto_text_det(small)
             if boxes is None:
                 return []
             limit = np.array([width, height], np.float32)
             boxes = [np.clip(np.asarray(box, np.float32) / scale, 0, limit) for box in boxes]
-            crops = engine.get_crop_img_list(bgr, boxes)
+            # Crop the RGB image and flip only the crops: a 12 MP channel swap costs more.
+            crops = [np.ascontiguousarray(c[:, :, ::-1]) for c in engine.get_crop_img_list(rgb, boxes)]
             crops, _, _ = engine.text_cls(crops)
             recognised, _ = engine.text_rec(crops, False)
         return [(box, rec[0], rec[1]) for box, rec in zip(boxes, recognised, strict=True)]
