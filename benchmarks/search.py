@@ -133,7 +133,7 @@ def bench_duplicates(event: object, url: str, photos: int, distance: int, seed_t
         " WHERE a.phash IS NOT NULL AND b.phash IS NOT NULL"
         " AND bit_count((a.phash # b.phash)::bit(64)) <= %s"
     )
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url, autocommit=True) as conn:  # a cancelled seed query must not abort the next one
         conn.execute(f"SET statement_timeout = '{seed_timeout_s}s'")
         started = time.perf_counter()
         try:
@@ -143,6 +143,7 @@ def bench_duplicates(event: object, url: str, photos: int, distance: int, seed_t
         except psycopg.errors.QueryCanceled:
             seed_s, seed_pairs = float(seed_timeout_s), None
             label = f"> {seed_timeout_s} s (cancelled)"
+        conn.execute("SET statement_timeout = 0")
         hashes = np.array([r[0] for r in conn.execute("SELECT phash FROM photos WHERE phash IS NOT NULL")])
     ours_pairs = len(near_pairs(hashes, distance))
     agree = "" if seed_pairs is None else f", same pairs: {seed_pairs == ours_pairs} ({ours_pairs})"
