@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import psycopg
 import pytest
-from eventlens.search import find_me, match_analytics
+from eventlens.search.faces import find_me, match_analytics
 from eventlens.search.models import (
     FaceMatchingDisabled,
     NoFaceFound,

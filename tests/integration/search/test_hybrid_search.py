@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from eventlens.db.photos_repo import PhotoFilter
-from eventlens.search import search_photos
+from eventlens.search.hybrid import search_photos
 
 
 @pytest.fixture

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from eventlens.search import duplicate_clusters, similar_photos
+from eventlens.search.duplicates import duplicate_clusters
 from eventlens.search.models import PhotoNotFound
+from eventlens.search.similar import similar_photos
 
 
 def test_similar_photos_rank_shared_faces_and_meaning_and_skip_hidden(make_event, add_photo, astronaut_face):

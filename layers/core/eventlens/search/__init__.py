@@ -1,8 +1,6 @@
-"""Search, find me by selfie, similar photos and duplicates: the service functions the API and CLI call."""
+"""Search, find me by selfie, similar photos and duplicates.
 
-from eventlens.search.duplicates import duplicate_clusters
-from eventlens.search.faces import find_me, match_analytics
-from eventlens.search.hybrid import search_photos
-from eventlens.search.similar import similar_photos
-
-__all__ = ["duplicate_clusters", "find_me", "match_analytics", "search_photos", "similar_photos"]
+Import the service functions from their modules (`eventlens.search.hybrid.search_photos`,
+`.faces.find_me`, `.similar.similar_photos`, `.duplicates.duplicate_clusters`): this package
+itself imports nothing, so an API handler that needs only `search.models` stays light.
+"""
