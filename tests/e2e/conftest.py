@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import queue
 import re
-import select
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,7 +31,7 @@ CHROMIUM_ARGS = [
 DEMO_PASSWORD = "demo-password"
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
-STARTUP_TIMEOUT_S = 420
+STARTUP_TIMEOUT_S = 240
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -55,17 +56,20 @@ def start_demo(home: Path) -> tuple[subprocess.Popen[str], str]:
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True,
         )
     assert proc.stdout is not None
+    lines: queue.Queue[str] = queue.Queue()
+    # A thread, not select(): text-mode readline buffers ahead, so select() would miss lines.
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     seen: list[str] = []
     while time.monotonic() < deadline and proc.poll() is None:
-        ready, _, _ = select.select([proc.stdout], [], [], 1.0)
-        if not ready:
+        try:
+            line = lines.get(timeout=1.0)
+        except queue.Empty:
             continue
-        line = proc.stdout.readline()
         seen.append(line)
         if match := re.search(r"gallery:\s+(http://\S+?)/e/demo", line):
             return proc, match.group(1)
-    proc.kill()
+    stop_demo(proc)
     raise RuntimeError(f"eventlens demo did not start:\n{''.join(seen)}\n{log_path.read_text()[-4000:]}")
 
 
