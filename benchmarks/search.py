@@ -26,10 +26,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import scale_data
 
 QUERIES = [
-    "Harvrd", "keynote speech", "speeches", "Priyank", "dancing", "award ceremony trophies", "graduation",
-    "people networking with drinks", "Acme", "Stanfrod alumni", "woman laughing", "band playing",
-    "hackathon", "rooftop sunset", "registration", "main stage", "coffee", "bride and groom",
-    "quantum chromodynamics", "IMG_004242",
+    "Harvrd",
+    "keynote speech",
+    "speeches",
+    "Priyank",
+    "dancing",
+    "award ceremony trophies",
+    "graduation",
+    "people networking with drinks",
+    "Acme",
+    "Stanfrod alumni",
+    "woman laughing",
+    "band playing",
+    "hackathon",
+    "rooftop sunset",
+    "registration",
+    "main stage",
+    "coffee",
+    "bride and groom",
+    "quantum chromodynamics",
+    "IMG_004242",
 ]
 
 
@@ -54,8 +70,10 @@ def bench_hybrid(event: object, photos: int, rounds: int) -> None:
 
     rng = np.random.default_rng(5)
     centres = scale_data.topics()
-    vectors = [scale_data.unit((centres[rng.integers(len(centres))] + rng.normal(scale=0.05, size=384))[None])[0]
-               for _ in QUERIES]
+    vectors = [
+        scale_data.unit((centres[rng.integers(len(centres))] + rng.normal(scale=0.05, size=384))[None])[0]
+        for _ in QUERIES
+    ]
     vectors[QUERIES.index("quantum chromodynamics")] = scale_data.unit(rng.normal(size=(1, 384)))[0]
 
     def one(i: int) -> int:
@@ -66,15 +84,19 @@ def bench_hybrid(event: object, photos: int, rounds: int) -> None:
 
     totals = [one(i) for i in range(len(QUERIES))]  # warm-up: caches, plans
     samples = [s for _ in range(rounds) for i in range(len(QUERIES)) for s in timed(lambda i=i: one(i), 1)]
-    print(f"hybrid search, {photos} photos, {len(samples)} queries: p50 {percentile(samples, 50):.1f} ms,"
-          f" p95 {percentile(samples, 95):.1f} ms (target <= 50 ms at 100k); results per query "
-          f"min {min(totals)} max {max(totals)}; unrelated query -> {totals[QUERIES.index('quantum chromodynamics')]}")
+    print(
+        f"hybrid search, {photos} photos, {len(samples)} queries: p50 {percentile(samples, 50):.1f} ms,"
+        f" p95 {percentile(samples, 95):.1f} ms (target <= 50 ms at 100k); results per query "
+        f"min {min(totals)} max {max(totals)}; unrelated query -> {totals[QUERIES.index('quantum chromodynamics')]}"
+    )
     from eventlens.models.text import text_embedder
 
     embedder = text_embedder("minilm-l6-v2")
     embed = timed(lambda: embedder.embed_query("people networking with drinks"), 20)
-    print(f"  + MiniLM query embedding (numpy, in the search Lambda): p50 {percentile(embed, 50):.1f} ms,"
-          f" p95 {percentile(embed, 95):.1f} ms")
+    print(
+        f"  + MiniLM query embedding (numpy, in the search Lambda): p50 {percentile(embed, 50):.1f} ms,"
+        f" p95 {percentile(embed, 95):.1f} ms"
+    )
 
 
 def bench_faces(event: object, photos: int, selfies: int) -> None:
@@ -88,6 +110,7 @@ def bench_faces(event: object, photos: int, selfies: int) -> None:
         exact = [search_repo.face_knn_ids(conn, q, "sface", 10, exact=True) for q in queries]
     print(f"find-me kNN, {photos * scale_data.FACES_PER_PHOTO} faces, {selfies} selfies:")
     for ef in (40, 64, 100, 200):
+
         def knn(q: np.ndarray, ef: int = ef) -> list[int]:
             with scoped(event.id) as conn:  # type: ignore[attr-defined]
                 search_repo.tune_hnsw(conn, ef)
@@ -105,9 +128,11 @@ def bench_faces(event: object, photos: int, selfies: int) -> None:
 
     samples = [s for q in queries for s in timed(lambda q=q: shipped(q), 1)]
     found = [len(shipped(q)) for q in queries[:20]]
-    print(f"  find-me query as shipped (k={MATCH_K}, threshold, per-photo dedupe, photo rows):"
-          f" p50 {percentile(samples, 50):.1f} ms, p95 {percentile(samples, 95):.1f} ms"
-          f" (target <= 25 ms), photos per selfie {min(found)}-{max(found)}")
+    print(
+        f"  find-me query as shipped (k={MATCH_K}, threshold, per-photo dedupe, photo rows):"
+        f" p50 {percentile(samples, 50):.1f} ms, p95 {percentile(samples, 95):.1f} ms"
+        f" (target <= 25 ms), photos per selfie {min(found)}-{max(found)}"
+    )
     with scoped(event.id) as conn:  # type: ignore[attr-defined]
         exact_times = timed(lambda: search_repo.face_knn_ids(conn, queries[0], "sface", 10, exact=True), 5)
     print(f"  exact scan for comparison: p50 {percentile(exact_times, 50):.1f} ms")
@@ -125,9 +150,11 @@ def bench_duplicates(event: object, url: str, photos: int, distance: int, seed_t
 
     samples = timed(ours, 3)
     clusters = ours()
-    print(f"duplicates, {photos} hashes, distance {distance}: banded multi-index hashing (fetch + cluster)"
-          f" {min(samples):.2f} s best, {statistics.median(samples):.2f} s median, {clusters} clusters"
-          " (target <= 2 s)")
+    print(
+        f"duplicates, {photos} hashes, distance {distance}: banded multi-index hashing (fetch + cluster)"
+        f" {min(samples):.2f} s best, {statistics.median(samples):.2f} s median, {clusters} clusters"
+        " (target <= 2 s)"
+    )
     seed_sql = (
         "SELECT count(*) FROM photos a JOIN photos b ON a.event_id = b.event_id AND a.id < b.id"
         " WHERE a.phash IS NOT NULL AND b.phash IS NOT NULL"
@@ -147,8 +174,10 @@ def bench_duplicates(event: object, url: str, photos: int, distance: int, seed_t
         hashes = np.array([r[0] for r in conn.execute("SELECT phash FROM photos WHERE phash IS NOT NULL")])
     ours_pairs = len(near_pairs(hashes, distance))
     agree = "" if seed_pairs is None else f", same pairs: {seed_pairs == ours_pairs} ({ours_pairs})"
-    print(f"  seed all-pairs SQL (pairs only, no clustering): {label}; speed-up >= "
-          f"{seed_s / statistics.median(samples):.0f}x{agree}")
+    print(
+        f"  seed all-pairs SQL (pairs only, no clustering): {label}; speed-up >= "
+        f"{seed_s / statistics.median(samples):.0f}x{agree}"
+    )
 
 
 def main() -> None:
@@ -160,8 +189,10 @@ def main() -> None:
     parser.add_argument("--seed-timeout", type=int, default=300)
     parser.add_argument("--only", choices=["hybrid", "faces", "duplicates"], action="append")
     args = parser.parse_args()
-    print(f"$ {' '.join(sys.argv)}\nmachine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores,"
-          f" Python {platform.python_version()}, embedded PostgreSQL (pgserver) in {scale_data.DATA / 'pg'}")
+    print(
+        f"$ {' '.join(sys.argv)}\nmachine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores,"
+        f" Python {platform.python_version()}, embedded PostgreSQL (pgserver) in {scale_data.DATA / 'pg'}"
+    )
     os.environ["EVENTLENS_HOME"] = str(scale_data.DATA / "home")
     os.environ.setdefault("EVENTLENS_TOKEN_SECRET", "benchmark-" + "x" * 32)
     from eventlens.config import reset_settings

@@ -68,7 +68,7 @@ class DuplicateList(BaseModel):
 
 
 def pipeline_status(event: Event) -> PipelineStatus:
-    from eventlens.pipeline import runs
+    import eventlens.pipeline.runs as runs
 
     return PipelineStatus(
         phases=[PhaseCounts.model_validate(c) for c in runs.phase_counts(event.id)],
@@ -78,7 +78,7 @@ def pipeline_status(event: Event) -> PipelineStatus:
 
 def start_run(event: Event, phase: str) -> PipelineRun:
     """Locally a background thread runs the phases; on AWS a Step Functions execution does."""
-    from eventlens.pipeline import runs
+    import eventlens.pipeline.runs as runs
 
     cfg = settings()
     if cfg.state_machine_arn:
@@ -93,7 +93,7 @@ def _start_execution(event: Event, phase: str, state_machine_arn: str) -> UUID:
 
     import boto3
 
-    from eventlens.pipeline import runs
+    import eventlens.pipeline.runs as runs
 
     run_id = runs.start_run(event.id, phase)
     boto3.client("stepfunctions").start_execution(
@@ -112,13 +112,13 @@ def _start_execution(event: Event, phase: str, state_machine_arn: str) -> UUID:
 
 
 def get_run(event: Event, run_id: UUID) -> PipelineRun:
-    from eventlens.pipeline import runs
+    import eventlens.pipeline.runs as runs
 
     return PipelineRun.model_validate(runs.get_run(event.id, run_id))
 
 
 def list_errors(event: Event) -> ErrorList:
-    from eventlens.pipeline import runs
+    import eventlens.pipeline.runs as runs
 
     return ErrorList(errors=[PhotoError.model_validate(e) for e in runs.list_errors(event.id)])
 
@@ -159,7 +159,7 @@ def upload_key(event: Event, filename: str) -> str:
 
 
 def complete_uploads(event: Event, keys: list[str]) -> UploadCompleteResponse:
-    from eventlens.pipeline import runs
+    import eventlens.pipeline.runs as runs
     from eventlens.pipeline.ingest import ingest_object
 
     store = blob_store()
