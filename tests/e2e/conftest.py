@@ -160,15 +160,20 @@ def admin_page(page: Page) -> Page:
 
 
 @pytest.fixture(scope="session")
-def face_selfie(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One face cropped from insightface's t1.jpg (six people), scaled up like a phone selfie."""
+def group_photo() -> Path:
+    """insightface's t1.jpg: six people, so not a selfie."""
+    spec = importlib.util.find_spec("insightface")
+    assert spec is not None
+    assert spec.origin is not None
+    return Path(spec.origin).parent / "data" / "images" / "t1.jpg"
+
+
+@pytest.fixture(scope="session")
+def face_selfie(group_photo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One face cropped from t1.jpg (the third person from the left), scaled up like a phone selfie."""
     from PIL import Image
 
-    spec = importlib.util.find_spec("insightface")
-    assert spec is not None, "insightface (for its sample photo) is not installed"
-    assert spec.origin is not None
-    source = Path(spec.origin).parent / "data" / "images" / "t1.jpg"
-    face = Image.open(source).convert("RGB").crop((415, 206, 616, 470))
+    face = Image.open(group_photo).convert("RGB").crop((415, 206, 616, 470))
     path = tmp_path_factory.mktemp("selfie") / "selfie.jpg"
     face.resize((face.width * 2, face.height * 2), Image.Resampling.LANCZOS).save(path, quality=92)
     return path

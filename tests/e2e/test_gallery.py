@@ -148,3 +148,41 @@ def test_selected_photos_download_as_one_zip(page: Page) -> None:
     assert download.suggested_filename.endswith(".zip")
     with zipfile.ZipFile(io.BytesIO(Path(download.path()).read_bytes())) as archive:
         assert len(archive.namelist()) == 2
+
+
+def test_find_me_asks_for_one_face_when_the_selfie_shows_several(page: Page, group_photo: Path) -> None:
+    _open_gallery(page)
+
+    page.get_by_role("button", name="Find me").click()
+    page.locator("#selfie-input").set_input_files(group_photo)
+
+    expect(page.locator("#findme-message")).to_have_text(re.compile(r"several faces", re.I), timeout=30_000)
+
+
+def test_find_me_combines_with_the_text_query(page: Page, face_selfie: Path) -> None:
+    _open_gallery(page)
+    page.get_by_role("button", name="Find me").click()
+    page.locator("#selfie-input").set_input_files(face_selfie)
+    expect(page.locator("#findme-results")).to_be_visible(timeout=30_000)
+    unfiltered = page.locator(".tile").count()
+
+    with page.expect_response(lambda r: r.url.endswith("/match")) as reply:
+        page.get_by_role("searchbox", name="Search photos").fill("keynote")
+
+    assert reply.value.request.post_data_json["q"] == "keynote"
+    expect(page.locator("#findme-summary")).to_contain_text("keynote")
+    page.wait_for_function("!document.querySelector('#grid').hasAttribute('aria-busy')")
+    assert page.locator(".tile").count() <= unfiltered
+
+
+def test_swiping_the_viewer_moves_to_the_next_photo(phone_page: Page) -> None:
+    phone_page.goto("/e/demo")
+    phone_page.locator(".tile-open").first.click()
+    first = _query(phone_page)["photo"][0]
+    stage = phone_page.locator("#lb-stage")
+
+    stage.dispatch_event("pointerdown", {"clientX": 300, "clientY": 300, "pointerType": "touch"})
+    stage.dispatch_event("pointerup", {"clientX": 80, "clientY": 310, "pointerType": "touch"})
+
+    phone_page.wait_for_function(f"!location.search.includes('photo={first}')")
+    assert _query(phone_page)["photo"][0] != first

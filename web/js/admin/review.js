@@ -14,6 +14,8 @@ export function mountReview(session, toast) {
   const allEl = document.getElementById("all-photos");
   const more = /** @type {HTMLButtonElement} */ (document.getElementById("more-photos"));
   let cursor = null;
+  // A newer refresh wins: a stale reply must not redraw cards the organizer is acting on.
+  let generation = 0;
 
   async function setHidden(photo, hidden) {
     const updated = await session.admin(`/photos/${encodeURIComponent(photo.id)}`, { method: "PATCH", json: { hidden } });
@@ -42,8 +44,9 @@ export function mountReview(session, toast) {
     return el;
   }
 
-  async function loadDuplicates() {
+  async function loadDuplicates(gen) {
     const { clusters } = await session.admin("/duplicates");
+    if (gen !== generation) return;
     if (!clusters.length) { dupEl.replaceChildren(h("p", { class: "muted" }, "No duplicates found.")); return; }
     dupEl.replaceChildren(...clusters.map((c) => {
       const keep = (photo) => h("button", { type: "button", class: "btn btn-small btn-primary keep-one",
@@ -61,16 +64,17 @@ export function mountReview(session, toast) {
     }));
   }
 
-  async function loadFlagged() {
+  async function loadFlagged(gen) {
     const { photos } = await session.admin("/flagged");
+    if (gen !== generation) return;
     flaggedEl.replaceChildren(photos.length
       ? h("div", { class: "review-grid flagged" }, photos.map((p) => card(p,
         h("span", { class: "nsfw-score" }, `NSFW ${Math.round((p.nsfw_score || 0) * 100)}%`))))
       : h("p", { class: "muted" }, "Nothing flagged."));
   }
 
-  async function loadPhotos(reset) {
-    if (reset) { cursor = null; allEl.replaceChildren(); }
+  async function loadPhotos(reset, gen = generation) {
+    if (reset) cursor = null;
     const query = qs({ limit: PAGE, cursor, sort: "filename" });
     let r;
     try {
@@ -80,6 +84,8 @@ export function mountReview(session, toast) {
       if (err.status !== 404 && err.status !== 405) throw err;
       r = await session.call(`${eventPath(session.slug)}/photos${query}`);
     }
+    if (gen !== generation) return;
+    if (reset) allEl.replaceChildren();
     allEl.append(...r.photos.map((p) => card(p, null, true)));
     cursor = r.next_cursor;
     more.hidden = !cursor;
@@ -88,7 +94,8 @@ export function mountReview(session, toast) {
 
   return {
     async refresh() {
-      const results = await Promise.allSettled([loadDuplicates(), loadFlagged(), loadPhotos(true)]);
+      const gen = ++generation;
+      const results = await Promise.allSettled([loadDuplicates(gen), loadFlagged(gen), loadPhotos(true, gen)]);
       const failed = results.find((r) => r.status === "rejected");
       if (failed && failed.reason.status !== 401) toast(`Could not load everything: ${failed.reason.message}`);
     },

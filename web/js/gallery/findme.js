@@ -106,7 +106,8 @@ export class FindMe {
     const found = r.matches.length
       ? `We found you in ${plural(r.matches.length, "photo")}${q ? ` matching “${q}”` : ""}.`
       : `We could not find you${q ? ` in photos matching “${q}”` : ""}.`;
-    document.getElementById("findme-summary").textContent = r.message || found;
+    const scope = q && r.message ? ` Showing only photos matching “${q}”.` : "";
+    document.getElementById("findme-summary").textContent = r.message ? `${r.message}${scope}` : found;
     const recs = document.getElementById("recommendations");
     recs.hidden = r.recommendations.length === 0;
     document.getElementById("rec-row").replaceChildren(...r.recommendations.map(({ photo, reason }) =>
