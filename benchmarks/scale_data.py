@@ -26,7 +26,8 @@ DATA = Path(__file__).resolve().parent / ".data"
 TEXT_MODEL, TEXT_DIM = "minilm-l6-v2", 384
 FACE_MODEL, FACE_DIM = "sface", 128
 FACES_PER_PHOTO = 3
-FACES_PER_PERSON = 6
+FACES_PER_PERSON = 15
+"""An attendee of a 100k-photo event appears in many photos; 15 keeps each top-10 one person."""
 FACE_NOISE = 0.072
 """Per-dimension noise: cos(identity + n1, identity + n2) ~ 1 / (1 + 128 * 0.072^2) ~ 0.6."""
 TOPICS = 300
@@ -107,7 +108,7 @@ def server() -> Any:
 
 
 def database_url(photos: int) -> str:
-    return str(server().get_uri(f"scale_{photos}"))
+    return str(server().get_uri(f"scale_{photos}_p{FACES_PER_PERSON}"))
 
 
 def unit(rows: np.ndarray) -> np.ndarray:
@@ -151,7 +152,7 @@ def phashes(rng: np.random.Generator, n: int) -> tuple[np.ndarray, list[str]]:
 def build(photos: int, seed: int = 1) -> str:
     """Create and fill `scale_<photos>` unless it is already complete; return its URL."""
     srv = server()
-    name = f"scale_{photos}"
+    name = f"scale_{photos}_p{FACES_PER_PERSON}"
     if "(1 row)" in srv.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';"):
         with psycopg.connect(srv.get_uri(name)) as conn:
             done = conn.execute("SELECT to_regclass('scale_done') IS NOT NULL").fetchone()
