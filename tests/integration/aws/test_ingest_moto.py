@@ -100,7 +100,8 @@ def aws(db: str, make_event, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[s
 
 def _handler() -> Any:
     spec = importlib.util.spec_from_file_location("ingest_app_under_test", ROOT / "functions/ingest/app.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module: ModuleType = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # inside mock_aws: its DynamoDB client talks to moto
     return module.lambda_handler
