@@ -25,8 +25,14 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 DEMO_PASSWORD = "demo-password"
 DESKTOP = {"width": 1366, "height": 900}
@@ -53,7 +59,11 @@ def start_demo(home: Path) -> tuple[subprocess.Popen[str], str]:
     with log_path.open("w") as log:
         proc = subprocess.Popen(
             [_eventlens(), "demo", "--port", "0", "--password", DEMO_PASSWORD],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
         )
     assert proc.stdout is not None
     lines: queue.Queue[str] = queue.Queue()
@@ -117,8 +127,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def new_context(browser: Browser, base_url: str, viewport: dict[str, int]) -> BrowserContext:
-    context = browser.new_context(base_url=base_url, viewport=viewport, accept_downloads=True,
-                                  device_scale_factor=1, has_touch=viewport is PHONE)
+    context = browser.new_context(
+        base_url=base_url,
+        viewport=viewport,
+        accept_downloads=True,
+        device_scale_factor=1,
+        has_touch=viewport is PHONE,
+    )
     context.set_default_timeout(15_000)
     return context
 
@@ -188,4 +203,3 @@ def faceless_photo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("noface") / "coffee.jpg"
     Image.fromarray(data.coffee()).save(path, quality=90)
     return path
-

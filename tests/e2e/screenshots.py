@@ -1,7 +1,7 @@
 """Writes the README screenshots (gallery, find me, lightbox, dashboard) at two widths to docs/screenshots/.
 
-    .venv/bin/python tests/e2e/screenshots.py            # starts its own `eventlens demo`
-    .venv/bin/python tests/e2e/screenshots.py --url http://127.0.0.1:8000
+.venv/bin/python tests/e2e/screenshots.py            # starts its own `eventlens demo`
+.venv/bin/python tests/e2e/screenshots.py --url http://127.0.0.1:8000
 """
 
 from __future__ import annotations

@@ -67,7 +67,9 @@ def test_keeping_one_duplicate_hides_the_others(admin_page: Page) -> None:
         expect(cards.first).not_to_have_class(re.compile("is-hidden"))
         for i in range(1, len(ids)):
             expect(cards.nth(i)).to_have_class(re.compile("is-hidden"))
-        public = {p["id"] for p in admin_page.request.get("/api/events/demo/photos?limit=200").json()["photos"]}
+        public = {
+            p["id"] for p in admin_page.request.get("/api/events/demo/photos?limit=200").json()["photos"]
+        }
         assert ids[0] in public
         assert not public & set(ids[1:])
     finally:
@@ -87,6 +89,7 @@ def test_uploading_a_photo_shows_progress_and_starts_processing(admin_page: Page
     expect(item.locator(".upload-state")).to_have_text("uploaded")
     expect(admin_page.locator("#upload-summary")).to_contain_text("Processing has started")
     admin_page.wait_for_function(
-        f"fetch('/api/events/demo').then(r => r.json()).then(e => e.photo_count > {before})", timeout=120_000,
+        f"fetch('/api/events/demo').then(r => r.json()).then(e => e.photo_count > {before})",
+        timeout=120_000,
         polling=1000,
     )
