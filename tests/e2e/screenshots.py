@@ -27,10 +27,16 @@ def _support():  # type: ignore[no-untyped-def]
     return module
 
 
+def _settle(page: Page) -> None:
+    """Waits until every image on screen has loaded (networkidle fires once per page, not per tab)."""
+    page.wait_for_function("[...document.images].every((i) => i.complete)")
+    page.wait_for_timeout(300)
+
+
 def _gallery(page: Page) -> None:
     page.goto("/e/demo")
     expect(page.locator(".tile").first).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    _settle(page)
 
 
 def _find_me(page: Page, selfie: Path) -> None:
@@ -38,7 +44,7 @@ def _find_me(page: Page, selfie: Path) -> None:
     page.get_by_role("button", name="Find me").click()
     page.locator("#selfie-input").set_input_files(selfie)
     expect(page.locator("#findme-results")).to_be_visible(timeout=30_000)
-    page.wait_for_load_state("networkidle")
+    _settle(page)
 
 
 def _lightbox(page: Page) -> None:
@@ -46,7 +52,7 @@ def _lightbox(page: Page) -> None:
     expect(page.locator(".tile").first).to_be_visible()
     page.locator(".tile-open").first.click()
     expect(page.locator(".lb-media")).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    _settle(page)
 
 
 def _dashboard(page: Page, password: str) -> None:
@@ -54,14 +60,14 @@ def _dashboard(page: Page, password: str) -> None:
     page.get_by_label("Organizer password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#phase-table tbody tr").first).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    _settle(page)
 
 
 def _review(page: Page, password: str) -> None:
     _dashboard(page, password)
     page.get_by_role("tab", name="Review").click()
     expect(page.locator("#duplicates .cluster").first).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    _settle(page)
 
 
 def capture(browser: Browser, base_url: str, support, selfie: Path) -> list[Path]:  # type: ignore[no-untyped-def]
