@@ -62,6 +62,14 @@ def seeded(make_event, owner_conn) -> Any:
         owner_conn.execute(
             "INSERT INTO photos (event_id, source_key, content_hash, filename, folder, hidden, taken_at,"
             " analyze_status) VALUES (%s, %s, %s, %s, %s, %s, %s, 'completed')",
-            (event.id, f"events/{event.slug}/originals/{folder}/{name}", name, name, folder, hidden, taken),
+            (
+                event.id,
+                f"events/{event.slug}/originals/{folder + '/' if folder else ''}{name}",
+                name,
+                name,
+                folder,
+                hidden,
+                taken,
+            ),
         )
     return demo

@@ -141,3 +141,13 @@ def test_upload_ticket_points_under_the_events_originals(api, seeded) -> None:
     assert status == 200
     assert ticket["key"].startswith("events/demo/originals/uploads/")
     assert ".." not in ticket["key"]
+
+
+def test_organizer_lists_hidden_photos_too(api, seeded) -> None:
+    token = _login(api)
+    status, everything = api("GET", "/api/events/demo/admin/photos", token=token)
+    assert status == 200, everything
+    assert [p["filename"] for p in everything["photos"]] == ["a.jpg", "b.jpg", "c.jpg"]
+    _, hidden = api("GET", "/api/events/demo/admin/photos?hidden=true", token=token)
+    assert [p["filename"] for p in hidden["photos"]] == ["c.jpg"]
+    assert api("GET", "/api/events/demo/admin/photos")[0] == 401

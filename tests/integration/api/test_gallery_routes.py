@@ -83,3 +83,22 @@ def test_public_routes_are_read_only(api, seeded) -> None:
     photo_id = "00000000-0000-0000-0000-000000000000"
     status, _ = api("PATCH", f"/api/events/demo/photos/{photo_id}", body={"hidden": True})
     assert status == 404  # no such public route: moderation lives under /admin
+
+
+def test_download_returns_the_visible_originals_as_a_zip(api, seeded, owner_conn) -> None:
+    import base64
+    import io
+    import zipfile
+
+    from eventlens.storage import blob_store
+
+    rows = owner_conn.execute("SELECT id, source_key, filename FROM photos ORDER BY filename").fetchall()
+    for _, key, name in rows:
+        blob_store().put(key, f"bytes of {name}".encode())
+    ids = [str(r[0]) for r in rows if r[2] in ("a.jpg", "c.jpg", "secret.jpg")]  # c hidden, secret elsewhere
+    status, reply = api("POST", "/api/events/demo/download", body={"ids": ids})
+    assert status == 200
+    assert reply["headers"]["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(reply["body"])))
+    assert archive.namelist() == ["Keynote/a.jpg"]
+    assert archive.read("Keynote/a.jpg") == b"bytes of a.jpg"

@@ -22,7 +22,8 @@ from eventlens.api.models import (
     UploadRequest,
     UploadTicket,
 )
-from eventlens.gallery import EventView
+from eventlens.db.photos_repo import PhotoFilter, Sort
+from eventlens.gallery import EventView, PhotoPage
 from eventlens.photos import Photo
 
 router = Router()
@@ -72,6 +73,21 @@ def duplicates(
 @router.get("/api/events/<slug>/admin/flagged", summary="Photos flagged as unsafe", security=SECURITY)
 def flagged(slug: Slug) -> PhotoList:
     return PhotoList(photos=gallery.flagged_photos(_organizer(slug)))
+
+
+@router.get(
+    "/api/events/<slug>/admin/photos", summary="A page of photos, hidden ones included", security=SECURITY
+)
+def list_photos(
+    slug: Slug,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    folder: Annotated[str | None, Query(max_length=200)] = None,
+    hidden: Annotated[bool | None, Query()] = None,
+    sort: Annotated[Sort, Query()] = "taken_at",
+) -> PhotoPage:
+    filters = PhotoFilter(folder=folder, include_hidden=True, hidden=hidden)
+    return gallery.list_photos(_organizer(slug), filters, sort, limit, cursor)
 
 
 @router.get(

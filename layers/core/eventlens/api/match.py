@@ -26,8 +26,8 @@ def match(slug: Slug) -> MatchResponse:
 
     request = router.current_event
     event = events.get_event(slug)
-    content_type = (request.headers.get("content-type") or "").lower()
-    if content_type.startswith("multipart/form-data"):
+    content_type = request.headers.get("content-type") or ""  # the boundary is case-sensitive
+    if content_type.lower().startswith("multipart/form-data"):
         image, query = read_selfie(raw_body(request), content_type)
     else:
         body = MatchRequest.model_validate(request.json_body or {})

@@ -31,12 +31,16 @@ class PhotoFilter:
     taken_from: datetime | None = None
     taken_to: datetime | None = None
     include_hidden: bool = False
+    hidden: bool | None = None  # only hidden (True) or only visible (False) photos
 
     def where(self) -> tuple[sql.Composable, list[Any]]:
         clauses: list[sql.Composable] = [sql.SQL("p.event_id = current_event_id()")]
         params: list[Any] = []
         if not self.include_hidden:
             clauses.append(sql.SQL("NOT p.hidden"))
+        if self.hidden is not None:
+            clauses.append(sql.SQL("p.hidden = %s"))
+            params.append(self.hidden)
         for column, value in (("folder", self.folder), ("auto_tag", self.tag), ("kind", self.kind)):
             if value is not None:
                 clauses.append(sql.SQL("p.{} = %s").format(sql.Identifier(column)))
