@@ -27,6 +27,9 @@ CANDIDATES_PER_MODALITY = 100
 TRIGRAM_THRESHOLD = 0.5
 """pg_trgm word similarity a fuzzy hit needs: "Harvrd" vs "Harvard" scores 0.56, unrelated words < 0.3."""
 
+TRIGRAM_SCAN_CAP = 1000
+"""Fuzzy matches scored per query at most (the typo fallback, not an exhaustive ranking)."""
+
 HNSW_EF_SEARCH = 100
 """Candidate list size of an HNSW scan; benchmarks/search.py measures recall and p95 against it."""
 
@@ -78,7 +81,12 @@ def hybrid_candidates(
     # PhotoFilter renders positional %s; rename them so this statement can use named parameters.
     where = _named(conn, where, len(where_params))
     params.update(
-        q=query, like=f"%{_escape_like(query)}%", n=limit, floor=semantic_floor, ids=list(photo_ids or [])
+        q=query,
+        like=f"%{_escape_like(query)}%",
+        n=limit,
+        cap=TRIGRAM_SCAN_CAP,
+        floor=semantic_floor,
+        ids=list(photo_ids or []),
     )
     columns = ("visible_text", "people_descriptions", "scene_description", "filename")
     fuzzy = sql.SQL(" OR ").join(
@@ -103,8 +111,13 @@ def hybrid_candidates(
         "  ts_rank_cd(p.search_tsv, websearch_to_tsquery('english', %(q)s), 32) AS score FROM photos p"
         "  WHERE {where} AND p.search_tsv @@ websearch_to_tsquery('english', %(q)s)"
         "  ORDER BY score DESC LIMIT %(n)s),"
-        " trigram AS (SELECT p.id, greatest({closeness}) AS score FROM photos p"
-        "  WHERE {where} AND ({fuzzy}) ORDER BY score DESC LIMIT %(n)s),"
+        # Trigrams are the fallback for typos and partial words: when full text already fills
+        # the candidate list, the one-time filter skips scoring thousands of fuzzy matches.
+        # A fuzzy query can match thousands of near-identical captions: rank the first
+        # TRIGRAM_SCAN_CAP matches rather than score every one of them.
+        " trigram AS (SELECT id, score FROM (SELECT p.id, greatest({closeness}) AS score FROM photos p"
+        "  WHERE (SELECT count(*) FROM fulltext) < %(n)s AND {where} AND ({fuzzy}) LIMIT %(cap)s) fuzzy"
+        "  ORDER BY score DESC LIMIT %(n)s),"
         " semantic AS MATERIALIZED ({semantic}),"
         " hits AS (SELECT id FROM fulltext UNION SELECT id FROM trigram UNION SELECT id FROM semantic)"
         " SELECT {columns}, f.score AS fulltext, t.score AS trigram, s.score AS semantic"
