@@ -102,3 +102,24 @@ def test_download_returns_the_visible_originals_as_a_zip(api, seeded, owner_conn
     archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(reply["body"])))
     assert archive.namelist() == ["Keynote/a.jpg"]
     assert archive.read("Keynote/a.jpg") == b"bytes of a.jpg"
+
+
+def test_malformed_selfie_requests_get_clear_errors(api, seeded) -> None:
+    assert api("POST", "/api/events/demo/match", body={}) == (
+        422,
+        {"message": "Invalid request: image_base64: Field required"},
+    )
+    status, reply = api("POST", "/api/events/demo/match", body={"image_base64": "not base64!"})
+    assert (status, reply["message"]) == (400, "image_base64 is not valid base64")
+    boundary = "----WebKitFormBoundaryAbCdEf"  # mixed case, as browsers send it
+    form = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="selfie"; filename="s.jpg"\r\n'
+        f"Content-Type: image/jpeg\r\n\r\nnot a jpeg\r\n--{boundary}--\r\n"
+    ).encode()
+    status, reply = api(
+        "POST",
+        "/api/events/demo/match",
+        raw=form,
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert (status, reply["message"]) == (400, "the selfie could not be read as an image")

@@ -9,6 +9,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 logger = Logger(service="eventlens")
 
@@ -80,6 +81,13 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     @app.not_found
     def _not_found(error: NotFoundError) -> Response[str]:
         return error_response(HTTPStatus.NOT_FOUND, "No such route")
+
+    @app.exception_handler(ValidationError)
+    def _invalid_model(error: ValidationError) -> Response[str]:
+        first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        message = f"Invalid request: {where + ': ' if where else ''}{first.get('msg', '')}"
+        return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, message)
 
     @app.exception_handler(Exception)
     def _other(error: Exception) -> Response[str]:
