@@ -1,0 +1,39 @@
+"""Search over real pipeline output: the demo photos, through every local model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from eventlens.db.photos_repo import PhotoFilter
+from eventlens.demo import demo_photos
+from eventlens.pipeline.ingest import import_files
+from eventlens.pipeline.runner import run_pipeline
+from eventlens.search.hybrid import search_photos
+
+
+@pytest.fixture
+def demo_event(make_event, tmp_path: Path):
+    event = make_event("demo")
+    report = import_files(event, [demo_photos(tmp_path / "photos")])
+    assert (report.added, report.skipped) == (12, 1)  # the exact copy of coffee-break.jpg is skipped
+    results = run_pipeline(event.id, "full")
+    assert all(r["done"] for r in results)
+    assert sum(r["errors"] for r in results) == 0
+    return event
+
+
+def _search(event, query: str) -> list[tuple[str, list[str]]]:
+    response = search_photos(event, query, PhotoFilter())
+    return [(hit.photo.filename, hit.modalities) for hit in response.results]
+
+
+def test_text_typo_stem_meaning_and_nonsense_queries(demo_event) -> None:
+    # A typo of the name badge's OCR text, found by trigrams only.
+    assert _search(demo_event, "Harvrd") == [("name-badge.jpg", ["trigram"])]
+    # A stemmed word: the banner says "Scale".
+    assert [name for name, _ in _search(demo_event, "scaling")] == ["keynote-banner.jpg"]
+    # Purely semantic: "motorcycle" appears in no text, file name or folder of the photo.
+    assert _search(demo_event, "motorcycle")[0] == ("motorbike-booth.jpg", ["semantic"])
+    # Nothing related: nothing returned.
+    assert _search(demo_event, "zebra quantum") == []
