@@ -26,7 +26,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from eventlens.pipeline.ingest import ingest_object
 
 ORIGINAL = re.compile(r"^events/[^/]+/originals/.+[^/]$")
-"""eventlens.photos.originals_prefix(event): events/<slug>/originals/."""
+"""eventlens.photos.originals_prefix(slug): events/<slug>/originals/."""
 
 logger = Logger()
 tracer = Tracer()

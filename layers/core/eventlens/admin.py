@@ -153,9 +153,9 @@ def upload_key(event: Event, filename: str) -> str:
     if "." not in stem:
         stem += mimetypes.guess_extension(mimetypes.guess_type(filename)[0] or "") or ""
     try:
-        return validate_key(f"{originals_prefix(event)}uploads/{uuid.uuid4().hex[:12]}-{stem}")
+        return validate_key(f"{originals_prefix(event.slug)}uploads/{uuid.uuid4().hex[:12]}-{stem}")
     except InvalidKey:
-        return f"{originals_prefix(event)}uploads/{uuid.uuid4().hex}"
+        return f"{originals_prefix(event.slug)}uploads/{uuid.uuid4().hex}"
 
 
 def complete_uploads(event: Event, keys: list[str]) -> UploadCompleteResponse:
@@ -165,7 +165,7 @@ def complete_uploads(event: Event, keys: list[str]) -> UploadCompleteResponse:
     store = blob_store()
     registered = 0
     for key in keys:
-        if not validate_key(key).startswith(originals_prefix(event)):
+        if not validate_key(key).startswith(originals_prefix(event.slug)):
             raise InvalidKey(f"{key} is not one of this event's uploads")
         info = store.head(key)
         result: dict[str, Any] = ingest_object(settings().bucket, key, info.etag, info.size)

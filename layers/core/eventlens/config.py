@@ -31,7 +31,6 @@ class Settings(BaseModel):
 
     blob_backend: Literal["local", "s3"] = "local"
     bucket: str | None = None
-    originals_prefix: str = "originals/"
     media_base_url: str = "/media"
 
     token_secret: str = Field(repr=False)

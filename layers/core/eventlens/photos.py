@@ -10,7 +10,7 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from eventlens.domain import Event, Kind
+from eventlens.domain import Kind
 from eventlens.storage import BlobStore, blob_store
 
 PHOTO_COLUMNS = (
@@ -85,8 +85,9 @@ def photo_view(row: dict[str, Any], store: BlobStore | None = None) -> Photo:
     )
 
 
-def originals_prefix(event: Event) -> str:
-    return f"events/{event.slug}/originals/"
+def originals_prefix(slug: str) -> str:
+    """Where an event's originals live in the blob store (and the S3 notification's filter)."""
+    return f"events/{slug}/originals/"
 
 
 def encode_cursor(values: list[Any]) -> str:

@@ -58,6 +58,15 @@ def get_event(conn: psycopg.Connection[Any], slug: str) -> Event:
     return _event(row)
 
 
+def get_event_by_id(conn: psycopg.Connection[Any], event_id: UUID | str) -> Event:
+    row = conn.execute(
+        "SELECT id, slug, name, settings, created_at FROM events WHERE id = %s", (event_id,)
+    ).fetchone()
+    if row is None:
+        raise EventNotFound(f"no event {event_id}")
+    return _event(row)
+
+
 def list_events(conn: psycopg.Connection[Any]) -> list[Event]:
     rows = conn.execute(
         "SELECT id, slug, name, settings, created_at FROM events ORDER BY created_at"

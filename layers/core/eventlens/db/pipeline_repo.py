@@ -20,7 +20,6 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from eventlens.config import PHOTO_PHASES
-from eventlens.domain import Event, EventSettings
 
 Conn = psycopg.Connection[Any]
 Row = dict[str, Any]
@@ -295,21 +294,6 @@ def save_embeddings(conn: Conn, model: str, rows: Sequence[tuple[UUID, np.ndarra
 
 
 # --- event-wide phases ---------------------------------------------------------------------
-
-
-def load_event(conn: Conn, event_id: UUID | str) -> Event:
-    row = conn.execute(
-        "SELECT id, slug, name, settings, created_at FROM events WHERE id = %s", (event_id,)
-    ).fetchone()
-    if row is None:
-        raise LookupError(f"no event {event_id}")
-    return Event(
-        id=row["id"],
-        slug=row["slug"],
-        name=row["name"],
-        settings=EventSettings.model_validate(row["settings"] or {}),
-        created_at=row["created_at"],
-    )
 
 
 def dedupe_rows(conn: Conn, event_id: UUID | str) -> list[Row]:

@@ -19,6 +19,7 @@ from uuid import UUID
 from eventlens.config import Settings
 from eventlens.db import pipeline_repo, scoped
 from eventlens.domain import Event
+from eventlens.photos import originals_prefix
 from eventlens.pipeline.media import BadMedia, DecodedMedia, decode_image, decode_video
 from eventlens.pipeline.resilience import WallClockGuard
 from eventlens.storage import BlobNotFound, BlobStore
@@ -54,7 +55,7 @@ class PhaseContext:
 
     @property
     def originals_prefix(self) -> str:
-        return f"events/{self.event.slug}/originals/"
+        return originals_prefix(self.event.slug)
 
     def thumb_key(self, photo_id: UUID, size: int) -> str:
         return f"events/{self.event.slug}/thumbs/{photo_id}/{size}.jpg"

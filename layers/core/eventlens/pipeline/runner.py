@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from eventlens.config import PHASES, PHOTO_PHASES, settings
-from eventlens.db import pipeline_repo, scoped
+from eventlens.db import events_repo, pipeline_repo, scoped
 from eventlens.pipeline import analyze, dedupe, describe, embed, faces, sync, tag
 from eventlens.pipeline.context import PhaseContext, PipelineOptions
 from eventlens.pipeline.resilience import WallClockGuard
@@ -46,7 +46,7 @@ def _context(
     on_item: Callable[[], None] | None,
 ) -> PhaseContext:
     with scoped(event_id) as conn:
-        event = pipeline_repo.load_event(conn, event_id)
+        event = events_repo.get_event_by_id(conn, event_id)
     return PhaseContext(
         event=event,
         guard=WallClockGuard(budget_ms),

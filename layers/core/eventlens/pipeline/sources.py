@@ -15,12 +15,9 @@ from uuid import UUID
 
 from eventlens.db import pipeline_repo, scoped
 from eventlens.domain import Event
+from eventlens.photos import originals_prefix
 from eventlens.pipeline.media import sniff
 from eventlens.storage import BlobStore
-
-
-def originals_prefix(slug: str) -> str:
-    return f"events/{slug}/originals/"
 
 
 def is_media_key(key: str, prefix: str) -> bool:
