@@ -151,3 +151,10 @@ def test_organizer_lists_hidden_photos_too(api, seeded) -> None:
     _, hidden = api("GET", "/api/events/demo/admin/photos?hidden=true", token=token)
     assert [p["filename"] for p in hidden["photos"]] == ["c.jpg"]
     assert api("GET", "/api/events/demo/admin/photos")[0] == 401
+
+
+def test_organizer_reads_find_me_analytics(api, seeded) -> None:
+    status, reply = api("GET", "/api/events/demo/admin/analytics", token=_login(api))
+    assert status == 200
+    assert (reply["sessions"], reply["distinct_searchers"], reply["hot_photos"]) == (0, 0, [])
+    assert api("GET", "/api/events/demo/admin/analytics")[0] == 401

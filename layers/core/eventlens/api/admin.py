@@ -25,6 +25,7 @@ from eventlens.api.models import (
 from eventlens.db.photos_repo import PhotoFilter, Sort
 from eventlens.gallery import EventView, PhotoPage
 from eventlens.photos import Photo
+from eventlens.search.models import MatchAnalytics
 
 router = Router()
 
@@ -123,3 +124,14 @@ def upload_ticket(slug: Slug, body: UploadRequest) -> UploadTicket:
 )
 def upload_complete(slug: Slug, body: UploadComplete) -> UploadCompleteResponse:
     return admin.complete_uploads(_organizer(slug), body.keys)
+
+
+@router.get(
+    "/api/events/<slug>/admin/analytics",
+    summary="Find-me activity: sessions, distinct searchers, hot photos, recent searches",
+    security=SECURITY,
+)
+def analytics(slug: Slug) -> MatchAnalytics:
+    from eventlens.search.faces import match_analytics
+
+    return match_analytics(_organizer(slug))
