@@ -313,10 +313,8 @@ def _serve(host: str, port: int, on_ready: Any = None) -> None:
     if on_ready:
         on_ready(f"http://{host}:{bound}")
     sys.stdout.flush()
-    stop = threading.Event()
 
     def _terminate(signum: int, frame: Any) -> None:
-        stop.set()
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, _terminate)

@@ -27,7 +27,6 @@ class Settings(BaseModel):
     db_secret_arn: str | None = None
     db_host: str | None = None
     db_name: str = "eventlens"
-    db_app_role: str = "eventlens_app"
 
     blob_backend: Literal["local", "s3"] = "local"
     bucket: str | None = None

@@ -11,6 +11,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+DEJAVU_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+
 # (folder, file name, package, resource path)
 SOURCES: list[tuple[str, str, str, str]] = [
     ("Keynote", "team-on-stage.jpg", "insightface", "data/images/t1.jpg"),
@@ -28,9 +30,8 @@ SOURCES: list[tuple[str, str, str, str]] = [
 def _font(size: int):
     from PIL import ImageFont
 
-    for candidate in ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",):
-        if Path(candidate).exists():
-            return ImageFont.truetype(candidate, size)
+    if DEJAVU_BOLD.exists():  # installed by scripts/install-system-deps.sh
+        return ImageFont.truetype(str(DEJAVU_BOLD), size)
     return ImageFont.load_default(size=size)
 
 

@@ -58,3 +58,22 @@ def nsfw():
 def sign() -> np.ndarray:
     """A rendered two-line sign: the words OCR must read, in a known order."""
     return render_text(["WELCOME", "Keynote Hall B"], size=(900, 320), font_px=56)
+
+
+@pytest.fixture
+def without_gemini_key(tmp_path, monkeypatch):
+    """Settings with no Gemini key anywhere; call the returned function to provide one."""
+    from eventlens.config import reset_settings
+
+    monkeypatch.setenv("EVENTLENS_HOME", str(tmp_path))
+    monkeypatch.setenv("EVENTLENS_TOKEN_SECRET", "test-secret")
+    for name in ("GEMINI_API_KEY", "EVENTLENS_GEMINI_API_KEY", "EVENTLENS_GEMINI_SECRET_ARN"):
+        monkeypatch.delenv(name, raising=False)
+    reset_settings()
+
+    def give_key() -> None:
+        monkeypatch.setenv("GEMINI_API_KEY", "test-key")
+        reset_settings()
+
+    yield give_key
+    reset_settings()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from eventlens.config import reset_settings
 from eventlens.models.describe import DescribeContext, LocalDescriber, describer, scene_line
 from eventlens.models.errors import ModelUnavailableError, UnknownModelError
 
@@ -49,19 +48,11 @@ def test_factory_gives_one_local_describer_and_rejects_unknown_names():
         describer("llava")
 
 
-def test_gemini_describer_needs_a_key(tmp_path, monkeypatch):
-    monkeypatch.setenv("EVENTLENS_HOME", str(tmp_path))
-    monkeypatch.setenv("EVENTLENS_TOKEN_SECRET", "test-secret")
-    monkeypatch.delenv("GEMINI_API_KEY", raising=False)
-    monkeypatch.delenv("EVENTLENS_GEMINI_API_KEY", raising=False)
-    monkeypatch.delenv("EVENTLENS_GEMINI_SECRET_ARN", raising=False)
-    reset_settings()
+def test_gemini_describer_needs_a_key(without_gemini_key):
     try:
         with pytest.raises(ModelUnavailableError, match="GEMINI_API_KEY"):
             describer("gemini")
-        monkeypatch.setenv("GEMINI_API_KEY", "test-key")
-        reset_settings()
+        without_gemini_key()
         assert describer("gemini").name == "gemini"
     finally:
         describer.cache_clear()
-        reset_settings()

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from eventlens.config import reset_settings
 from eventlens.models.errors import ModelUnavailableError, UnknownModelError
 from eventlens.models.text import MAX_TOKENS, text_embedder
 
@@ -73,20 +72,12 @@ def test_factory_caches_and_rejects_unknown_names(minilm):
         text_embedder("word2vec")
 
 
-def test_gemini_embedder_needs_a_key_and_has_its_own_space(tmp_path, monkeypatch):
-    monkeypatch.setenv("EVENTLENS_HOME", str(tmp_path))
-    monkeypatch.setenv("EVENTLENS_TOKEN_SECRET", "test-secret")
-    monkeypatch.delenv("GEMINI_API_KEY", raising=False)
-    monkeypatch.delenv("EVENTLENS_GEMINI_API_KEY", raising=False)
-    monkeypatch.delenv("EVENTLENS_GEMINI_SECRET_ARN", raising=False)
-    reset_settings()
+def test_gemini_embedder_needs_a_key_and_has_its_own_space(without_gemini_key):
     try:
         with pytest.raises(ModelUnavailableError, match="GEMINI_API_KEY"):
             text_embedder("gemini-embedding-001")
-        monkeypatch.setenv("GEMINI_API_KEY", "test-key")
-        reset_settings()
+        without_gemini_key()
         gemini = text_embedder("gemini-embedding-001")  # builds no client until the first call
         assert (gemini.name, gemini.dim) == ("gemini-embedding-001", 768)
     finally:
         text_embedder.cache_clear()
-        reset_settings()

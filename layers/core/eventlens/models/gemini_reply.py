@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -129,42 +130,53 @@ def _repaired_json(text: str) -> dict[str, Any] | None:
     return None
 
 
+def _structural(body: str) -> Iterator[tuple[int, str]]:
+    """(offset, char) of every character outside JSON strings; the scan ends in `_Scan` state."""
+    scan = _Scan()
+    for i, ch in enumerate(body):
+        if scan.step(ch):
+            yield i, ch
+
+
+class _Scan:
+    """Where a left-to-right pass over JSON text stands: inside a string, after a backslash."""
+
+    def __init__(self) -> None:
+        self.in_string = self.escaped = False
+
+    def step(self, ch: str) -> bool:
+        """Advance by one character; True when it is structural (outside any string)."""
+        if self.in_string:
+            if self.escaped:
+                self.escaped = False
+            elif ch == "\\":
+                self.escaped = True
+            elif ch == '"':
+                self.in_string = False
+            return False
+        if ch == '"':
+            self.in_string = True
+            return False
+        return True
+
+
 def _comma_positions(body: str) -> list[int]:
     """Offsets of commas outside strings: cutting there drops a half-written member."""
-    positions, in_string, escaped = [], False, False
-    for i, ch in enumerate(body):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch == ",":
-            positions.append(i)
-    return positions
+    return [i for i, ch in _structural(body) if ch == ","]
 
 
 def _close(prefix: str) -> str:
     """Close an open string, drop a dangling key or comma, then close every open bracket."""
     stack: list[str] = []
-    in_string = escaped = False
+    scan = _Scan()
     for ch in prefix:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "{[":
+        if not scan.step(ch):
+            continue
+        if ch in "{[":
             stack.append("}" if ch == "{" else "]")
         elif ch in "}]" and stack:
             stack.pop()
+    in_string, escaped = scan.in_string, scan.escaped
     out = prefix
     if in_string:
         out = (out[:-1] if escaped else out) + '"'
