@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from eventlens.api.errors import register_error_handlers
 
@@ -21,6 +20,8 @@ def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
 
 
 def openapi_json() -> str:
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
     from eventlens.api import admin, gallery, match
 
     app = build_resolver(gallery.router, match.router, admin.router)
