@@ -9,11 +9,9 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel
-
 from eventlens.api.models import UploadCompleteResponse, UploadRequest, UploadTicket
 from eventlens.config import settings
-from eventlens.domain import Event
+from eventlens.domain import Event, Model
 from eventlens.photos import originals_prefix
 from eventlens.search.models import DuplicateCluster
 from eventlens.storage import InvalidKey, blob_store, validate_key
@@ -21,7 +19,7 @@ from eventlens.storage import InvalidKey, blob_store, validate_key
 ALLOWED_UPLOAD_TYPES = re.compile(r"^(image/(jpeg|png|webp|gif|heic|heif|tiff)|video/(mp4|quicktime|webm))$")
 
 
-class PhaseResult(BaseModel):
+class PhaseResult(Model):
     phase: str
     processed: int
     remaining: int
@@ -29,7 +27,7 @@ class PhaseResult(BaseModel):
     done: bool
 
 
-class PipelineRun(BaseModel):
+class PipelineRun(Model):
     id: UUID
     phase: str
     status: Literal["running", "succeeded", "failed"]
@@ -39,7 +37,7 @@ class PipelineRun(BaseModel):
     error: str | None
 
 
-class PhaseCounts(BaseModel):
+class PhaseCounts(Model):
     phase: str
     pending: int
     processing: int
@@ -47,23 +45,23 @@ class PhaseCounts(BaseModel):
     error: int
 
 
-class PipelineStatus(BaseModel):
+class PipelineStatus(Model):
     phases: list[PhaseCounts]
     runs: list[PipelineRun]
 
 
-class PhotoError(BaseModel):
+class PhotoError(Model):
     photo_id: UUID
     filename: str
     phase: str
     error: str
 
 
-class ErrorList(BaseModel):
+class ErrorList(Model):
     errors: list[PhotoError]
 
 
-class DuplicateList(BaseModel):
+class DuplicateList(Model):
     clusters: list[DuplicateCluster]
 
 

@@ -7,11 +7,9 @@ import zipfile
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel
-
 from eventlens.db import photos_repo, scoped
 from eventlens.db.photos_repo import PhotoFilter, Sort
-from eventlens.domain import Event, EventSettings
+from eventlens.domain import Event, EventSettings, Model
 from eventlens.photos import Photo, decode_cursor, encode_cursor, photo_view
 from eventlens.storage import blob_store
 
@@ -20,7 +18,7 @@ class PhotoNotFound(LookupError):
     pass
 
 
-class EventView(BaseModel):
+class EventView(Model):
     slug: str
     name: str
     settings: EventSettings
@@ -29,7 +27,7 @@ class EventView(BaseModel):
     tags: list[str]
 
 
-class PhotoPage(BaseModel):
+class PhotoPage(Model):
     photos: list[Photo]
     next_cursor: str | None
     total: int

@@ -8,9 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel
-
-from eventlens.domain import Kind
+from eventlens.domain import Kind, Model
 from eventlens.storage import BlobStore, blob_store
 
 PHOTO_COLUMNS = (
@@ -21,7 +19,7 @@ PHOTO_COLUMNS = (
 """The columns every photo view needs (never the embedding): `SELECT {PHOTO_COLUMNS} FROM photos p`."""
 
 
-class Photo(BaseModel):
+class Photo(Model):
     id: UUID
     filename: str
     folder: str

@@ -6,44 +6,44 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from eventlens.domain import Theme
+from eventlens.domain import Model, Theme
 from eventlens.photos import Photo
 
 PhaseName = Literal["full", "sync", "scan", "analyze", "describe", "embed", "faces", "dedupe", "tag"]
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Model):
     message: str
 
 
-class Health(BaseModel):
+class Health(Model):
     status: Literal["ok"]
     database: Literal["ok"]
 
 
-class LoginRequest(BaseModel):
+class LoginRequest(Model):
     password: Annotated[str, Field(min_length=1, max_length=512)]
 
 
-class LoginResponse(BaseModel):
+class LoginResponse(Model):
     token: str
     expires_at: datetime
 
 
-class PhotoPatch(BaseModel):
+class PhotoPatch(Model):
     hidden: bool
 
 
-class ThemePatch(BaseModel):
+class ThemePatch(Model):
     primary: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
     accent: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
     background: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
     text: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
 
 
-class SettingsPatch(BaseModel):
+class SettingsPatch(Model):
     name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     theme: ThemePatch | Theme | None = None
     face_matching: bool | None = None
@@ -51,44 +51,44 @@ class SettingsPatch(BaseModel):
     near_duplicate_distance: Annotated[int, Field(ge=0, le=32)] | None = None
 
 
-class PipelineRunRequest(BaseModel):
+class PipelineRunRequest(Model):
     phase: PhaseName = "full"
 
 
-class RetryResponse(BaseModel):
+class RetryResponse(Model):
     requeued: int
 
 
-class UploadRequest(BaseModel):
+class UploadRequest(Model):
     filename: Annotated[str, Field(min_length=1, max_length=255)]
     content_type: Annotated[str, Field(min_length=3, max_length=100)]
     size: Annotated[int, Field(gt=0)]
 
 
-class UploadTicket(BaseModel):
+class UploadTicket(Model):
     upload_url: str
     method: Literal["PUT"] = "PUT"
     headers: dict[str, str]
     key: str
 
 
-class UploadComplete(BaseModel):
+class UploadComplete(Model):
     keys: Annotated[list[str], Field(min_length=1, max_length=1000)]
 
 
-class UploadCompleteResponse(BaseModel):
+class UploadCompleteResponse(Model):
     registered: int
     run_id: UUID | None
 
 
-class DownloadRequest(BaseModel):
+class DownloadRequest(Model):
     ids: Annotated[list[UUID], Field(min_length=1, max_length=500)]
 
 
-class MatchRequest(BaseModel):
+class MatchRequest(Model):
     image_base64: Annotated[str, Field(min_length=1)]
     q: Annotated[str, Field(max_length=200)] | None = None
 
 
-class PhotoList(BaseModel):
+class PhotoList(Model):
     photos: list[Photo]

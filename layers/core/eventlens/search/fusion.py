@@ -1,9 +1,20 @@
 """Fusing full-text, trigram and semantic scores into one ranked list, and paging through it.
 
 Pure functions, so the ranking rule is unit-tested without a database. Two rules: the seed's
-additive weights (baseline) and Reciprocal Rank Fusion. RRF is the default because it needs no
-calibration between score scales (ts_rank_cd, trigram similarity and cosine differ); a labelled
-relevance comparison of the two is still to be done.
+additive weights (the baseline) and Reciprocal Rank Fusion, the default because it measured
+better. `.venv/bin/python benchmarks/search_relevance.py` runs both through the real search
+path on 1,220 generated event photos (real MiniLM embeddings) and 48 labelled queries (plus 5
+that should match nothing); RRF vs weighted:
+
+    overall     nDCG@10 0.943 vs 0.934, MRR 0.990 vs 0.969, P@10 0.975 vs 0.965, R@50 0.908 vs 0.899
+    typos       nDCG@10 0.901 vs 0.819 ("Harvrd": 0.55 vs 0.00)
+    stemmed     nDCG@10 0.931 vs 0.946 (the one category the baseline wins)
+    exact, partial names, paraphrases, multi-word: within 0.001
+
+The margin is small but held on three other galleries (620 and 1,220 photos with seeds 3 and 11,
+2,020 photos: RRF ahead by 0.010-0.015 nDCG@10). Its source: under fixed weights a semantic
+near-miss (cosine ~0.35 x 20 = 7) outscores the only photos that match a typo (trigram 0.57 x 5
+= 2.9); RRF compares ranks, so no score scale dominates.
 """
 
 from __future__ import annotations

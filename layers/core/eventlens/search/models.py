@@ -10,54 +10,55 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from eventlens.domain import Model
 from eventlens.photos import Photo
 
 Modality = Literal["fulltext", "trigram", "semantic"]
 
 
-class SearchResult(BaseModel):
+class SearchResult(Model):
     photo: Photo
     score: float
     modalities: list[Modality]
 
 
-class SearchResponse(BaseModel):
+class SearchResponse(Model):
     results: list[SearchResult]
     total: int = Field(description="Results above the relevance cut-off, all pages together")
     modalities: dict[str, int] = Field(description="How many results each modality matched")
     next_cursor: str | None = None
 
 
-class Match(BaseModel):
+class Match(Model):
     photo: Photo
     confidence: float = Field(ge=0, le=100)
 
 
-class Recommendation(BaseModel):
+class Recommendation(Model):
     photo: Photo
     reason: str
 
 
-class MatchResponse(BaseModel):
+class MatchResponse(Model):
     matches: list[Match]
     recommendations: list[Recommendation]
     message: str
 
 
-class DuplicateCluster(BaseModel):
+class DuplicateCluster(Model):
     cluster_id: str
     tier: Literal["exact", "near"]
     photos: list[Photo]
 
 
-class HotPhoto(BaseModel):
+class HotPhoto(Model):
     photo: Photo
     matches: int = Field(description="Find-me sessions that returned this photo")
 
 
-class MatchActivity(BaseModel):
+class MatchActivity(Model):
     at: datetime
     tier: str
     match_count: int
@@ -65,7 +66,7 @@ class MatchActivity(BaseModel):
     query_text: str | None
 
 
-class MatchAnalytics(BaseModel):
+class MatchAnalytics(Model):
     sessions: int
     distinct_searchers: int = Field(description="Sessions grouped by face: one per person searching")
     hot_photos: list[HotPhoto]
