@@ -6,7 +6,7 @@ UV := $(VENV)/bin/uv
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve test lint typecheck system-deps bench clean
+.PHONY: install demo serve test lint typecheck system-deps sam-build bench clean
 
 $(UV):
 	python3 -m venv $(VENV)
@@ -33,12 +33,17 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
+# `sam build` of every zip function and layer (not the Docker image), checked: needs Python 3.12.
+sam-build: install
+	bash scripts/sam-build-check.sh
+
 test: install system-deps lint typecheck
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	bash scripts/sam-build-check.sh
 
 bench: install
 	$(PY) benchmarks/pipeline.py
 	$(PY) benchmarks/search.py
 
 clean:
-	rm -rf $(VENV) .eventlens .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .eventlens .pytest_cache .mypy_cache .ruff_cache .sam

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# `sam build` of every zip function and layer (the ML image needs Docker, so the image functions are
+# excluded), then tests/infra/test_sam_build.py checks what it built. Part of `make test`.
+#
+#   bash scripts/sam-build-check.sh [BUILD_DIR]    # default: a temporary directory, removed after
+#
+# SAM CLI lives in its own cached venv (.sam/venv, rebuilt when the pinned version changes), on
+# Python 3.12, the functions' runtime: `sam build` refuses to build python3.12 code without it.
+# Found on PATH, through pyenv, or from SAM_PYTHON=/path/to/python3.12.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SAM_CLI_VERSION=1.170.0
+SAM_VENV=${SAM_VENV:-.sam/venv}
+started=$SECONDS
+
+is_python312() { "$1" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1; }
+
+find_python312() {
+	local candidates=()
+	if [[ -n ${SAM_PYTHON:-} ]]; then
+		candidates=("$SAM_PYTHON")
+	else
+		candidates+=(python3.12)
+		if command -v pyenv >/dev/null; then
+			candidates+=("$(pyenv prefix 3.12 2>/dev/null | cut -d: -f1)/bin/python3.12")
+		fi
+		# pyenv's shim answers only for the selected version; the interpreters themselves always do.
+		candidates+=("${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.12*/bin/python3.12)
+		candidates+=(/usr/local/bin/python3.12 /usr/bin/python3.12)
+		if command -v uv >/dev/null; then candidates+=("$(uv python find --no-project 3.12 2>/dev/null)"); fi
+	fi
+	local c
+	for c in "${candidates[@]}"; do
+		if [[ -n $c ]] && is_python312 "$c"; then
+			"$c" -c 'import sys; print(sys.executable)'
+			return
+		fi
+	done
+	return 1
+}
+
+if ! python=$(find_python312); then
+	echo "sam-build-check: no Python 3.12 found (tried ${SAM_PYTHON:-python3.12 on PATH, pyenv, /usr}). sam build" >&2
+	echo "  needs the functions' runtime: install it (pyenv install 3.12, apt-get install python3.12)" >&2
+	echo "  or point SAM_PYTHON at a python3.12." >&2
+	exit 2
+fi
+if [[ ! -x .venv/bin/python ]]; then
+	echo "sam-build-check: .venv is missing; run make install first (the checks run in it)." >&2
+	exit 2
+fi
+
+stamp="$SAM_VENV/.eventlens-sam"
+want="aws-sam-cli==$SAM_CLI_VERSION on $("$python" -c 'import sys; print(sys.version.split()[0])') ($python)"
+if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
+	echo "sam-build-check: installing $want into $SAM_VENV"
+	rm -rf "$SAM_VENV"
+	uv=$(command -v .venv/bin/uv uv | head -n1 || true)
+	if [[ -n $uv ]]; then
+		# --seed: the layers' Makefile runs `python3 -m pip install --platform ...` inside this venv.
+		"$uv" venv --quiet --seed --python "$python" "$SAM_VENV"
+		"$uv" pip install --quiet --python "$SAM_VENV/bin/python" "aws-sam-cli==$SAM_CLI_VERSION"
+	else
+		"$python" -m venv "$SAM_VENV"
+		"$SAM_VENV/bin/pip" install --quiet --disable-pip-version-check "aws-sam-cli==$SAM_CLI_VERSION"
+	fi
+	echo "$want" >"$stamp"
+fi
+installed=$SECONDS
+
+# Derived from the template, so a new image function is excluded without editing this script.
+mapfile -t excludes < <("$SAM_VENV/bin/python" - <<'EOF'
+from cfnlint.decode import cfn_yaml
+
+for name, res in cfn_yaml.load("template.yaml")["Resources"].items():
+    if res["Type"] == "AWS::Serverless::Function" and res["Properties"].get("PackageType") == "Image":
+        print(name)
+EOF
+)
+
+build_dir=${1:-}
+if [[ -z $build_dir ]]; then
+	build_dir=$(mktemp -d "${TMPDIR:-/tmp}/eventlens-sam-build.XXXXXX")
+	trap 'rm -rf "$build_dir"' EXIT
+fi
+
+echo "sam-build-check: sam build --exclude ${excludes[*]} -> $build_dir"
+# The venv first on PATH: its python3.12 is the runtime sam looks for, its pip builds the layers.
+# --no-cached overrides samconfig.toml: CI proves a clean build, not a cache hit.
+PATH="$PWD/$SAM_VENV/bin:$PATH" SAM_CLI_TELEMETRY=0 "$SAM_VENV/bin/sam" build \
+	--template-file template.yaml --build-dir "$build_dir" --no-cached --parallel \
+	"${excludes[@]/#/--exclude=}" >"$build_dir.log" 2>&1 || {
+	cat "$build_dir.log" >&2
+	rm -f "$build_dir.log"
+	echo "sam-build-check: sam build failed" >&2
+	exit 1
+}
+rm -f "$build_dir.log"
+built=$SECONDS
+
+EVENTLENS_SAM_BUILD_DIR="$build_dir" .venv/bin/python -m pytest -q -p no:cacheprovider \
+	tests/infra/test_sam_build.py
+echo "sam-build-check: ok (venv $((installed - started)) s, sam build $((built - installed)) s," \
+	"checks $((SECONDS - built)) s)"
