@@ -67,3 +67,12 @@ def test_last_page_has_no_next_cursor():
     chunk, after = page(ranked, 2)
     assert len(chunk) == 2
     assert after is None
+
+
+def test_default_rule_keeps_a_lone_typo_match_near_the_top_of_semantic_near_misses():
+    # Measured by benchmarks/search_relevance.py ("Harvrd"): the only photos matching a typo by
+    # trigram (0.57) sank below every weak semantic match (cosine ~0.35) under the seed's weights.
+    candidates = [Candidate(uid(100), trigram=0.57)]
+    candidates += [Candidate(uid(i), semantic=0.36 - i / 1000) for i in range(1, 21)]
+    assert uid(100) in [r.candidate.id for r in fuse(candidates)][:2]
+    assert [r.candidate.id for r in fuse(candidates, "weighted")][-1] == uid(100)
