@@ -39,6 +39,9 @@ def gallery(make_event, add_photo):
             people="A woman wearing a name badge",
             scene="Registration desk in a hotel lobby",
         ),
+        "band": add_photo(
+            event.id, "band.jpg", visible_text="Gala banquet", scene="A band playing at the banquet"
+        ),
         "hidden": add_photo(event.id, "hidden.jpg", visible_text="HARVARD ALUMNI", hidden=True),
     }
     return event, ids
@@ -76,6 +79,12 @@ def test_unrelated_query_returns_nothing(gallery):
     response = search_photos(event, "quantum chromodynamics", PhotoFilter())
     assert response.results == []
     assert response.total == 0
+
+
+def test_word_sharing_only_a_prefix_is_not_a_typo_match(gallery):
+    """ "banana" shares half its trigrams with "banquet" and "band" (word similarity exactly 0.5)."""
+    event, _ = gallery
+    assert search_photos(event, "banana", PhotoFilter()).total == 0
 
 
 def test_hidden_photos_are_never_returned(gallery):
