@@ -4,7 +4,11 @@ Compares, in the same run and on the same photos, the shipped design (JPEG draft
 1920 px working size, and analyze running local faces + OCR on the image it already decoded)
 against decoding the full image in every phase that needs pixels.
 
-    .venv/bin/python benchmarks/pipeline.py [--photos 24] [--workers N]
+    .venv/bin/python benchmarks/pipeline.py [--photos 24] [--workers N] [--single]
+
+--single adds a third run, one photo at a time and every phase decoding for itself (as each phase
+is its own Lambda on AWS), and prints seconds per photo per phase: the figures docs/deploy.md
+turns into Lambda GB-s.
 """
 
 from __future__ import annotations
@@ -81,6 +85,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=int, default=24)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--single", action="store_true", help="also run one worker, unfused, and print s/photo per phase"
+    )
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="eventlens-bench-"))
@@ -103,9 +110,12 @@ def main() -> None:
         upgrade()
         photos = make_photos(args.photos)
         variants = [PipelineOptions(), PipelineOptions(draft=False, fuse=False)]
+        if args.single:
+            variants.append(PipelineOptions(fuse=False, workers=1))
         warm_up(variants)
         fast = run_variant("decode-once", photos, variants[0])
         slow = run_variant("decode-full", photos, variants[1])
+        single = run_variant("single", photos, variants[2]) if args.single else {}
         load = os.getloadavg()[0]
     finally:
         from eventlens.db import close_pool
@@ -147,6 +157,14 @@ def main() -> None:
         f"speed-up: x{sw / fw:.2f} wall, x{sc / fc:.2f} CPU; CPU-bound ceiling on {args.workers} cores: "
         f"{args.workers * n / fc:.2f} vs {args.workers * n / sc:.2f} photos/s"
     )
+    if single:
+        print()
+        print("one worker, no fusing (each phase decodes for itself, as on its own Lambda):")
+        print(f"{'phase':<11}{'wall s/photo':>14}{'CPU s/photo':>14}")
+        for phase, (wall, cpu_s) in single.items():
+            print(f"{phase:<11}{wall / n:14.3f}{cpu_s / n:14.3f}")
+        wall, cpu_s = map(sum, zip(*single.values(), strict=True))
+        print(f"{'end to end':<11}{wall / n:14.3f}{cpu_s / n:14.3f}")
 
 
 if __name__ == "__main__":
