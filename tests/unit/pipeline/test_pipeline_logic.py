@@ -6,7 +6,7 @@ import random
 import uuid
 
 import pytest
-from eventlens.pipeline import media
+from eventlens.pipeline import formats, media
 from eventlens.pipeline.dedupe import assign, bands, hamming, near_pairs
 from eventlens.pipeline.embed import document
 from eventlens.pipeline.tag import auto_tag
@@ -26,11 +26,11 @@ from tests.fixtures_photos import bad_inputs, odd_but_good_inputs, real_jpeg, vi
     ],
 )
 def test_kind_comes_from_the_first_bytes_not_the_name(head: bytes, kind: str, mime: str | None) -> None:
-    assert media.sniff(head) == (kind, mime)
+    assert formats.sniff(head) == (kind, mime)
 
 
 def test_a_real_mp4_is_sniffed_as_video() -> None:
-    assert media.sniff(video_mp4(frames=2, audio=False)[:64])[0] == "video"
+    assert formats.sniff(video_mp4(frames=2, audio=False)[:64])[0] == "video"
 
 
 def test_every_bad_input_raises_bad_media_with_a_reason() -> None:

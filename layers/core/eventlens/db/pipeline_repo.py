@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-import numpy as np
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from eventlens.config import PHOTO_PHASES
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Conn = psycopg.Connection[Any]
 Row = dict[str, Any]

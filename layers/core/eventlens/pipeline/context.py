@@ -13,16 +13,19 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventlens.config import Settings
 from eventlens.db import pipeline_repo, scoped
 from eventlens.domain import Event
 from eventlens.photos import originals_prefix
-from eventlens.pipeline.media import BadMedia, DecodedMedia, decode_image, decode_video
+from eventlens.pipeline.formats import BadMedia
 from eventlens.pipeline.resilience import WallClockGuard
 from eventlens.storage import BlobNotFound, BlobStore
+
+if TYPE_CHECKING:
+    from eventlens.pipeline.media import DecodedMedia
 
 Row = dict[str, Any]
 
@@ -148,6 +151,8 @@ def _timed(work: Callable[[Row], bool], row: Row) -> tuple[bool, float]:
 
 def load_media(ctx: PhaseContext, row: Row) -> DecodedMedia:
     """The photo's working image (a video's poster frame), decoded as the options say."""
+    from eventlens.pipeline.media import decode_image, decode_video  # imaging libraries: pixel phases only
+
     try:
         data = ctx.store.get(row["source_key"])
     except BlobNotFound:

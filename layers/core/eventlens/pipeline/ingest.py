@@ -13,7 +13,7 @@ from typing import Any
 
 from eventlens.db import events_repo, pipeline_repo, scoped
 from eventlens.domain import Event
-from eventlens.pipeline.media import sniff
+from eventlens.pipeline.formats import sniff
 from eventlens.pipeline.sources import content_hash, originals_prefix, register
 from eventlens.storage import InvalidKey, blob_store, validate_key
 

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps
 
+from eventlens.pipeline.formats import BadMedia
+
 WORK_SIDE = 1920
 """Longest side of the working image: the large thumbnail, and the cap of YuNet and OCR."""
 
@@ -42,10 +44,6 @@ _EXIF_FIELDS: dict[int, str] = {  # stored under the EXIF tag names, as the desc
     0x9003: "DateTimeOriginal",
     0x9011: "OffsetTimeOriginal",
 }
-
-
-class BadMedia(ValueError):
-    """A file the pipeline cannot use; the message is stored on the photo's row."""
 
 
 @dataclass
@@ -73,51 +71,6 @@ class DecodedMedia:
     def scale(self) -> float:
         """Original pixels per working-image pixel (to map face boxes back to the original)."""
         return self.width / self.image.width
-
-
-_VIDEO_BRANDS = (
-    b"isom",
-    b"iso2",
-    b"mp41",
-    b"mp42",
-    b"qt  ",
-    b"avc1",
-    b"M4V ",
-    b"M4VH",
-    b"3gp",
-    b"3g2",
-    b"dash",
-)
-_IMAGE_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis")
-
-
-def sniff(head: bytes) -> tuple[str, str | None]:
-    """(kind, mime) from the first bytes; mime None when neither a known image nor video."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "photo", "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "photo", "image/png"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "photo", "image/gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "photo", "image/webp"
-    if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
-        return "video", "video/x-msvideo"
-    if head[:4] in (b"II*\x00", b"MM\x00*"):
-        return "photo", "image/tiff"
-    if head[:2] == b"BM":
-        return "photo", "image/bmp"
-    if head[4:8] == b"ftyp":
-        brand = head[8:12]
-        if brand in _IMAGE_BRANDS:
-            return "photo", "image/heic" if brand != b"avif" else "image/avif"
-        if brand.startswith(_VIDEO_BRANDS) or brand[:3] == b"3gp":
-            return "video", "video/quicktime" if brand == b"qt  " else "video/mp4"
-    if head.startswith(b"\x1aE\xdf\xa3"):
-        return "video", "video/webm" if b"webm" in head[:64] else "video/x-matroska"
-    if head.startswith(b"\x00\x00\x01\xba"):
-        return "video", "video/mpeg"
-    return "photo", None
 
 
 def decode_image(

@@ -7,6 +7,7 @@ that is not done when its overall budget runs out, saying where it paused.
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,7 +15,7 @@ from uuid import UUID
 
 from eventlens.config import PHASES, PHOTO_PHASES, settings
 from eventlens.db import events_repo, pipeline_repo, scoped
-from eventlens.pipeline import analyze, dedupe, describe, embed, faces, sync, tag
+from eventlens.pipeline import sync
 from eventlens.pipeline.context import PhaseContext, PipelineOptions
 from eventlens.pipeline.resilience import WallClockGuard
 from eventlens.storage import blob_store
@@ -22,17 +23,25 @@ from eventlens.storage import blob_store
 PhaseFn = Callable[[PhaseContext], tuple[int, int, bool]]
 ProgressFn = Callable[[str, int, int], None]
 
-PHASE_FUNCTIONS: dict[str, PhaseFn] = {
-    "sync": sync.run_sync,
-    "scan": sync.run_scan,
-    "analyze": analyze.run,
-    "describe": describe.run,
-    "embed": embed.run,
-    "faces": faces.run,
-    "dedupe": dedupe.run,
-    "tag": tag.run,
+PHASE_FUNCTIONS: dict[str, str] = {
+    "sync": "sync:run_sync",
+    "scan": "sync:run_scan",
+    "analyze": "analyze:run",
+    "describe": "describe:run",
+    "embed": "embed:run",
+    "faces": "faces:run",
+    "dedupe": "dedupe:run",
+    "tag": "tag:run",
 }
+"""Each phase's function in `eventlens.pipeline`, imported when that phase runs: a phase Lambda
+loads only its own libraries (sync, embed and tag carry no numpy or Pillow)."""
 assert tuple(PHASE_FUNCTIONS) == PHASES
+
+
+def phase_function(phase: str) -> PhaseFn:
+    module, _, name = PHASE_FUNCTIONS[phase].partition(":")
+    fn: PhaseFn = getattr(importlib.import_module(f"eventlens.pipeline.{module}"), name)
+    return fn
 
 
 class UnknownPhase(ValueError):
@@ -69,7 +78,7 @@ def run_phase(
     if phase not in PHASE_FUNCTIONS:
         raise UnknownPhase(f"unknown phase {phase!r}; expected one of {list(PHASES)}")
     ctx = _context(event_id, budget_ms, options, on_item)
-    processed, errors, done = PHASE_FUNCTIONS[phase](ctx)
+    processed, errors, done = phase_function(phase)(ctx)
     return {
         "phase": phase,
         "processed": processed,

@@ -16,7 +16,7 @@ from uuid import UUID
 from eventlens.db import pipeline_repo, scoped
 from eventlens.domain import Event
 from eventlens.photos import originals_prefix
-from eventlens.pipeline.media import sniff
+from eventlens.pipeline.formats import sniff
 from eventlens.storage import BlobStore
 
 
