@@ -37,9 +37,9 @@ typecheck: install
 sam-build: install
 	bash scripts/sam-build-check.sh
 
+# pytest includes tests/infra/test_sam_build.py, which runs `sam build` (scripts/sam-build-check.sh).
 test: install system-deps lint typecheck
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
-	bash scripts/sam-build-check.sh
 
 bench: install
 	$(PY) benchmarks/pipeline.py
