@@ -231,3 +231,22 @@ def test_gemini_key_lives_in_secrets_manager(template: dict[str, Any], resources
         props.get("Environment", {}).get("Variables", {}) for props in functions(resources).values()
     ]
     assert not any("GEMINI_API_KEY" in env for env in envs), "the key itself must not sit in an env var"
+
+
+def test_dashboard_login_signs_in_with_cognito_and_no_token_secret_is_deployed(
+    template: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    client = resources["UserPoolClient"]["Properties"]
+    assert client["GenerateSecret"] is False, "InitiateAuth from the login route sends no secret hash"
+    assert {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"} <= set(client["ExplicitAuthFlows"])
+    gallery_env = {
+        **template["Globals"]["Function"]["Environment"]["Variables"],
+        **functions(resources)["GalleryFunction"].get("Environment", {}).get("Variables", {}),
+    }
+    assert gallery_env["EVENTLENS_COGNITO_CLIENT_ID"] == {"Ref": "UserPoolClient"}
+    login = [r for r in http_routes(resources) if r[2] == "/api/events/{slug}/login"]
+    assert [(f, m, props["Auth"]["Authorizer"]) for f, m, _, props in login] == [
+        ("GalleryFunction", "POST", "NONE")
+    ]
+    assert "TokenSecret" not in resources
+    assert "TOKEN_SECRET" not in (ROOT / "template.yaml").read_text()

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 PHASES: tuple[str, ...] = ("sync", "scan", "analyze", "describe", "embed", "faces", "dedupe", "tag")
 """Pipeline phases in the order `full` runs them."""
 
 PHOTO_PHASES: tuple[str, ...] = ("analyze", "describe", "embed", "faces")
 """Phases tracked per photo with a `<phase>_status` / `<phase>_error` column pair."""
+
+OrganizerLogin = Literal["password", "cognito"]
+"""How an organizer signs in: the event's own password (embedded) or a Cognito user-pool account."""
 
 
 class Settings(BaseModel):
@@ -32,8 +36,10 @@ class Settings(BaseModel):
     bucket: str | None = None
     media_base_url: str = "/media"
 
-    token_secret: str = Field(repr=False)
     token_ttl_s: int = 8 * 3600
+    cognito_client_id: str | None = Field(
+        default=None, description="The user pool's app client (AWS): organizers sign in with Cognito."
+    )
 
     face_model: Literal["sface", "buffalo_l"] = "sface"
     buffalo_dir: Path = Path("/opt/models/buffalo_l")
@@ -52,6 +58,23 @@ class Settings(BaseModel):
     phase_budget_ms: int = 840_000
     state_machine_arn: str | None = None
 
+    _token_secret: str | None = PrivateAttr(default=None)
+
+    @property
+    def organizer_login(self) -> OrganizerLogin:
+        return "cognito" if self.cognito_client_id else "password"
+
+    @property
+    def token_secret(self) -> str:
+        """The embedded mode's signing key, read or created only when a token is issued or verified.
+
+        On AWS (Cognito) no token of ours exists, so nothing is created on a read-only or throwaway disk.
+        """
+        with _token_secret_lock:  # the dev server's threads must not each create a different key
+            if self._token_secret is None:
+                self._token_secret = _stored_token_secret(self.home)
+            return self._token_secret
+
     @property
     def blob_dir(self) -> Path:
         return self.home / "blobs"
@@ -61,10 +84,11 @@ class Settings(BaseModel):
         return self.home / "pgdata"
 
 
-def _token_secret(home: Path) -> str:
-    """A per-installation signing key: from the environment, else created once under home."""
-    if value := os.environ.get("EVENTLENS_TOKEN_SECRET"):
-        return value
+_token_secret_lock = threading.Lock()
+
+
+def _stored_token_secret(home: Path) -> str:
+    """A per-installation signing key, created once under home."""
     path = home / "token-secret"
     if path.exists():
         return path.read_text().strip()
@@ -86,11 +110,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     for plain in ("DATABASE_URL", "DB_SECRET_ARN", "DB_HOST", "DB_NAME", "GEMINI_API_KEY"):
         if plain in env:
             values[plain.lower()] = env[plain]
-    if "token_secret" not in values:
-        values["token_secret"] = (
-            env["EVENTLENS_TOKEN_SECRET"] if "EVENTLENS_TOKEN_SECRET" in env else _token_secret(home)
-        )
-    return Settings.model_validate(values)
+    loaded = Settings.model_validate(values)
+    if secret := env.get("EVENTLENS_TOKEN_SECRET"):
+        loaded._token_secret = secret
+    return loaded
 
 
 @lru_cache(maxsize=1)

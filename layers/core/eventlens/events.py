@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from eventlens.auth.passwords import hash_password, verify_password
-from eventlens.auth.tokens import issue_token
+from eventlens.auth.tokens import issue_token, principal_from_claims
 from eventlens.config import settings
 from eventlens.db import events_repo, scoped
 from eventlens.domain import SLUG, Event, EventSettings
@@ -13,6 +13,33 @@ from eventlens.domain import SLUG, Event, EventSettings
 
 class LoginFailed(Exception):
     pass
+
+
+class LoginChallenge(LoginFailed):
+    """The password was right, but Cognito wants another step the dashboard cannot take."""
+
+
+class UsernameRequired(ValueError):
+    pass
+
+
+class NotOrganizer(Exception):
+    """Signed in, but not in the group `event:<slug>` nor `admins`."""
+
+
+# What the organizer (or an admin) should do about each step Cognito may ask for after the password.
+_CHALLENGE_ADVICE = {
+    "NEW_PASSWORD_REQUIRED": (
+        "This account still has a temporary password. An admin must set a permanent one"
+        " (aws cognito-idp admin-set-user-password --user-pool-id <pool> --username <email>"
+        " --password <new password> --permanent), then sign in again."
+    ),
+    "SOFTWARE_TOKEN_MFA": (
+        "This account uses an authenticator app (MFA), which the dashboard's sign-in does not support."
+        " An admin can turn it off (aws cognito-idp admin-set-user-mfa-preference --user-pool-id <pool>"
+        " --username <email> --software-token-mfa-settings Enabled=false,PreferredMfa=false)."
+    ),
+}
 
 
 def create_event(slug: str, name: str, password: str | None = None, **event_settings: Any) -> Event:
@@ -37,8 +64,16 @@ def list_events() -> list[Event]:
         return events_repo.list_events(conn)
 
 
-def login(slug: str, password: str) -> tuple[str, int]:
-    """A signed token for the event's organizer, or LoginFailed (same error for every cause)."""
+def login(slug: str, password: str, username: str | None = None) -> tuple[str, int]:
+    """A token the admin routes accept, and when it expires, for the event's organizer.
+
+    Embedded: the event's own password, answered with our signed token (LoginFailed, same error for
+    every cause). AWS (`cognito_client_id` set): the organizer's user-pool account, answered with
+    Cognito's ID token, which the HTTP API's authorizer verifies.
+    """
+    cfg = settings()
+    if cfg.cognito_client_id:
+        return _cognito_login(slug, username, password, cfg.cognito_client_id)
     with scoped(None) as conn:
         try:
             stored = events_repo.get_password_hash(conn, slug)
@@ -46,8 +81,32 @@ def login(slug: str, password: str) -> tuple[str, int]:
             stored = None
     if not verify_password(password, stored):
         raise LoginFailed("wrong event or password")
-    cfg = settings()
     return issue_token(slug, cfg.token_secret, cfg.token_ttl_s)
+
+
+def _cognito_login(slug: str, username: str | None, password: str, client_id: str) -> tuple[str, int]:
+    from eventlens.auth import cognito
+
+    if not username or not username.strip():
+        raise UsernameRequired("username is required: sign in with your organizer account's email")
+    event = get_event(slug)
+    try:
+        signed_in = cognito.sign_in(client_id, username.strip(), password)
+    except cognito.InvalidCredentials:
+        raise LoginFailed("wrong username or password") from None
+    except cognito.ChallengeRequired as challenge:
+        advice = _CHALLENGE_ADVICE.get(
+            challenge.name,
+            f"Cognito asks for {challenge.name}, which the dashboard's sign-in cannot answer."
+            " An admin can check the account (aws cognito-idp admin-get-user).",
+        )
+        raise LoginChallenge(advice) from None
+    if not principal_from_claims(signed_in.claims).organizes(event.slug):
+        raise NotOrganizer(
+            f"You do not organize the event {event.slug!r}: an admin must add you to the group"
+            f" event:{event.slug}"
+        )
+    return signed_in.token, signed_in.expires_at
 
 
 def update_event(

@@ -7,6 +7,10 @@ import zipfile
 from typing import Any
 from uuid import UUID
 
+from pydantic import Field
+
+from eventlens.config import OrganizerLogin
+from eventlens.config import settings as current_settings
 from eventlens.db import photos_repo, scoped
 from eventlens.db.photos_repo import PhotoFilter, Sort
 from eventlens.domain import Event, EventSettings, Model
@@ -25,6 +29,9 @@ class EventView(Model):
     photo_count: int
     folders: list[str]
     tags: list[str]
+    organizer_login: OrganizerLogin = Field(
+        description='What the dashboard asks for: "password" (the event\'s) or "cognito" (username too).'
+    )
 
 
 class PhotoPage(Model):
@@ -36,7 +43,13 @@ class PhotoPage(Model):
 def event_view(event: Event) -> EventView:
     with scoped(event.id) as conn:
         facets: dict[str, Any] = photos_repo.facets(conn)
-    return EventView(slug=event.slug, name=event.name, settings=event.settings, **facets)
+    return EventView(
+        slug=event.slug,
+        name=event.name,
+        settings=event.settings,
+        organizer_login=current_settings().organizer_login,
+        **facets,
+    )
 
 
 def list_photos(

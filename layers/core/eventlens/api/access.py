@@ -12,7 +12,7 @@ from eventlens.events import get_event
 
 
 def principal(request: APIGatewayProxyEventV2) -> Principal:
-    """Claims the HTTP API authorizer verified, else the bearer token verified here."""
+    """Claims the HTTP API authorizer verified, else (embedded) our bearer token verified here."""
     claims = request.request_context.authorizer.jwt_claim if request.request_context.authorizer else None
     if claims:
         return principal_from_claims(dict(claims))
@@ -20,6 +20,9 @@ def principal(request: APIGatewayProxyEventV2) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Log in as the event's organizer (missing bearer token)")
+    if settings().organizer_login == "cognito":
+        # Only the HTTP API's authorizer vouches for Cognito tokens; we issue and verify none here.
+        raise Unauthorized("Sign in with your organizer account (no verified Cognito claims)")
     try:
         return principal_from_claims(verify_token(token.strip(), settings().token_secret))
     except InvalidToken as error:

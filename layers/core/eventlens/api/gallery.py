@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from eventlens import events, gallery
+from eventlens.api.errors import Forbidden
 from eventlens.api.models import DownloadRequest, Health, LoginRequest, LoginResponse, PhotoList
 from eventlens.db import scoped
 from eventlens.db.photos_repo import PhotoFilter, Sort
@@ -103,7 +104,10 @@ def download(slug: Slug, body: DownloadRequest):
     )
 
 
-@router.post("/api/events/<slug>/login", summary="Organizer login: a signed, expiring token")
+@router.post("/api/events/<slug>/login", summary="Organizer login: an expiring token for the admin routes")
 def login(slug: Slug, body: LoginRequest) -> LoginResponse:
-    token, expires = events.login(slug, body.password)
+    try:
+        token, expires = events.login(slug, body.password, username=body.username)
+    except events.NotOrganizer as error:
+        raise Forbidden(str(error)) from None
     return LoginResponse(token=token, expires_at=datetime.fromtimestamp(expires, UTC))

@@ -25,10 +25,12 @@ class Health(Model):
 
 class LoginRequest(Model):
     password: Annotated[str, Field(min_length=1, max_length=512)]
+    # Required when the event's organizer_login is "cognito" (the user-pool account's email).
+    username: Annotated[str, Field(min_length=1, max_length=128)] | None = None
 
 
 class LoginResponse(Model):
-    token: str
+    token: str = Field(description="Bearer token for the admin routes (Cognito's ID token on AWS).")
     expires_at: datetime
 
 

@@ -1,1 +1,1 @@
-"""Organizer authentication: password hashes, signed tokens, per-event access checks."""
+"""Organizer authentication: password hashes, signed tokens, Cognito sign-in, per-event access checks."""
