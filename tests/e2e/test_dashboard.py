@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 DEMO_PASSWORD = "demo-password"
 
@@ -23,6 +23,38 @@ def test_wrong_password_is_refused_and_the_right_one_signs_in(page: Page) -> Non
     expect(page.locator("#phase-table tbody tr")).not_to_have_count(0)
     token = page.evaluate("sessionStorage.getItem('eventlens.token.demo')")
     assert token
+
+
+def test_an_embedded_event_asks_for_its_password_only(page: Page) -> None:
+    page.goto("/e/demo/admin")
+
+    expect(page.get_by_label("Organizer password")).to_be_visible()
+    expect(page.locator("#username")).to_be_hidden()
+
+
+def test_a_cognito_event_asks_for_the_organizers_email_and_sends_it(page: Page) -> None:
+    """On AWS the event says organizer_login "cognito" (faked here: the demo server is embedded)."""
+
+    def as_cognito(route: Route) -> None:
+        reply = route.fetch()
+        route.fulfill(response=reply, json={**reply.json(), "organizer_login": "cognito"})
+
+    sent: list[object] = []
+
+    def refuse(route: Route) -> None:
+        sent.append(route.request.post_data_json)
+        route.fulfill(status=401, json={"message": "wrong username or password"})
+
+    page.route("**/api/events/demo", as_cognito)
+    page.route("**/api/events/demo/login", refuse)
+    page.goto("/e/demo/admin")
+
+    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_label("Password", exact=True).fill("Organizer-Passw0rd")
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.locator("#login-error")).to_have_text("Wrong username or password")
+    assert sent == [{"username": "ada@example.com", "password": "Organizer-Passw0rd"}]
 
 
 def test_an_expired_session_returns_to_sign_in_with_a_message(admin_page: Page) -> None:

@@ -16,7 +16,13 @@ const loginView = document.getElementById("login-view");
 const appView = document.getElementById("app-view");
 const loginError = document.getElementById("login-error");
 const logoutBtn = document.getElementById("logout");
+const usernameInput = /** @type {HTMLInputElement} */ (document.getElementById("username"));
+const passwordInput = /** @type {HTMLInputElement} */ (document.getElementById("password"));
+/** The event's organizer_login: "password" (the event's own) or "cognito" (a user-pool account). */
+let organizerLogin = "password";
 const tabs = /** @type {HTMLButtonElement[]} */ ([...document.querySelectorAll('#admin-tabs [role="tab"]')]);
+
+const sentence = (text) => text.charAt(0).toUpperCase() + text.slice(1);
 
 function toast(message) {
   const el = h("div", { class: "toast", role: "status" }, message);
@@ -38,6 +44,22 @@ function showEvent(event) {
   document.title = `${event.name} · Organizer dashboard`;
 }
 
+/** Asks for what the event's organizer_login needs: a username only for "cognito". */
+function showOrganizerLogin(mode) {
+  organizerLogin = mode === "cognito" ? "cognito" : "password";
+  const cognito = organizerLogin === "cognito";
+  for (const el of document.querySelectorAll('[data-organizer-login="cognito"]')) {
+    /** @type {HTMLElement} */ (el).hidden = !cognito;
+  }
+  usernameInput.disabled = !cognito;
+  usernameInput.required = cognito;
+  document.getElementById("password-label").textContent = cognito ? "Password" : "Organizer password";
+  document.getElementById("login-hint").textContent = cognito
+    ? "Sign in with your organizer account."
+    : "Enter the organizer password for this event.";
+  if (!loginView.hidden && cognito && !usernameInput.value) usernameInput.focus();
+}
+
 function showLogin(message = "") {
   pipeline?.stop();
   pipeline = null;
@@ -46,7 +68,7 @@ function showLogin(message = "") {
   loginView.hidden = false;
   loginError.hidden = !message;
   loginError.textContent = message;
-  /** @type {HTMLInputElement} */ (document.getElementById("password")).focus();
+  (organizerLogin === "cognito" && !usernameInput.value ? usernameInput : passwordInput).focus();
 }
 
 async function showApp() {
@@ -97,16 +119,17 @@ document.getElementById("admin-tabs").addEventListener("keydown", (e) => {
 
 document.getElementById("login-form").addEventListener("submit", async (e) => {
   e.preventDefault();
-  const input = /** @type {HTMLInputElement} */ (document.getElementById("password"));
+  const cognito = organizerLogin === "cognito";
   const button = /** @type {HTMLButtonElement} */ (/** @type {HTMLFormElement} */ (e.target).querySelector("button"));
   button.disabled = true;
   try {
-    await session.login(input.value);
-    input.value = "";
+    await session.login(passwordInput.value, cognito ? usernameInput.value.trim() : null);
+    passwordInput.value = "";
     await showApp();
   } catch (err) {
     loginError.hidden = false;
-    loginError.textContent = err.status === 401 ? "Wrong password." : err.message;
+    // Cognito's refusals say what to do (e.g. set a permanent password); pass them on.
+    loginError.textContent = err.status === 401 && !cognito ? "Wrong password." : sentence(err.message);
   } finally {
     button.disabled = false;
   }
@@ -125,7 +148,12 @@ async function start() {
   /** @type {HTMLAnchorElement} */ (document.getElementById("gallery-link")).href = `/e/${encodeURIComponent(slug)}`;
   const hashTab = tabs.find((t) => t.id === `tab-${window.location.hash.slice(1)}`);
   if (hashTab) for (const t of tabs) t.setAttribute("aria-selected", String(t === hashTab));
-  api(eventPath(slug)).then(showEvent).catch(() => { /* the header keeps its default */ });
+  api(eventPath(slug))
+    .then((event) => {
+      showEvent(event);
+      showOrganizerLogin(event.organizer_login);
+    })
+    .catch(() => { /* the header and the password form keep their defaults */ });
   if (session.active) await showApp();
   else showLogin();
 }

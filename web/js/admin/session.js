@@ -15,8 +15,13 @@ export class Session {
   get token() { return sessionStorage.getItem(this.key); }
   get active() { return Boolean(this.token); }
 
-  async login(password) {
-    const { token } = await api(`${eventPath(this.slug)}/login`, { json: { password } });
+  /**
+   * Signs in with the event's password, or (organizer_login "cognito") a user-pool account.
+   * @param {string} password @param {string|null} [username]
+   */
+  async login(password, username = null) {
+    const json = username ? { username, password } : { password };
+    const { token } = await api(`${eventPath(this.slug)}/login`, { json });
     sessionStorage.setItem(this.key, token);
   }
 
