@@ -66,6 +66,7 @@ def functions_root() -> Path:
 
 _handlers: dict[str, Callable[[dict[str, Any], Any], dict[str, Any]]] = {}
 _handlers_lock = threading.Lock()
+_invocation_locks: dict[str, threading.Lock] = {}
 
 
 def lambda_handler(group: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
@@ -80,7 +81,16 @@ def lambda_handler(group: str) -> Callable[[dict[str, Any], Any], dict[str, Any]
             sys.modules[spec.name] = module
             spec.loader.exec_module(module)
             _handlers[group] = module.lambda_handler
+            _invocation_locks[group] = threading.Lock()
         return _handlers[group]
+
+
+def invoke(group: str, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """One invocation at a time per handler, as one Lambda instance runs them: the Powertools
+    resolver keeps the current request on itself, so two threads in it would swap bodies."""
+    handler = lambda_handler(group)
+    with _invocation_locks[group]:
+        return handler(event, context)
 
 
 def route_group(path: str) -> str:
@@ -248,7 +258,7 @@ class Handler(BaseHTTPRequestHandler):
         context = LambdaContext(
             group, event["requestContext"]["requestId"], deadline_ms=int(time.time() * 1000) + 29_000
         )
-        reply = lambda_handler(group)(event, context)
+        reply = invoke(group, event, context)
         payload = reply.get("body") or ""
         data = base64.b64decode(payload) if reply.get("isBase64Encoded") else payload.encode()
         headers = dict(reply.get("headers") or {})

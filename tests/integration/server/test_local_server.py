@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
+import psycopg
 import pytest
 import requests
 from eventlens.devserver import make_server, parse_range
@@ -56,6 +59,39 @@ def test_admin_route_with_a_valid_token_reaches_the_handler(server: str) -> None
     )
     assert reply.status_code == 200
     assert reply.json() == {"errors": []}
+
+
+def test_concurrent_requests_each_act_on_their_own_body(server: str, owner_conn: psycopg.Connection) -> None:
+    """Powertools keeps the current event on the module's resolver; Lambda runs one invocation per
+    instance, so the server must too, or one request reads another's body (seen: "keep this one")."""
+    event_id = owner_conn.execute("SELECT id FROM events WHERE slug = 'demo'").fetchone()[0]  # type: ignore[index]
+    photos = [uuid.uuid4() for _ in range(24)]
+    for i, photo_id in enumerate(photos):
+        owner_conn.execute(
+            "INSERT INTO photos (id, event_id, source_key, filename, kind, content_hash)"
+            " VALUES (%s, %s, %s, %s, 'photo', %s)",
+            (photo_id, event_id, f"events/demo/originals/{i}.jpg", f"{i}.jpg", f"hash-{i}"),
+        )
+    headers = {"Authorization": f"Bearer {_token(server)}"}
+    wanted = {photo_id: i % 2 == 0 for i, photo_id in enumerate(photos)}
+
+    def patch(photo_id: uuid.UUID) -> bool:
+        reply = requests.patch(
+            f"{server}/api/events/demo/admin/photos/{photo_id}",
+            json={"hidden": wanted[photo_id]},
+            headers=headers,
+            timeout=30,
+        )
+        assert reply.status_code == 200, reply.text
+        return bool(reply.json()["hidden"])
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answered = dict(zip(photos, pool.map(patch, photos), strict=True))
+    stored = dict(
+        owner_conn.execute("SELECT id, hidden FROM photos WHERE event_id = %s", (event_id,)).fetchall()
+    )
+    assert answered == wanted
+    assert stored == wanted
 
 
 def test_media_supports_range_requests(server: str) -> None:
