@@ -45,7 +45,7 @@ def _status_for(error: Exception) -> HTTPStatus | None:
     """Map exceptions raised below the API (which knows nothing of HTTP) to a status."""
     from eventlens.auth.passwords import WeakPassword
     from eventlens.db.events_repo import EventExists, EventNotFound
-    from eventlens.events import LoginFailed
+    from eventlens.events import LoginFailed, NotOrganizer
     from eventlens.gallery import PhotoNotFound
     from eventlens.search import models as search
     from eventlens.storage import BlobNotFound, InvalidKey
@@ -53,7 +53,7 @@ def _status_for(error: Exception) -> HTTPStatus | None:
     table: list[tuple[tuple[type[BaseException], ...], HTTPStatus]] = [
         ((EventNotFound, PhotoNotFound, BlobNotFound, search.PhotoNotFound), HTTPStatus.NOT_FOUND),
         ((search.SelfieTooLarge,), HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
-        ((search.FaceMatchingDisabled,), HTTPStatus.FORBIDDEN),
+        ((search.FaceMatchingDisabled, NotOrganizer), HTTPStatus.FORBIDDEN),
         ((search.SearchError,), HTTPStatus.BAD_REQUEST),
         ((LoginFailed,), HTTPStatus.UNAUTHORIZED),
         ((EventExists,), HTTPStatus.CONFLICT),
