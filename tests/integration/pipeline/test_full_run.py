@@ -3,6 +3,7 @@ analyzed, described, embedded and face-indexed, and a run cut short resumes with
 
 from __future__ import annotations
 
+from eventlens.config import PHOTO_PHASES
 from eventlens.db import scoped
 from eventlens.pipeline.ingest import import_files
 from eventlens.pipeline.runner import run_pipeline
@@ -11,8 +12,6 @@ from eventlens.storage import blob_store
 
 from tests.fixtures_photos import T1, real_jpeg, text_photo, video_mp4
 from tests.integration.pipeline.conftest import faces_of, photos_by_name
-
-PHOTO_PHASES = ("analyze", "describe", "embed", "faces")
 
 
 def test_full_run_completes_every_photo_with_faces_text_hashes_and_thumbnails(make_event, photo_dir) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -54,20 +53,6 @@ def t1_faces(sface: Any, t1_image: np.ndarray) -> list[Any]:
 def astronaut_face(sface: Any, astronaut_image: np.ndarray) -> Any:
     (face,) = sface.detect(astronaut_image)
     return face
-
-
-def jpeg(rgb: np.ndarray, quality: int = 92, exif: bytes | None = None) -> bytes:
-    out = io.BytesIO()
-    Image.fromarray(rgb).save(out, "JPEG", quality=quality, **({"exif": exif} if exif else {}))
-    return out.getvalue()
-
-
-def crop(rgb: np.ndarray, bbox: Sequence[float], margin: float = 0.6) -> np.ndarray:
-    """The face in `bbox` with room around it, as a selfie would frame it."""
-    x, y, w, h = bbox
-    x0, y0 = max(0, int(x - margin * w)), max(0, int(y - margin * h))
-    x1, y1 = min(rgb.shape[1], int(x + w * (1 + margin))), min(rgb.shape[0], int(y + h * (1 + margin)))
-    return np.ascontiguousarray(rgb[y0:y1, x0:x1])
 
 
 AddPhoto = Callable[..., UUID]
