@@ -29,11 +29,11 @@ import cv2
 import insightface
 import numpy as np
 import onnxruntime
-from eventlens.models.faces import THRESHOLDS, face_model
-from eventlens.models.nsfw import nsfw_model
-from eventlens.models.ocr import text_reader
-from eventlens.models.sface import SFaceModel
-from eventlens.models.text import text_embedder
+from eventlens.ml.faces import THRESHOLDS, face_model
+from eventlens.ml.nsfw import nsfw_model
+from eventlens.ml.ocr import text_reader
+from eventlens.ml.sface import SFaceModel
+from eventlens.ml.text import text_embedder
 from PIL import Image, ImageDraw, ImageFont
 
 T1 = Path(insightface.__file__).parent / "data" / "images" / "t1.jpg"

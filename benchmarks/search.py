@@ -89,7 +89,7 @@ def bench_hybrid(event: object, photos: int, rounds: int) -> None:
         f" p95 {percentile(samples, 95):.1f} ms (target <= 50 ms at 100k); results per query "
         f"min {min(totals)} max {max(totals)}; unrelated query -> {totals[QUERIES.index('quantum chromodynamics')]}"
     )
-    from eventlens.models.text import text_embedder
+    from eventlens.ml.text import text_embedder
 
     embedder = text_embedder("minilm-l6-v2")
     embed = timed(lambda: embedder.embed_query("people networking with drinks"), 20)
@@ -197,7 +197,7 @@ def main() -> None:
     os.environ.setdefault("EVENTLENS_TOKEN_SECRET", "benchmark-" + "x" * 32)
     from eventlens.config import reset_settings
     from eventlens.db import close_pool
-    from eventlens.domain import Event
+    from eventlens.types import Event
 
     for photos in args.photos or [10_000, 100_000]:
         url = scale_data.build(photos)

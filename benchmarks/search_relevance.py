@@ -8,7 +8,7 @@ text fields are generated from known facts per photo: a scene, one or two people
 sign or badge with a name on it, a file name. Each fact has several wordings, so the same scene
 is "Keynote speech on the main stage" in one photo and "A speaker addressing a packed auditorium"
 in another, as a describer would vary it. Description embeddings are the real MiniLM vectors of
-the pipeline's embed document (eventlens.pipeline.embed.document).
+the pipeline's embed document (eventlens.pipeline.phases.embed.document).
 
 Every query's relevance labels come from those facts, never from a search result: 2 = what the
 query asks for (the scene, the person, the name, or every facet of a multi-word query), 1 = part
@@ -384,9 +384,9 @@ def build(photos: list[Photo], seed: int) -> tuple[str, UUID]:
     srv.psql(f'CREATE DATABASE "{name}";')
     url = str(srv.get_uri(name))
     upgrade(url)
-    from eventlens.models.text import MINILM, text_embedder
-    from eventlens.pipeline.embed import document
-    from eventlens.pipeline.tag import auto_tag
+    from eventlens.ml.text import MINILM, text_embedder
+    from eventlens.pipeline.phases.embed import document
+    from eventlens.pipeline.phases.tag import auto_tag
 
     started = time.perf_counter()
     rows = [
@@ -471,7 +471,7 @@ def mean(rows: list[dict[str, float]]) -> dict[str, float]:
 
 def evaluate(event: Any, photos: list[Photo], methods: tuple[Method, ...]) -> dict[str, Any]:
     from eventlens.db.photos_repo import PhotoFilter
-    from eventlens.models.text import MINILM, text_embedder
+    from eventlens.ml.text import MINILM, text_embedder
     from eventlens.search.hybrid import ranked_candidates
 
     embedder = text_embedder(MINILM)
@@ -544,7 +544,7 @@ def main() -> None:
     os.environ.setdefault("EVENTLENS_TOKEN_SECRET", "benchmark-" + "x" * 32)
     from eventlens.config import reset_settings
     from eventlens.db import close_pool
-    from eventlens.domain import Event
+    from eventlens.types import Event
 
     started = time.perf_counter()
     photos = gallery(args.photos, args.seed)

@@ -84,7 +84,7 @@ def _reset_process_state() -> None:
 @pytest.fixture
 def make_event(db: str):
     """Create an event (organizer password 'password-<slug>') and return it."""
-    from eventlens.events import create_event
+    from eventlens.events.service import create_event
 
     def make(slug: str = "demo", name: str | None = None, **settings: object):
         return create_event(slug, name or slug.title(), password=f"password-{slug}", **settings)

@@ -14,13 +14,12 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from eventlens.pipeline.runner import run_phase
+from eventlens.resilience import WallClockGuard
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
-SAFETY_MS = 50_000
-MIN_BUDGET_MS = 5_000
 PHASE = os.environ.get("PIPELINE_PHASE", "faces")
 
 
@@ -33,7 +32,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         raise ValueError(f"this function runs phase {PHASE!r}, not {event['phase']!r}")
     logger.append_keys(event_id=event["event_id"], phase=PHASE, worker=event.get("worker"))
     metrics.add_dimension(name="phase", value=PHASE)
-    budget = max(MIN_BUDGET_MS, context.get_remaining_time_in_millis() - SAFETY_MS)
-    result = run_phase(event["event_id"], PHASE, budget)
+    result = run_phase(event["event_id"], PHASE, WallClockGuard.for_lambda(context))
     metrics.add_metric(name="PhotosProcessed", unit=MetricUnit.Count, value=result["processed"])
     return result

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -23,10 +22,8 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from eventlens.pipeline.ingest import ingest_object
-
-ORIGINAL = re.compile(r"^events/[^/]+/originals/.+[^/]$")
-"""eventlens.photos.originals_prefix(slug): events/<slug>/originals/."""
+from eventlens.sources.service import ingest_object
+from eventlens.storage.keys import event_of_original
 
 logger = Logger()
 tracer = Tracer()
@@ -40,7 +37,7 @@ idempotency = IdempotencyConfig(event_key_jmespath="[bucket, key, etag]", expire
 
 @idempotent_function(data_keyword_argument="obj", persistence_store=persistence, config=idempotency)
 def register(obj: dict[str, Any]) -> dict[str, Any]:
-    return ingest_object(obj["bucket"], obj["key"], obj["etag"], obj["size"])
+    return ingest_object(obj["bucket"], obj["key"], obj["etag"], obj["size"]).model_dump(mode="json")
 
 
 def objects_in(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -59,7 +56,7 @@ def objects_in(body: dict[str, Any]) -> list[dict[str, Any]]:
         if r.get("eventName", "").startswith("ObjectCreated")
     ]
     # The bucket notification filters on the events/ prefix; thumbnails share it, only originals count.
-    return [o for o in found if ORIGINAL.match(o["key"])]
+    return [o for o in found if event_of_original(o["key"]) and not o["key"].endswith("/")]
 
 
 @tracer.capture_method

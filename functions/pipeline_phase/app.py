@@ -14,19 +14,11 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from eventlens.pipeline.runner import run_phase
+from eventlens.resilience import WallClockGuard
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-
-SAFETY_MS = 50_000
-"""Left for the last batch's writes and the response after the phase's guard fires."""
-
-MIN_BUDGET_MS = 5_000
-
-
-def budget_ms(context: LambdaContext) -> int:
-    return max(MIN_BUDGET_MS, context.get_remaining_time_in_millis() - SAFETY_MS)
 
 
 @logger.inject_lambda_context
@@ -38,7 +30,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if pinned and pinned != phase:
         raise ValueError(f"this function runs phase {pinned!r}, not {phase!r}")
     logger.append_keys(event_id=event["event_id"], phase=phase, worker=event.get("worker"))
-    result = run_phase(event["event_id"], phase, budget_ms(context))
+    result = run_phase(event["event_id"], phase, WallClockGuard.for_lambda(context))
     metrics.add_dimension(name="phase", value=phase)
     metrics.add_metric(name="PhotosProcessed", unit=MetricUnit.Count, value=result["processed"])
     metrics.add_metric(name="PhotoErrors", unit=MetricUnit.Count, value=result["errors"])

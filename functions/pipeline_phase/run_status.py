@@ -12,8 +12,10 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from eventlens.config import PHASES
-from eventlens.pipeline.runs import finish_run, start_run
+from eventlens.events.service import event_by_id
+from eventlens.jobs.service import finish_run, open_run
+from eventlens.pipeline.graph import PHASES
+from eventlens.scope import Scope
 
 logger = Logger()
 tracer = Tracer()
@@ -53,7 +55,8 @@ def error_text(error: dict[str, Any] | None) -> str | None:
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if event["action"] == "start":
-        return {"run_id": str(start_run(event["event_id"], event["phase"]))}
+        scope = Scope.pipeline(event_by_id(event["event_id"]))
+        return {"run_id": str(open_run(scope, event["phase"]))}
     finish_run(
         event["run_id"],
         event["status"],

@@ -15,10 +15,10 @@ from datetime import datetime
 
 import numpy as np
 import pytest
-from eventlens.models.describe import DescribeContext, Description
-from eventlens.models.gemini import GeminiDescriber, GeminiEmbedder, GeminiError, encode_jpeg
-from eventlens.models.gemini_reply import UnparseableReplyError
-from eventlens.pipeline.resilience import RateLimiter, RetryPolicy
+from eventlens.ml.describe import DescribeContext, Description
+from eventlens.ml.gemini import GeminiDescriber, GeminiEmbedder, GeminiError, encode_jpeg
+from eventlens.ml.gemini_reply import UnparseableReplyError
+from eventlens.resilience import RateLimiter, RetryPolicy
 from PIL import Image
 from skimage import data as skdata
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from eventlens.models.describe import Description
-from eventlens.models.gemini_reply import (
+from eventlens.ml.describe import Description
+from eventlens.ml.gemini_reply import (
     UnparseableReplyError,
     as_count,
     as_text,

@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from eventlens.pipeline.resilience import (
+from eventlens.resilience import (
     HttpError,
     RateLimiter,
     RetryPolicy,

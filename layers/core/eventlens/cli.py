@@ -19,7 +19,8 @@ from typing import Any
 
 import click
 
-from eventlens.config import PHASES
+from eventlens.errors import DomainError
+from eventlens.pipeline.graph import PHASES
 
 
 def _echo_json(data: Any) -> None:
@@ -78,7 +79,7 @@ def event() -> None:
 def event_create(slug: str, name: str, password: str | None, no_face_matching: bool, as_json: bool) -> None:
     """Create the event SLUG with an organizer password."""
     from eventlens.db.migrate import upgrade
-    from eventlens.events import create_event
+    from eventlens.events.service import create_event
 
     password = password or os.environ.get("EVENTLENS_ORGANIZER_PASSWORD")
     if password is None:
@@ -88,8 +89,8 @@ def event_create(slug: str, name: str, password: str | None, no_face_matching: b
     upgrade()
     try:
         created = create_event(slug, name, password=password, face_matching=not no_face_matching)
-    except ValueError as error:
-        _fail(str(error))
+    except DomainError as error:
+        _fail(error.message)
     if as_json:
         _echo_json(created)
     else:
@@ -101,7 +102,7 @@ def event_create(slug: str, name: str, password: str | None, no_face_matching: b
 def event_list(as_json: bool) -> None:
     """List events."""
     from eventlens.db.migrate import upgrade
-    from eventlens.events import list_events
+    from eventlens.events.service import list_events
 
     upgrade()
     found = list_events()
@@ -112,15 +113,22 @@ def event_list(as_json: bool) -> None:
 
 
 def _event(slug: str) -> Any:
-    from eventlens.db.events_repo import EventNotFound
     from eventlens.db.migrate import upgrade
-    from eventlens.events import get_event
+    from eventlens.errors import EventNotFound
+    from eventlens.events.service import get_event
 
     upgrade()
     try:
         return get_event(slug)
     except EventNotFound:
         _fail(f"no event {slug!r}: create it with `eventlens event create {slug} --name ...`")
+
+
+def _scope(slug: str, actor: str) -> Any:
+    """The command's scope: the operator (`system`), the pipeline, or a visitor's view of the gallery."""
+    from eventlens.scope import Scope
+
+    return Scope(actor, _event(slug))  # type: ignore[arg-type]
 
 
 # -- ingest and pipeline --------------------------------------------------------------------
@@ -134,9 +142,9 @@ def ingest(path: Path, slug: str, as_json: bool) -> None:
     """Copy the photos and videos under PATH into the event (exact re-imports are skipped)."""
     from tqdm import tqdm
 
-    from eventlens.pipeline.ingest import import_files
+    from eventlens.sources.service import import_files
 
-    target = _event(slug)
+    target = _scope(slug, "pipeline")
     with tqdm(unit="file", desc="ingest", disable=as_json, file=sys.stderr) as bar:
 
         def progress(done: int, total: int) -> None:
@@ -166,17 +174,16 @@ def pipeline() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the phase results as JSON.")
 def pipeline_run(slug: str, phase: str, retry_errors: bool, as_json: bool) -> None:
     """Run every phase in order (or one), resuming where an earlier run stopped."""
-    from eventlens.pipeline.runner import retry_errors as requeue
-    from eventlens.pipeline.runner import run_pipeline
+    from eventlens.pipeline import runner
 
-    target = _event(slug)
+    target = _scope(slug, "pipeline")
     if retry_errors:
-        count = requeue(target.id)
+        count = runner.retry_errors(target)
         if not as_json:
             click.echo(f"re-queued {count} failed photos")
     started = time.monotonic()
     with _ProgressBars(disabled=as_json) as bars:
-        results = run_pipeline(target.id, phase, on_progress=bars.update)
+        results = runner.run_pipeline(target.tenant(), phase, on_progress=bars.update)
     if as_json:
         _echo_json({"event": slug, "phase": phase, "results": results})
         return
@@ -233,10 +240,10 @@ class _ProgressBars:
 @click.option("--json", "as_json", is_flag=True)
 def search(query: str, slug: str, limit: int, as_json: bool) -> None:
     """Hybrid search: full text, typos, meaning."""
-    from eventlens.db.photos_repo import PhotoFilter
-    from eventlens.search.hybrid import search_photos
+    from eventlens.db.photos import PhotoFilter
+    from eventlens.search.service import search_photos
 
-    response = search_photos(_event(slug), query, PhotoFilter(), limit=limit)
+    response = search_photos(_scope(slug, "visitor"), query, PhotoFilter(), limit=limit)
     if as_json:
         _echo_json(response)
         return
@@ -252,17 +259,14 @@ def search(query: str, slug: str, limit: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def match(selfie: Path, slug: str, query: str | None, as_json: bool) -> None:
     """Find the photos the person in SELFIE appears in (the selfie is not stored)."""
-    from eventlens.search.faces import find_me
-    from eventlens.search.models import SearchError
+    from eventlens.findme.service import find_me
 
     try:
-        response = find_me(_event(slug), selfie.read_bytes(), query=query)
-    except SearchError as error:
-        _fail(str(error))
+        response = find_me(_scope(slug, "visitor"), selfie.read_bytes(), query=query)
+    except DomainError as error:
+        _fail(error.message)
     if as_json:
-        payload = response.model_dump(mode="json")
-        payload["matches"] = [{**m["photo"], "confidence": m["confidence"]} for m in payload["matches"]]
-        _echo_json(payload)
+        _echo_json(response)
         return
     for item in response.matches:
         click.echo(f"{item.confidence:5.1f}%  {item.photo.filename}")
@@ -271,19 +275,23 @@ def match(selfie: Path, slug: str, query: str | None, as_json: bool) -> None:
 
 @main.command()
 @click.option("--event", "slug", required=True)
-@click.option("--threshold", type=click.IntRange(0, 32), help="Hamming distance for near duplicates.")
+@click.option(
+    "--near-duplicate-distance",
+    type=click.IntRange(0, 32),
+    help="Largest dHash Hamming distance between near duplicates (default: the event's setting).",
+)
 @click.option("--json", "as_json", is_flag=True)
-def duplicates(slug: str, threshold: int | None, as_json: bool) -> None:
+def duplicates(slug: str, near_duplicate_distance: int | None, as_json: bool) -> None:
     """Exact and near duplicate clusters."""
-    from eventlens.admin import duplicates as clusters
+    from eventlens.dedupe.service import duplicate_clusters
 
-    result = clusters(_event(slug), threshold)
+    result = duplicate_clusters(_scope(slug, "system"), near_duplicate_distance)
     if as_json:
         _echo_json(result)
         return
     for cluster in result.clusters:
         click.echo(
-            f"{cluster.tier:<5} {cluster.cluster_id}: " + ", ".join(p.filename for p in cluster.photos)
+            f"{cluster.kind:<5} {cluster.cluster_id}: " + ", ".join(p.filename for p in cluster.photos)
         )
     click.echo(f"{len(result.clusters)} clusters")
 
@@ -336,26 +344,28 @@ def _serve(host: str, port: int, on_ready: Any = None) -> None:
 @click.option("--no-serve", is_flag=True, help="Build the demo event and exit.")
 def demo(port: int, host: str, password: str | None, no_serve: bool) -> None:
     """Create the demo event from sample photos, run the pipeline, serve the gallery."""
+    from eventlens.auth.service import set_password
     from eventlens.config import settings
-    from eventlens.db.events_repo import EventNotFound
     from eventlens.db.migrate import upgrade
     from eventlens.demo import demo_photos
-    from eventlens.events import create_event, get_event, set_password
-    from eventlens.pipeline.ingest import import_files
+    from eventlens.errors import EventNotFound
+    from eventlens.events.service import create_event, get_event
     from eventlens.pipeline.runner import run_pipeline
+    from eventlens.scope import Scope
+    from eventlens.sources.service import import_files
 
     upgrade()
     password = password or os.environ.get("EVENTLENS_ORGANIZER_PASSWORD") or secrets.token_urlsafe(9)
     try:
         target = get_event("demo")
-        set_password(target, password)
+        set_password(Scope.system(target), password)
     except EventNotFound:
         target = create_event("demo", "EventLens Demo Day", password=password)
     folder = demo_photos(settings().home / "demo-photos")
-    report = import_files(target, [folder])
+    report = import_files(Scope.pipeline(target), [folder])
     click.echo(f"demo event: {report.added} photos added, {report.skipped} already there")
     with _ProgressBars(disabled=False) as bars:
-        results = run_pipeline(target.id, "full", on_progress=bars.update)
+        results = run_pipeline(target, "full", on_progress=bars.update)
     errors = sum(r["errors"] for r in results)
     click.echo(f"pipeline: {len(results)} phases, {errors} photo errors")
     if no_serve:

@@ -15,12 +15,6 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-PHASES: tuple[str, ...] = ("sync", "scan", "analyze", "describe", "embed", "faces", "dedupe", "tag")
-"""Pipeline phases in the order `full` runs them."""
-
-PHOTO_PHASES: tuple[str, ...] = ("analyze", "describe", "embed", "faces")
-"""Phases tracked per photo with a `<phase>_status` / `<phase>_error` column pair."""
-
 OrganizerLogin = Literal["password", "cognito"]
 """How an organizer signs in: the event's own password (embedded) or a Cognito user-pool account."""
 

@@ -29,14 +29,16 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from eventlens.auth.tokens import InvalidToken, principal_from_claims, verify_token
+from eventlens.auth.principals import bearer_token, principal_from_claims
+from eventlens.auth.tokens import verify_token
 from eventlens.config import settings
+from eventlens.errors import NotSignedIn
 from eventlens.storage import BlobNotFound, InvalidKey, blob_store
+from eventlens.storage.keys import event_of_original
 from eventlens.storage.local import LocalBlobStore
 
 ADMIN_PATH = re.compile(r"^/api/events/[^/]+/admin(/|$)")
 MATCH_PATH = re.compile(r"^/api/events/[^/]+/match/?$")
-UPLOAD_KEY = re.compile(r"^events/([a-z0-9][a-z0-9-]{0,62})/originals/")
 TEXT_TYPES = ("application/json", "text/", "application/javascript", "image/svg+xml")
 MAX_BODY = 512 * 1024 * 1024
 
@@ -183,12 +185,8 @@ def _claim(value: Any) -> str:
 
 
 def authorize(headers: dict[str, str]) -> dict[str, Any]:
-    """The JWT authorizer's check: claims of a valid bearer token, or InvalidToken."""
-    header = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise InvalidToken("missing bearer token")
-    return verify_token(token.strip(), settings().token_secret)
+    """The JWT authorizer's check: claims of a valid bearer token, or NotSignedIn."""
+    return verify_token(bearer_token(headers), settings().token_secret)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -249,7 +247,7 @@ class Handler(BaseHTTPRequestHandler):
         if group == "api_admin":
             try:
                 claims = authorize(dict(self.headers))
-            except InvalidToken as error:
+            except NotSignedIn as error:
                 self._json(HTTPStatus.UNAUTHORIZED, {"message": f"Unauthorized: {error}"})
                 return
         event = http_api_event(
@@ -307,13 +305,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def _upload(self, store: Any, key: str) -> None:
         """A local presigned PUT: only the event's organizer, only under its originals."""
-        match = UPLOAD_KEY.match(key)
+        slug = event_of_original(key)
         try:
             claims = authorize(dict(self.headers))
-        except InvalidToken as error:
+        except NotSignedIn as error:
             self._json(HTTPStatus.UNAUTHORIZED, {"message": f"Unauthorized: {error}"})
             return
-        if match is None or not principal_from_claims(claims).organizes(match.group(1)):
+        if slug is None or not principal_from_claims(claims).organizes(slug):
             self._json(HTTPStatus.FORBIDDEN, {"message": "Uploads go to your own event's originals"})
             return
         length = int(self.headers.get("Content-Length") or 0)

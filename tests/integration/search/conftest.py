@@ -18,14 +18,14 @@ T1 = Path(__file__).parents[3] / ".venv/lib/python3.11/site-packages/insightface
 
 @pytest.fixture(scope="session")
 def sface() -> Any:
-    from eventlens.models.faces import face_model
+    from eventlens.ml.faces import face_model
 
     return face_model("sface")
 
 
 @pytest.fixture(scope="session")
 def embedder() -> Any:
-    from eventlens.models.text import text_embedder
+    from eventlens.ml.text import text_embedder
 
     return text_embedder("minilm-l6-v2")
 

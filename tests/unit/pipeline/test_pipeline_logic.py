@@ -8,8 +8,8 @@ import uuid
 import pytest
 from eventlens.pipeline import formats, media
 from eventlens.pipeline.dedupe import assign, bands, hamming, near_pairs
-from eventlens.pipeline.embed import document
-from eventlens.pipeline.tag import auto_tag
+from eventlens.pipeline.phases.embed import document
+from eventlens.pipeline.phases.tag import auto_tag
 
 from tests.fixtures_photos import bad_inputs, odd_but_good_inputs, real_jpeg, video_mp4
 

@@ -1,79 +1,97 @@
-"""Organizer routes: pipeline, moderation, uploads, settings. Every one requires the organizer."""
+"""Organizer routes: pipeline, moderation, uploads, settings. Every one acts in an organizer's scope."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
-from eventlens import admin, events, gallery
-from eventlens.api.access import require_organizer
-from eventlens.api.models import (
-    PhotoList,
+from eventlens.api.params import Cursor, Slug, Text
+from eventlens.api.requests import (
     PhotoPatch,
     PipelineRunRequest,
-    RetryResponse,
     SettingsPatch,
     UploadComplete,
-    UploadCompleteResponse,
     UploadRequest,
-    UploadTicket,
 )
-from eventlens.db.photos_repo import PhotoFilter, Sort
-from eventlens.gallery import EventView, PhotoPage
-from eventlens.photos import Photo
-from eventlens.search.models import MatchAnalytics
+from eventlens.auth import service as auth
+from eventlens.db.photos import PhotoFilter, Sort
+from eventlens.dedupe.views import DuplicateList
+from eventlens.events import service as events
+from eventlens.events.views import EventView
+from eventlens.findme.views import MatchAnalytics
+from eventlens.jobs import service as jobs
+from eventlens.jobs.views import ErrorList, PipelineRun, PipelineStatus, RetryResponse
+from eventlens.media import service as media
+from eventlens.media.views import Photo, PhotoList, PhotoPage
+from eventlens.moderation import service as moderation
+from eventlens.scope import Scope
+from eventlens.sources import service as sources
+from eventlens.sources.views import UploadCompleteResponse, UploadTicket
 
 router = Router()
 
-Slug = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 SECURITY: list[dict[str, list[str]]] = [{"organizer": []}]
 
 
-def _organizer(slug: str) -> Any:
-    return require_organizer(router.current_event, slug)  # type: ignore[arg-type]
+def _organizer(slug: str) -> Scope:
+    """Who calls (verified claims, or our bearer token) and that they organize this event."""
+    request: APIGatewayProxyEventV2 = router.current_event  # type: ignore[assignment]
+    authorizer = request.request_context.authorizer
+    claims = authorizer.jwt_claim if authorizer else None
+    who = auth.principal(dict(claims) if claims else None, request.headers)
+    return auth.organizer_scope(who, events.get_event(slug))
 
 
 @router.get(
     "/api/events/<slug>/admin/pipeline", summary="Counts by phase and status, recent runs", security=SECURITY
 )
-def pipeline_status(slug: Slug) -> admin.PipelineStatus:
-    return admin.pipeline_status(_organizer(slug))
+def pipeline_status(slug: Slug) -> PipelineStatus:
+    return jobs.pipeline_status(_organizer(slug))
 
 
 @router.post("/api/events/<slug>/admin/pipeline/runs", summary="Start a pipeline run", security=SECURITY)
-def start_run(slug: Slug, body: PipelineRunRequest) -> Response[admin.PipelineRun]:
-    return Response(202, "application/json", admin.start_run(_organizer(slug), body.phase))
+def start_run(slug: Slug, body: PipelineRunRequest) -> Response[PipelineRun]:
+    return Response(202, "application/json", jobs.start_run(_organizer(slug), body.phase))
 
 
 @router.get("/api/events/<slug>/admin/pipeline/runs/<run_id>", summary="One run", security=SECURITY)
-def get_run(slug: Slug, run_id: UUID) -> admin.PipelineRun:
-    return admin.get_run(_organizer(slug), run_id)
+def get_run(slug: Slug, run_id: UUID) -> PipelineRun:
+    return jobs.get_run(_organizer(slug), run_id)
 
 
 @router.get("/api/events/<slug>/admin/errors", summary="Photos whose processing failed", security=SECURITY)
-def list_errors(slug: Slug) -> admin.ErrorList:
-    return admin.list_errors(_organizer(slug))
+def list_errors(slug: Slug) -> ErrorList:
+    return jobs.list_errors(_organizer(slug))
 
 
 @router.post("/api/events/<slug>/admin/retry", summary="Re-queue failed photos", security=SECURITY)
 def retry(slug: Slug) -> RetryResponse:
-    return RetryResponse(requeued=admin.retry_errors(_organizer(slug)))
+    from eventlens.pipeline.runner import retry_errors
+
+    return RetryResponse(requeued=retry_errors(_organizer(slug)))
 
 
 @router.get("/api/events/<slug>/admin/duplicates", summary="Duplicate clusters", security=SECURITY)
 def duplicates(
-    slug: Slug, threshold: Annotated[int | None, Query(ge=0, le=32)] = None
-) -> admin.DuplicateList:
-    return admin.duplicates(_organizer(slug), threshold)
+    slug: Slug, near_duplicate_distance: Annotated[int | None, Query(ge=0, le=32)] = None
+) -> DuplicateList:
+    from eventlens.dedupe.service import duplicate_clusters
+
+    return duplicate_clusters(_organizer(slug), near_duplicate_distance)
 
 
-@router.get("/api/events/<slug>/admin/flagged", summary="Photos flagged as unsafe", security=SECURITY)
+@router.get(
+    "/api/events/<slug>/admin/flagged",
+    summary="Photos flagged for review: nsfw_score at or above the event's nsfw_threshold",
+    security=SECURITY,
+)
 def flagged(slug: Slug) -> PhotoList:
-    return PhotoList(photos=gallery.flagged_photos(_organizer(slug)))
+    return PhotoList(photos=moderation.flagged_photos(_organizer(slug)))
 
 
 @router.get(
@@ -82,39 +100,42 @@ def flagged(slug: Slug) -> PhotoList:
 def list_photos(
     slug: Slug,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
-    folder: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Cursor = None,
+    folder: Text = None,
     hidden: Annotated[bool | None, Query()] = None,
     sort: Annotated[Sort, Query()] = "taken_at",
 ) -> PhotoPage:
     filters = PhotoFilter(folder=folder, include_hidden=True, hidden=hidden)
-    return gallery.list_photos(_organizer(slug), filters, sort, limit, cursor)
+    return media.list_photos(_organizer(slug), filters, sort, limit, cursor)
 
 
 @router.get(
     "/api/events/<slug>/admin/photos/<photo_id>", summary="One photo, hidden or not", security=SECURITY
 )
 def get_photo(slug: Slug, photo_id: UUID) -> Photo:
-    return gallery.get_photo(_organizer(slug), photo_id, include_hidden=True)
+    return media.get_photo(_organizer(slug), photo_id)
 
 
 @router.patch(
     "/api/events/<slug>/admin/photos/<photo_id>", summary="Hide or unhide a photo", security=SECURITY
 )
 def patch_photo(slug: Slug, photo_id: UUID, body: PhotoPatch) -> Photo:
-    return gallery.set_hidden(_organizer(slug), photo_id, body.hidden)
+    return moderation.set_hidden(_organizer(slug), photo_id, body.hidden)
 
 
-@router.patch("/api/events/<slug>/admin/settings", summary="Name, theme, face matching", security=SECURITY)
+@router.patch(
+    "/api/events/<slug>/admin/settings", summary="Name, theme, face matching, thresholds", security=SECURITY
+)
 def patch_settings(slug: Slug, body: SettingsPatch) -> EventView:
+    scope = _organizer(slug)
     patch = body.model_dump(exclude_none=True, exclude={"name"})
-    event = events.update_event(_organizer(slug), name=body.name, settings_patch=patch)
-    return gallery.event_view(event)
+    event = events.update_event(scope, name=body.name, settings_patch=patch)
+    return events.event_view(scope.at(event))
 
 
 @router.post("/api/events/<slug>/admin/uploads", summary="A URL to upload one file to", security=SECURITY)
 def upload_ticket(slug: Slug, body: UploadRequest) -> UploadTicket:
-    return admin.upload_ticket(_organizer(slug), body)
+    return sources.upload_ticket(_organizer(slug), body.filename, body.content_type, body.size)
 
 
 @router.post(
@@ -123,7 +144,7 @@ def upload_ticket(slug: Slug, body: UploadRequest) -> UploadTicket:
     security=SECURITY,
 )
 def upload_complete(slug: Slug, body: UploadComplete) -> UploadCompleteResponse:
-    return admin.complete_uploads(_organizer(slug), body.keys)
+    return sources.complete_uploads(_organizer(slug), body.keys)
 
 
 @router.get(
@@ -132,6 +153,6 @@ def upload_complete(slug: Slug, body: UploadComplete) -> UploadCompleteResponse:
     security=SECURITY,
 )
 def analytics(slug: Slug) -> MatchAnalytics:
-    from eventlens.search.faces import match_analytics
+    from eventlens.findme.service import match_analytics
 
     return match_analytics(_organizer(slug))

@@ -1,4 +1,6 @@
-"""Domain exceptions mapped to HTTP statuses in one place; every error body is {"message"}."""
+"""Errors to HTTP in one place: a `DomainError` answers its own status and message; anything else
+is logged and answers a bare 500, so no internal message reaches a client. Every body is
+{"message"} (validation errors add "details")."""
 
 from __future__ import annotations
 
@@ -11,24 +13,9 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from eventlens.errors import DomainError
+
 logger = Logger(service="eventlens")
-
-
-class ApiError(Exception):
-    status = HTTPStatus.BAD_REQUEST
-
-    def __init__(self, message: str, status: HTTPStatus | None = None) -> None:
-        super().__init__(message)
-        if status is not None:
-            self.status = status
-
-
-class Unauthorized(ApiError):
-    status = HTTPStatus.UNAUTHORIZED
-
-
-class Forbidden(ApiError):
-    status = HTTPStatus.FORBIDDEN
 
 
 def error_response(status: HTTPStatus | int, message: str, **extra: object) -> Response[str]:
@@ -41,34 +28,10 @@ def error_response(status: HTTPStatus | int, message: str, **extra: object) -> R
     )
 
 
-def _status_for(error: Exception) -> HTTPStatus | None:
-    """Map exceptions raised below the API (which knows nothing of HTTP) to a status."""
-    from eventlens.auth.passwords import WeakPassword
-    from eventlens.db.events_repo import EventExists, EventNotFound
-    from eventlens.events import LoginFailed, NotOrganizer
-    from eventlens.gallery import PhotoNotFound
-    from eventlens.search import models as search
-    from eventlens.storage import BlobNotFound, InvalidKey
-
-    table: list[tuple[tuple[type[BaseException], ...], HTTPStatus]] = [
-        ((EventNotFound, PhotoNotFound, BlobNotFound, search.PhotoNotFound), HTTPStatus.NOT_FOUND),
-        ((search.SelfieTooLarge,), HTTPStatus.REQUEST_ENTITY_TOO_LARGE),
-        ((search.FaceMatchingDisabled, NotOrganizer), HTTPStatus.FORBIDDEN),
-        ((search.SearchError,), HTTPStatus.BAD_REQUEST),
-        ((LoginFailed,), HTTPStatus.UNAUTHORIZED),
-        ((EventExists,), HTTPStatus.CONFLICT),
-        ((InvalidKey, WeakPassword, ValueError), HTTPStatus.BAD_REQUEST),
-    ]
-    for classes, status in table:
-        if isinstance(error, classes):
-            return status
-    return None
-
-
 def register_error_handlers(app: APIGatewayHttpResolver) -> None:
-    @app.exception_handler(ApiError)
-    def _api_error(error: ApiError) -> Response[str]:
-        return error_response(error.status, str(error))
+    @app.exception_handler(DomainError)
+    def _domain(error: DomainError) -> Response[str]:
+        return error_response(error.status, error.message)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response[str]:
@@ -91,9 +54,5 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
 
     @app.exception_handler(Exception)
     def _other(error: Exception) -> Response[str]:
-        status = _status_for(error)
-        if status is None:
-            logger.exception("unhandled error")
-            return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal error")
-        message = error.args[0] if error.args and isinstance(error.args[0], str) else str(error)
-        return error_response(status, message)
+        logger.exception("unhandled error")
+        return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal error")

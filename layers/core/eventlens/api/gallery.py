@@ -1,4 +1,4 @@
-"""Public, read-only gallery routes (plus the organizer login)."""
+"""Public gallery routes (plus the organizer login): every request acts as a visitor."""
 
 from __future__ import annotations
 
@@ -8,28 +8,30 @@ from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from eventlens import events, gallery
-from eventlens.api.models import DownloadRequest, Health, LoginRequest, LoginResponse, PhotoList
-from eventlens.db import scoped
-from eventlens.db.photos_repo import PhotoFilter, Sort
-from eventlens.gallery import EventView, PhotoPage
-from eventlens.photos import Photo
-from eventlens.search.models import SearchResponse
+from eventlens import db
+from eventlens.api.params import Cursor, Kind, Limit, Slug, Text
+from eventlens.api.requests import DownloadRequest, Health, LoginRequest, LoginResponse
+from eventlens.auth import service as auth
+from eventlens.db.photos import PhotoFilter, Sort
+from eventlens.events import service as events
+from eventlens.events.views import EventView
+from eventlens.media import service as media
+from eventlens.media.views import Photo, PhotoList, PhotoPage
+from eventlens.scope import Scope
+from eventlens.search.views import SearchResponse
 
 router = Router()
 
-Slug = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
-Kind = Annotated[str | None, Query(pattern="^(photo|video)$")]
-Limit = Annotated[int, Query(ge=1, le=500)]
-Text = Annotated[str | None, Query(max_length=200)]
+
+def _visitor(slug: str) -> Scope:
+    return Scope.visitor(events.get_event(slug))
 
 
 @router.get("/api/health", summary="Liveness and database reachability")
 def health() -> Health:
-    with scoped(None) as conn:
-        conn.execute("SELECT 1")
+    db.ping()
     return Health(status="ok", database="ok")
 
 
@@ -42,26 +44,26 @@ def openapi() -> Response[str]:
 
 @router.get("/api/events/<slug>", summary="Event name, theme, folders and tags")
 def get_event(slug: Slug) -> EventView:
-    return gallery.event_view(events.get_event(slug))
+    return events.event_view(_visitor(slug))
 
 
 @router.get("/api/events/<slug>/photos", summary="A page of visible photos")
 def list_photos(
     slug: Slug,
     limit: Limit = 100,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Cursor = None,
     folder: Text = None,
     tag: Text = None,
     kind: Kind = None,
     sort: Annotated[Sort, Query()] = "taken_at",
 ) -> PhotoPage:
     filters = PhotoFilter(folder=folder, tag=tag, kind=kind)
-    return gallery.list_photos(events.get_event(slug), filters, sort, limit, cursor)
+    return media.list_photos(_visitor(slug), filters, sort, limit, cursor)
 
 
 @router.get("/api/events/<slug>/photos/<photo_id>", summary="One photo")
 def get_photo(slug: Slug, photo_id: UUID) -> Photo:
-    return gallery.get_photo(events.get_event(slug), photo_id)
+    return media.get_photo(_visitor(slug), photo_id)
 
 
 @router.get("/api/events/<slug>/search", summary="Hybrid search: full text, typos, meaning")
@@ -69,22 +71,22 @@ def search(
     slug: Slug,
     q: Annotated[str, Query(min_length=1, max_length=200)],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Cursor = None,
     folder: Text = None,
     tag: Text = None,
     kind: Kind = None,
 ) -> SearchResponse:
-    from eventlens.search.hybrid import search_photos
+    from eventlens.search.service import search_photos
 
     filters = PhotoFilter(folder=folder, tag=tag, kind=kind)
-    return search_photos(events.get_event(slug), q, filters, limit=limit, cursor=cursor)
+    return search_photos(_visitor(slug), q, filters, limit=limit, cursor=cursor)
 
 
 @router.get("/api/events/<slug>/photos/<photo_id>/similar", summary="More like this photo")
 def similar(slug: Slug, photo_id: UUID, limit: Annotated[int, Query(ge=1, le=100)] = 24) -> PhotoList:
-    from eventlens.search.similar import similar_photos
+    from eventlens.search.service import similar_photos
 
-    return PhotoList(photos=similar_photos(events.get_event(slug), photo_id, limit=limit))
+    return PhotoList(photos=similar_photos(_visitor(slug), photo_id, limit=limit))
 
 
 @router.post(
@@ -94,7 +96,7 @@ def similar(slug: Slug, photo_id: UUID, limit: Annotated[int, Query(ge=1, le=100
 )
 def download(slug: Slug, body: DownloadRequest):
     # No return annotation: response validation would serialize the ZIP's bytes as text.
-    archive = gallery.zip_originals(events.get_event(slug), body.ids)
+    archive = media.zip_originals(_visitor(slug), body.ids)
     return Response(
         200,
         "application/zip",
@@ -105,5 +107,5 @@ def download(slug: Slug, body: DownloadRequest):
 
 @router.post("/api/events/<slug>/login", summary="Organizer login: an expiring token for the admin routes")
 def login(slug: Slug, body: LoginRequest) -> LoginResponse:
-    token, expires = events.login(slug, body.password, username=body.username)
+    token, expires = auth.login(slug, body.password, username=body.username)
     return LoginResponse(token=token, expires_at=datetime.fromtimestamp(expires, UTC))

@@ -4,28 +4,26 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from eventlens import events
-from eventlens.api.errors import ApiError
-from eventlens.api.models import MatchRequest
-from eventlens.search.models import MatchResponse
+from eventlens.api.params import Slug
+from eventlens.api.requests import MatchRequest
+from eventlens.errors import BadRequest
+from eventlens.events.service import get_event
+from eventlens.findme.views import MatchResponse
+from eventlens.scope import Scope
 
 router = Router()
-
-Slug = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 
 
 @router.post("/api/events/<slug>/match", summary="Photos you appear in, from a selfie (never stored)")
 def match(slug: Slug) -> MatchResponse:
     from eventlens.api.multipart import raw_body, read_selfie
-    from eventlens.search.faces import find_me
+    from eventlens.findme.service import find_me
 
     request = router.current_event
-    event = events.get_event(slug)
+    scope = Scope.visitor(get_event(slug))
     content_type = request.headers.get("content-type") or ""  # the boundary is case-sensitive
     if content_type.lower().startswith("multipart/form-data"):
         image, query = read_selfie(raw_body(request), content_type)
@@ -34,6 +32,6 @@ def match(slug: Slug) -> MatchResponse:
         try:
             image = base64.b64decode(body.image_base64.split(",")[-1], validate=True)
         except (binascii.Error, ValueError):
-            raise ApiError("image_base64 is not valid base64") from None
+            raise BadRequest("image_base64 is not valid base64") from None
         query = body.q
-    return find_me(event, image, query=query)
+    return find_me(scope, image, query=query)

@@ -6,11 +6,10 @@ import base64
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import HTTP
-from http import HTTPStatus
 from typing import Any
 
-from eventlens.api.errors import ApiError
 from eventlens.config import settings
+from eventlens.errors import BadRequest, SelfieTooLarge
 
 
 def raw_body(request: Any) -> bytes:
@@ -25,12 +24,10 @@ def read_selfie(body: bytes, content_type: str) -> tuple[bytes, str | None]:
     """The `selfie` file part and the optional `q` text part of a form."""
     limit = settings().max_selfie_bytes
     if len(body) > limit + 64 * 1024:
-        raise ApiError(
-            f"The selfie is larger than {limit // (1024 * 1024)} MB", HTTPStatus.REQUEST_ENTITY_TOO_LARGE
-        )
+        raise SelfieTooLarge(f"The selfie is larger than {limit // (1024 * 1024)} MB")
     message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
     if not message.is_multipart():
-        raise ApiError("Expected a multipart/form-data body with a 'selfie' file")
+        raise BadRequest("Expected a multipart/form-data body with a 'selfie' file")
     image: bytes | None = None
     query: str | None = None
     for part in message.iter_parts():
@@ -43,11 +40,9 @@ def read_selfie(body: bytes, content_type: str) -> tuple[bytes, str | None]:
         elif name == "q":
             query = payload.decode("utf-8", "replace").strip() or None
     if image is None:
-        raise ApiError("The form has no 'selfie' file")
+        raise BadRequest("The form has no 'selfie' file")
     if len(image) > limit:
-        raise ApiError(
-            f"The selfie is larger than {limit // (1024 * 1024)} MB", HTTPStatus.REQUEST_ENTITY_TOO_LARGE
-        )
+        raise SelfieTooLarge(f"The selfie is larger than {limit // (1024 * 1024)} MB")
     return image, query
 
 

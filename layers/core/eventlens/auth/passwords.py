@@ -7,13 +7,11 @@ import hashlib
 import hmac
 import secrets
 
+from eventlens.errors import WeakPassword
+
 _N, _R, _P = 2**15, 8, 1
 _MAXMEM = 64 * 1024 * 1024
 MIN_LENGTH = 8
-
-
-class WeakPassword(ValueError):
-    pass
 
 
 def hash_password(password: str) -> str:

@@ -1,8 +1,8 @@
-"""Connections: a pool per process, and transactions scoped to one event.
+"""Connections: a pool per process, and transactions scoped to who acts for which event.
 
 Every request runs as the `eventlens_app` role, which never bypasses row-level security, with
-the event it acts for set transaction-locally: a query that forgets its WHERE clause still
-sees only that event's rows.
+the event it acts for and the kind of actor set transaction-locally: a query that forgets its
+WHERE clause still sees only what that actor may see of that event.
 """
 
 from __future__ import annotations
@@ -90,20 +90,28 @@ def close_pool() -> None:
         _pool, _pool_url = None, None
 
 
+Tx = psycopg.Connection[dict[str, Any]]
+"""A connection inside one scoped transaction: what every repository function takes first."""
+
+
 @contextmanager
-def scoped(event_id: UUID | str | None) -> Iterator[psycopg.Connection[dict[str, Any]]]:
-    """One transaction as the app role, acting for `event_id` (None: no event's rows visible)."""
+def transaction(event_id: UUID | None, actor: str, subject: str | None = None) -> Iterator[Tx]:
+    """One transaction as the app role, for `actor` acting in `event_id` (None: no event's rows).
+
+    Row-level security reads both settings; they are transaction-local, so a pooled connection
+    carries nothing into the next transaction. Call through `eventlens.scope.Scope.transaction`.
+    """
     with pool().connection() as conn, conn.transaction():
         conn.execute(f"SET LOCAL ROLE {APP_ROLE}")
         conn.execute(
-            "SELECT set_config('eventlens.event_id', %s, true)",
-            ("" if event_id is None else str(event_id),),
+            "SELECT set_config('eventlens.event_id', %s, true), set_config('eventlens.actor', %s, true),"
+            " set_config('eventlens.subject', %s, true)",
+            ("" if event_id is None else str(event_id), actor, subject or ""),
         )
         yield conn  # type: ignore[misc]
 
 
-@contextmanager
-def owner() -> Iterator[psycopg.Connection[dict[str, Any]]]:
-    """A connection as the schema owner: migrations and index builds only."""
-    with pool().connection() as conn, conn.transaction():
-        yield conn  # type: ignore[misc]
+def ping() -> None:
+    """Raise unless the database answers (the health route)."""
+    with transaction(None, "visitor") as tx:
+        tx.execute("SELECT 1")

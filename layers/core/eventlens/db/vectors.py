@@ -82,3 +82,33 @@ def check_dim(conn: psycopg.Connection[Any], space: str, model: str, dim: int) -
         raise VectorSpaceMismatch(f"no {space} vector space for model {model}: run `eventlens db upgrade`")
     if recorded != dim:
         raise VectorSpaceMismatch(f"{space}/{model} is {recorded}-d, got a {dim}-d vector")
+
+
+# -- querying a space (the SQL pieces every kNN statement repeats) ------------------------------
+
+HNSW_EF_SEARCH = 100
+"""Candidate list size of an HNSW scan; benchmarks/search.py measures recall and p95 against it."""
+
+
+def tune_hnsw(tx: psycopg.Connection[Any], ef_search: int = HNSW_EF_SEARCH) -> None:
+    """Transaction-local HNSW settings: iterative scans keep filtered kNN queries (event, hidden) full."""
+    tx.execute(psycopg.sql.SQL("SET LOCAL hnsw.ef_search = {}").format(psycopg.sql.Literal(int(ef_search))))
+    tx.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+
+
+def vector_expr(alias: str, dim: int) -> psycopg.sql.Composable:
+    """`alias.embedding::vector(dim)`: the exact expression the partial HNSW index is built on."""
+    return psycopg.sql.SQL("{}.embedding::vector({})").format(
+        psycopg.sql.Identifier(alias), psycopg.sql.Literal(dim)
+    )
+
+
+def query_vector(dim: int, name: str) -> psycopg.sql.Composable:
+    return psycopg.sql.SQL("%({})s::vector({})").format(psycopg.sql.SQL(name), psycopg.sql.Literal(dim))
+
+
+def vector_literal(values: Any) -> str:
+    """A float32 vector as pgvector's text form (`[0.1,0.2]`)."""
+    import numpy as np
+
+    return "[" + ",".join(f"{v:.7g}" for v in np.asarray(values, np.float32).ravel()) + "]"

@@ -13,21 +13,23 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from eventlens.config import Settings
-from eventlens.db import pipeline_repo, scoped
-from eventlens.domain import Event
-from eventlens.photos import originals_prefix
-from eventlens.pipeline.formats import BadMedia
-from eventlens.pipeline.resilience import WallClockGuard
-from eventlens.storage import BlobNotFound, BlobStore
+from eventlens.errors import BadMedia, BlobNotFound, DomainError
+from eventlens.pipeline import repo
+from eventlens.pipeline.repo import ClaimedPhoto
+from eventlens.resilience import WallClockGuard
+from eventlens.scope import Scope
+from eventlens.storage import BlobStore
+from eventlens.storage.keys import originals_prefix, thumbnail_key
+from eventlens.types import Event
 
 if TYPE_CHECKING:
-    from eventlens.pipeline.media import DecodedMedia
+    from eventlens.media.decode import DecodedMedia
 
-Row = dict[str, Any]
+Row = ClaimedPhoto
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,11 @@ class PhaseContext:
     on_item: Callable[[], None] | None = None
 
     @property
+    def scope(self) -> Scope:
+        """The pipeline acting for this event: every transaction of a phase opens through it."""
+        return Scope.pipeline(self.event)
+
+    @property
     def workers(self) -> int:
         return max(1, self.options.workers or self.cfg.pipeline_workers)
 
@@ -61,7 +68,7 @@ class PhaseContext:
         return originals_prefix(self.event.slug)
 
     def thumb_key(self, photo_id: UUID, size: int) -> str:
-        return f"events/{self.event.slug}/thumbs/{photo_id}/{size}.jpg"
+        return thumbnail_key(self.event.slug, photo_id, size)
 
     def item_done(self) -> None:
         if self.on_item is not None:
@@ -93,8 +100,8 @@ def run_photo_items(
     while True:
         while len(inflight) < ctx.workers and not outcome.exhausted and may_start():
             if not queue:
-                with scoped(ctx.event.id) as conn:
-                    queue.extend(pipeline_repo.claim(conn, ctx.event.id, phase, ctx.workers * 2, embed_model))
+                with ctx.scope.transaction() as tx:
+                    queue.extend(repo.claim(tx, phase, ctx.workers * 2, embed_model))
                 if not queue:
                     outcome.exhausted = True
                     break
@@ -113,8 +120,8 @@ def run_photo_items(
         if outcome.exhausted and not inflight:
             break
     if queue:
-        with scoped(ctx.event.id) as conn:
-            pipeline_repo.release(conn, phase, [row["id"] for row in queue])
+        with ctx.scope.transaction() as tx:
+            repo.release(tx, phase, [row.id for row in queue])
     return outcome
 
 
@@ -151,13 +158,13 @@ def _timed(work: Callable[[Row], bool], row: Row) -> tuple[bool, float]:
 
 def load_media(ctx: PhaseContext, row: Row) -> DecodedMedia:
     """The photo's working image (a video's poster frame), decoded as the options say."""
-    from eventlens.pipeline.media import decode_image, decode_video  # imaging libraries: pixel phases only
+    from eventlens.media.decode import decode_image, decode_video  # imaging libraries: pixel phases only
 
     try:
-        data = ctx.store.get(row["source_key"])
+        data = ctx.store.get(row.source_key)
     except BlobNotFound:
-        raise BadMedia(f"source object {row['source_key']} is missing from the store") from None
-    if row["kind"] == "video":
+        raise BadMedia(f"source object {row.source_key} is missing from the store") from None
+    if row.kind == "video":
         return decode_video(data)
     return decode_image(data, max_pixels=ctx.cfg.max_image_pixels, draft=ctx.options.draft)
 
@@ -165,8 +172,8 @@ def load_media(ctx: PhaseContext, row: Row) -> DecodedMedia:
 def fail_safely(ctx: PhaseContext, row: Row, phase: str, exc: BaseException) -> bool:
     """Record one photo's failure on its row; the batch goes on."""
     message = str(exc) or type(exc).__name__
-    if not isinstance(exc, ValueError):
+    if not isinstance(exc, (DomainError, ValueError)):
         message = f"{type(exc).__name__}: {message}"
-    with scoped(ctx.event.id) as conn:
-        pipeline_repo.mark_error(conn, row["id"], phase, message)
+    with ctx.scope.transaction() as tx:
+        repo.mark_error(tx, row.id, phase, message)
     return False

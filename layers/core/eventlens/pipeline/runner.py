@@ -13,52 +13,43 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from eventlens.config import PHASES, PHOTO_PHASES, settings
-from eventlens.db import events_repo, pipeline_repo, scoped
-from eventlens.pipeline import sync
+from eventlens.config import settings
+from eventlens.errors import UnknownPhase
+from eventlens.pipeline import repo
 from eventlens.pipeline.context import PhaseContext, PipelineOptions
-from eventlens.pipeline.resilience import WallClockGuard
+from eventlens.pipeline.graph import BY_NAME, EVENT_PHASES, PHASES, PHOTO_PHASES
+from eventlens.resilience import WallClockGuard
+from eventlens.scope import Scope
 from eventlens.storage import blob_store
+from eventlens.types import Event
 
 PhaseFn = Callable[[PhaseContext], tuple[int, int, bool]]
 ProgressFn = Callable[[str, int, int], None]
 
-PHASE_FUNCTIONS: dict[str, str] = {
-    "sync": "sync:run_sync",
-    "scan": "sync:run_scan",
-    "analyze": "analyze:run",
-    "describe": "describe:run",
-    "embed": "embed:run",
-    "faces": "faces:run",
-    "dedupe": "dedupe:run",
-    "tag": "tag:run",
-}
-"""Each phase's function in `eventlens.pipeline`, imported when that phase runs: a phase Lambda
-loads only its own libraries (sync, embed and tag carry no numpy or Pillow)."""
-assert tuple(PHASE_FUNCTIONS) == PHASES
-
 
 def phase_function(phase: str) -> PhaseFn:
-    module, _, name = PHASE_FUNCTIONS[phase].partition(":")
-    fn: PhaseFn = getattr(importlib.import_module(f"eventlens.pipeline.{module}"), name)
+    """The phase's function from the graph, imported now (a phase Lambda loads only its own)."""
+    if phase not in BY_NAME:
+        raise UnknownPhase(f"unknown phase {phase!r}; expected one of {list(PHASES)}")
+    module, _, name = BY_NAME[phase].function.partition(":")
+    fn: PhaseFn = getattr(importlib.import_module(module), name)
     return fn
 
 
-class UnknownPhase(ValueError):
-    pass
+def _event(event: Event | UUID | str) -> Event:
+    if isinstance(event, Event):
+        return event
+    from eventlens.events.service import event_by_id
+
+    return event_by_id(event)
 
 
 def _context(
-    event_id: UUID | str,
-    budget_ms: float,
-    options: PipelineOptions | None,
-    on_item: Callable[[], None] | None,
+    event: Event, guard: WallClockGuard, options: PipelineOptions | None, on_item: Callable[[], None] | None
 ) -> PhaseContext:
-    with scoped(event_id) as conn:
-        event = events_repo.get_event_by_id(conn, event_id)
     return PhaseContext(
         event=event,
-        guard=WallClockGuard(budget_ms),
+        guard=guard,
         cfg=settings(),
         store=blob_store(),
         options=options or PipelineOptions(),
@@ -67,18 +58,22 @@ def _context(
 
 
 def run_phase(
-    event_id: UUID | str,
+    event: Event | UUID | str,
     phase: str,
-    budget_ms: int,
+    budget: WallClockGuard | int,
     *,
     options: PipelineOptions | None = None,
     on_item: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
-    """One phase until done or out of budget: {phase, processed, remaining, errors, done}."""
-    if phase not in PHASE_FUNCTIONS:
-        raise UnknownPhase(f"unknown phase {phase!r}; expected one of {list(PHASES)}")
-    ctx = _context(event_id, budget_ms, options, on_item)
-    processed, errors, done = phase_function(phase)(ctx)
+    """One phase until done or out of budget: {phase, processed, remaining, errors, done}.
+
+    `event` is the Event, or its id as a state machine message carries it; `budget` a guard (a
+    Lambda's: `WallClockGuard.for_lambda(context)`) or milliseconds.
+    """
+    fn = phase_function(phase)
+    guard = budget if isinstance(budget, WallClockGuard) else WallClockGuard(budget)
+    ctx = _context(_event(event), guard, options, on_item)
+    processed, errors, done = fn(ctx)
     return {
         "phase": phase,
         "processed": processed,
@@ -92,15 +87,17 @@ def remaining(ctx: PhaseContext, phase: str, done: bool = False) -> int:
     """Items `phase` still has to do (per-photo phases count rows in flight elsewhere too)."""
     if phase in PHOTO_PHASES:
         model = ctx.cfg.text_embedder if phase == "embed" else None
-        with scoped(ctx.event.id) as conn:
-            return pipeline_repo.count_remaining(conn, ctx.event.id, phase, model)
+        with ctx.scope.transaction() as tx:
+            return repo.count_remaining(tx, phase, model)
     if phase == "scan":
-        return len(sync.pending_scan(ctx))
+        from eventlens.sources.sync import pending_scan
+
+        return len(pending_scan(ctx))
     return 0 if done else 1
 
 
 def run_pipeline(
-    event_id: UUID | str,
+    event: Event,
     phase: str = "full",
     budget_ms: int | None = None,
     on_progress: ProgressFn | None = None,
@@ -112,21 +109,21 @@ def run_pipeline(
     `budget_ms` bounds the whole run (None: no bound). This runner assumes it is the event's
     only one, so rows a killed process left `processing` are taken back at once.
     """
-    phases = PHASES if phase == "full" else (phase,)
-    if phase != "full" and phase not in PHASE_FUNCTIONS:
+    if phase != "full" and phase not in BY_NAME:
         raise UnknownPhase(f"unknown phase {phase!r}; expected 'full' or one of {list(PHASES)}")
-    with scoped(event_id) as conn:
-        pipeline_repo.reset_processing(conn, event_id)
+    phases = PHASES if phase == "full" else (phase,)
+    with Scope.pipeline(event).transaction() as tx:
+        repo.reset_processing(tx)
     deadline = None if budget_ms is None else time.monotonic() + budget_ms / 1000.0
     slice_ms = settings().phase_budget_ms
     results = []
     for name in phases:
-        counter = _Progress(name, on_progress, _total(event_id, name))
+        counter = _Progress(name, on_progress, _total(event, name))
         total = {"phase": name, "processed": 0, "remaining": 0, "errors": 0, "done": False}
         while True:
             left_ms = slice_ms if deadline is None else max(0.0, (deadline - time.monotonic()) * 1000.0)
             result = run_phase(
-                event_id, name, int(min(slice_ms, left_ms)), options=options, on_item=counter.tick
+                event, name, int(min(slice_ms, left_ms)), options=options, on_item=counter.tick
             )
             total["processed"] += result["processed"]
             total["errors"] += result["errors"]
@@ -141,10 +138,10 @@ def run_pipeline(
     return results
 
 
-def _total(event_id: UUID | str, phase: str) -> int:
-    if phase in ("sync", "dedupe", "tag"):
+def _total(event: Event, phase: str) -> int:
+    if phase in EVENT_PHASES and phase != "scan":
         return 1
-    return remaining(_context(event_id, 0, None, None), phase)
+    return remaining(_context(event, WallClockGuard(0), None, None), phase)
 
 
 class _Progress:
@@ -152,6 +149,7 @@ class _Progress:
 
     def __init__(self, phase: str, callback: ProgressFn | None, total: int) -> None:
         self.phase, self.callback, self.total, self.done = phase, callback, total, 0
+        self.whole_event = phase in EVENT_PHASES and phase != "scan"
         self._emit()
 
     def tick(self) -> None:
@@ -160,8 +158,9 @@ class _Progress:
         self._emit()
 
     def finish(self) -> None:
-        self.total = max(self.done, 1) if self.phase in ("sync", "dedupe", "tag") else self.total
-        self.done = max(self.done, self.total) if self.phase in ("sync", "dedupe", "tag") else self.done
+        if self.whole_event:
+            self.total = max(self.done, 1)
+            self.done = max(self.done, self.total)
         self._emit()
 
     def _emit(self) -> None:
@@ -169,7 +168,7 @@ class _Progress:
             self.callback(self.phase, self.done, self.total)
 
 
-def retry_errors(event_id: UUID | str) -> int:
+def retry_errors(scope: Scope) -> int:
     """Failed items back to pending (with the phases their failure had skipped); how many."""
-    with scoped(event_id) as conn:
-        return pipeline_repo.retry_errors(conn, event_id)
+    with scope.transaction() as tx:
+        return repo.retry_errors(tx)

@@ -8,16 +8,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from eventlens.errors import BlobNotFound, InvalidKey
+
 _MAX_KEY_BYTES = 1024
 _BAD_CHARS = re.compile(r"[\x00-\x1f\x7f\\]")
 
-
-class InvalidKey(ValueError):
-    pass
-
-
-class BlobNotFound(KeyError):
-    pass
+__all__ = ["BlobInfo", "BlobNotFound", "BlobStore", "InvalidKey", "validate_key"]
 
 
 def validate_key(key: str) -> str:

@@ -1,0 +1,73 @@
+"""Request bodies of the HTTP API (responses are each package's views)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from eventlens.pipeline.graph import RunPhase
+from eventlens.types import HEX_COLOUR_PATTERN, Model, Theme
+
+Colour = Annotated[str, Field(pattern=HEX_COLOUR_PATTERN)]
+
+
+class Health(Model):
+    status: Literal["ok"]
+    database: Literal["ok"]
+
+
+class LoginRequest(Model):
+    password: Annotated[str, Field(min_length=1, max_length=512)]
+    # Required when the event's organizer_login is "cognito" (the user-pool account's email).
+    username: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+
+
+class LoginResponse(Model):
+    token: str = Field(description="Bearer token for the admin routes (Cognito's ID token on AWS).")
+    expires_at: datetime
+
+
+class PhotoPatch(Model):
+    hidden: bool
+
+
+class ThemePatch(Model):
+    primary: Colour | None = None
+    accent: Colour | None = None
+    background: Colour | None = None
+    text: Colour | None = None
+
+
+class SettingsPatch(Model):
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    theme: ThemePatch | Theme | None = None
+    face_matching: bool | None = None
+    face_threshold: Annotated[float, Field(ge=0, le=1)] | None = None
+    nsfw_threshold: Annotated[float, Field(ge=0, le=1)] | None = None
+    near_duplicate_distance: Annotated[int, Field(ge=0, le=32)] | None = None
+
+
+class PipelineRunRequest(Model):
+    phase: RunPhase = "full"
+
+
+class UploadRequest(Model):
+    filename: Annotated[str, Field(min_length=1, max_length=255)]
+    content_type: Annotated[str, Field(min_length=3, max_length=100)]
+    size: Annotated[int, Field(gt=0)]
+
+
+class UploadComplete(Model):
+    keys: Annotated[list[str], Field(min_length=1, max_length=1000)]
+
+
+class DownloadRequest(Model):
+    ids: Annotated[list[UUID], Field(min_length=1, max_length=500)]
+
+
+class MatchRequest(Model):
+    image_base64: Annotated[str, Field(min_length=1)]
+    q: Annotated[str, Field(max_length=200)] | None = None

@@ -1,0 +1,97 @@
+"""Signing in and checking who may act: the organizer's login, and the scope of an admin request."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from eventlens.auth import repo
+from eventlens.auth.passwords import hash_password, verify_password
+from eventlens.auth.principals import Principal, bearer_token, principal_from_claims
+from eventlens.auth.tokens import issue_token, verify_token
+from eventlens.config import settings
+from eventlens.errors import LoginChallenge, LoginFailed, NotOrganizer, NotSignedIn, UsernameRequired
+from eventlens.scope import Scope
+from eventlens.types import Event
+
+# What the organizer (or an admin) should do about each step Cognito may ask for after the password.
+_CHALLENGE_ADVICE = {
+    "NEW_PASSWORD_REQUIRED": (
+        "This account still has a temporary password. An admin must set a permanent one"
+        " (aws cognito-idp admin-set-user-password --user-pool-id <pool> --username <email>"
+        " --password <new password> --permanent), then sign in again."
+    ),
+    "SOFTWARE_TOKEN_MFA": (
+        "This account uses an authenticator app (MFA), which the dashboard's sign-in does not support."
+        " An admin can turn it off (aws cognito-idp admin-set-user-mfa-preference --user-pool-id <pool>"
+        " --username <email> --software-token-mfa-settings Enabled=false,PreferredMfa=false)."
+    ),
+}
+
+
+def login(slug: str, password: str, username: str | None = None) -> tuple[str, int]:
+    """A token the admin routes accept, and when it expires, for the event's organizer.
+
+    Embedded: the event's own password, answered with our signed token (LoginFailed, same error for
+    every cause). AWS (`cognito_client_id` set): the organizer's user-pool account, answered with
+    Cognito's ID token, which the HTTP API's authorizer verifies.
+    """
+    cfg = settings()
+    if cfg.cognito_client_id:
+        from eventlens.events.service import get_event
+
+        return _cognito_login(get_event(slug), username, password, cfg.cognito_client_id)
+    with Scope.system().transaction() as tx:
+        stored = repo.get_password_hash(tx, slug)
+    if not verify_password(password, stored):
+        raise LoginFailed("wrong event or password")
+    return issue_token(slug, cfg.token_secret, cfg.token_ttl_s)
+
+
+def _cognito_login(event: Event, username: str | None, password: str, client_id: str) -> tuple[str, int]:
+    from eventlens.auth import cognito
+
+    if not username or not username.strip():
+        raise UsernameRequired("username is required: sign in with your organizer account's email")
+    try:
+        signed_in = cognito.sign_in(client_id, username.strip(), password)
+    except cognito.InvalidCredentials:
+        raise LoginFailed("wrong username or password") from None
+    except cognito.ChallengeRequired as challenge:
+        advice = _CHALLENGE_ADVICE.get(
+            challenge.name,
+            f"Cognito asks for {challenge.name}, which the dashboard's sign-in cannot answer."
+            " An admin can check the account (aws cognito-idp admin-get-user).",
+        )
+        raise LoginChallenge(advice) from None
+    _require_organizer(principal_from_claims(signed_in.claims), event)
+    return signed_in.token, signed_in.expires_at
+
+
+def principal(verified_claims: Mapping[str, object] | None, headers: Mapping[str, str]) -> Principal:
+    """Claims the HTTP API authorizer verified, else (embedded) our bearer token verified here."""
+    if verified_claims:
+        return principal_from_claims(verified_claims)
+    token = bearer_token(headers)
+    if settings().organizer_login == "cognito":
+        # Only the HTTP API's authorizer vouches for Cognito tokens; we issue and verify none here.
+        raise NotSignedIn("Sign in with your organizer account (no verified Cognito claims)")
+    return principal_from_claims(verify_token(token, settings().token_secret))
+
+
+def organizer_scope(who: Principal, event: Event) -> Scope:
+    """The scope an organizer acts in for `event`, or NotOrganizer."""
+    _require_organizer(who, event)
+    return Scope.organizer(event, who.subject)
+
+
+def _require_organizer(who: Principal, event: Event) -> None:
+    if not who.organizes(event.slug):
+        raise NotOrganizer(
+            f"You do not organize the event {event.slug!r}: an admin must add you to the group event:{event.slug}"
+        )
+
+
+def set_password(scope: Scope, password: str) -> None:
+    """A new organizer password for the event in scope (embedded sign-in)."""
+    with scope.transaction() as tx:
+        repo.set_password_hash(tx, scope.tenant().id, hash_password(password))

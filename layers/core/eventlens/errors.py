@@ -1,0 +1,161 @@
+"""One hierarchy of domain errors, each carrying its HTTP status.
+
+Services raise these; the API maps `DomainError` to `{"message"}` with `status` in one handler
+and every other exception to a logged 500, so an internal message never reaches a client.
+The message of a domain error is written for the person who will read it.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import ClassVar
+
+
+class DomainError(Exception):
+    """A refusal the caller can act on."""
+
+    status: ClassVar[HTTPStatus] = HTTPStatus.BAD_REQUEST
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(DomainError):
+    status = HTTPStatus.BAD_REQUEST
+
+
+class Unauthorized(DomainError):
+    status = HTTPStatus.UNAUTHORIZED
+
+
+class Forbidden(DomainError):
+    status = HTTPStatus.FORBIDDEN
+
+
+class NotFound(DomainError):
+    status = HTTPStatus.NOT_FOUND
+
+
+class Conflict(DomainError):
+    status = HTTPStatus.CONFLICT
+
+
+class PayloadTooLarge(DomainError):
+    status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+
+
+# -- events and sign-in -----------------------------------------------------------------------
+
+
+class EventNotFound(NotFound):
+    pass
+
+
+class EventExists(Conflict):
+    pass
+
+
+class InvalidEvent(BadRequest):
+    """A slug or name the event cannot have."""
+
+
+class LoginFailed(Unauthorized):
+    pass
+
+
+class LoginChallenge(LoginFailed):
+    """The password was right, but Cognito wants another step the dashboard cannot take."""
+
+
+class UsernameRequired(BadRequest):
+    pass
+
+
+class NotSignedIn(Unauthorized):
+    """No bearer token, or one that is expired, forged or for another issuer."""
+
+
+class NotOrganizer(Forbidden):
+    """Signed in, but not an organizer of this event."""
+
+
+class WeakPassword(BadRequest):
+    pass
+
+
+# -- media, uploads and storage -----------------------------------------------------------------
+
+
+class PhotoNotFound(NotFound):
+    pass
+
+
+class InvalidCursor(BadRequest):
+    pass
+
+
+class BadMedia(BadRequest):
+    """Bytes that are not a photo or video we can read (a pipeline item fails with this message)."""
+
+
+class UploadRejected(BadRequest):
+    """A file type we do not accept."""
+
+
+class UploadTooLarge(PayloadTooLarge):
+    pass
+
+
+class InvalidKey(BadRequest):
+    """A blob key that is absolute, escapes its prefix or is not this event's."""
+
+
+class BlobNotFound(NotFound):
+    pass
+
+
+# -- pipeline and jobs --------------------------------------------------------------------------
+
+
+class UnknownPhase(BadRequest):
+    pass
+
+
+class RunNotFound(NotFound):
+    pass
+
+
+# -- find me ----------------------------------------------------------------------------------
+
+
+class UnreadableImage(BadRequest):
+    pass
+
+
+class SelfieTooLarge(PayloadTooLarge):
+    pass
+
+
+class NoFaceFound(BadRequest):
+    pass
+
+
+class SeveralFaces(BadRequest):
+    pass
+
+
+class FaceMatchingDisabled(Forbidden):
+    pass
+
+
+def all_domain_errors() -> list[type[DomainError]]:
+    """Every concrete domain error (what the API's status table covers)."""
+    found: list[type[DomainError]] = []
+    stack: list[type[DomainError]] = [DomainError]
+    while stack:
+        cls = stack.pop()
+        for sub in cls.__subclasses__():
+            found.append(sub)
+            stack.append(sub)
+    return found

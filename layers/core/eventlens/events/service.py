@@ -1,0 +1,73 @@
+"""Events: create, look up, change settings, and the view the gallery opens with."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventlens.auth.passwords import hash_password
+from eventlens.config import settings
+from eventlens.errors import InvalidEvent
+from eventlens.events import repo
+from eventlens.events.views import EventView
+from eventlens.scope import Scope
+from eventlens.types import SLUG, Event, EventSettings
+
+
+def create_event(slug: str, name: str, password: str | None = None, **event_settings: Any) -> Event:
+    """A new event (the operator's command line: the `system` actor)."""
+    if not SLUG.match(slug):
+        raise InvalidEvent(f"{slug!r} is not a valid slug: use lowercase letters, digits and dashes (max 63)")
+    if not name.strip() or len(name) > 200:
+        raise InvalidEvent("the event name must be 1 to 200 characters")
+    password_hash = hash_password(password) if password else None
+    with Scope.system().transaction() as tx:
+        return repo.create_event(tx, slug, name, password_hash, EventSettings.model_validate(event_settings))
+
+
+def get_event(slug: str) -> Event:
+    """The event by its slug: public metadata, looked up before any tenant is in scope."""
+    with Scope.visitor().transaction() as tx:
+        return repo.get_event(tx, slug)
+
+
+def event_by_id(event_id: UUID | str) -> Event:
+    """The event a pipeline message or a run names by id."""
+    with Scope.system().transaction() as tx:
+        return repo.get_event_by_id(tx, event_id)
+
+
+def list_events() -> list[Event]:
+    with Scope.system().transaction() as tx:
+        return repo.list_events(tx)
+
+
+def event_view(scope: Scope) -> EventView:
+    event = scope.tenant()
+    with scope.transaction() as tx:
+        facets = repo.facets(tx)
+    return EventView(
+        slug=event.slug,
+        name=event.name,
+        settings=event.settings,
+        organizer_login=settings().organizer_login,
+        **facets,
+    )
+
+
+def update_event(
+    scope: Scope, name: str | None = None, settings_patch: dict[str, Any] | None = None
+) -> Event:
+    """Rename the event and/or merge a partial settings change (nested objects merge key by key)."""
+    event = scope.tenant()
+    merged = None
+    if settings_patch:
+        current = event.settings.model_dump()
+        for key, value in settings_patch.items():
+            if isinstance(value, dict) and isinstance(current.get(key), dict):
+                current[key] = {**current[key], **value}
+            else:
+                current[key] = value
+        merged = EventSettings.model_validate(current)
+    with scope.transaction() as tx:
+        return repo.update_event(tx, event.id, name, merged)

@@ -1,0 +1,20 @@
+"""The event as the gallery and the dashboard read it."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from eventlens.config import OrganizerLogin
+from eventlens.types import EventSettings, Model
+
+
+class EventView(Model):
+    slug: str
+    name: str
+    settings: EventSettings
+    photo_count: int
+    folders: list[str]
+    tags: list[str]
+    organizer_login: OrganizerLogin = Field(
+        description='What the dashboard asks for: "password" (the event\'s) or "cognito" (username too).'
+    )

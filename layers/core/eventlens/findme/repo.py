@@ -1,0 +1,201 @@
+"""SQL for find me: face kNN, companions, and the sessions a selfie leaves (never the selfie)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import numpy as np
+from psycopg import sql
+
+from eventlens.db import Tx
+from eventlens.db.photos import PHOTO_COLUMNS, PhotoRow
+from eventlens.db.vectors import MODEL_DIMS, query_vector, vector_expr, vector_literal
+
+
+@dataclass(frozen=True, slots=True)
+class PastSession:
+    id: UUID
+    match_count: int
+    created_at: datetime
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    at: datetime
+    confidence_band: str
+    match_count: int
+    top_confidence: float | None
+    query_text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStats:
+    sessions: int
+    recent: list[Activity]
+    hot: list[tuple[PhotoRow, int]]
+
+
+def face_neighbours(
+    tx: Tx, embedding: np.ndarray, model: str, min_similarity: float, k: int
+) -> list[tuple[PhotoRow, float]]:
+    """Visible photos holding a face within `min_similarity` of `embedding`, best face per photo.
+
+    The k nearest faces come from the HNSW index (sentinel rows have no embedding and are outside
+    the partial index); the distance cut is applied after, as pgvector recommends for iterative scans.
+    """
+    dim = MODEL_DIMS[model]
+    distance = sql.SQL("{} <=> {}").format(vector_expr("f", dim), query_vector(dim, "emb"))
+    statement = sql.SQL(
+        "WITH nn AS MATERIALIZED (SELECT f.photo_id, {d} AS distance FROM face_embeddings f"
+        "  WHERE f.model = {model} AND f.embedding IS NOT NULL AND f.event_id = current_event_id()"
+        "  ORDER BY {d} LIMIT %(k)s),"
+        " best AS (SELECT photo_id, max(1 - distance) AS similarity FROM nn"
+        "  WHERE distance <= 1 - %(min)s GROUP BY photo_id)"
+        " SELECT {columns}, best.similarity FROM best JOIN photos p ON p.id = best.photo_id"
+        " WHERE p.event_id = current_event_id() AND NOT p.hidden ORDER BY best.similarity DESC, p.id"
+    ).format(d=distance, model=sql.Literal(model), columns=sql.SQL(PHOTO_COLUMNS))
+    rows = tx.execute(statement, {"emb": vector_literal(embedding), "k": k, "min": min_similarity}).fetchall()
+    return [(PhotoRow.of(r), float(r["similarity"])) for r in rows]
+
+
+def face_knn_ids(tx: Tx, embedding: np.ndarray, model: str, k: int, exact: bool = False) -> list[int]:
+    """Ids of the k nearest faces: the index scan find-me uses, or (exact) a full scan for recall."""
+    dim = MODEL_DIMS[model]
+    distance = sql.SQL("{} <=> {}").format(vector_expr("f", dim), query_vector(dim, "emb"))
+    if exact:
+        # Sorting by an expression the index does not order by forces the exact scan.
+        distance = sql.SQL("({}) + 0").format(distance)
+    statement = sql.SQL(
+        "SELECT f.id FROM face_embeddings f WHERE f.model = {model} AND f.embedding IS NOT NULL"
+        " AND f.event_id = current_event_id() ORDER BY {d} LIMIT %(k)s"
+    ).format(d=distance, model=sql.Literal(model))
+    return [row["id"] for row in tx.execute(statement, {"emb": vector_literal(embedding), "k": k}).fetchall()]
+
+
+def companion_photos(
+    tx: Tx,
+    embedding: np.ndarray,
+    model: str,
+    threshold: float,
+    my_photos: Sequence[UUID],
+    companions: int = 8,
+    k: int = 50,
+    limit: int = 12,
+) -> list[tuple[PhotoRow, int]]:
+    """Photos without me that show people photographed with me, most shared companions first.
+
+    Companions are the largest other faces in my matched photos; each is looked up by kNN and its
+    photos that are not already mine are counted.
+    """
+    dim = MODEL_DIMS[model]
+    mine = query_vector(dim, "emb")
+    statement = sql.SQL(
+        "WITH companion AS (SELECT row_number() OVER () AS n, c.e FROM ("
+        "  SELECT {fv} AS e FROM face_embeddings f"
+        "  WHERE f.event_id = current_event_id() AND f.model = {model} AND f.embedding IS NOT NULL"
+        "   AND f.photo_id = ANY(%(mine)s) AND ({fv} <=> {me}) > 1 - %(thr)s"
+        "  ORDER BY f.bbox[3] * f.bbox[4] DESC NULLS LAST LIMIT %(c)s) c),"
+        " seen AS (SELECT companion.n, nn.photo_id FROM companion CROSS JOIN LATERAL ("
+        "  SELECT g.photo_id, {gv} <=> companion.e AS distance FROM face_embeddings g"
+        "  WHERE g.model = {model} AND g.embedding IS NOT NULL AND g.event_id = current_event_id()"
+        "  ORDER BY {gv} <=> companion.e LIMIT %(k)s) nn"
+        "  WHERE nn.distance <= 1 - %(thr)s AND NOT nn.photo_id = ANY(%(mine)s))"
+        " SELECT {columns}, count(DISTINCT seen.n) AS companions"
+        " FROM seen JOIN photos p ON p.id = seen.photo_id"
+        " WHERE p.event_id = current_event_id() AND NOT p.hidden"
+        " GROUP BY p.id ORDER BY companions DESC, p.id LIMIT %(limit)s"
+    ).format(
+        fv=vector_expr("f", dim),
+        gv=vector_expr("g", dim),
+        me=mine,
+        model=sql.Literal(model),
+        columns=sql.SQL(PHOTO_COLUMNS),
+    )
+    params = {
+        "emb": vector_literal(embedding),
+        "mine": list(my_photos),
+        "thr": threshold,
+        "c": companions,
+        "k": k,
+        "limit": limit,
+    }
+    return [(PhotoRow.of(r), int(r["companions"])) for r in tx.execute(statement, params).fetchall()]
+
+
+def nearest_session(tx: Tx, embedding: np.ndarray, model: str) -> PastSession | None:
+    """The earlier find-me session whose face is closest to this one (sessions are few per event)."""
+    dim = MODEL_DIMS[model]
+    distance = sql.SQL("m.embedding::vector({}) <=> {}").format(sql.Literal(dim), query_vector(dim, "emb"))
+    row = tx.execute(
+        sql.SQL(
+            "SELECT m.id, m.match_count, m.created_at, 1 - ({d}) AS similarity FROM match_sessions m"
+            " WHERE m.event_id = current_event_id() AND m.model = %(model)s ORDER BY {d} LIMIT 1"
+        ).format(d=distance),
+        {"emb": vector_literal(embedding), "model": model},
+    ).fetchone()
+    return None if row is None else PastSession(**row)
+
+
+def record_session(
+    tx: Tx,
+    embedding: np.ndarray,
+    model: str,
+    confidence_band: str,
+    photo_ids: Sequence[UUID],
+    top_confidence: float | None,
+    query_text: str | None,
+) -> None:
+    tx.execute(
+        "INSERT INTO match_sessions (event_id, model, embedding, confidence_band, match_count, top_confidence,"
+        " query_text, photo_ids) VALUES (current_event_id(), %s, %s::vector, %s, %s, %s, %s, %s)",
+        (
+            model,
+            vector_literal(embedding),
+            confidence_band,
+            len(photo_ids),
+            top_confidence,
+            query_text,
+            list(photo_ids),
+        ),
+    )
+
+
+def session_stats(tx: Tx, recent: int, hot: int) -> SessionStats:
+    """Sessions count, the latest sessions and the photos most often returned."""
+    count = tx.execute(
+        "SELECT count(*) AS n FROM match_sessions WHERE event_id = current_event_id()"
+    ).fetchone()
+    latest = tx.execute(
+        "SELECT created_at AS at, confidence_band, match_count, top_confidence, query_text FROM match_sessions"
+        " WHERE event_id = current_event_id() ORDER BY created_at DESC LIMIT %s",
+        (recent,),
+    ).fetchall()
+    hot_rows = tx.execute(
+        "WITH hits AS (SELECT unnest(photo_ids) AS id FROM match_sessions"
+        "  WHERE event_id = current_event_id()),"
+        " counted AS (SELECT id, count(*) AS matches FROM hits GROUP BY id)"
+        " SELECT " + PHOTO_COLUMNS + ", counted.matches FROM counted JOIN photos p ON p.id = counted.id"
+        " WHERE NOT p.hidden ORDER BY counted.matches DESC, p.id LIMIT %s",
+        (hot,),
+    ).fetchall()
+    return SessionStats(
+        sessions=int(count["n"]) if count else 0,
+        recent=[Activity(**r) for r in latest],
+        hot=[(PhotoRow.of(r), int(r["matches"])) for r in hot_rows],
+    )
+
+
+def session_embeddings(tx: Tx, model: str, limit: int = 5000) -> np.ndarray:
+    """The latest session embeddings of one model, as a (n, dim) array, to count distinct faces."""
+    rows = tx.execute(
+        "SELECT embedding::text AS e FROM match_sessions WHERE event_id = current_event_id() AND model = %s"
+        " ORDER BY created_at DESC LIMIT %s",
+        (model, limit),
+    ).fetchall()
+    if not rows:
+        return np.zeros((0, MODEL_DIMS[model]), np.float32)
+    return np.array([[float(v) for v in r["e"].strip("[]").split(",")] for r in rows], np.float32)

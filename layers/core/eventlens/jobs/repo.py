@@ -1,0 +1,95 @@
+"""SQL for pipeline runs (one row per `full` or single-phase run) and the per-phase picture of an event."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from eventlens.db import Tx
+from eventlens.jobs.views import PhaseCounts, PhotoError, PipelineRun
+from eventlens.pipeline.graph import PHOTO_PHASES
+
+_COLUMNS = "id, phase, status, results, error, started_at, finished_at"
+
+
+def insert_run(tx: Tx, event_id: UUID, phase: str) -> UUID:
+    row = tx.execute(
+        "INSERT INTO pipeline_runs (event_id, phase) VALUES (%s, %s) RETURNING id", (event_id, phase)
+    ).fetchone()
+    assert row is not None
+    tx.execute("INSERT INTO pipeline_run_events (run_id, event_id) VALUES (%s, %s)", (row["id"], event_id))
+    return UUID(str(row["id"]))
+
+
+def run_event_id(tx: Tx, run_id: UUID | str) -> UUID | None:
+    row = tx.execute("SELECT event_id FROM pipeline_run_events WHERE run_id = %s", (run_id,)).fetchone()
+    return None if row is None else row["event_id"]
+
+
+def finish_run(
+    tx: Tx, run_id: UUID | str, status: str, results: list[dict[str, Any]], error: str | None
+) -> bool:
+    cur = tx.execute(
+        "UPDATE pipeline_runs SET status = %s, results = %s, error = %s, finished_at = now() WHERE id = %s",
+        (status, Jsonb(results), error, run_id),
+    )
+    return cur.rowcount > 0
+
+
+def get_run(tx: Tx, run_id: UUID | str) -> PipelineRun | None:
+    row = tx.execute(
+        f"SELECT {_COLUMNS} FROM pipeline_runs WHERE event_id = current_event_id() AND id = %s", (run_id,)
+    ).fetchone()
+    return None if row is None else PipelineRun.model_validate(row)
+
+
+def list_runs(tx: Tx, limit: int) -> list[PipelineRun]:
+    rows = tx.execute(
+        f"SELECT {_COLUMNS} FROM pipeline_runs WHERE event_id = current_event_id() ORDER BY started_at DESC LIMIT %s",
+        (limit,),
+    ).fetchall()
+    return [PipelineRun.model_validate(r) for r in rows]
+
+
+def running_run(tx: Tx) -> UUID | None:
+    row = tx.execute(
+        "SELECT id FROM pipeline_runs WHERE event_id = current_event_id() AND status = 'running'"
+        " ORDER BY started_at DESC LIMIT 1"
+    ).fetchone()
+    return None if row is None else row["id"]
+
+
+def phase_counts(tx: Tx) -> list[PhaseCounts]:
+    """Photos per status, for every per-photo phase of the event in scope."""
+    out = []
+    for phase in PHOTO_PHASES:
+        rows = tx.execute(
+            sql.SQL(
+                "SELECT {s} AS status, count(*) AS n FROM photos WHERE event_id = current_event_id() GROUP BY 1"
+            ).format(s=sql.Identifier(f"{phase}_status"))
+        ).fetchall()
+        counts = {"pending": 0, "processing": 0, "completed": 0, "error": 0, "skipped": 0}
+        counts.update({r["status"]: int(r["n"]) for r in rows})
+        out.append(PhaseCounts(phase=phase, **counts))
+    return out
+
+
+def list_errors(tx: Tx) -> list[PhotoError]:
+    parts = [
+        sql.SQL(
+            "SELECT id AS photo_id, filename, {p} AS phase, {e} AS error, created_at FROM photos "
+            "WHERE event_id = current_event_id() AND {s} = 'error'"
+        ).format(
+            p=sql.Literal(phase), e=sql.Identifier(f"{phase}_error"), s=sql.Identifier(f"{phase}_status")
+        )
+        for phase in PHOTO_PHASES
+    ]
+    query = sql.SQL(
+        "SELECT photo_id, filename, phase, error FROM ({u}) AS e ORDER BY created_at, filename, phase"
+    )
+    return [
+        PhotoError.model_validate(r) for r in tx.execute(query.format(u=sql.SQL(" UNION ALL ").join(parts)))
+    ]

@@ -1,0 +1,123 @@
+"""Pipeline runs as organizers see and steer them: start, follow, list errors, retry.
+
+Locally a daemon thread runs the pipeline and records its results; on AWS the admin Lambda starts
+a Step Functions execution and the state machine's "record run" step closes the run by its id.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from typing import Any
+from uuid import UUID
+
+from eventlens.config import settings
+from eventlens.errors import RunNotFound
+from eventlens.events.service import event_by_id
+from eventlens.jobs import repo
+from eventlens.jobs.views import ErrorList, PipelineRun, PipelineStatus
+from eventlens.scope import Scope
+
+log = logging.getLogger(__name__)
+
+
+def pipeline_status(scope: Scope) -> PipelineStatus:
+    with scope.transaction() as tx:
+        return PipelineStatus(phases=repo.phase_counts(tx), runs=repo.list_runs(tx, 10))
+
+
+def start_run(scope: Scope, phase: str) -> PipelineRun:
+    """Locally a background thread runs the phases; on AWS a Step Functions execution does."""
+    cfg = settings()
+    if cfg.state_machine_arn:
+        run_id = _start_execution(scope, phase, cfg.state_machine_arn)
+    else:
+        run_id = start_background_run(scope, phase)
+    return get_run(scope, run_id)
+
+
+def _start_execution(scope: Scope, phase: str, state_machine_arn: str) -> UUID:
+    import boto3
+
+    event = scope.tenant()
+    run_id = open_run(scope, phase)
+    boto3.client("stepfunctions").start_execution(
+        stateMachineArn=state_machine_arn,
+        name=f"{event.slug}-{run_id}",
+        input=json.dumps(
+            {
+                "event_id": str(event.id),
+                "phase": phase,
+                "run_id": str(run_id),
+                "face_matching": event.settings.face_matching,
+            }
+        ),
+    )
+    return run_id
+
+
+def open_run(scope: Scope, phase: str) -> UUID:
+    with scope.transaction() as tx:
+        return repo.insert_run(tx, scope.tenant().id, phase)
+
+
+def finish_run(
+    run_id: UUID | str, status: str, results: list[dict[str, Any]], error: str | None = None
+) -> None:
+    """Close a run by its id alone (the state machine knows no more); its event is looked up."""
+    with Scope.pipeline().transaction() as tx:
+        event_id = repo.run_event_id(tx, run_id)
+    if event_id is None:
+        raise RunNotFound(f"no pipeline run {run_id}")
+    with Scope.pipeline(event_by_id(event_id), subject=str(run_id)).transaction() as tx:
+        repo.finish_run(tx, run_id, status, results, error)
+
+
+def get_run(scope: Scope, run_id: UUID | str) -> PipelineRun:
+    with scope.transaction() as tx:
+        run = repo.get_run(tx, run_id)
+    if run is None:
+        raise RunNotFound(f"no pipeline run {run_id}")
+    return run
+
+
+def list_errors(scope: Scope) -> ErrorList:
+    with scope.transaction() as tx:
+        return ErrorList(errors=repo.list_errors(tx))
+
+
+_local_lock = threading.Lock()
+_threads: dict[UUID, threading.Thread] = {}
+
+
+def start_background_run(scope: Scope, phase: str = "full") -> UUID:
+    """Run the pipeline in a daemon thread (the embedded server); a running run is reused."""
+    from eventlens.pipeline.runner import run_pipeline
+
+    event = scope.tenant()
+    with _local_lock:
+        with scope.transaction() as tx:
+            running = repo.running_run(tx)
+        if running is not None and _alive(running):
+            return running
+        run_id = open_run(scope, phase)
+
+        def work() -> None:
+            try:
+                results = run_pipeline(event, phase)
+            except Exception as exc:
+                log.exception("pipeline run %s failed", run_id)
+                finish_run(run_id, "failed", [], f"{type(exc).__name__}: {exc}")
+            else:
+                finish_run(run_id, "succeeded", results)
+
+        thread = threading.Thread(target=work, name=f"eventlens-run-{run_id}", daemon=True)
+        _threads[run_id] = thread
+        thread.start()
+        return run_id
+
+
+def _alive(run_id: UUID) -> bool:
+    thread = _threads.get(run_id)
+    return thread is not None and thread.is_alive()

@@ -1,0 +1,58 @@
+"""The JSON contract of pipeline runs, per-phase counts and per-photo errors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from eventlens.types import Model
+
+RunStatus = Literal["running", "succeeded", "failed"]
+
+
+class PhaseResult(Model):
+    phase: str
+    processed: int
+    remaining: int
+    errors: int
+    done: bool
+
+
+class PipelineRun(Model):
+    id: UUID
+    phase: str
+    status: RunStatus
+    started_at: datetime
+    finished_at: datetime | None
+    results: list[PhaseResult]
+    error: str | None
+
+
+class PhaseCounts(Model):
+    phase: str
+    pending: int
+    processing: int
+    completed: int
+    error: int
+    skipped: int
+
+
+class PipelineStatus(Model):
+    phases: list[PhaseCounts]
+    runs: list[PipelineRun]
+
+
+class PhotoError(Model):
+    photo_id: UUID
+    filename: str
+    phase: str
+    error: str
+
+
+class ErrorList(Model):
+    errors: list[PhotoError]
+
+
+class RetryResponse(Model):
+    requeued: int

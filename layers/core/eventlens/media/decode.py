@@ -1,0 +1,264 @@
+"""Decode what a photo or video needs, once, at the size the phases need — never more.
+
+A 12 MP JPEG decodes in a quarter of the time with Pillow's draft mode (DCT scaling), and
+every consumer here (thumbnails, dHash, NSFW, faces, OCR) works at 1920 px or less, so
+`decode_image` asks the JPEG decoder for the smallest scale that still covers `max_side` and
+applies the EXIF orientation. Bad inputs raise `BadMedia` with a message fit for the organizer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from eventlens.errors import BadMedia
+
+WORK_SIDE = 1920
+"""Longest side of the working image: the large thumbnail, and the cap of YuNet and OCR."""
+
+THUMB_SIZES: tuple[int, ...] = (1920, 320)
+THUMB_QUALITY = 82
+"""JPEG, not WebP: 8 ms for both sizes against 116 ms for WebP method 0 (benchmarks/pipeline.py)."""
+
+MAX_SIDE = 30_000
+"""Longest side accepted. No camera or stitched panorama worth indexing is wider."""
+
+_EXIF_IFD = 0x8769
+_EXIF_FIELDS: dict[int, str] = {  # stored under the EXIF tag names, as the describer reads them
+    0x010F: "Make",
+    0x0110: "Model",
+    0x0131: "Software",
+    0x0112: "Orientation",
+    0xA434: "LensModel",
+    0x829D: "FNumber",
+    0x829A: "ExposureTime",
+    0x8827: "ISOSpeedRatings",
+    0x920A: "FocalLength",
+    0x9003: "DateTimeOriginal",
+    0x9011: "OffsetTimeOriginal",
+}
+
+
+@dataclass
+class DecodedMedia:
+    """The oriented working image (<= WORK_SIDE) and what the original says about itself."""
+
+    image: Image.Image
+    width: int  # of the original, after orientation
+    height: int
+    orientation: int | None = None
+    taken_at: datetime | None = None
+    exif: dict[str, Any] = field(default_factory=dict)
+    duration_s: float | None = None
+    has_audio: bool | None = None
+    _rgb: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def rgb(self) -> np.ndarray:
+        """The working image as an RGB uint8 array (made once, shared by every model)."""
+        if self._rgb is None:
+            self._rgb = np.asarray(self.image)
+        return self._rgb
+
+    @property
+    def scale(self) -> float:
+        """Original pixels per working-image pixel (to map face boxes back to the original)."""
+        return self.width / self.image.width
+
+
+def decode_image(
+    data: bytes, *, max_pixels: int, work_side: int = WORK_SIDE, draft: bool = True
+) -> DecodedMedia:
+    """The oriented working image of a photo; `draft=False` decodes at full size (benchmark baseline)."""
+    if not data:
+        raise BadMedia("empty file (0 bytes)")
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    try:
+        img = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as exc:
+        raise BadMedia(f"decompression bomb refused: {exc}") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise BadMedia(f"not a readable image: {exc}") from None
+    raw_w, raw_h = img.size
+    if raw_w * raw_h > max_pixels:
+        raise BadMedia(f"decompression bomb refused: {raw_w}x{raw_h} is over {max_pixels} pixels")
+    if max(raw_w, raw_h) > MAX_SIDE:
+        raise BadMedia(f"image dimensions too large: {raw_w}x{raw_h} (max side {MAX_SIDE})")
+    try:
+        exif = img.getexif()
+        if getattr(img, "n_frames", 1) > 1:
+            img.seek(0)  # animated GIF/WebP: the first frame stands for the item
+        if draft and img.format == "JPEG":
+            long_side = max(raw_w, raw_h)
+            img.draft("RGB", (max(1, raw_w * work_side // long_side), max(1, raw_h * work_side // long_side)))
+        img.load()
+        orientation = exif.get(0x0112)
+        oriented: Image.Image = ImageOps.exif_transpose(img) or img
+        work = _to_rgb(oriented)
+        if max(work.size) > work_side:
+            work.thumbnail((work_side, work_side), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    except Image.DecompressionBombError as exc:
+        raise BadMedia(f"decompression bomb refused: {exc}") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise BadMedia(f"corrupt or truncated image: {exc}") from None
+    rotated = orientation in (5, 6, 7, 8)
+    subset = exif_subset(exif)
+    return DecodedMedia(
+        image=work,
+        width=raw_h if rotated else raw_w,
+        height=raw_w if rotated else raw_h,
+        orientation=int(orientation) if isinstance(orientation, int) else None,
+        taken_at=_taken_at(subset),
+        exif=subset,
+    )
+
+
+def _to_rgb(img: Image.Image) -> Image.Image:
+    """RGB for every mode a camera, scanner or editor writes (CMYK, 16-bit, palette+alpha...)."""
+    if img.mode == "RGB":
+        return img
+    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        # 16/32-bit greyscale: Pillow's direct conversion clips; scale to 8 bits by the data's range.
+        arr = np.asarray(img, dtype=np.float32)
+        top = float(arr.max()) or 1.0
+        img = Image.fromarray((arr * (255.0 / top)).clip(0, 255).astype(np.uint8), "L")
+    if img.mode == "P":
+        img = img.convert("RGBA")
+    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return img.convert("RGB")
+
+
+def exif_subset(exif: Image.Exif) -> dict[str, Any]:
+    """The EXIF fields worth keeping, as JSON-safe values."""
+    tags: dict[int, Any] = dict(exif)
+    with contextlib.suppress(KeyError, ValueError, OSError):
+        tags.update(exif.get_ifd(_EXIF_IFD))
+    out: dict[str, Any] = {}
+    for tag, name in _EXIF_FIELDS.items():
+        if tag in tags and (value := _json_safe(tags[tag])) not in (None, ""):
+            out[name] = value
+    return out
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, str):
+        return value.replace("\x00", "").strip()
+    if isinstance(value, bool | int):
+        return int(value)
+    if isinstance(value, float | Fraction) or hasattr(value, "numerator"):
+        try:
+            number = float(value)
+        except (ZeroDivisionError, ValueError, TypeError):
+            return None
+        return round(number, 6) if np.isfinite(number) else None
+    if isinstance(value, tuple | list) and value:
+        return _json_safe(value[0])
+    return None
+
+
+def _taken_at(subset: dict[str, Any]) -> datetime | None:
+    """DateTimeOriginal with its offset when given, else read as UTC (cameras rarely know the zone)."""
+    text = subset.get("DateTimeOriginal")
+    if not isinstance(text, str):
+        return None
+    try:
+        taken = datetime.strptime(text[:19], "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    offset = subset.get("OffsetTimeOriginal")
+    tz: timezone = UTC
+    if isinstance(offset, str) and len(offset) == 6 and offset[0] in "+-":
+        try:
+            sign = 1 if offset[0] == "+" else -1
+            tz = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
+        except ValueError:
+            tz = UTC
+    return taken.replace(tzinfo=tz)
+
+
+def thumbnails(image: Image.Image) -> dict[int, Image.Image]:
+    """Thumbnails per size, each made from the next larger one (cheaper than from the original)."""
+    out: dict[int, Image.Image] = {}
+    current = image
+    for size in sorted(THUMB_SIZES, reverse=True):
+        if max(current.size) > size:
+            current = current.copy()
+            current.thumbnail((size, size), Image.Resampling.BILINEAR)
+        out[size] = current
+    return out
+
+
+def encode_jpeg(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=THUMB_QUALITY)
+    return buf.getvalue()
+
+
+def dhash64(image: Image.Image) -> int:
+    """64-bit difference hash as a signed bigint (PostgreSQL has no unsigned 64-bit type)."""
+    import imagehash
+
+    value = int(str(imagehash.dhash(image, hash_size=8)), 16)
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def decode_video(data: bytes, *, work_side: int = WORK_SIDE) -> DecodedMedia:
+    """Duration, dimensions, audio, rotation and a poster frame of a video, by PyAV (no ffprobe)."""
+    import av
+
+    if not data:
+        raise BadMedia("empty file (0 bytes)")
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            if not container.streams.video:
+                raise BadMedia("video file has no video stream")
+            stream = container.streams.video[0]
+            duration = _duration_s(container, stream)
+            has_audio = bool(container.streams.audio)
+            codec = stream.codec_context.name
+            frame = next(container.decode(stream), None)
+            if frame is None:
+                raise BadMedia("video has no decodable frame")
+            rotation = int(getattr(frame, "rotation", 0) or 0)
+            poster = frame.to_image()
+    except av.error.FFmpegError as exc:
+        raise BadMedia(f"not a readable video: {exc}") from None
+    if rotation % 360:
+        poster = poster.rotate(rotation, expand=True)  # display matrix angle is counter-clockwise
+    width, height = poster.size
+    poster = poster.convert("RGB")
+    if max(poster.size) > work_side:
+        poster.thumbnail((work_side, work_side), Image.Resampling.BILINEAR)
+    return DecodedMedia(
+        image=poster,
+        width=width,
+        height=height,
+        orientation=rotation % 360 or None,
+        exif={
+            "codec": codec,
+            "rotation": rotation % 360,
+            "fingerprint": f"{duration or 0:.2f}:{len(data)}:{width}:{height}",
+        },
+        duration_s=duration,
+        has_audio=has_audio,
+    )
+
+
+def _duration_s(container: Any, stream: Any) -> float | None:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return float(container.duration) / 1_000_000
+    return None

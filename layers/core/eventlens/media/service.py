@@ -1,0 +1,57 @@
+"""Reading photos: pages of the gallery, one photo, the originals of a selection as a ZIP."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from uuid import UUID
+
+from eventlens.db.photos import PhotoFilter, Sort
+from eventlens.errors import PhotoNotFound
+from eventlens.media import repo
+from eventlens.media.views import Photo, PhotoPage, decode_cursor, encode_cursor, photo_view
+from eventlens.scope import Scope
+from eventlens.storage import blob_store
+
+
+def list_photos(
+    scope: Scope, filters: PhotoFilter, sort: Sort = "taken_at", limit: int = 100, cursor: str | None = None
+) -> PhotoPage:
+    if filters.include_hidden and not scope.is_staff:
+        filters = PhotoFilter(folder=filters.folder, tag=filters.tag, kind=filters.kind)
+    after = decode_cursor(cursor) if cursor else None
+    with scope.transaction() as tx:
+        rows = repo.list_photos(tx, filters, sort, limit + 1, after)
+        total = repo.count_photos(tx, filters)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor([rows[-1][1], str(rows[-1][0].id)]) if more and rows else None
+    return PhotoPage(photos=[photo_view(row) for row, _ in rows], next_cursor=next_cursor, total=total)
+
+
+def get_photo(scope: Scope, photo_id: UUID) -> Photo:
+    """One photo; a hidden one only for staff (organizers see what they moderate)."""
+    with scope.transaction() as tx:
+        row = repo.get_photo(tx, photo_id)
+    if row is None or (row.hidden and not scope.is_staff):
+        raise PhotoNotFound(f"no photo {photo_id}")
+    return photo_view(row)
+
+
+def zip_originals(scope: Scope, photo_ids: list[UUID]) -> bytes:
+    """The visible originals among `photo_ids` as one ZIP (stored, not recompressed: JPEGs are)."""
+    store = blob_store()
+    with scope.transaction() as tx:
+        rows = [r for r in repo.get_photos(tx, photo_ids) if not r.hidden]
+    if not rows:
+        raise PhotoNotFound("none of the selected photos exist")
+    buffer = io.BytesIO()
+    names: set[str] = set()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for row in rows:
+            name = f"{row.folder}/{row.filename}" if row.folder else row.filename
+            if name in names:
+                name = f"{row.id}-{name}"
+            names.add(name)
+            archive.writestr(name, store.get(row.source_key))
+    return buffer.getvalue()

@@ -1,0 +1,104 @@
+"""The photo as the gallery sees it: one view model, built from a `PhotoRow`, with browser URLs."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import Field
+
+from eventlens.db.photos import PhotoRow
+from eventlens.errors import InvalidCursor
+from eventlens.storage import BlobStore, blob_store
+from eventlens.types import Kind, Model
+
+
+class Photo(Model):
+    id: UUID
+    filename: str
+    folder: str
+    kind: Kind
+    mime: str | None
+    width: int | None
+    height: int | None
+    duration_s: float | None
+    taken_at: datetime | None
+    visible_text: str
+    people_descriptions: str
+    scene_description: str
+    face_count: int | None
+    auto_tag: str | None
+    hidden: bool
+    nsfw_score: float | None
+    duplicate_cluster: str | None = None
+    duplicate_kind: str | None = Field(default=None, description='"exact" (same bytes) or "near"')
+    thumbnail_url: str | None
+    preview_url: str | None
+    original_url: str
+    alt: str
+
+
+class PhotoPage(Model):
+    photos: list[Photo]
+    next_cursor: str | None
+    total: int
+
+
+class PhotoList(Model):
+    photos: list[Photo]
+
+
+def alt_text(row: PhotoRow) -> str:
+    parts = [row.scene_description, row.people_descriptions]
+    text = ". ".join(p.strip().rstrip(".") for p in parts if p and p.strip())
+    if row.visible_text:
+        text = f"{text}. Text: {row.visible_text[:120]}" if text else f"Text: {row.visible_text[:120]}"
+    return text or f"{'Video' if row.kind == 'video' else 'Photo'} {row.filename}"
+
+
+def photo_view(row: PhotoRow, store: BlobStore | None = None) -> Photo:
+    store = store or blob_store()
+    thumbs = row.thumbnails or {}
+    small = thumbs.get("320")
+    large = thumbs.get("1920") or small
+    return Photo(
+        id=row.id,
+        filename=row.filename,
+        folder=row.folder,
+        kind=row.kind,
+        mime=row.mime,
+        width=row.width,
+        height=row.height,
+        duration_s=row.duration_s,
+        taken_at=row.taken_at,
+        visible_text=row.visible_text,
+        people_descriptions=row.people_descriptions,
+        scene_description=row.scene_description,
+        face_count=row.face_count,
+        auto_tag=row.auto_tag,
+        hidden=row.hidden,
+        nsfw_score=row.nsfw_score,
+        duplicate_cluster=row.duplicate_cluster,
+        duplicate_kind=row.duplicate_kind,
+        thumbnail_url=store.url_for_get(small) if small else None,
+        preview_url=store.url_for_get(large) if large else None,
+        original_url=store.url_for_get(row.source_key),
+        alt=alt_text(row),
+    )
+
+
+def encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidCursor("malformed cursor") from None
+    if not isinstance(values, list):
+        raise InvalidCursor("malformed cursor")
+    return values

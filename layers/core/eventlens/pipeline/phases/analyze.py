@@ -1,0 +1,75 @@
+"""analyze: decode once, then everything that needs pixels at the working size.
+
+Dimensions, orientation, taken-at and an EXIF subset come from the original's header; the
+working image (JPEG draft mode, <= 1920 px, EXIF-oriented) feeds the thumbnails, the dHash
+(of the 320 px thumbnail: the hash sees 9x8 pixels anyway) and the NSFW score. With
+`PipelineOptions.fuse`, local faces and the local describer run on that same array when
+they are still pending, so `full` never decodes a photo twice.
+"""
+
+from __future__ import annotations
+
+from eventlens.media.decode import DecodedMedia, dhash64, encode_jpeg, thumbnails
+from eventlens.pipeline import repo
+from eventlens.pipeline.context import PhaseContext, Row, fail_safely, load_media, run_photo_items
+from eventlens.pipeline.phases import describe, faces
+from eventlens.pipeline.repo import Analysis
+
+PHASE = "analyze"
+
+
+def run(ctx: PhaseContext) -> tuple[int, int, bool]:
+    from eventlens.ml.nsfw import nsfw_model
+
+    nsfw = nsfw_model()  # load before the clock-sensitive loop, and fail the phase if missing
+    face_step = faces.FaceStep.create(ctx) if ctx.options.fuse and faces.runs_locally(ctx) else None
+    describe_step = (
+        describe.DescribeStep.create(ctx) if ctx.options.fuse and ctx.cfg.describer == "local" else None
+    )
+
+    def work(row: Row) -> bool:
+        try:
+            media = load_media(ctx, row)
+            analysis = analyze(ctx, row, media, nsfw.score(media.rgb))
+        except Exception as exc:  # one photo's failure never fails the batch
+            return fail_safely(ctx, row, PHASE, exc)
+        found = None
+        if face_step is not None and row.faces_status == "pending":
+            found = face_step.try_detect(media)
+        description = None
+        if describe_step is not None and row.describe_status == "pending":
+            count = found.count if found is not None and found.ok else row.face_count
+            description = describe_step.try_describe(row, media, face_count=count)
+        with ctx.scope.transaction() as tx:
+            repo.complete_analyze(tx, row.id, analysis)
+            if found is not None and face_step is not None:
+                face_step.save(tx, row, found)
+            if description is not None and describe_step is not None:
+                describe_step.save(tx, row, description)
+        return True
+
+    outcome = run_photo_items(ctx, PHASE, work)
+    return outcome.processed, outcome.errors, outcome.exhausted
+
+
+def analyze(ctx: PhaseContext, row: Row, media: DecodedMedia, nsfw_score: float | None) -> Analysis:
+    """What analyze stores for one photo; thumbnails are written to the store on the way."""
+    thumbs = thumbnails(media.image)
+    keys = {}
+    for size, image in thumbs.items():
+        key = ctx.thumb_key(row.id, size)
+        ctx.store.put(key, encode_jpeg(image), "image/jpeg")
+        keys[str(size)] = key
+    video = row.kind == "video"
+    return Analysis(
+        width=media.width,
+        height=media.height,
+        orientation=media.orientation,
+        taken_at=media.taken_at,
+        exif=media.exif,
+        thumbnails=keys,
+        dhash=dhash64(thumbs[min(thumbs)]),
+        nsfw_score=nsfw_score,
+        duration_s=media.duration_s if video else None,
+        has_audio=media.has_audio if video else None,
+    )

@@ -1,0 +1,100 @@
+"""faces: detect, align and embed every face; one row per face, a sentinel row when there is none.
+
+Re-runs never duplicate faces: a photo's rows are deleted and inserted in the transaction that
+marks the phase completed. Boxes are stored in pixels of the (oriented) original, whatever size
+the detector saw. An event with face matching off gets `skipped` and no face rows at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from eventlens.db import Tx
+from eventlens.db.vectors import check_dim
+from eventlens.media.decode import DecodedMedia
+from eventlens.pipeline import repo
+from eventlens.pipeline.context import PhaseContext, Row, fail_safely, load_media, run_photo_items
+
+PHASE = "faces"
+
+FaceRow = tuple[tuple[float, float, float, float], float, np.ndarray]
+
+
+def runs_locally(ctx: PhaseContext) -> bool:
+    """Whether analyze may run faces in-process: SFace is local; buffalo_l has its own Lambda."""
+    return ctx.cfg.face_model == "sface" and ctx.event.settings.face_matching
+
+
+@dataclass
+class FoundFaces:
+    ok: bool
+    faces: list[FaceRow] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def count(self) -> int:
+        return len(self.faces)
+
+
+@dataclass
+class FaceStep:
+    """The face model, checked once against the event's face space, and how to save its output."""
+
+    model: Any
+
+    @classmethod
+    def create(cls, ctx: PhaseContext) -> FaceStep:
+        from eventlens.ml.faces import face_model
+
+        model = face_model(ctx.cfg.face_model)
+        with ctx.scope.transaction() as tx:
+            check_dim(tx, "face", model.name, model.dim)
+        return cls(model)
+
+    def detect(self, media: DecodedMedia) -> list[FaceRow]:
+        scale = media.scale
+        return [
+            (tuple(float(v) * scale for v in face.bbox), float(face.score), face.embedding)  # type: ignore[misc]
+            for face in self.model.detect(media.rgb)
+        ]
+
+    def try_detect(self, media: DecodedMedia) -> FoundFaces:
+        try:
+            return FoundFaces(True, self.detect(media))
+        except Exception as exc:
+            return FoundFaces(False, error=f"{type(exc).__name__}: {exc}")
+
+    def save(self, tx: Tx, row: Row, found: FoundFaces) -> None:
+        if not found.ok:
+            repo.mark_error(tx, row.id, PHASE, found.error)
+            return
+        repo.complete_faces(tx, row.id, self.model.name, found.faces)
+
+
+def run(ctx: PhaseContext) -> tuple[int, int, bool]:
+    if not ctx.event.settings.face_matching:
+
+        def skip(row: Row) -> bool:
+            with ctx.scope.transaction() as tx:
+                repo.mark_skipped(tx, row.id, PHASE)
+            return True
+
+        outcome = run_photo_items(ctx, PHASE, skip)
+        return outcome.processed, outcome.errors, outcome.exhausted
+
+    step = FaceStep.create(ctx)
+
+    def work(row: Row) -> bool:
+        try:
+            found = FoundFaces(True, step.detect(load_media(ctx, row)))
+        except Exception as exc:
+            return fail_safely(ctx, row, PHASE, exc)
+        with ctx.scope.transaction() as tx:
+            step.save(tx, row, found)
+        return True
+
+    outcome = run_photo_items(ctx, PHASE, work)
+    return outcome.processed, outcome.errors, outcome.exhausted

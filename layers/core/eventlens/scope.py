@@ -1,0 +1,79 @@
+"""Who acts, for which tenant: what every transaction states, and row-level security reads.
+
+A service receives a `Scope` and opens its transaction through it; it never passes a bare event
+id around. The database policies read the actor and the event from transaction-local settings
+(`eventlens.actor`, `eventlens.event_id`), so a query that forgets its WHERE still sees only
+what this actor may see of this event: a visitor never a hidden photo nor a pipeline run.
+
+Actors:
+- `visitor`: anyone on the public gallery (find me included); reads visible photos, writes only
+  its own find-me session.
+- `organizer`: a signed-in organizer of the event; reads and moderates everything of the event.
+- `pipeline`: the phases, ingest and run bookkeeping; writes photos, faces and runs.
+- `system`: the operator's command line and lookups that precede a tenant (an event by slug, a
+  run by id); sees no event's content unless it names the event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Literal
+from uuid import UUID
+
+from eventlens import db
+from eventlens.errors import EventNotFound
+from eventlens.types import Event
+
+Actor = Literal["visitor", "organizer", "pipeline", "system"]
+ACTORS: tuple[Actor, ...] = ("visitor", "organizer", "pipeline", "system")
+STAFF: frozenset[Actor] = frozenset({"organizer", "pipeline", "system"})
+"""Actors that see an event's hidden photos, runs and errors."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    actor: Actor
+    event: Event | None = None
+    subject: str | None = None
+    """Who, within the actor kind: the organizer's principal, a run id; recorded, never trusted."""
+
+    @classmethod
+    def visitor(cls, event: Event | None = None) -> Scope:
+        return cls("visitor", event)
+
+    @classmethod
+    def organizer(cls, event: Event, subject: str) -> Scope:
+        return cls("organizer", event, subject)
+
+    @classmethod
+    def pipeline(cls, event: Event | None = None, subject: str | None = None) -> Scope:
+        return cls("pipeline", event, subject)
+
+    @classmethod
+    def system(cls, event: Event | None = None) -> Scope:
+        return cls("system", event)
+
+    @property
+    def event_id(self) -> UUID | None:
+        return None if self.event is None else self.event.id
+
+    @property
+    def is_staff(self) -> bool:
+        return self.actor in STAFF
+
+    def tenant(self) -> Event:
+        """The event this scope acts for (a service that needs one says so here)."""
+        if self.event is None:
+            raise EventNotFound("no event in scope")
+        return self.event
+
+    def at(self, event: Event) -> Scope:
+        """The same actor, acting for `event`."""
+        return Scope(self.actor, event, self.subject)
+
+    @contextmanager
+    def transaction(self) -> Iterator[db.Tx]:
+        with db.transaction(self.event_id, self.actor, self.subject) as tx:
+            yield tx

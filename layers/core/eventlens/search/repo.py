@@ -1,0 +1,196 @@
+"""SQL for search: hybrid text candidates (full text, trigrams, meaning) and similar photos.
+
+Every statement runs inside a scoped transaction and still names `event_id = current_event_id()`
+so the planner can use the per-event indexes. Vector queries repeat the exact expression and
+predicate of the partial HNSW index (`db.vectors.vector_expr`, `WHERE model = '<literal>' AND
+embedding IS NOT NULL`): a parameter instead of the literal model name, or a different cast,
+silently turns an index scan into a full scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from psycopg import sql
+
+from eventlens.db import Tx
+from eventlens.db.photos import PHOTO_COLUMNS, PhotoFilter, PhotoRow
+from eventlens.db.vectors import MODEL_DIMS, query_vector, tune_hnsw, vector_expr, vector_literal
+
+if TYPE_CHECKING:
+    import numpy as np
+
+CANDIDATES_PER_MODALITY = 100
+"""Each modality contributes at most this many candidates to fusion (and so to all pages)."""
+
+TRIGRAM_THRESHOLD = 0.52
+"""pg_trgm word similarity a fuzzy hit needs ("Harvrd" vs "Harvard" 0.56, "Stanfrod" 0.56). Just
+above 0.5 because pg_trgm's bar is inclusive and half-shared prefixes score exactly 0.5: at 0.5,
+"banana" matched 43 photos through "banquet" and "band" (benchmarks/search_relevance.py)."""
+
+TRIGRAM_SCAN_CAP = 1000
+"""Fuzzy matches scored per query at most (the typo fallback, not an exhaustive ranking)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A photo some modality matched, with each modality's score (None: it did not match)."""
+
+    photo: PhotoRow
+    fulltext: float | None
+    trigram: float | None
+    semantic: float | None
+
+
+def tune(tx: Tx) -> None:
+    """Transaction-local settings for the search statements (kNN and text)."""
+    tune_hnsw(tx)
+    # The planner prices word_similarity() and ILIKE like cheap operators and may filter the
+    # whole event rather than use the trigram GIN indexes (300x slower at 10k photos); costlier
+    # operators make it weigh per-row filtering honestly.
+    tx.execute("SET LOCAL cpu_operator_cost = 0.25")
+    tx.execute(
+        sql.SQL("SET LOCAL pg_trgm.word_similarity_threshold = {}").format(sql.Literal(TRIGRAM_THRESHOLD))
+    )
+
+
+def hybrid_candidates(
+    tx: Tx,
+    query: str,
+    embedding: np.ndarray | None,
+    text_model: str,
+    filters: PhotoFilter,
+    semantic_floor: float,
+    photo_ids: Sequence[UUID] | None = None,
+    limit: int = CANDIDATES_PER_MODALITY,
+) -> list[Hit]:
+    """Photos matching `query` by full text, trigram/ILIKE or meaning, one statement.
+
+    Each row carries the photo columns plus `fulltext`, `trigram` and `semantic` scores (NULL where
+    that modality did not match). `photo_ids` narrows the search to those photos (selfie + text).
+    """
+    where, where_params = filters.where()
+    if photo_ids is not None:
+        where = sql.SQL("{} AND p.id = ANY(%(ids)s)").format(where)
+    params: dict[str, Any] = {f"w{i}": value for i, value in enumerate(where_params)}
+    # PhotoFilter renders positional %s; rename them so this statement can use named parameters.
+    where = _named(tx, where, len(where_params))
+    params.update(
+        q=query,
+        like=f"%{_escape_like(query)}%",
+        n=limit,
+        cap=TRIGRAM_SCAN_CAP,
+        floor=semantic_floor,
+        ids=list(photo_ids or []),
+    )
+    columns = ("visible_text", "people_descriptions", "scene_description", "filename")
+    fuzzy = sql.SQL(" OR ").join(
+        sql.SQL("p.{c} %%> %(q)s OR p.{c} ILIKE %(like)s").format(c=sql.Identifier(c)) for c in columns
+    )
+    closeness = sql.SQL(", ").join(
+        sql.SQL("word_similarity(%(q)s, p.{})").format(sql.Identifier(c)) for c in columns
+    )
+    semantic: sql.Composable = sql.SQL("SELECT NULL::uuid AS id, NULL::float8 AS score WHERE false")
+    if embedding is not None:
+        dim = MODEL_DIMS[text_model]
+        distance = sql.SQL("{} <=> {}").format(vector_expr("p", dim), query_vector(dim, "emb"))
+        semantic = sql.SQL(
+            "SELECT id, score FROM (SELECT p.id, 1 - ({d}) AS score FROM photos p"
+            " WHERE p.embedding_model = {model} AND p.embedding IS NOT NULL AND {where}"
+            " ORDER BY {d} LIMIT %(n)s) nn WHERE score >= %(floor)s"
+        ).format(d=distance, model=sql.Literal(text_model), where=where)
+        params["emb"] = vector_literal(embedding)
+    statement = sql.SQL(
+        # The tsquery is spelled inline, not joined from a CTE: only a constant lets GIN be used.
+        "WITH fulltext AS (SELECT p.id,"
+        "  ts_rank_cd(p.search_tsv, websearch_to_tsquery('english', %(q)s), 32) AS score FROM photos p"
+        "  WHERE {where} AND p.search_tsv @@ websearch_to_tsquery('english', %(q)s)"
+        "  ORDER BY score DESC LIMIT %(n)s),"
+        # Trigrams are the fallback for typos and partial words: when full text already fills
+        # the candidate list, the one-time filter skips scoring thousands of fuzzy matches.
+        # A fuzzy query can match thousands of near-identical captions: rank the first
+        # TRIGRAM_SCAN_CAP matches rather than score every one of them.
+        " trigram AS (SELECT id, score FROM (SELECT p.id, greatest({closeness}) AS score FROM photos p"
+        "  WHERE (SELECT count(*) FROM fulltext) < %(n)s AND {where} AND ({fuzzy}) LIMIT %(cap)s) fuzzy"
+        "  ORDER BY score DESC LIMIT %(n)s),"
+        " semantic AS MATERIALIZED ({semantic}),"
+        " hits AS (SELECT id FROM fulltext UNION SELECT id FROM trigram UNION SELECT id FROM semantic)"
+        " SELECT {columns}, f.score AS fulltext, t.score AS trigram, s.score AS semantic"
+        " FROM hits JOIN photos p ON p.id = hits.id"
+        " LEFT JOIN fulltext f ON f.id = hits.id LEFT JOIN trigram t ON t.id = hits.id"
+        " LEFT JOIN semantic s ON s.id = hits.id"
+    ).format(where=where, closeness=closeness, fuzzy=fuzzy, semantic=semantic, columns=sql.SQL(PHOTO_COLUMNS))
+    return [
+        Hit(PhotoRow.of(r), r["fulltext"], r["trigram"], r["semantic"])
+        for r in tx.execute(statement, params).fetchall()
+    ]
+
+
+def _named(tx: Tx, where: sql.Composable, count: int) -> sql.Composable:
+    """Rewrite the filter's positional placeholders as %(w0)s, %(w1)s, ... ."""
+    if count == 0:
+        return where
+    text = where.as_string(tx)
+    parts = text.split("%s")
+    assert len(parts) == count + 1
+    out = parts[0]
+    for i, part in enumerate(parts[1:]):
+        out += f"%(w{i})s" + part
+    return sql.SQL(out)  # the filter's own SQL text, no user input
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def similar_photos(
+    tx: Tx,
+    photo_id: UUID,
+    text_model: str,
+    face_model: str,
+    face_threshold: float,
+    limit: int,
+    face_weight: float = 0.25,
+) -> list[PhotoRow]:
+    """Visible photos near `photo_id` by description embedding, plus a bonus per shared face."""
+    tdim, fdim = MODEL_DIMS[text_model], MODEL_DIMS[face_model]
+    origin = sql.SQL(
+        "(SELECT o.embedding::vector({dim}) FROM photos o"
+        " WHERE o.id = %(id)s AND o.embedding_model = {model})"
+    ).format(dim=sql.Literal(tdim), model=sql.Literal(text_model))
+    statement = sql.SQL(
+        "WITH sem AS MATERIALIZED (SELECT p.id, 1 - ({pv} <=> {origin}) AS score FROM photos p"
+        "  WHERE p.embedding_model = {tmodel} AND p.embedding IS NOT NULL AND p.event_id = current_event_id()"
+        "   AND NOT p.hidden AND p.id <> %(id)s ORDER BY {pv} <=> {origin} LIMIT %(n)s),"
+        " shared AS (SELECT nn.photo_id AS id, count(DISTINCT f.id) AS faces FROM face_embeddings f"
+        "  CROSS JOIN LATERAL (SELECT g.photo_id, {gv} <=> {fv} AS distance FROM face_embeddings g"
+        "   WHERE g.model = {fmodel} AND g.embedding IS NOT NULL AND g.event_id = current_event_id()"
+        "   ORDER BY {gv} <=> {fv} LIMIT 40) nn"
+        "  WHERE f.photo_id = %(id)s AND f.model = {fmodel} AND f.embedding IS NOT NULL"
+        "   AND nn.distance <= 1 - %(thr)s AND nn.photo_id <> %(id)s GROUP BY nn.photo_id),"
+        " scored AS (SELECT coalesce(sem.id, shared.id) AS id,"
+        "  coalesce(sem.score, 0) + %(fw)s * coalesce(shared.faces, 0) AS score"
+        "  FROM sem FULL JOIN shared ON shared.id = sem.id)"
+        " SELECT {columns}, scored.score FROM scored JOIN photos p ON p.id = scored.id"
+        " WHERE p.event_id = current_event_id() AND NOT p.hidden ORDER BY scored.score DESC, p.id LIMIT %(n)s"
+    ).format(
+        pv=vector_expr("p", tdim),
+        gv=vector_expr("g", fdim),
+        fv=vector_expr("f", fdim),
+        origin=origin,
+        tmodel=sql.Literal(text_model),
+        fmodel=sql.Literal(face_model),
+        columns=sql.SQL(PHOTO_COLUMNS),
+    )
+    params = {"id": photo_id, "n": limit, "thr": face_threshold, "fw": face_weight}
+    return [PhotoRow.of(r) for r in tx.execute(statement, params).fetchall()]
+
+
+def photo_exists(tx: Tx, photo_id: UUID) -> bool:
+    row = tx.execute(
+        "SELECT 1 FROM photos WHERE id = %s AND event_id = current_event_id()", (photo_id,)
+    ).fetchone()
+    return row is not None
