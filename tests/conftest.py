@@ -2,6 +2,12 @@
 
 Each test that asks for `db` gets its own migrated database and its own EVENTLENS_HOME (blobs,
 token secret), and the process-wide pool, settings and blob store point at them.
+
+Roles as on Aurora (DESIGN.md "Scope and isolation"): the server's superuser only does the
+platform step, once per session (the owner role `eventlens_owner`: LOGIN CREATEROLE, no
+superuser) and once per database (the database owned by it, extensions vector and pg_trgm).
+Migrations run as that owner; the application's pool logs in as `eventlens_app`, which the first
+database's migrations create (roles are cluster-wide; each database grants it its privileges).
 """
 
 from __future__ import annotations
@@ -37,11 +43,23 @@ def pg_server() -> Iterator[object]:
     shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def pg_admin_url(pg_server: object) -> str:
+    """The server's superuser (the platform administrator): provisioning only, never the app."""
+    from eventlens.db.embedded import create_owner_role
+
+    admin = str(pg_server.get_uri("postgres"))  # type: ignore[attr-defined]
+    with psycopg.connect(admin, autocommit=True) as conn:
+        create_owner_role(conn)  # once per session: roles are cluster-wide
+    return admin
+
+
 @pytest.fixture
-def db_url(pg_server: object) -> str:
-    name = f"t_{os.getpid()}_{next(_counter)}"
-    pg_server.psql(f'CREATE DATABASE "{name}";')  # type: ignore[attr-defined]
-    return str(pg_server.get_uri(name))  # type: ignore[attr-defined]
+def db_url(pg_admin_url: str) -> str:
+    """A fresh, unmigrated database owned by `eventlens_owner`, with its extensions: the owner's URL."""
+    from eventlens.db.embedded import provision
+
+    return provision(pg_admin_url, f"t_{os.getpid()}_{next(_counter)}")
 
 
 @pytest.fixture
@@ -67,6 +85,7 @@ def db(home: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
 
 @pytest.fixture
 def owner_conn(db: str) -> Iterator[psycopg.Connection]:
+    """The schema owner (not a superuser; the policies do not apply to it): seeds and inspects rows."""
     with psycopg.connect(db, autocommit=True) as conn:
         yield conn
 

@@ -12,13 +12,14 @@ state records one)}.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
-PHASES: tuple[str, ...] = ("sync", "scan", "analyze", "describe", "embed", "faces", "dedupe", "tag")
-"""In the order a `full` run executes them (eventlens.config.PHASES)."""
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "layers" / "core"))
+from eventlens.pipeline.graph import GRAPH, PHASES  # noqa: E402  (the one phase graph; pure data)
 
-FAN_OUT: frozenset[str] = frozenset({"scan", "analyze", "describe", "faces"})
+FAN_OUT: frozenset[str] = frozenset(p.name for p in GRAPH if p.fan_out)
 """Per-photo phases whose batches run as parallel Map workers: CPU- or API-latency-bound, and each
 worker claims its own rows. The others (listing, event-wide clustering, tagging) stay single."""
 

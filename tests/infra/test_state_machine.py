@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from eventlens.pipeline.graph import PHASES
+
 ROOT = Path(__file__).resolve().parents[2]
-PHASES = ("sync", "scan", "analyze", "describe", "embed", "faces", "dedupe", "tag")
 
 
 def test_committed_asl_is_what_the_generator_writes(asl_text: str) -> None:

@@ -133,7 +133,9 @@ def test_heavy_layers_only_where_used(resources: dict[str, Any]) -> None:
 
 
 def test_each_phase_function_is_pinned_to_its_phase(resources: dict[str, Any]) -> None:
-    for phase in ("sync", "scan", "analyze", "describe", "embed", "faces", "dedupe", "tag"):
+    from eventlens.pipeline.graph import PHASES
+
+    for phase in PHASES:
         env = functions(resources)[f"{phase.capitalize()}Function"]["Environment"]["Variables"]
         assert env["PIPELINE_PHASE"] == phase
 

@@ -5,26 +5,27 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from eventlens.db.photos_repo import PhotoFilter
+from eventlens.db.photos import PhotoFilter
 from eventlens.demo import demo_photos
-from eventlens.pipeline.ingest import import_files
 from eventlens.pipeline.runner import run_pipeline
-from eventlens.search.hybrid import search_photos
+from eventlens.scope import Scope
+from eventlens.search.service import search_photos
+from eventlens.sources.service import import_files
 
 
 @pytest.fixture
 def demo_event(make_event, tmp_path: Path):
     event = make_event("demo")
-    report = import_files(event, [demo_photos(tmp_path / "photos")])
+    report = import_files(Scope.pipeline(event), [demo_photos(tmp_path / "photos")])
     assert (report.added, report.skipped) == (12, 1)  # the exact copy of coffee-break.jpg is skipped
-    results = run_pipeline(event.id, "full")
+    results = run_pipeline(event, "full")
     assert all(r["done"] for r in results)
     assert sum(r["errors"] for r in results) == 0
     return event
 
 
 def _search(event, query: str) -> list[tuple[str, list[str]]]:
-    response = search_photos(event, query, PhotoFilter())
+    response = search_photos(Scope.visitor(event), query, PhotoFilter())
     return [(hit.photo.filename, hit.modalities) for hit in response.results]
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from eventlens.db import scoped
+
+from tests.helpers import scoped
 
 CONTENT_TABLES = ("photos", "face_embeddings", "match_sessions", "pipeline_runs")
 

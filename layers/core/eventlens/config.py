@@ -21,8 +21,31 @@ OrganizerLogin = Literal["password", "cognito"]
 
 class Settings(BaseModel):
     home: Path = Field(description="Embedded data directory: database and blobs.")
-    database_url: str | None = None
-    db_secret_arn: str | None = None
+    # The database has two login roles (DESIGN.md "Scope and isolation"): the schema owner, which
+    # migrations connect as, and `eventlens_app`, which every request connects as (row-level
+    # security always applies to it). Neither is a superuser.
+    database_url: str | None = Field(
+        default=None,
+        description="DATABASE_URL: the schema owner's connection, used by migrations. Unset: the embedded "
+        "server. The application connects to the same server and database as `eventlens_app` (with "
+        "EVENTLENS_APP_DB_PASSWORD) unless EVENTLENS_APP_DATABASE_URL says otherwise.",
+    )
+    app_database_url: str | None = Field(
+        default=None, description="EVENTLENS_APP_DATABASE_URL: the application's connection, if not derived."
+    )
+    app_db_password: str | None = Field(
+        default=None,
+        repr=False,
+        description="EVENTLENS_APP_DB_PASSWORD: eventlens_app's password; migrations set it on the role.",
+    )
+    db_secret_arn: str | None = Field(
+        default=None, description="DB_SECRET_ARN: the owner's (Aurora master user's) secret, for migrations."
+    )
+    db_app_secret_arn: str | None = Field(
+        default=None,
+        description="DB_APP_SECRET_ARN: eventlens_app's secret (username, password): the application "
+        "connects with it; migrations set the role's password from it.",
+    )
     db_host: str | None = None
     db_name: str = "eventlens"
 
@@ -101,7 +124,14 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         key = f"EVENTLENS_{field.upper()}"
         if key in env:
             values[field] = env[key]
-    for plain in ("DATABASE_URL", "DB_SECRET_ARN", "DB_HOST", "DB_NAME", "GEMINI_API_KEY"):
+    for plain in (
+        "DATABASE_URL",
+        "DB_SECRET_ARN",
+        "DB_APP_SECRET_ARN",
+        "DB_HOST",
+        "DB_NAME",
+        "GEMINI_API_KEY",
+    ):
         if plain in env:
             values[plain.lower()] = env[plain]
     loaded = Settings.model_validate(values)

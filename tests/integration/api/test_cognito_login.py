@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 import jwt
 import pytest
-from eventlens.auth.tokens import principal_from_claims
+from eventlens.auth.principals import principal_from_claims
 from eventlens.config import load_settings, reset_settings
 from moto import mock_aws
 

@@ -138,21 +138,23 @@ def test_lambda_invoke_is_routed_in_process(aws: None, routes: dict[str, Handler
 def test_single_phase_run_succeeds_and_is_recorded(
     aws: None, routes: dict[str, Handler], make_event: Any
 ) -> None:
-    from eventlens.pipeline import runs
+    from eventlens.jobs import service as jobs
+    from eventlens.scope import Scope
 
     event = make_event("moto-ok")
     arn = deploy_state_machine(routes)
-    run_id = runs.start_run(event.id, "scan")
+    run_id = jobs.open_run(Scope.pipeline(event), "scan")
     described = run_to_end(arn, {"event_id": str(event.id), "phase": "scan", "run_id": str(run_id)})
     assert described["status"] == "SUCCEEDED", described
-    run = runs.get_run(event.id, run_id)
-    assert run["status"] == "succeeded"
-    assert [r["phase"] for r in run["results"]] == ["scan"]
-    assert run["results"][0]["done"] is True
+    run = jobs.get_run(Scope.organizer(event, "test"), run_id)
+    assert run.status == "succeeded"
+    assert [r.phase for r in run.results] == ["scan"]
+    assert run.results[0].done is True
 
 
 def test_failing_phase_marks_the_run_failed(aws: None, routes: dict[str, Handler], make_event: Any) -> None:
-    from eventlens.pipeline import runs
+    from eventlens.jobs import service as jobs
+    from eventlens.scope import Scope
 
     event = make_event("moto-fail")
     arn = deploy_state_machine(routes)
@@ -163,6 +165,7 @@ def test_failing_phase_marks_the_run_failed(aws: None, routes: dict[str, Handler
     routes["DedupeFunction"] = broken
     described = run_to_end(arn, {"event_id": str(event.id), "phase": "dedupe", "face_matching": False})
     assert described["status"] == "FAILED"
-    (run,) = runs.list_runs(event.id, 10)
-    assert run["status"] == "failed"
-    assert "dedupe exploded" in run["error"]
+    (run,) = jobs.pipeline_status(Scope.organizer(event, "test")).runs
+    assert run.status == "failed"
+    assert run.error is not None
+    assert "dedupe exploded" in run.error

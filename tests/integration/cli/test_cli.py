@@ -50,7 +50,7 @@ def test_event_create_with_password_flag_then_login_works(run) -> None:
     )
     assert code == 0
     assert json.loads(output)["slug"] == "gala"
-    from eventlens.events import login
+    from eventlens.auth.service import login
 
     token, _ = login("gala", "correct-horse")
     assert token

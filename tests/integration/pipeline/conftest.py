@@ -24,7 +24,7 @@ def photo_dir(tmp_path: Path) -> Callable[[dict[str, bytes]], Path]:
 
 
 def photos_by_name(event_id: object) -> dict[str, dict]:
-    from eventlens.db import scoped
+    from tests.helpers import scoped
 
     with scoped(event_id) as conn:  # type: ignore[arg-type]
         rows = conn.execute("SELECT * FROM photos").fetchall()
@@ -32,7 +32,7 @@ def photos_by_name(event_id: object) -> dict[str, dict]:
 
 
 def faces_of(event_id: object, photo_id: object) -> list[dict]:
-    from eventlens.db import scoped
+    from tests.helpers import scoped
 
     with scoped(event_id) as conn:  # type: ignore[arg-type]
         return conn.execute(

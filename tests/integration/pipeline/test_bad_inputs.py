@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 from eventlens.config import reset_settings
-from eventlens.pipeline.ingest import import_files
+from eventlens.jobs.service import list_errors
 from eventlens.pipeline.runner import retry_errors, run_pipeline
-from eventlens.pipeline.runs import list_errors
+from eventlens.scope import Scope
+from eventlens.sources.service import import_files
 
 from tests.fixtures_photos import bad_inputs, odd_but_good_inputs, real_jpeg
 from tests.integration.pipeline.conftest import photos_by_name
@@ -27,9 +28,9 @@ def test_bad_files_become_error_items_and_good_ones_complete(make_event, photo_d
     reset_settings()
     event = make_event("mixed")
     good = {**odd_but_good_inputs(), "good/chelsea.jpg": real_jpeg("chelsea")}
-    import_files(event, [photo_dir({**bad_inputs(MAX_PIXELS), **good})])
+    import_files(Scope.pipeline(event), [photo_dir({**bad_inputs(MAX_PIXELS), **good})])
 
-    results = run_pipeline(event.id)
+    results = run_pipeline(event)
 
     assert all(r["done"] for r in results)
     assert next(r for r in results if r["phase"] == "analyze")["errors"] == len(EXPECTED)
@@ -49,20 +50,20 @@ def test_bad_files_become_error_items_and_good_ones_complete(make_event, photo_d
     assert rotated["exif"]["Model"] == "Canon EOS R5"
     assert rotated["faces_status"] == "completed"
     assert rotated["face_count"] == 1
-    assert {e["filename"] for e in list_errors(event.id)} == set(EXPECTED)
+    assert {e.filename for e in list_errors(Scope.organizer(event, "test")).errors} == set(EXPECTED)
 
 
 def test_retry_errors_requeues_failed_items_with_the_phases_they_skipped(make_event, photo_dir) -> None:
     event = make_event("retry")
-    import_files(event, [photo_dir({"empty.jpg": b"", "ok.jpg": real_jpeg("coffee")})])
-    run_pipeline(event.id)
+    import_files(Scope.pipeline(event), [photo_dir({"empty.jpg": b"", "ok.jpg": real_jpeg("coffee")})])
+    run_pipeline(event)
 
-    assert retry_errors(event.id) == 1
+    assert retry_errors(Scope.organizer(event, "test")) == 1
 
     row = photos_by_name(event.id)["empty.jpg"]
     assert [row[f"{p}_status"] for p in ("analyze", "describe", "embed", "faces")] == ["pending"] * 4
     assert row["analyze_error"] is None
-    results = run_pipeline(event.id)
+    results = run_pipeline(event)
     assert next(r for r in results if r["phase"] == "analyze") == {
         "phase": "analyze",
         "processed": 1,
@@ -77,14 +78,14 @@ def test_faces_are_skipped_when_the_event_turns_face_matching_off(
     make_event, photo_dir, face_matching
 ) -> None:
     event = make_event("nofaces", face_matching=face_matching)
-    import_files(event, [photo_dir({"t1.jpg": real_jpeg("t1")})])
+    import_files(Scope.pipeline(event), [photo_dir({"t1.jpg": real_jpeg("t1")})])
 
-    run_pipeline(event.id)
+    run_pipeline(event)
 
     row = photos_by_name(event.id)["t1.jpg"]
     assert row["faces_status"] == "skipped"
     assert row["describe_status"] == "completed"
-    from eventlens.db import scoped
+    from tests.helpers import scoped
 
     with scoped(event.id) as conn:
         assert conn.execute("SELECT count(*) AS n FROM face_embeddings").fetchone()["n"] == 0

@@ -3,14 +3,15 @@ analyzed, described, embedded and face-indexed, and a run cut short resumes with
 
 from __future__ import annotations
 
-from eventlens.config import PHOTO_PHASES
-from eventlens.db import scoped
-from eventlens.pipeline.ingest import import_files
+from eventlens.jobs.service import pipeline_status
+from eventlens.pipeline.graph import PHOTO_PHASES
 from eventlens.pipeline.runner import run_pipeline
-from eventlens.pipeline.runs import phase_counts
+from eventlens.scope import Scope
+from eventlens.sources.service import import_files
 from eventlens.storage import blob_store
 
 from tests.fixtures_photos import T1, real_jpeg, text_photo, video_mp4
+from tests.helpers import scoped
 from tests.integration.pipeline.conftest import faces_of, photos_by_name
 
 
@@ -25,11 +26,11 @@ def test_full_run_completes_every_photo_with_faces_text_hashes_and_thumbnails(ma
             "clip.mp4": video_mp4(),
         }
     )
-    report = import_files(event, [folder])
+    report = import_files(Scope.pipeline(event), [folder])
     assert (report.added, report.skipped, report.errors) == (5, 0, [])
 
     progress: list[tuple[str, int, int]] = []
-    results = run_pipeline(event.id, on_progress=lambda *a: progress.append(a))
+    results = run_pipeline(event, on_progress=lambda *a: progress.append(a))
 
     assert [r["phase"] for r in results] == [
         "sync",
@@ -45,7 +46,7 @@ def test_full_run_completes_every_photo_with_faces_text_hashes_and_thumbnails(ma
     photos = photos_by_name(event.id)
     for name, row in photos.items():
         assert [row[f"{p}_status"] for p in PHOTO_PHASES] == ["completed"] * 4, name
-        assert row["phash"] is not None, name
+        assert row["dhash"] is not None, name
         assert row["embedding"] is not None, name
         assert set(row["thumbnails"]) == {"320", "1920"}, name
         assert all(blob_store().exists(key) for key in row["thumbnails"].values()), name
@@ -75,7 +76,7 @@ def test_full_run_completes_every_photo_with_faces_text_hashes_and_thumbnails(ma
     assert 0.5 < clip["duration_s"] < 2
 
     assert ("analyze", 5, 5) in progress
-    assert all(c["completed"] == 5 for c in phase_counts(event.id))
+    assert all(c.completed == 5 for c in pipeline_status(Scope.organizer(event, "test")).phases)
 
 
 def test_interrupted_run_resumes_without_recomputing_or_duplicating_faces(make_event, photo_dir) -> None:
@@ -88,9 +89,9 @@ def test_interrupted_run_resumes_without_recomputing_or_duplicating_faces(make_e
             "d.jpg": real_jpeg("coffee"),
         }
     )
-    import_files(event, [folder])
+    import_files(Scope.pipeline(event), [folder])
 
-    first = run_pipeline(event.id, budget_ms=1)  # the budget runs out inside analyze
+    first = run_pipeline(event, budget_ms=1)  # the budget runs out inside analyze
 
     assert first[-1]["phase"] == "analyze"
     assert not first[-1]["done"]
@@ -108,7 +109,7 @@ def test_interrupted_run_resumes_without_recomputing_or_duplicating_faces(make_e
             "AND filename = (SELECT min(filename) FROM photos WHERE analyze_status = 'pending')"
         )
 
-    second = run_pipeline(event.id)
+    second = run_pipeline(event)
 
     analyze = next(r for r in second if r["phase"] == "analyze")
     assert analyze["processed"] == 4 - done_first  # nothing analyzed twice

@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import io
 
-from eventlens.db import scoped
-from eventlens.pipeline.ingest import import_files, ingest_object
 from eventlens.pipeline.runner import run_phase, run_pipeline
+from eventlens.scope import Scope
+from eventlens.sources.service import import_files, ingest_object
 from eventlens.storage import blob_store
 from PIL import Image
 
 from tests.fixtures_photos import T1, jpeg, real_jpeg
+from tests.helpers import scoped
 from tests.integration.pipeline.conftest import faces_of, photos_by_name
 
 DERIVED = (
-    "phash",
+    "dhash",
     "thumbnails",
     "width",
     "height",
@@ -34,7 +35,7 @@ DERIVED = (
 def test_sync_keeps_derived_fields_of_a_moved_photo_and_removes_a_deleted_one(make_event, photo_dir) -> None:
     event = make_event("sync")
     import_files(
-        event,
+        Scope.pipeline(event),
         [
             photo_dir(
                 {
@@ -45,7 +46,7 @@ def test_sync_keeps_derived_fields_of_a_moved_photo_and_removes_a_deleted_one(ma
             )
         ],
     )
-    run_pipeline(event.id)
+    run_pipeline(event)
     before = photos_by_name(event.id)
     faces_before = [f["id"] for f in faces_of(event.id, before["t1.jpg"]["id"])]
     store, prefix = blob_store(), "events/sync/originals/"
@@ -53,7 +54,7 @@ def test_sync_keeps_derived_fields_of_a_moved_photo_and_removes_a_deleted_one(ma
     store.delete(prefix + "t1.jpg")
     store.delete(prefix + "gone.jpg")
 
-    results = run_pipeline(event.id)
+    results = run_pipeline(event)
 
     assert results[0] == {"phase": "sync", "processed": 2, "remaining": 0, "errors": 0, "done": True}
     assert next(r for r in results if r["phase"] == "analyze")["processed"] == 0  # nothing recomputed
@@ -73,21 +74,21 @@ def test_sync_keeps_the_analyzed_row_when_an_upload_event_registered_the_new_key
     make_event, photo_dir
 ) -> None:
     event = make_event("moved-upload")
-    import_files(event, [photo_dir({"a.jpg": real_jpeg("chelsea")})])
-    run_pipeline(event.id)
+    import_files(Scope.pipeline(event), [photo_dir({"a.jpg": real_jpeg("chelsea")})])
+    run_pipeline(event)
     original = photos_by_name(event.id)["a.jpg"]
     store, prefix = blob_store(), "events/moved-upload/originals/"
     info = store.put(prefix + "b.jpg", store.get(prefix + "a.jpg"))
     ingest_object(None, prefix + "b.jpg", info.etag, info.size)
     store.delete(prefix + "a.jpg")
 
-    run_phase(event.id, "sync", 60_000)
+    run_phase(event, "sync", 60_000)
 
     rows = photos_by_name(event.id)
     assert list(rows) == ["b.jpg"]
     assert rows["b.jpg"]["id"] == original["id"]
     assert rows["b.jpg"]["analyze_status"] == "completed"
-    assert rows["b.jpg"]["phash"] == original["phash"]
+    assert rows["b.jpg"]["dhash"] == original["dhash"]
 
 
 def test_dedupe_clusters_an_exact_and_a_near_duplicate_and_hides_nothing(make_event) -> None:
@@ -103,22 +104,22 @@ def test_dedupe_clusters_an_exact_and_a_near_duplicate_and_hides_nothing(make_ev
     }.items():
         store.put(prefix + name, data)
 
-    results = run_pipeline(event.id)
+    results = run_pipeline(event)
 
     assert next(r for r in results if r["phase"] == "scan")["processed"] == 4
     with scoped(event.id) as conn:
         rows = {
             r["source_key"].removeprefix(prefix): r for r in conn.execute("SELECT * FROM photos").fetchall()
         }
-    assert rows["a.jpg"]["duplicate_tier"] == rows["copy/a.jpg"]["duplicate_tier"] == "exact"
-    assert rows["a-small.jpg"]["duplicate_tier"] == "near"
+    # Exact copies joined by a lookalike form one near cluster (dedupe.rule: one rule, one kind per cluster).
+    assert {rows[k]["duplicate_kind"] for k in ("a.jpg", "copy/a.jpg", "a-small.jpg")} == {"near"}
     clusters = {rows[k]["duplicate_cluster"] for k in ("a.jpg", "copy/a.jpg", "a-small.jpg")}
     assert len(clusters) == 1
     assert None not in clusters
     assert rows["other.jpg"]["duplicate_cluster"] is None
-    assert rows["other.jpg"]["duplicate_tier"] is None
+    assert rows["other.jpg"]["duplicate_kind"] is None
     assert not any(r["hidden"] for r in rows.values())
-    assert run_phase(event.id, "dedupe", 10_000)["done"]  # a re-run changes nothing
+    assert run_phase(event, "dedupe", 10_000)["done"]  # a re-run changes nothing
     with scoped(event.id) as conn:
         again = {
             r["source_key"].removeprefix(prefix): r["duplicate_cluster"]
@@ -139,13 +140,13 @@ def test_ingest_object_registers_an_upload_once_per_key_and_etag(make_event) -> 
     elsewhere = ingest_object("bucket", "events/uploads/thumbs/x/320.jpg", "e", 1)
     unknown = ingest_object("bucket", "events/nope/originals/a.jpg", "e", 1)
 
-    assert first["status"] == "added"
-    assert first["event_id"] == str(event.id)
-    assert again["status"] == "unchanged"
-    assert again["photo_id"] == first["photo_id"]
-    assert changed["status"] == "updated"
-    assert changed["photo_id"] == first["photo_id"]
-    assert elsewhere["status"] == unknown["status"] == "ignored"
+    assert first.status == "added"
+    assert first.event_id == event.id
+    assert again.status == "unchanged"
+    assert again.photo_id == first.photo_id
+    assert changed.status == "updated"
+    assert changed.photo_id == first.photo_id
+    assert elsewhere.status == unknown.status == "ignored"
     row = photos_by_name(event.id)["talk.jpg"]
     assert (row["folder"], row["kind"], row["mime"], row["analyze_status"]) == (
         "Stage",
@@ -158,10 +159,10 @@ def test_ingest_object_registers_an_upload_once_per_key_and_etag(make_event) -> 
 def test_import_skips_exact_reimports_by_content(make_event, photo_dir, tmp_path) -> None:
     event = make_event("reimport")
     folder = photo_dir({"a.jpg": real_jpeg("chelsea"), "b.jpg": real_jpeg("coffee")})
-    assert import_files(event, [folder]).added == 2
+    assert import_files(Scope.pipeline(event), [folder]).added == 2
     renamed = tmp_path / "again.jpg"
     renamed.write_bytes((folder / "a.jpg").read_bytes())
 
-    report = import_files(event, [folder, renamed])
+    report = import_files(Scope.pipeline(event), [folder, renamed])
 
     assert (report.added, report.skipped, report.errors) == (0, 3, [])

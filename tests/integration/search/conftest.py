@@ -84,16 +84,16 @@ def add_photo(owner_conn: psycopg.Connection, embed_text: Callable[[str], np.nda
         faces: Sequence[Any] = (),
         hidden: bool = False,
         content_hash: str | None = None,
-        phash: int | None = None,
+        dhash: int | None = None,
         duplicate_cluster: str | None = None,
-        duplicate_tier: str | None = None,
+        duplicate_kind: str | None = None,
     ) -> UUID:
         text = ". ".join(t for t in (scene, people, visible_text) if t)
         vector = embed_text(text) if text else None
         row = owner_conn.execute(
             "INSERT INTO photos (event_id, source_key, content_hash, filename, visible_text,"
-            " people_descriptions, scene_description, face_count, hidden, phash, duplicate_cluster,"
-            " duplicate_tier, embedding, embedding_model, describe_status, embed_status, faces_status)"
+            " people_descriptions, scene_description, face_count, hidden, dhash, duplicate_cluster,"
+            " duplicate_kind, embedding, embedding_model, describe_status, embed_status, faces_status)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::vector, %s,"
             " 'completed', 'completed', 'completed') RETURNING id",
             (
@@ -106,9 +106,9 @@ def add_photo(owner_conn: psycopg.Connection, embed_text: Callable[[str], np.nda
                 scene,
                 len(faces),
                 hidden,
-                phash,
+                dhash,
                 duplicate_cluster,
-                duplicate_tier,
+                duplicate_kind,
                 None if vector is None else "[" + ",".join(map(str, vector.tolist())) + "]",
                 None if vector is None else "minilm-l6-v2",
             ),

@@ -8,14 +8,15 @@ from collections.abc import Sequence
 import numpy as np
 import psycopg
 import pytest
-from eventlens.search.faces import find_me, match_analytics
-from eventlens.search.models import (
+from eventlens.errors import (
     FaceMatchingDisabled,
     NoFaceFound,
     SelfieTooLarge,
     SeveralFaces,
     UnreadableImage,
 )
+from eventlens.findme.service import find_me, match_analytics
+from eventlens.scope import Scope
 from PIL import Image
 
 
@@ -61,20 +62,20 @@ def astronaut_selfie(astronaut_image, astronaut_face) -> bytes:
 
 def test_selfie_returns_that_persons_photos_and_not_others(party, astronaut_selfie):
     event, ids = party
-    response = find_me(event, astronaut_selfie)
+    response = find_me(Scope.visitor(event), astronaut_selfie)
     assert {m.photo.id for m in response.matches} == {ids["astronaut"], ids["pair"]}
     assert all(50 < m.confidence <= 100 for m in response.matches)
 
 
 def test_crop_of_one_face_in_a_group_photo_finds_the_group_photo(party, t1_image, t1_faces):
     event, ids = party
-    response = find_me(event, jpeg(crop(t1_image, t1_faces[3].bbox)))
+    response = find_me(Scope.visitor(event), jpeg(crop(t1_image, t1_faces[3].bbox)))
     assert [m.photo.id for m in response.matches] == [ids["group"]]
 
 
 def test_each_photo_appears_once_with_its_best_face(party, t1_image, t1_faces):
     event, ids = party
-    response = find_me(event, jpeg(crop(t1_image, t1_faces[0].bbox)))
+    response = find_me(Scope.visitor(event), jpeg(crop(t1_image, t1_faces[0].bbox)))
     found = [m.photo.id for m in response.matches]
     assert sorted(found, key=str) == sorted([ids["group"], ids["pair"], ids["friend"]], key=str)
     assert len(found) == len(set(found))
@@ -87,19 +88,19 @@ def test_exif_orientation_is_applied_before_detection(party, astronaut_image, as
     )  # 90° counter-clockwise
     exif = Image.Exif()
     exif[0x0112] = 6  # "rotate 90° clockwise to view": undoes the rotation above
-    response = find_me(event, jpeg(sideways, exif))
+    response = find_me(Scope.visitor(event), jpeg(sideways, exif))
     assert ids["astronaut"] in {m.photo.id for m in response.matches}
 
 
 def test_selfie_and_text_returns_only_my_photos_matching_the_text(party, astronaut_selfie):
     event, ids = party
-    response = find_me(event, astronaut_selfie, query="duck robot")
+    response = find_me(Scope.visitor(event), astronaut_selfie, query="duck robot")
     assert [m.photo.id for m in response.matches] == [ids["pair"]]
 
 
 def test_people_photographed_with_me_are_recommended(party, astronaut_selfie):
     event, ids = party
-    response = find_me(event, astronaut_selfie)
+    response = find_me(Scope.visitor(event), astronaut_selfie)
     recommended = {r.photo.id: r.reason for r in response.recommendations}
     assert ids["friend"] in recommended
     assert "photographed with" in recommended[ids["friend"]]
@@ -110,19 +111,19 @@ def test_people_photographed_with_me_are_recommended(party, astronaut_selfie):
 def test_hidden_photos_are_not_matched(party, astronaut_selfie, owner_conn: psycopg.Connection):
     event, ids = party
     owner_conn.execute("UPDATE photos SET hidden = true WHERE id = %s", (ids["pair"],))
-    assert {m.photo.id for m in find_me(event, astronaut_selfie).matches} == {ids["astronaut"]}
+    assert {m.photo.id for m in find_me(Scope.visitor(event), astronaut_selfie).matches} == {ids["astronaut"]}
 
 
 def test_session_is_recorded_without_the_selfie_and_a_return_visit_is_recognised(
     party, astronaut_selfie, owner_conn
 ):
     event, _ = party
-    first = find_me(event, astronaut_selfie)
+    first = find_me(Scope.visitor(event), astronaut_selfie)
     assert "seen a similar face" not in first.message
-    second = find_me(event, astronaut_selfie)
+    second = find_me(Scope.visitor(event), astronaut_selfie)
     assert "seen a similar face before" in second.message
     rows = owner_conn.execute(
-        "SELECT tier, match_count, top_confidence, array_length(photo_ids, 1) FROM match_sessions"
+        "SELECT confidence_band, match_count, top_confidence, array_length(photo_ids, 1) FROM match_sessions"
     ).fetchall()
     assert len(rows) == 2
     tier, match_count, top_confidence, stored_photos = rows[0]
@@ -140,10 +141,10 @@ def test_session_is_recorded_without_the_selfie_and_a_return_visit_is_recognised
 
 def test_analytics_count_sessions_people_and_hot_photos(party, astronaut_selfie, t1_image, t1_faces):
     event, ids = party
-    find_me(event, astronaut_selfie)
-    find_me(event, astronaut_selfie)
-    find_me(event, jpeg(crop(t1_image, t1_faces[3].bbox)))
-    stats = match_analytics(event)
+    find_me(Scope.visitor(event), astronaut_selfie)
+    find_me(Scope.visitor(event), astronaut_selfie)
+    find_me(Scope.visitor(event), jpeg(crop(t1_image, t1_faces[3].bbox)))
+    stats = match_analytics(Scope.organizer(event, "test"))
     assert stats.sessions == 3
     assert stats.distinct_searchers == 2
     assert {h.photo.id for h in stats.hot_photos if h.matches == 2} == {ids["astronaut"], ids["pair"]}
@@ -156,17 +157,17 @@ def test_other_events_photos_are_never_matched(
     event, _ = party
     other = make_event("elsewhere")
     theirs = add_photo(other.id, "theirs.jpg", faces=[astronaut_face])
-    assert theirs not in {m.photo.id for m in find_me(event, astronaut_selfie).matches}
-    assert [m.photo.id for m in find_me(other, astronaut_selfie).matches] == [theirs]
+    assert theirs not in {m.photo.id for m in find_me(Scope.visitor(event), astronaut_selfie).matches}
+    assert [m.photo.id for m in find_me(Scope.visitor(other), astronaut_selfie).matches] == [theirs]
 
 
 def test_no_match_says_how_to_retry(party, add_photo):
     event, _ = party
     rng = np.random.default_rng(3)
-    from eventlens.search.faces import match_embedding
+    from eventlens.findme.service import match_embedding
 
     stranger = rng.normal(size=128).astype(np.float32)
-    response = match_embedding(event, stranger / np.linalg.norm(stranger), "sface")
+    response = match_embedding(Scope.visitor(event), stranger / np.linalg.norm(stranger), "sface")
     assert response.matches == []
     assert "selfie" in response.message
 
@@ -174,7 +175,7 @@ def test_no_match_says_how_to_retry(party, add_photo):
 def test_unreadable_bytes_are_refused(party):
     event, _ = party
     with pytest.raises(UnreadableImage):
-        find_me(event, b"GIF89a this is not really an image")
+        find_me(Scope.visitor(event), b"GIF89a this is not really an image")
 
 
 def test_oversized_selfie_is_refused_before_decoding(party, monkeypatch):
@@ -184,7 +185,7 @@ def test_oversized_selfie_is_refused_before_decoding(party, monkeypatch):
 
     reset_settings()
     with pytest.raises(SelfieTooLarge):
-        find_me(event, b"\xff\xd8" + b"\x00" * 2000)
+        find_me(Scope.visitor(event), b"\xff\xd8" + b"\x00" * 2000)
 
 
 def test_decompression_bomb_is_refused_without_decoding(party):
@@ -192,22 +193,22 @@ def test_decompression_bomb_is_refused_without_decoding(party):
     out = io.BytesIO()
     Image.new("1", (10000, 10000)).save(out, "PNG")  # 100 Mpx of zeros compress to a few kB
     with pytest.raises(SelfieTooLarge):
-        find_me(event, out.getvalue())
+        find_me(Scope.visitor(event), out.getvalue())
 
 
 def test_photo_without_a_face_is_refused(party):
     event, _ = party
     with pytest.raises(NoFaceFound):
-        find_me(event, jpeg(np.full((400, 400, 3), 128, np.uint8)))
+        find_me(Scope.visitor(event), jpeg(np.full((400, 400, 3), 128, np.uint8)))
 
 
 def test_group_shot_with_faces_of_similar_size_is_refused(party, t1_image):
     event, _ = party
     with pytest.raises(SeveralFaces, match="several faces of similar size"):
-        find_me(event, jpeg(t1_image))
+        find_me(Scope.visitor(event), jpeg(t1_image))
 
 
 def test_face_matching_turned_off_refuses_find_me(make_event, astronaut_selfie):
     event = make_event("private", face_matching=False)
     with pytest.raises(FaceMatchingDisabled):
-        find_me(event, astronaut_selfie)
+        find_me(Scope.visitor(event), astronaut_selfie)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from eventlens.search.duplicates import duplicate_clusters
-from eventlens.search.models import PhotoNotFound
-from eventlens.search.similar import similar_photos
+from eventlens.dedupe.service import duplicate_clusters
+from eventlens.errors import PhotoNotFound
+from eventlens.scope import Scope
+from eventlens.search.service import similar_photos
 
 
 def test_similar_photos_rank_shared_faces_and_meaning_and_skip_hidden(make_event, add_photo, astronaut_face):
@@ -17,7 +18,7 @@ def test_similar_photos_rank_shared_faces_and_meaning_and_skip_hidden(make_event
     same_topic = add_photo(event.id, "c.jpg", scene="An astronaut in a space suit before launch")
     add_photo(event.id, "d.jpg", scene="A bowl of ramen on a wooden table")
     hidden = add_photo(event.id, "e.jpg", scene="An astronaut in a spacesuit by a flag", hidden=True)
-    found = [p.id for p in similar_photos(event, origin, limit=3)]
+    found = [p.id for p in similar_photos(Scope.visitor(event), origin, limit=3)]
     assert set(found[:2]) == {same_person, same_topic}  # pasta beats ramen only by the shared face
     assert origin not in found
     assert hidden not in found
@@ -27,7 +28,7 @@ def test_similar_photos_of_an_unknown_photo_is_an_error(make_event):
     from uuid import uuid4
 
     with pytest.raises(PhotoNotFound):
-        similar_photos(make_event("nothing"), uuid4())
+        similar_photos(Scope.visitor(make_event("nothing")), uuid4())
 
 
 @pytest.fixture
@@ -38,37 +39,62 @@ def copies(make_event, add_photo):
             event.id,
             "a.jpg",
             content_hash="h1",
-            phash=0x0F0F_0000_0000_0000,
+            dhash=0x0F0F_0000_0000_0000,
             duplicate_cluster="exact-h1",
-            duplicate_tier="exact",
+            duplicate_kind="exact",
         ),
         "a2": add_photo(
             event.id,
             "a-copy.jpg",
             content_hash="h1",
-            phash=0x0F0F_0000_0000_0000,
+            dhash=0x0F0F_0000_0000_0000,
             duplicate_cluster="exact-h1",
-            duplicate_tier="exact",
+            duplicate_kind="exact",
         ),
-        "b": add_photo(event.id, "b.jpg", content_hash="h2", phash=0x0F0F_0000_0000_00FF),  # 8 bits from a
-        "c": add_photo(event.id, "c.jpg", content_hash="h3", phash=0x7777_7777_7777_7777),
+        "b": add_photo(event.id, "b.jpg", content_hash="h2", dhash=0x0F0F_0000_0000_00FF),  # 8 bits from a
+        "c": add_photo(event.id, "c.jpg", content_hash="h3", dhash=0x7777_7777_7777_7777),
     }
     return event, ids
 
 
 def test_duplicates_at_the_stored_distance_come_from_the_dedupe_phase(copies):
     event, ids = copies
-    (cluster,) = duplicate_clusters(event, None)
+    (cluster,) = duplicate_clusters(Scope.organizer(event, "test"), None).clusters
     assert cluster.cluster_id == "exact-h1"
-    assert cluster.tier == "exact"
+    assert cluster.kind == "exact"
     assert {p.id for p in cluster.photos} == {ids["a"], ids["a2"]}
 
 
 def test_duplicates_at_another_distance_are_recomputed(copies):
     event, ids = copies
-    (cluster,) = duplicate_clusters(event, 8)
-    assert cluster.tier == "near"
+    (cluster,) = duplicate_clusters(Scope.organizer(event, "test"), 8).clusters
+    assert cluster.kind == "near"
     assert {p.id for p in cluster.photos} == {ids["a"], ids["a2"], ids["b"]}
-    (exact,) = duplicate_clusters(event, 0)
-    assert exact.tier == "exact"
+    (exact,) = duplicate_clusters(Scope.organizer(event, "test"), 0).clusters
+    assert exact.kind == "exact"
     assert {p.id for p in exact.photos} == {ids["a"], ids["a2"]}
+
+
+def test_the_dedupe_phase_and_the_admin_recompute_give_the_same_clusters(make_event, add_photo):
+    """One rule: what the phase stores at the event's distance is what a recompute at it finds."""
+    from eventlens.pipeline.runner import run_phase
+
+    event = make_event("one-rule", near_duplicate_distance=8)
+    add_photo(event.id, "a.jpg", content_hash="h1", dhash=0x0F0F_0000_0000_0000)
+    add_photo(event.id, "a2.jpg", content_hash="h1", dhash=0x0F0F_0000_0000_0000)
+    add_photo(event.id, "b.jpg", content_hash="h2", dhash=0x0F0F_0000_0000_00FF)
+    add_photo(event.id, "x.jpg", content_hash="h4", dhash=0x1111_2222_3333_4444)
+    add_photo(event.id, "x2.jpg", content_hash="h4", dhash=0x1111_2222_3333_4444)
+    assert run_phase(event, "dedupe", 10_000)["done"]
+
+    stored = duplicate_clusters(Scope.organizer(event, "test"), None)
+    elsewhere = event.model_copy(
+        update={"settings": event.settings.model_copy(update={"near_duplicate_distance": 7})}
+    )
+    recomputed = duplicate_clusters(Scope.organizer(elsewhere, "test"), 8)
+
+    def shape(result):
+        return [(c.cluster_id, c.kind, [p.filename for p in c.photos]) for c in result.clusters]
+
+    assert shape(stored) == shape(recomputed)
+    assert [kind for _, kind, _ in shape(stored)] == ["exact", "near"]

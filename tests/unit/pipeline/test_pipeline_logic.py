@@ -1,15 +1,19 @@
-"""Pure pipeline logic: content sniffing, decoding rules, near-duplicate banding, tags, documents."""
+"""Pure pipeline logic: content sniffing, decoding rules, tags, documents."""
 
 from __future__ import annotations
 
-import random
-import uuid
+import dataclasses
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
-from eventlens.pipeline import formats, media
-from eventlens.pipeline.dedupe import assign, bands, hamming, near_pairs
+from eventlens.dedupe.rule import hamming
+from eventlens.errors import BadMedia
+from eventlens.media import decode as media
+from eventlens.media import formats
 from eventlens.pipeline.phases.embed import document
 from eventlens.pipeline.phases.tag import auto_tag
+from eventlens.pipeline.repo import TagInput
 
 from tests.fixtures_photos import bad_inputs, odd_but_good_inputs, real_jpeg, video_mp4
 
@@ -35,9 +39,9 @@ def test_a_real_mp4_is_sniffed_as_video() -> None:
 
 def test_every_bad_input_raises_bad_media_with_a_reason() -> None:
     for name, data in bad_inputs(4_000_000).items():
-        with pytest.raises(media.BadMedia):
+        with pytest.raises(BadMedia) as caught:
             media.decode_image(data, max_pixels=4_000_000)
-        assert name
+        assert len(caught.value.message.strip()) > 10, f"{name}: no reason given ({caught.value.message!r})"
 
 
 def test_odd_encodings_decode_to_rgb() -> None:
@@ -53,49 +57,12 @@ def test_draft_decoding_shrinks_a_large_jpeg_but_reports_original_dimensions() -
     full = media.decode_image(data, max_pixels=100_000_000, draft=False)
     assert (fast.width, fast.height) == (full.width, full.height) == (4000, 3000)
     assert max(fast.image.size) == max(full.image.size) == media.WORK_SIDE
-    assert hamming(media.dhash64(fast.image), media.dhash64(full.image)) <= 4
+    assert int(hamming(np.array([media.dhash64(fast.image)]), np.array([media.dhash64(full.image)]))[0]) <= 4
 
 
 def test_dhash_is_a_signed_64_bit_integer() -> None:
     value = media.dhash64(media.decode_image(real_jpeg("astronaut"), max_pixels=10**8).image)
     assert -(2**63) <= value < 2**63
-
-
-@pytest.mark.parametrize("distance", [0, 3, 6, 10])
-def test_banding_finds_exactly_the_pairs_a_full_scan_finds(distance: int) -> None:
-    rng = random.Random(distance)
-    base = [rng.getrandbits(64) for _ in range(60)]
-    hashes = []
-    for value in base:
-        hashes.append((uuid.uuid4(), value - (1 << 64) if value >= 1 << 63 else value))
-        flipped = value
-        for bit in rng.sample(range(64), rng.randint(0, 12)):
-            flipped ^= 1 << bit
-        hashes.append((uuid.uuid4(), flipped - (1 << 64) if flipped >= 1 << 63 else flipped))
-    brute = {
-        frozenset((a[0], b[0]))
-        for i, a in enumerate(hashes)
-        for b in hashes[i + 1 :]
-        if hamming(a[1], b[1]) <= distance
-    }
-    assert {frozenset(p) for p in near_pairs(hashes, distance)} == brute
-    assert sum(width for _, width in bands(distance)) == 64
-    assert len(bands(distance)) == distance + 1
-
-
-def test_exact_copies_are_tier_exact_and_a_lookalike_joins_them_as_near() -> None:
-    a, b, c, d = (uuid.uuid4() for _ in range(4))
-    rows = [
-        {"id": a, "content_hash": "h1", "phash": 0b1111},
-        {"id": b, "content_hash": "h1", "phash": 0b1111},
-        {"id": c, "content_hash": "h2", "phash": 0b1011},
-        {"id": d, "content_hash": "h3", "phash": -1},
-    ]
-    out = assign(rows, 6)
-    assert out[a][1] == out[b][1] == "exact"
-    assert out[c][1] == "near"
-    assert out[a][0] == out[b][0] == out[c][0] is not None
-    assert out[d] == (None, None)
 
 
 @pytest.mark.parametrize(
@@ -112,7 +79,15 @@ def test_exact_copies_are_tier_exact_and_a_lookalike_joins_them_as_near() -> Non
     ],
 )
 def test_auto_tag_prefers_themes_then_face_count(row: dict, tag: str | None) -> None:
-    assert auto_tag(row) == tag
+    blank = {f.name: None for f in dataclasses.fields(TagInput)}
+    text = {
+        "filename": "",
+        "folder": "",
+        "visible_text": "",
+        "people_descriptions": "",
+        "scene_description": "",
+    }
+    assert auto_tag(TagInput(**{**blank, **text, **row})) == tag
 
 
 def test_document_joins_what_a_photo_is_found_by() -> None:
@@ -123,4 +98,4 @@ def test_document_joins_what_a_photo_is_found_by() -> None:
         "folder": "Day 1/Hall",
         "filename": "img_1.jpg",
     }
-    assert document(row) == "Photo with 2 people\nEXPO 2024\nDay 1 Hall img_1.jpg"
+    assert document(SimpleNamespace(**row)) == "Photo with 2 people\nEXPO 2024\nDay 1 Hall img_1.jpg"  # type: ignore[arg-type]

@@ -45,6 +45,7 @@ export function mountPipeline(session, toast) {
       const [state, errs] = await Promise.all([session.admin("/pipeline"), session.admin("/errors")]);
       running = state.runs.some((r) => r.status === "running");
       renderPhases(state.phases);
+      renderPhaseChoices(state.phase_names);
       renderRuns(state.runs);
       renderErrors(errs.errors);
       runFull.disabled = runPhase.disabled = running;
@@ -60,6 +61,14 @@ export function mountPipeline(session, toast) {
       runStatus.textContent = `Could not load pipeline state: ${err.message}`;
     }
     timer = window.setTimeout(refresh, running ? FAST_MS : SLOW_MS);
+  }
+
+  /** The phase menu comes from the server's one phase graph, in the order a full run takes them. */
+  function renderPhaseChoices(names) {
+    if (phaseSelect.options.length === names.length) return;
+    const chosen = phaseSelect.value;
+    phaseSelect.replaceChildren(...names.map((name) => h("option", { value: name }, name)));
+    if (names.includes(chosen)) phaseSelect.value = chosen;
   }
 
   function renderPhases(phases) {

@@ -1,8 +1,15 @@
 """Connections: a pool per process, and transactions scoped to who acts for which event.
 
-Every request runs as the `eventlens_app` role, which never bypasses row-level security, with
-the event it acts for and the kind of actor set transaction-locally: a query that forgets its
-WHERE clause still sees only what that actor may see of that event.
+Two login roles, neither a superuser (DESIGN.md "Scope and isolation"):
+- the schema owner (`database_url()`: DATABASE_URL, the owner's secret, or the embedded server's
+  `eventlens_owner`), which migrations connect as; it owns the tables, so it is not subject to
+  row-level security (no FORCE) and is never used to serve a request;
+- `eventlens_app` (`app_database_url()`), which the pool logs in as: it owns nothing and never
+  bypasses row-level security, and it never needs SET ROLE.
+
+Every transaction states the event it acts for and the kind of actor (transaction-local
+settings); the policies read both, so a query that forgets its WHERE clause still sees only what
+that actor may see of that event.
 """
 
 from __future__ import annotations
@@ -14,6 +21,8 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+import psycopg.rows
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
@@ -26,27 +35,70 @@ _pool: ConnectionPool | None = None
 _pool_url: str | None = None
 
 
+class UnsafeAppRole(RuntimeError):
+    """The application's connection would not be bound by row-level security."""
+
+
 def database_url(cfg: Settings | None = None) -> str:
-    """The server to use: DATABASE_URL, a Secrets Manager secret (AWS), or the embedded one."""
+    """The schema owner's connection (migrations): DATABASE_URL, the owner's secret, or embedded."""
     cfg = cfg or settings()
     if cfg.database_url:
         return cfg.database_url
     if cfg.db_secret_arn:
-        return _url_from_secret(cfg)
+        return _url_from_secret(cfg, cfg.db_secret_arn)
     from eventlens.db.embedded import embedded_url
 
     return embedded_url(cfg.pgdata)
 
 
-def _url_from_secret(cfg: Settings) -> str:
+def app_database_url(cfg: Settings | None = None) -> str:
+    """The application's connection, as `eventlens_app`.
+
+    EVENTLENS_APP_DATABASE_URL if set; else the app's own secret (DB_APP_SECRET_ARN); else the
+    owner's server and database with the user `eventlens_app` and EVENTLENS_APP_DB_PASSWORD (none:
+    a server that trusts local connections, like the embedded one).
+    """
+    cfg = cfg or settings()
+    if cfg.app_database_url:
+        return cfg.app_database_url
+    if cfg.db_app_secret_arn:
+        return _url_from_secret(cfg, cfg.db_app_secret_arn)
+    return as_app(database_url(cfg), cfg.app_db_password)
+
+
+def as_app(owner_url: str, password: str | None = None) -> str:
+    """`owner_url` with the app role's user and password instead of the owner's."""
+    params = conninfo_to_dict(owner_url)
+    params.pop("password", None)
+    params["user"] = APP_ROLE
+    if password:
+        params["password"] = password
+    return make_conninfo(**params)
+
+
+def app_password(cfg: Settings | None = None) -> str | None:
+    """The app role's configured password (migrations set it on the role), if any."""
+    cfg = cfg or settings()
+    if cfg.app_db_password:
+        return cfg.app_db_password
+    if cfg.db_app_secret_arn:
+        return str(_secret(cfg.db_app_secret_arn)["password"])
+    return None
+
+
+def _secret(arn: str) -> dict[str, Any]:
     import json
 
     import boto3
-    from psycopg.conninfo import make_conninfo
 
-    secret = json.loads(
-        boto3.client("secretsmanager").get_secret_value(SecretId=cfg.db_secret_arn)["SecretString"]
+    value: dict[str, Any] = json.loads(
+        boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
     )
+    return value
+
+
+def _url_from_secret(cfg: Settings, arn: str) -> str:
+    secret = _secret(arn)
     return make_conninfo(
         host=cfg.db_host or secret["host"],
         port=secret.get("port", 5432),
@@ -60,16 +112,37 @@ def _url_from_secret(cfg: Settings) -> str:
 def _configure(conn: psycopg.Connection[Any]) -> None:
     from pgvector.psycopg import register_vector
 
+    check_app_role(conn)
     with suppress(psycopg.ProgrammingError):  # no vector extension yet: before migrations
         register_vector(conn)
     conn.commit()
+
+
+def check_app_role(conn: psycopg.Connection[Any]) -> None:
+    """Refuse a connection that row-level security would not bind: a superuser, a role with
+    BYPASSRLS, or one that owns (or may become the owner of) the tables."""
+    with conn.cursor(row_factory=psycopg.rows.tuple_row) as cur:
+        row = cur.execute(
+            "SELECT r.rolname, r.rolsuper OR r.rolbypassrls"
+            " OR EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace"
+            "  AND c.relkind IN ('r', 'p') AND pg_has_role(r.oid, c.relowner, 'MEMBER'))"
+            " FROM pg_roles r WHERE r.rolname = current_user"
+        ).fetchone()
+    assert row is not None
+    name, unsafe = row
+    if unsafe:
+        raise UnsafeAppRole(
+            f"the application connected as {name!r}, which bypasses row-level security (a superuser,"
+            f" BYPASSRLS or the tables' owner): it must connect as {APP_ROLE}"
+            " (see EVENTLENS_APP_DATABASE_URL / DB_APP_SECRET_ARN)"
+        )
 
 
 def pool() -> ConnectionPool:
     global _pool, _pool_url
     with _lock:
         if _pool is None:
-            _pool_url = database_url()
+            _pool_url = app_database_url()
             _pool = ConnectionPool(
                 _pool_url,
                 min_size=1,
@@ -98,11 +171,11 @@ Tx = psycopg.Connection[dict[str, Any]]
 def transaction(event_id: UUID | None, actor: str, subject: str | None = None) -> Iterator[Tx]:
     """One transaction as the app role, for `actor` acting in `event_id` (None: no event's rows).
 
-    Row-level security reads both settings; they are transaction-local, so a pooled connection
-    carries nothing into the next transaction. Call through `eventlens.scope.Scope.transaction`.
+    The pool is logged in as `eventlens_app` (no SET ROLE). Row-level security reads these
+    settings; they are transaction-local, so a pooled connection carries nothing into the next
+    transaction. Call through `eventlens.scope.Scope.transaction`.
     """
     with pool().connection() as conn, conn.transaction():
-        conn.execute(f"SET LOCAL ROLE {APP_ROLE}")
         conn.execute(
             "SELECT set_config('eventlens.event_id', %s, true), set_config('eventlens.actor', %s, true),"
             " set_config('eventlens.subject', %s, true)",

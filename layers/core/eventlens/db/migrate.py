@@ -3,6 +3,11 @@
 Files are `migrations/NNNN_name.sql`, applied in order, each in its own transaction under an
 advisory lock so two starting processes (Lambdas, a server and a CLI) never race. A file that
 changed after it was applied is an error: migrations are append-only.
+
+Migrations connect as the schema owner (`db.database_url()`, never a superuser on Aurora), which
+also administers the `eventlens_app` login role: when a password for it is configured
+(EVENTLENS_APP_DB_PASSWORD or the app's secret) it is set here, as a SCRAM verifier computed on
+this side, so the password itself never reaches the server or its logs.
 """
 
 from __future__ import annotations
@@ -11,10 +16,12 @@ import hashlib
 import re
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 import psycopg
+from psycopg import sql
 
-from eventlens.db import database_url
+from eventlens.db import APP_ROLE, app_password, database_url
 from eventlens.db.vectors import ensure_configured_spaces
 
 _LOCK_KEY = 0x6576656E746C656E  # "eventlen"
@@ -73,6 +80,16 @@ def upgrade(url: str | None = None) -> list[str]:
                     )
                 applied.append(migration.name)
             applied += ensure_configured_spaces(conn)
+            if password := app_password():
+                set_app_password(conn, password)
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
     return applied
+
+
+def set_app_password(conn: psycopg.Connection[Any], password: str) -> None:
+    """Give `eventlens_app` this password (as a SCRAM-SHA-256 verifier, not in clear text)."""
+    verifier = conn.pgconn.encrypt_password(password.encode(), APP_ROLE.encode(), b"scram-sha-256")
+    conn.execute(
+        sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(APP_ROLE), sql.Literal(verifier.decode()))
+    )

@@ -6,6 +6,9 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from pydantic import Field
+
+from eventlens.pipeline.graph import PHASES
 from eventlens.types import Model
 
 RunStatus = Literal["running", "succeeded", "failed"]
@@ -41,6 +44,9 @@ class PhaseCounts(Model):
 class PipelineStatus(Model):
     phases: list[PhaseCounts]
     runs: list[PipelineRun]
+    phase_names: list[str] = Field(
+        default_factory=lambda: list(PHASES), description="Every phase, in the order a full run takes them"
+    )
 
 
 class PhotoError(Model):

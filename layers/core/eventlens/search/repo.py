@@ -5,10 +5,17 @@ so the planner can use the per-event indexes. Vector queries repeat the exact ex
 predicate of the partial HNSW index (`db.vectors.vector_expr`, `WHERE model = '<literal>' AND
 embedding IS NOT NULL`): a parameter instead of the literal model name, or a different cast,
 silently turns an index scan into a full scan.
+
+Text candidates come from `search_text_candidates()` (migration 0006): under row-level security
+PostgreSQL uses an index for a condition only when its operator is LEAKPROOF, which `@@`, `%>`
+and ILIKE are not (and only a superuser could declare). That function runs as the schema owner,
+applies the photos policy itself (the event in scope, no hidden photo for a visitor) and returns
+ids and scores; this statement joins them to `photos` under the caller's policies.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -84,14 +91,8 @@ def hybrid_candidates(
         n=limit,
         cap=TRIGRAM_SCAN_CAP,
         floor=semantic_floor,
-        ids=list(photo_ids or []),
-    )
-    columns = ("visible_text", "people_descriptions", "scene_description", "filename")
-    fuzzy = sql.SQL(" OR ").join(
-        sql.SQL("p.{c} %%> %(q)s OR p.{c} ILIKE %(like)s").format(c=sql.Identifier(c)) for c in columns
-    )
-    closeness = sql.SQL(", ").join(
-        sql.SQL("word_similarity(%(q)s, p.{})").format(sql.Identifier(c)) for c in columns
+        ids=None if photo_ids is None else list(photo_ids),
+        **_text_filter_args(filters),
     )
     semantic: sql.Composable = sql.SQL("SELECT NULL::uuid AS id, NULL::float8 AS score WHERE false")
     if embedding is not None:
@@ -104,29 +105,43 @@ def hybrid_candidates(
         ).format(d=distance, model=sql.Literal(text_model), where=where)
         params["emb"] = vector_literal(embedding)
     statement = sql.SQL(
-        # The tsquery is spelled inline, not joined from a CTE: only a constant lets GIN be used.
-        "WITH fulltext AS (SELECT p.id,"
-        "  ts_rank_cd(p.search_tsv, websearch_to_tsquery('english', %(q)s), 32) AS score FROM photos p"
-        "  WHERE {where} AND p.search_tsv @@ websearch_to_tsquery('english', %(q)s)"
-        "  ORDER BY score DESC LIMIT %(n)s),"
-        # Trigrams are the fallback for typos and partial words: when full text already fills
-        # the candidate list, the one-time filter skips scoring thousands of fuzzy matches.
-        # A fuzzy query can match thousands of near-identical captions: rank the first
-        # TRIGRAM_SCAN_CAP matches rather than score every one of them.
-        " trigram AS (SELECT id, score FROM (SELECT p.id, greatest({closeness}) AS score FROM photos p"
-        "  WHERE (SELECT count(*) FROM fulltext) < %(n)s AND {where} AND ({fuzzy}) LIMIT %(cap)s) fuzzy"
-        "  ORDER BY score DESC LIMIT %(n)s),"
+        "WITH text AS MATERIALIZED (SELECT id, fulltext, trigram FROM search_text_candidates("
+        "  %(q)s, %(like)s, %(n)s, %(cap)s, %(include_hidden)s, %(only_hidden)s, %(folder)s, %(tag)s,"
+        "  %(kind)s, %(taken_from)s::timestamptz, %(taken_to)s::timestamptz, %(ids)s::uuid[])),"
         " semantic AS MATERIALIZED ({semantic}),"
-        " hits AS (SELECT id FROM fulltext UNION SELECT id FROM trigram UNION SELECT id FROM semantic)"
-        " SELECT {columns}, f.score AS fulltext, t.score AS trigram, s.score AS semantic"
+        " hits AS (SELECT id FROM text UNION SELECT id FROM semantic)"
+        # The photo rows are read under the caller's policies: a candidate the caller may not see
+        # (another event's, or a hidden one for a visitor) cannot come back, whatever returned it.
+        " SELECT {columns}, t.fulltext, t.trigram, s.score AS semantic"
         " FROM hits JOIN photos p ON p.id = hits.id"
-        " LEFT JOIN fulltext f ON f.id = hits.id LEFT JOIN trigram t ON t.id = hits.id"
-        " LEFT JOIN semantic s ON s.id = hits.id"
-    ).format(where=where, closeness=closeness, fuzzy=fuzzy, semantic=semantic, columns=sql.SQL(PHOTO_COLUMNS))
+        " LEFT JOIN text t ON t.id = hits.id LEFT JOIN semantic s ON s.id = hits.id"
+        " WHERE {where}"
+    ).format(where=where, semantic=semantic, columns=sql.SQL(PHOTO_COLUMNS))
     return [
         Hit(PhotoRow.of(r), r["fulltext"], r["trigram"], r["semantic"])
         for r in tx.execute(statement, params).fetchall()
     ]
+
+
+_TEXT_FILTERS = ("folder", "tag", "kind", "taken_from", "taken_to", "include_hidden", "hidden")
+
+
+def _text_filter_args(filters: PhotoFilter) -> dict[str, Any]:
+    """The filter as search_text_candidates() takes it (a new PhotoFilter field must be added there)."""
+    known = {f.name for f in dataclasses.fields(filters)}
+    if known != set(_TEXT_FILTERS):
+        raise NotImplementedError(
+            f"search_text_candidates() does not know the filters {known ^ set(_TEXT_FILTERS)}"
+        )
+    return {
+        "include_hidden": filters.include_hidden,
+        "only_hidden": filters.hidden,
+        "folder": filters.folder,
+        "tag": filters.tag,
+        "kind": filters.kind,
+        "taken_from": filters.taken_from,
+        "taken_to": filters.taken_to,
+    }
 
 
 def _named(tx: Tx, where: sql.Composable, count: int) -> sql.Composable:
