@@ -3,7 +3,9 @@
     .venv/bin/python benchmarks/scale_data.py --photos 10000 --photos 100000
 
 One embedded PostgreSQL (pgserver) in benchmarks/.data/pg, one database per size (`scale_<n>`),
-one event per database. Photos get realistic descriptions (scene, people, badge text, file
+one event per database, with the roles of production: the server's superuser only provisions
+(`eventlens_owner` and the extensions, db/embedded.py), the data is loaded and migrated as that
+owner (no superuser), and the benchmarks search as `eventlens_app`. Photos get realistic descriptions (scene, people, badge text, file
 names), topic-clustered unit vectors in the text model's space, pHashes with near and exact
 copies; faces (3 per photo) are identities plus noise so a person's faces sit at cosine ~0.6,
 strangers near 0 (what SFace gives on real photos). Rows go in by binary COPY, indexes are built
@@ -107,8 +109,20 @@ def server() -> Any:
     return pgserver.get_server(DATA / "pg", cleanup_mode="stop")
 
 
+def admin_url(database: str = "postgres") -> str:
+    """The embedded server's superuser: provisioning (and the benchmarks' LEAKPROOF comparison) only."""
+    return str(server().get_uri(database))
+
+
+def database_name(photos: int) -> str:
+    return f"scale_{photos}_p{FACES_PER_PERSON}"
+
+
 def database_url(photos: int) -> str:
-    return str(server().get_uri(f"scale_{photos}_p{FACES_PER_PERSON}"))
+    """The owner's URL of the `photos`-sized database (provisioned, not necessarily built)."""
+    from eventlens.db.embedded import provision
+
+    return provision(admin_url(), database_name(photos))
 
 
 def unit(rows: np.ndarray) -> np.ndarray:
@@ -151,16 +165,18 @@ def phashes(rng: np.random.Generator, n: int) -> tuple[np.ndarray, list[str]]:
 
 def build(photos: int, seed: int = 1) -> str:
     """Create and fill `scale_<photos>` unless it is already complete; return its URL."""
+    from eventlens.db.embedded import provision
+
     srv = server()
-    name = f"scale_{photos}_p{FACES_PER_PERSON}"
+    name = database_name(photos)
     if "(1 row)" in srv.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';"):
-        with psycopg.connect(srv.get_uri(name)) as conn:
+        url = provision(admin_url(), name)  # also hands a database built as the superuser over
+        with psycopg.connect(url) as conn:
             done = conn.execute("SELECT to_regclass('scale_done') IS NOT NULL").fetchone()
             if done and done[0]:
-                return str(srv.get_uri(name))
+                return url
         srv.psql(f'DROP DATABASE "{name}";')
-    srv.psql(f'CREATE DATABASE "{name}";')
-    url = str(srv.get_uri(name))
+    url = provision(admin_url(), name)
     from eventlens.db.migrate import upgrade
 
     upgrade(url)
@@ -187,7 +203,7 @@ def build(photos: int, seed: int = 1) -> str:
         embeddings = unit(topics[[t[4] for t in texts]] + rng.normal(scale=0.06, size=(photos, TEXT_DIM)))
         with conn.cursor().copy(
             "COPY photos (id, event_id, source_key, content_hash, filename, visible_text,"
-            " people_descriptions, scene_description, phash, face_count, embedding, embedding_model,"
+            " people_descriptions, scene_description, dhash, face_count, embedding, embedding_model,"
             " analyze_status, describe_status, embed_status, faces_status) FROM STDIN WITH (FORMAT BINARY)"
         ) as copy:
             copy.set_types(

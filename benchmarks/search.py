@@ -6,6 +6,12 @@
 Targets (issue 4, this 2-core machine, embedded PostgreSQL): hybrid p95 <= 50 ms at 100k photos;
 find-me kNN p95 <= 25 ms at 300k faces with recall@10 >= 0.97; duplicate clustering of 100k
 hashes <= 2 s and >= 20x faster than the seed's all-pairs `XOR + bit_count` SQL.
+
+Every query runs as production does: logged in as `eventlens_app` (no superuser, no SET ROLE),
+under row-level security, with no LEAKPROOF operator. `--compare-text` also times hybrid search
+with the text candidates planned under row-level security (search_text_candidates() switched to
+SECURITY INVOKER for the run), and that again with the three text operators LEAKPROOF (what
+migration 0004 did as a superuser), then restores the shipped state.
 """
 
 from __future__ import annotations
@@ -62,11 +68,12 @@ def timed(fn: Callable[[], object], repeat: int) -> list[float]:
     return out
 
 
-def bench_hybrid(event: object, photos: int, rounds: int) -> None:
-    from eventlens.db.photos_repo import PhotoFilter
-    from eventlens.photos import photo_view
+def bench_hybrid(event: object, photos: int, rounds: int, label: str = "hybrid search") -> None:
+    from eventlens.db.photos import PhotoFilter
+    from eventlens.media.views import photo_view
+    from eventlens.scope import Scope
     from eventlens.search.fusion import page
-    from eventlens.search.hybrid import ranked_candidates
+    from eventlens.search.service import ranked_candidates
 
     rng = np.random.default_rng(5)
     centres = scale_data.topics()
@@ -75,9 +82,11 @@ def bench_hybrid(event: object, photos: int, rounds: int) -> None:
         for _ in QUERIES
     ]
     vectors[QUERIES.index("quantum chromodynamics")] = scale_data.unit(rng.normal(size=(1, 384)))[0]
+    scope = Scope.visitor(event)  # type: ignore[arg-type]
 
     def one(i: int) -> int:
-        ranked, rows = ranked_candidates(event, QUERIES[i], PhotoFilter(), embedding=vectors[i])  # type: ignore[arg-type]
+        with scope.transaction() as tx, tx.pipeline():  # as search_photos opens it
+            ranked, rows = ranked_candidates(tx, QUERIES[i], PhotoFilter(), vectors[i])
         chunk, _ = page(ranked, 50)
         [photo_view(rows[r.candidate.id]) for r in chunk]
         return len(ranked)
@@ -85,10 +94,13 @@ def bench_hybrid(event: object, photos: int, rounds: int) -> None:
     totals = [one(i) for i in range(len(QUERIES))]  # warm-up: caches, plans
     samples = [s for _ in range(rounds) for i in range(len(QUERIES)) for s in timed(lambda i=i: one(i), 1)]
     print(
-        f"hybrid search, {photos} photos, {len(samples)} queries: p50 {percentile(samples, 50):.1f} ms,"
+        f"{label}, {photos} photos, {len(samples)} queries: p50 {percentile(samples, 50):.1f} ms,"
         f" p95 {percentile(samples, 95):.1f} ms (target <= 50 ms at 100k); results per query "
         f"min {min(totals)} max {max(totals)}; unrelated query -> {totals[QUERIES.index('quantum chromodynamics')]}"
     )
+
+
+def bench_query_embedding() -> None:
     from eventlens.ml.text import text_embedder
 
     embedder = text_embedder("minilm-l6-v2")
@@ -99,32 +111,73 @@ def bench_hybrid(event: object, photos: int, rounds: int) -> None:
     )
 
 
-def bench_faces(event: object, photos: int, selfies: int) -> None:
-    from eventlens.db import scoped, search_repo
-    from eventlens.search.faces import MATCH_K, NEAR_MISS
+TEXT_OPERATORS = (
+    "ts_match_vq(tsvector, tsquery)",
+    "word_similarity_commutator_op(text, text)",
+    "texticlike(text, text)",
+)
+TEXT_FUNCTION = (
+    "search_text_candidates(text, text, integer, integer, boolean, boolean, text, text, text,"
+    " timestamptz, timestamptz, uuid[])"
+)
 
+
+def text_search_mode(owner_url: str, admin_url: str, *, definer: bool, leakproof: bool) -> None:
+    """Switch how text candidates are planned (the owner's function; the superuser's LEAKPROOF)."""
+    with psycopg.connect(owner_url, autocommit=True) as conn:
+        conn.execute(f"ALTER FUNCTION {TEXT_FUNCTION} SECURITY {'DEFINER' if definer else 'INVOKER'}")
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        for operator in TEXT_OPERATORS:
+            conn.execute(f"ALTER FUNCTION {operator} {'' if leakproof else 'NOT '}LEAKPROOF")
+
+
+def describe_roles(event: object) -> None:
+    from eventlens.scope import Scope
+
+    with Scope.visitor(event).transaction() as tx:  # type: ignore[arg-type]
+        row = tx.execute(
+            "SELECT current_user AS app, r.rolsuper AS super, r.rolbypassrls AS bypass,"
+            " (SELECT string_agg(proname, ', ') FROM pg_proc WHERE proleakproof AND proname IN"
+            "  ('ts_match_vq', 'word_similarity_commutator_op', 'texticlike')) AS leakproof,"
+            " (SELECT prosecdef FROM pg_proc WHERE proname = 'search_text_candidates') AS definer"
+            " FROM pg_roles r WHERE r.rolname = current_user"
+        ).fetchone()
+    assert row is not None
+    print(
+        f"  as {row['app']} (superuser {row['super']}, bypassrls {row['bypass']}); LEAKPROOF text operators:"
+        f" {row['leakproof'] or 'none'}; search_text_candidates security definer: {row['definer']}"
+    )
+
+
+def bench_faces(event: object, photos: int, selfies: int) -> None:
+    from eventlens.db.vectors import tune_hnsw
+    from eventlens.findme import repo as findme_repo
+    from eventlens.findme.service import MATCH_K, NEAR_MISS
+    from eventlens.scope import Scope
+
+    scope = Scope.visitor(event)  # type: ignore[arg-type]
     rng = np.random.default_rng(9)
     people = scale_data.identities(photos)
     queries = [scale_data.selfie(people[rng.integers(len(people))], rng) for _ in range(selfies)]
-    with scoped(event.id) as conn:  # type: ignore[attr-defined]
-        exact = [search_repo.face_knn_ids(conn, q, "sface", 10, exact=True) for q in queries]
+    with scope.transaction() as conn:
+        exact = [findme_repo.face_knn_ids(conn, q, "sface", 10, exact=True) for q in queries]
     print(f"find-me kNN, {photos * scale_data.FACES_PER_PHOTO} faces, {selfies} selfies:")
     for ef in (40, 64, 100, 200):
 
         def knn(q: np.ndarray, ef: int = ef) -> list[int]:
-            with scoped(event.id) as conn:  # type: ignore[attr-defined]
-                search_repo.tune_hnsw(conn, ef)
-                return search_repo.face_knn_ids(conn, q, "sface", 10)
+            with scope.transaction() as conn:
+                tune_hnsw(conn, ef)
+                return findme_repo.face_knn_ids(conn, q, "sface", 10)
 
         got = [knn(q) for q in queries]
         recall = np.mean([len(set(g) & set(e)) / 10 for g, e in zip(got, exact, strict=True)])
         samples = [s for q in queries for s in timed(lambda q=q: knn(q), 1)]
         print(f"  ef_search {ef:3d}: top-10 p95 {percentile(samples, 95):5.1f} ms, recall@10 {recall:.3f}")
 
-    def shipped(q: np.ndarray) -> list[dict]:  # type: ignore[type-arg]
-        with scoped(event.id) as conn:  # type: ignore[attr-defined]
-            search_repo.tune_hnsw(conn)
-            return search_repo.face_neighbours(conn, q, "sface", 0.36 - NEAR_MISS, MATCH_K)
+    def shipped(q: np.ndarray) -> list[object]:
+        with scope.transaction() as conn:
+            tune_hnsw(conn)
+            return list(findme_repo.face_neighbours(conn, q, "sface", 0.36 - NEAR_MISS, MATCH_K))
 
     samples = [s for q in queries for s in timed(lambda q=q: shipped(q), 1)]
     found = [len(shipped(q)) for q in queries[:20]]
@@ -133,19 +186,19 @@ def bench_faces(event: object, photos: int, selfies: int) -> None:
         f" p50 {percentile(samples, 50):.1f} ms, p95 {percentile(samples, 95):.1f} ms"
         f" (target <= 25 ms), photos per selfie {min(found)}-{max(found)}"
     )
-    with scoped(event.id) as conn:  # type: ignore[attr-defined]
-        exact_times = timed(lambda: search_repo.face_knn_ids(conn, queries[0], "sface", 10, exact=True), 5)
+    with scope.transaction() as conn:
+        exact_times = timed(lambda: findme_repo.face_knn_ids(conn, queries[0], "sface", 10, exact=True), 5)
     print(f"  exact scan for comparison: p50 {percentile(exact_times, 50):.1f} ms")
 
 
 def bench_duplicates(event: object, url: str, photos: int, distance: int, seed_timeout_s: int) -> None:
-    from eventlens.db import scoped, search_repo
-    from eventlens.search.banding import near_pairs
-    from eventlens.search.duplicates import cluster_hashes
+    from eventlens.dedupe import repo as dedupe_repo
+    from eventlens.dedupe.rule import cluster_hashes, near_pairs
+    from eventlens.scope import Scope
 
     def ours() -> int:
-        with scoped(event.id) as conn:  # type: ignore[attr-defined]
-            rows = search_repo.hashes(conn)
+        with Scope.pipeline(event).transaction() as conn:  # type: ignore[arg-type]
+            rows = dedupe_repo.hashes(conn)
         return len(cluster_hashes(rows, distance))
 
     samples = timed(ours, 3)
@@ -157,10 +210,12 @@ def bench_duplicates(event: object, url: str, photos: int, distance: int, seed_t
     )
     seed_sql = (
         "SELECT count(*) FROM photos a JOIN photos b ON a.event_id = b.event_id AND a.id < b.id"
-        " WHERE a.phash IS NOT NULL AND b.phash IS NOT NULL"
-        " AND bit_count((a.phash # b.phash)::bit(64)) <= %s"
+        " WHERE a.dhash IS NOT NULL AND b.dhash IS NOT NULL"
+        " AND bit_count((a.dhash # b.dhash)::bit(64)) <= %s"
     )
-    with psycopg.connect(url, autocommit=True) as conn:  # a cancelled seed query must not abort the next one
+    # As the owner (not subject to the policies), like the seed's own query; a cancelled seed query
+    # must not abort the next one.
+    with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"SET statement_timeout = '{seed_timeout_s}s'")
         started = time.perf_counter()
         try:
@@ -171,7 +226,7 @@ def bench_duplicates(event: object, url: str, photos: int, distance: int, seed_t
             seed_s, seed_pairs = float(seed_timeout_s), None
             label = f"> {seed_timeout_s} s (cancelled)"
         conn.execute("SET statement_timeout = 0")
-        hashes = np.array([r[0] for r in conn.execute("SELECT phash FROM photos WHERE phash IS NOT NULL")])
+        hashes = np.array([r[0] for r in conn.execute("SELECT dhash FROM photos WHERE dhash IS NOT NULL")])
     ours_pairs = len(near_pairs(hashes, distance))
     agree = "" if seed_pairs is None else f", same pairs: {seed_pairs == ours_pairs} ({ours_pairs})"
     print(
@@ -188,6 +243,11 @@ def main() -> None:
     parser.add_argument("--distance", type=int, default=6)
     parser.add_argument("--seed-timeout", type=int, default=300)
     parser.add_argument("--only", choices=["hybrid", "faces", "duplicates"], action="append")
+    parser.add_argument(
+        "--compare-text",
+        action="store_true",
+        help="also time hybrid search with text candidates planned under RLS, without and with LEAKPROOF",
+    )
     args = parser.parse_args()
     print(
         f"$ {' '.join(sys.argv)}\nmachine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores,"
@@ -210,8 +270,24 @@ def main() -> None:
         event = Event(id=scale_data.event_id(url), slug="bench", name="Benchmark event")
         print(f"--- {photos} photos, {photos * scale_data.FACES_PER_PHOTO} faces ---")
         only = set(args.only or ["hybrid", "faces", "duplicates"])
+        admin = scale_data.admin_url(scale_data.database_name(photos))
+        text_search_mode(url, admin, definer=True, leakproof=False)  # the shipped state, whatever ran before
         if "hybrid" in only:
+            describe_roles(event)
             bench_hybrid(event, photos, args.rounds)
+            if args.compare_text:
+                try:
+                    text_search_mode(url, admin, definer=False, leakproof=False)
+                    describe_roles(event)
+                    bench_hybrid(event, photos, args.rounds, "  text under RLS, no LEAKPROOF (before)")
+                    text_search_mode(url, admin, definer=False, leakproof=True)
+                    describe_roles(event)
+                    bench_hybrid(
+                        event, photos, args.rounds, "  text under RLS, LEAKPROOF as superuser (0004)"
+                    )
+                finally:
+                    text_search_mode(url, admin, definer=True, leakproof=False)
+            bench_query_embedding()
         if "faces" in only:
             bench_faces(event, photos, args.selfies)
         if "duplicates" in only:

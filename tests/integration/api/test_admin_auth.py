@@ -158,3 +158,35 @@ def test_organizer_reads_find_me_analytics(api, seeded) -> None:
     assert status == 200
     assert (reply["sessions"], reply["distinct_searchers"], reply["hot_photos"]) == (0, 0, [])
     assert api("GET", "/api/events/demo/admin/analytics")[0] == 401
+
+
+def test_an_unknown_run_id_is_404_not_500(api, seeded) -> None:
+    status, reply = api(
+        "GET", "/api/events/demo/admin/pipeline/runs/00000000-0000-0000-0000-000000000000", token=_login(api)
+    )
+    assert (status, reply) == (404, {"message": "no pipeline run 00000000-0000-0000-0000-000000000000"})
+
+
+def test_completing_uploads_counts_only_keys_that_became_photos(api, seeded, monkeypatch) -> None:
+    from eventlens.storage import blob_store
+
+    from tests.fixtures_photos import real_jpeg
+
+    monkeypatch.setattr("eventlens.jobs.service.start_background_run", lambda scope, phase: None)
+    store = blob_store()
+    photo = "events/demo/originals/uploads/abc-photo.jpg"
+    dotfile = "events/demo/originals/uploads/.DS_Store"
+    store.put(photo, real_jpeg("coffee", (64, 48)), "image/jpeg")
+    store.put(dotfile, b"finder metadata", "application/octet-stream")
+    status, reply = api(
+        "POST", "/api/events/demo/admin/uploads/complete", body={"keys": [photo, dotfile]}, token=_login(api)
+    )
+    assert status == 200, reply
+    assert reply["registered"] == 1
+
+
+def test_face_threshold_can_be_set_and_cleared_back_to_the_default(api, seeded) -> None:
+    token = _login(api)
+    status, reply = api("PATCH", "/api/events/demo/admin/settings", body={"face_threshold": 0.5}, token=token)
+    assert status == 200, reply
+    assert reply["settings"]["face_threshold"] == 0.5

@@ -2,7 +2,8 @@
 
 The package's own `preprocess` is reused as is: the model was fitted to images that went through
 a 256 px bilinear resize, a JPEG round trip and a centre crop, and skipping any of those shifts
-scores. Yahoo's guidance: below 0.2 is safe, above 0.8 unsafe, the band between needs a human.
+scores. The score is stored as `nsfw_score`; a photo at or above the event's `nsfw_threshold`
+(default 0.8, Yahoo's own upper guidance) is *flagged* for an organizer's review.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 SAFE_BELOW = 0.2
-UNSAFE_ABOVE = 0.8
+"""Yahoo's guidance: a score under this is safe (what the model's tests hold real photos to)."""
 
 
 @loaded_once

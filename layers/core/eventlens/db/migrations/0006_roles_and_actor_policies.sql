@@ -183,7 +183,7 @@ CREATE FUNCTION search_text_candidates(
   include_hidden boolean, only_hidden boolean, in_folder text, with_tag text, of_kind text,
   taken_from timestamptz, taken_to timestamptz, photo_ids uuid[]
 ) RETURNS TABLE (id uuid, fulltext real, trigram real)
-  LANGUAGE plpgsql STABLE SECURITY DEFINER
+  LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 100
   SET search_path = public, pg_temp
 AS $fn$
 BEGIN
