@@ -124,7 +124,7 @@ def prepare(home: Path) -> str:
     os.environ["EVENTLENS_HOME"] = str(home)
     from eventlens.db.embedded import embedded_url
     from eventlens.db.migrate import upgrade
-    from eventlens.events import create_event
+    from eventlens.events.service import create_event
 
     url = embedded_url(home / "pgdata")
     os.environ["DATABASE_URL"] = url

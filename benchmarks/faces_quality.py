@@ -69,9 +69,9 @@ def main() -> None:
     parser.add_argument("--faces", type=Path, default=ROOT.parent / "shared/testdata/faces")
     parser.add_argument("--write", action="store_true", help="store the chosen threshold for find-me")
     args = parser.parse_args()
+    from eventlens.findme.selfie import selfie_embedding
     from eventlens.ml.faces import THRESHOLDS as PUBLISHED
     from eventlens.ml.faces import face_model
-    from eventlens.search.faces import selfie_embedding
 
     model = face_model("sface")
     photos = gallery(args.faces)

@@ -63,8 +63,8 @@ def warm_up(options: list[object]) -> None:
 def run_variant(
     slug: str, photos: list[tuple[str, bytes]], options: object
 ) -> dict[str, tuple[float, float]]:
-    from eventlens.config import PHASES
-    from eventlens.events import create_event
+    from eventlens.events.service import create_event
+    from eventlens.pipeline.graph import PHASES
     from eventlens.pipeline.runner import run_pipeline
     from eventlens.storage import blob_store
 
@@ -74,7 +74,7 @@ def run_variant(
     seconds: dict[str, tuple[float, float]] = {}
     for phase in PHASES:
         started, cpu = time.perf_counter(), time.process_time()
-        result = run_pipeline(event.id, phase, options=options)  # type: ignore[arg-type]
+        result = run_pipeline(event, phase, options=options)  # type: ignore[arg-type]
         seconds[phase] = (time.perf_counter() - started, time.process_time() - cpu)
         if not result[-1]["done"] or result[-1]["errors"]:
             raise RuntimeError(f"benchmark run did not complete cleanly: {result}")

@@ -17,6 +17,7 @@ migration 0004 did as a superuser), then restores the shipped state.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
 import statistics
@@ -68,7 +69,16 @@ def timed(fn: Callable[[], object], repeat: int) -> list[float]:
     return out
 
 
-def bench_hybrid(event: object, photos: int, rounds: int, label: str = "hybrid search") -> None:
+MODES: dict[str, tuple[bool, bool]] = {
+    # label -> (search_text_candidates() SECURITY DEFINER, text operators LEAKPROOF)
+    "hybrid search": (True, False),  # as shipped
+    "  text planned under RLS, no LEAKPROOF (before)": (False, False),
+    "  text planned under RLS, LEAKPROOF as superuser (0004)": (False, True),
+}
+
+
+def hybrid_query(event: object) -> Callable[[int], int]:
+    """Search QUERIES[i] as a visitor does, the page of photo views included; returns the hit count."""
     from eventlens.db.photos import PhotoFilter
     from eventlens.media.views import photo_view
     from eventlens.scope import Scope
@@ -91,13 +101,31 @@ def bench_hybrid(event: object, photos: int, rounds: int, label: str = "hybrid s
         [photo_view(rows[r.candidate.id]) for r in chunk]
         return len(ranked)
 
-    totals = [one(i) for i in range(len(QUERIES))]  # warm-up: caches, plans
-    samples = [s for _ in range(rounds) for i in range(len(QUERIES)) for s in timed(lambda i=i: one(i), 1)]
-    print(
-        f"{label}, {photos} photos, {len(samples)} queries: p50 {percentile(samples, 50):.1f} ms,"
-        f" p95 {percentile(samples, 95):.1f} ms (target <= 50 ms at 100k); results per query "
-        f"min {min(totals)} max {max(totals)}; unrelated query -> {totals[QUERIES.index('quantum chromodynamics')]}"
-    )
+    return one
+
+
+def bench_hybrid(
+    event: object, photos: int, rounds: int, switch: Callable[[bool, bool], None], modes: list[str]
+) -> None:
+    """Each round times every query in every mode in turn, so background load hits all modes alike."""
+    one = hybrid_query(event)
+    totals: dict[str, list[int]] = {}
+    samples: dict[str, list[float]] = {mode: [] for mode in modes}
+    for mode in modes:
+        switch(*MODES[mode])
+        describe_roles(event)
+        totals[mode] = [one(i) for i in range(len(QUERIES))]  # warm-up: caches, plans
+    for _ in range(rounds):
+        for mode in modes:
+            switch(*MODES[mode])
+            samples[mode] += [s for i in range(len(QUERIES)) for s in timed(functools.partial(one, i), 1)]
+    for mode in modes:
+        got, total = samples[mode], totals[mode]
+        print(
+            f"{mode}, {photos} photos, {len(got)} queries: p50 {percentile(got, 50):.1f} ms,"
+            f" p95 {percentile(got, 95):.1f} ms (target <= 50 ms at 100k); results per query "
+            f"min {min(total)} max {max(total)}; unrelated query -> {total[QUERIES.index('quantum chromodynamics')]}"
+        )
 
 
 def bench_query_embedding() -> None:
@@ -122,7 +150,7 @@ TEXT_FUNCTION = (
 )
 
 
-def text_search_mode(owner_url: str, admin_url: str, *, definer: bool, leakproof: bool) -> None:
+def text_search_mode(owner_url: str, admin_url: str, definer: bool, leakproof: bool) -> None:
     """Switch how text candidates are planned (the owner's function; the superuser's LEAKPROOF)."""
     with psycopg.connect(owner_url, autocommit=True) as conn:
         conn.execute(f"ALTER FUNCTION {TEXT_FUNCTION} SECURITY {'DEFINER' if definer else 'INVOKER'}")
@@ -171,7 +199,7 @@ def bench_faces(event: object, photos: int, selfies: int) -> None:
 
         got = [knn(q) for q in queries]
         recall = np.mean([len(set(g) & set(e)) / 10 for g, e in zip(got, exact, strict=True)])
-        samples = [s for q in queries for s in timed(lambda q=q: knn(q), 1)]
+        samples = [s for q in queries for s in timed(functools.partial(knn, q), 1)]
         print(f"  ef_search {ef:3d}: top-10 p95 {percentile(samples, 95):5.1f} ms, recall@10 {recall:.3f}")
 
     def shipped(q: np.ndarray) -> list[object]:
@@ -179,7 +207,7 @@ def bench_faces(event: object, photos: int, selfies: int) -> None:
             tune_hnsw(conn)
             return list(findme_repo.face_neighbours(conn, q, "sface", 0.36 - NEAR_MISS, MATCH_K))
 
-    samples = [s for q in queries for s in timed(lambda q=q: shipped(q), 1)]
+    samples = [s for q in queries for s in timed(functools.partial(shipped, q), 1)]
     found = [len(shipped(q)) for q in queries[:20]]
     print(
         f"  find-me query as shipped (k={MATCH_K}, threshold, per-photo dedupe, photo rows):"
@@ -273,20 +301,17 @@ def main() -> None:
         admin = scale_data.admin_url(scale_data.database_name(photos))
         text_search_mode(url, admin, definer=True, leakproof=False)  # the shipped state, whatever ran before
         if "hybrid" in only:
-            describe_roles(event)
-            bench_hybrid(event, photos, args.rounds)
-            if args.compare_text:
-                try:
-                    text_search_mode(url, admin, definer=False, leakproof=False)
-                    describe_roles(event)
-                    bench_hybrid(event, photos, args.rounds, "  text under RLS, no LEAKPROOF (before)")
-                    text_search_mode(url, admin, definer=False, leakproof=True)
-                    describe_roles(event)
-                    bench_hybrid(
-                        event, photos, args.rounds, "  text under RLS, LEAKPROOF as superuser (0004)"
-                    )
-                finally:
-                    text_search_mode(url, admin, definer=True, leakproof=False)
+            modes = list(MODES) if args.compare_text else ["hybrid search"]
+            try:
+                bench_hybrid(
+                    event,
+                    photos,
+                    args.rounds,
+                    functools.partial(text_search_mode, url, admin),
+                    modes,
+                )
+            finally:
+                text_search_mode(url, admin, definer=True, leakproof=False)
             bench_query_embedding()
         if "faces" in only:
             bench_faces(event, photos, args.selfies)

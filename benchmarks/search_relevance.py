@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -400,7 +401,7 @@ def build(photos: list[Photo], seed: int) -> tuple[str, UUID]:
         }
         for p in photos
     ]
-    vectors = text_embedder(MINILM).embed([document(r) for r in rows])
+    vectors = text_embedder(MINILM).embed([document(SimpleNamespace(**r)) for r in rows])  # type: ignore[arg-type]
     event_id = uuid5(NAMESPACE, "event")
     with psycopg.connect(url, autocommit=True) as conn:
         from eventlens.db.vectors import MODEL_DIMS, ensure_space
@@ -428,7 +429,7 @@ def build(photos: list[Photo], seed: int) -> tuple[str, UUID]:
                         p.people_descriptions,
                         p.scene_description,
                         row["face_count"],
-                        auto_tag(row),
+                        auto_tag(SimpleNamespace(**row)),  # type: ignore[arg-type]
                         vector,
                         MINILM,
                     )
@@ -470,9 +471,10 @@ def mean(rows: list[dict[str, float]]) -> dict[str, float]:
 
 
 def evaluate(event: Any, photos: list[Photo], methods: tuple[Method, ...]) -> dict[str, Any]:
-    from eventlens.db.photos_repo import PhotoFilter
+    from eventlens.db.photos import PhotoFilter
     from eventlens.ml.text import MINILM, text_embedder
-    from eventlens.search.hybrid import ranked_candidates
+    from eventlens.scope import Scope
+    from eventlens.search.service import ranked_candidates
 
     embedder = text_embedder(MINILM)
     per_query: list[dict[str, Any]] = []
@@ -483,9 +485,8 @@ def evaluate(event: Any, photos: list[Photo], methods: tuple[Method, ...]) -> di
         embedding = embedder.embed_query(query.text)
         entry: dict[str, Any] = {"query": query.text, "category": query.category, "relevant": len(grades)}
         for method in methods:
-            ranked, _ = ranked_candidates(
-                event, query.text, PhotoFilter(), method=method, embedding=embedding
-            )
+            with Scope.visitor(event).transaction() as tx:
+                ranked, _ = ranked_candidates(tx, query.text, PhotoFilter(), embedding, method=method)
             ids = [r.candidate.id for r in ranked]
             entry[method] = {"results": len(ids)} | (metrics(ids, grades) if grades else {})
         per_query.append(entry)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "layers" / "core"))
-from eventlens.pipeline.graph import GRAPH, PHASES  # noqa: E402  (the one phase graph; pure data)
+from eventlens.pipeline.graph import GRAPH, PHASES
 
 FAN_OUT: frozenset[str] = frozenset(p.name for p in GRAPH if p.fan_out)
 """Per-photo phases whose batches run as parallel Map workers: CPU- or API-latency-bound, and each

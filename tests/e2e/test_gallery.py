@@ -24,7 +24,7 @@ def test_gallery_shows_event_branding_and_thumbnails_with_alt_text(page: Page) -
     _open_gallery(page)
 
     expect(page.get_by_role("heading", level=1)).not_to_have_text("Loading…")
-    expect(page.locator("#status")).to_have_text(re.compile(r"^\d+ items?"))
+    expect(page.locator("#status")).to_have_text(re.compile(r"^\d+ photos?"))
     alts = page.locator(".tile img").evaluate_all("imgs => imgs.map(i => i.alt)")
     assert alts
     assert all(a.strip() for a in alts)

@@ -35,17 +35,22 @@ ELF_MACHINE_AARCH64 = 183
 
 WORK_MODULES = {
     "GalleryFunction": [
-        "eventlens.search.hybrid",
-        "eventlens.search.similar",
+        "eventlens.search.service",
+        "eventlens.findme.thresholds",
         "eventlens.ml.gemini",
         "google.genai",
     ],
-    "AdminFunction": ["eventlens.search.duplicates", "eventlens.search.faces", "eventlens.api.app"],
+    "AdminFunction": [
+        "eventlens.dedupe.service",
+        "eventlens.findme.service",
+        "eventlens.pipeline.runner",
+        "eventlens.api.app",
+    ],
     "DescribeFunction": ["eventlens.ml.gemini", "google.genai", "PIL.Image"],
     "EmbedFunction": ["eventlens.ml.gemini", "google.genai"],
     "ScanFunction": ["av", "imagehash"],
-    "IngestFunction": ["eventlens.pipeline.ingest"],
-    "RecordRunFunction": ["eventlens.pipeline.runs"],
+    "IngestFunction": ["eventlens.sources.service"],
+    "RecordRunFunction": ["eventlens.jobs.service"],
     "MigrateFunction": ["eventlens.db.migrate"],
 }
 """What each function imports lazily, while it works, beyond its handler module (a phase function

@@ -38,3 +38,63 @@ def test_configured_vector_spaces_are_recorded_and_indexed(db: str, owner_conn) 
 def test_a_model_with_another_dimension_is_refused(db: str, owner_conn) -> None:
     with pytest.raises(VectorSpaceMismatch, match="re-embed"):
         ensure_space(owner_conn, "face", "sface", 512)
+
+
+def test_migrations_need_no_superuser(db_url: str) -> None:
+    """The owner is what Aurora's master user is: CREATEROLE, no superuser (extensions pre-created)."""
+    from eventlens.db.migrate import available
+
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute(
+            "SELECT rolsuper, rolcreaterole FROM pg_roles WHERE rolname = current_user"
+        ).fetchone() == (False, True)
+    applied = upgrade(db_url)
+    assert applied[: len(available())] == [m.name for m in available()]
+    with psycopg.connect(db_url) as conn:
+        # 0004's superuser-only branch did nothing: text search is fast without LEAKPROOF.
+        assert conn.execute(
+            "SELECT count(*) FROM pg_proc WHERE proleakproof"
+            " AND proname IN ('ts_match_vq', 'word_similarity_commutator_op', 'texticlike')"
+        ).fetchone() == (0,)
+        assert conn.execute(
+            "SELECT rolcanlogin, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'eventlens_app'"
+        ).fetchone() == (True, False, False)
+
+
+def test_every_table_the_app_reads_is_row_level_secured(db: str, owner_conn) -> None:
+    """A new table the app may read must come with policies (vector_spaces is schema metadata)."""
+    readable = owner_conn.execute(
+        "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity FROM pg_class c"
+        " WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')"
+        "  AND (has_table_privilege('eventlens_app', c.oid, 'SELECT, INSERT, UPDATE, DELETE')"
+        "   OR has_any_column_privilege('eventlens_app', c.oid, 'SELECT, INSERT, UPDATE'))"
+        " ORDER BY 1"
+    ).fetchall()
+    assert {name for name, _, _ in readable} == {
+        "events",
+        "face_embeddings",
+        "match_sessions",
+        "photos",
+        "pipeline_run_events",
+        "pipeline_runs",
+        "vector_spaces",
+    }
+    for name, secured, forced in readable:
+        assert secured or name == "vector_spaces", f"{name} has no row-level security"
+        assert not forced, f"{name}: the owner (migrations, search functions) is not bound by policies"
+    policies = {r[0] for r in owner_conn.execute("SELECT DISTINCT tablename FROM pg_policies").fetchall()}
+    assert policies == {name for name, secured, _ in readable if secured}
+
+
+def test_functions_that_read_past_the_policies_are_pinned_and_granted_to_the_app_only(
+    db: str, owner_conn
+) -> None:
+    rows = owner_conn.execute(
+        "SELECT proname, proconfig, has_function_privilege('eventlens_app', oid, 'EXECUTE'),"
+        " has_function_privilege('public', oid, 'EXECUTE') FROM pg_proc"
+        " WHERE prosecdef AND pronamespace = 'public'::regnamespace ORDER BY 1"
+    ).fetchall()
+    assert rows == [
+        ("event_password_hash", ["search_path=public, pg_temp"], True, False),
+        ("search_text_candidates", ["search_path=public, pg_temp"], True, False),
+    ]

@@ -32,7 +32,10 @@ def _call(exc: BaseException) -> tuple[int, dict]:
         "rawPath": "/boom",
         "rawQueryString": "",
         "headers": {"host": "test"},
-        "requestContext": {"http": {"method": "GET", "path": "/boom", "sourceIp": "127.0.0.1"}, "stage": "$default"},
+        "requestContext": {
+            "http": {"method": "GET", "path": "/boom", "sourceIp": "127.0.0.1"},
+            "stage": "$default",
+        },
         "isBase64Encoded": False,
     }
     reply = app.resolve(event, None)
@@ -46,11 +49,18 @@ def test_every_domain_error_carries_a_client_error_status() -> None:
 
 
 @pytest.mark.parametrize("cls", DOMAIN_ERRORS, ids=lambda c: c.__name__)
-def test_each_domain_error_reaches_the_client_with_its_status_and_message(cls: type[errors.DomainError]) -> None:
-    assert _call(cls(f"because of {cls.__name__}")) == (int(cls.status), {"message": f"because of {cls.__name__}"})
+def test_each_domain_error_reaches_the_client_with_its_status_and_message(
+    cls: type[errors.DomainError],
+) -> None:
+    assert _call(cls(f"because of {cls.__name__}")) == (
+        int(cls.status),
+        {"message": f"because of {cls.__name__}"},
+    )
 
 
-@pytest.mark.parametrize("exc", [ValueError("invalid literal for int() with base 10: 'x'"), KeyError("secret_column")])
+@pytest.mark.parametrize(
+    "exc", [ValueError("invalid literal for int() with base 10: 'x'"), KeyError("secret_column")]
+)
 def test_any_other_exception_is_a_bare_500_without_its_message(exc: Exception) -> None:
     assert _call(exc) == (500, {"message": "Internal error"})
 
@@ -86,7 +96,13 @@ def test_the_domain_package_raises_only_domain_errors_or_documented_internal_one
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
                 func = node.exc.func
-                name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+                name = (
+                    func.id
+                    if isinstance(func, ast.Name)
+                    else func.attr
+                    if isinstance(func, ast.Attribute)
+                    else ""
+                )
                 if name:
                     raised.setdefault(name, str(path.relative_to(PACKAGE)))
     unknown = {name: where for name, where in raised.items() if name not in domain | internal}

@@ -12,7 +12,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "layers" / "core" / "eventlens"
 
-BASE = {"eventlens.types", "eventlens.errors", "eventlens.config", "eventlens.resilience", "eventlens.pipeline.graph"}
+BASE = {
+    "eventlens.types",
+    "eventlens.errors",
+    "eventlens.config",
+    "eventlens.resilience",
+    "eventlens.pipeline.graph",
+}
 ENTRY = {"eventlens.cli", "eventlens.devserver", "eventlens.demo"}
 INFRA_PACKAGES = ("eventlens.db", "eventlens.storage", "eventlens.ml")
 LAYERS = ["base", "infra", "repo", "service", "api", "entry"]
@@ -69,7 +75,9 @@ def test_no_module_imports_a_higher_layer() -> None:
         for imported, line in imports(path):
             target = known(imported, modules)
             if target and LAYERS.index(layer(target)) > LAYERS.index(layer(name)):
-                wrong.append(f"{path.relative_to(ROOT)}:{line} ({layer(name)}) imports {target} ({layer(target)})")
+                wrong.append(
+                    f"{path.relative_to(ROOT)}:{line} ({layer(name)}) imports {target} ({layer(target)})"
+                )
     assert wrong == []
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from eventlens.types import HEX_COLOUR_PATTERN, SLUG_PATTERN
 
 ROOT = Path(__file__).resolve().parents[2]
-CODE = [p for p in (ROOT / "layers" / "core" / "eventlens").rglob("*.py")] + list((ROOT / "functions").rglob("*.py"))
+CODE = list((ROOT / "layers" / "core" / "eventlens").rglob("*.py")) + list((ROOT / "functions").rglob("*.py"))
 
 
 def _files_containing(needle: str) -> list[str]:

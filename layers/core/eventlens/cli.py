@@ -1,7 +1,8 @@
 """`eventlens`: the embedded mode's command line.
 
 Every command that reports data has `--json`, whose shape is stable: the same models the HTTP
-API returns (see README "CLI JSON").
+API returns (README, "Command line"). Commands act as the operator (`system`), the pipeline, or,
+for search and match, as a visitor would see the gallery.
 """
 
 from __future__ import annotations
@@ -291,7 +292,8 @@ def duplicates(slug: str, near_duplicate_distance: int | None, as_json: bool) ->
         return
     for cluster in result.clusters:
         click.echo(
-            f"{cluster.kind:<5} {cluster.cluster_id}: " + ", ".join(p.filename for p in cluster.photos)
+            f"{cluster.duplicate_kind:<5} {cluster.cluster_id}: "
+            + ", ".join(p.filename for p in cluster.photos)
         )
     click.echo(f"{len(result.clusters)} clusters")
 

@@ -94,3 +94,35 @@ def test_commands_on_an_unknown_event_fail_clearly(run, tmp_path: Path) -> None:
     code, output = run("pipeline", "run", "--event", "nope")
     assert code != 0
     assert "no event 'nope'" in output
+
+
+def test_match_json_is_the_apis_match_response(run, tmp_path: Path) -> None:
+    """`match --json` prints the API's MatchResponse as is (it used to flatten each match's photo)."""
+    import io
+
+    import numpy as np
+    from eventlens.findme.views import MatchResponse
+    from eventlens.ml.faces import face_model
+
+    from tests.integration.search.conftest import T1
+
+    run("event", "create", "gala", "--name", "Gala", "--password", "correct-horse")
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "group.jpg").write_bytes(T1.read_bytes())
+    run("ingest", str(tmp_path / "photos"), "--event", "gala")
+    code, output = run("pipeline", "run", "--event", "gala", "--json")
+    assert code == 0, output
+    group = Image.open(T1).convert("RGB")
+    x, y, w, h = face_model("sface").detect(np.asarray(group))[0].bbox
+    selfie = tmp_path / "selfie.jpg"
+    buffer = io.BytesIO()
+    group.crop((int(x - w / 2), int(y - h / 2), int(x + 1.5 * w), int(y + 1.5 * h))).save(buffer, "JPEG")
+    selfie.write_bytes(buffer.getvalue())
+
+    code, output = run("match", str(selfie), "--event", "gala", "--json")
+
+    assert code == 0, output
+    payload = json.loads(output)
+    assert MatchResponse.model_validate(payload).model_dump(mode="json") == payload
+    assert [m["photo"]["filename"] for m in payload["matches"]] == ["group.jpg"]
+    assert 0 < payload["matches"][0]["confidence"] <= 100

@@ -126,8 +126,8 @@ def test_session_is_recorded_without_the_selfie_and_a_return_visit_is_recognised
         "SELECT confidence_band, match_count, top_confidence, array_length(photo_ids, 1) FROM match_sessions"
     ).fetchall()
     assert len(rows) == 2
-    tier, match_count, top_confidence, stored_photos = rows[0]
-    assert tier in {"high", "medium"}
+    confidence_band, match_count, top_confidence, stored_photos = rows[0]
+    assert confidence_band in {"high", "medium"}
     assert match_count == stored_photos == 2
     assert top_confidence > 50
     columns = {
@@ -147,7 +147,7 @@ def test_analytics_count_sessions_people_and_hot_photos(party, astronaut_selfie,
     stats = match_analytics(Scope.organizer(event, "test"))
     assert stats.sessions == 3
     assert stats.distinct_searchers == 2
-    assert {h.photo.id for h in stats.hot_photos if h.matches == 2} == {ids["astronaut"], ids["pair"]}
+    assert {h.photo.id for h in stats.hot_photos if h.sessions == 2} == {ids["astronaut"], ids["pair"]}
     assert len(stats.recent) == 3
 
 

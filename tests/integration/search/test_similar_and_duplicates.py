@@ -61,17 +61,17 @@ def test_duplicates_at_the_stored_distance_come_from_the_dedupe_phase(copies):
     event, ids = copies
     (cluster,) = duplicate_clusters(Scope.organizer(event, "test"), None).clusters
     assert cluster.cluster_id == "exact-h1"
-    assert cluster.kind == "exact"
+    assert cluster.duplicate_kind == "exact"
     assert {p.id for p in cluster.photos} == {ids["a"], ids["a2"]}
 
 
 def test_duplicates_at_another_distance_are_recomputed(copies):
     event, ids = copies
     (cluster,) = duplicate_clusters(Scope.organizer(event, "test"), 8).clusters
-    assert cluster.kind == "near"
+    assert cluster.duplicate_kind == "near"
     assert {p.id for p in cluster.photos} == {ids["a"], ids["a2"], ids["b"]}
     (exact,) = duplicate_clusters(Scope.organizer(event, "test"), 0).clusters
-    assert exact.kind == "exact"
+    assert exact.duplicate_kind == "exact"
     assert {p.id for p in exact.photos} == {ids["a"], ids["a2"]}
 
 
@@ -94,7 +94,7 @@ def test_the_dedupe_phase_and_the_admin_recompute_give_the_same_clusters(make_ev
     recomputed = duplicate_clusters(Scope.organizer(elsewhere, "test"), 8)
 
     def shape(result):
-        return [(c.cluster_id, c.kind, [p.filename for p in c.photos]) for c in result.clusters]
+        return [(c.cluster_id, c.duplicate_kind, [p.filename for p in c.photos]) for c in result.clusters]
 
     assert shape(stored) == shape(recomputed)
     assert [kind for _, kind, _ in shape(stored)] == ["exact", "near"]

@@ -57,7 +57,7 @@ def test_components_join_transitive_pairs():
     assert labels.tolist() == [0, 0, 0, 3, 3]
 
 
-def test_clusters_grow_with_distance_and_name_their_kind():
+def test_clusters_grow_with_distance_and_name_their_duplicate_kind():
     ids = [UUID(int=i) for i in range(6)]
     rows = [
         (ids[0], "aaa", 0b1111),
@@ -67,7 +67,7 @@ def test_clusters_grow_with_distance_and_name_their_kind():
         (ids[4], "ddd", -(2**62)),  # unrelated
         (ids[5], "eee", None),  # not hashed yet
     ]
-    summary = {d: [(c.kind, c.photo_ids) for c in cluster_hashes(rows, d)] for d in (0, 1, 3)}
+    summary = {d: [(c.duplicate_kind, c.photo_ids) for c in cluster_hashes(rows, d)] for d in (0, 1, 3)}
     assert summary[0] == [("exact", ids[0:2])]
     assert summary[1] == [("near", ids[0:3])]
     assert summary[3] == [("near", ids[0:4])]
@@ -76,14 +76,14 @@ def test_clusters_grow_with_distance_and_name_their_kind():
 def test_exact_cluster_survives_a_zero_distance():
     ids = [UUID(int=i) for i in range(3)]
     clusters = cluster_hashes([(ids[0], "x", 1), (ids[1], "x", 1), (ids[2], "y", 2**40)], distance=0)
-    assert [(c.kind, c.photo_ids) for c in clusters] == [("exact", [ids[0], ids[1]])]
+    assert [(c.duplicate_kind, c.photo_ids) for c in clusters] == [("exact", [ids[0], ids[1]])]
 
 
 def test_exact_copies_with_a_lookalike_form_one_near_cluster_and_copies_alone_are_exact() -> None:
     a, b, c, d = (UUID(int=i) for i in range(1, 5))
     rows = [(a, "h1", 0b1111), (b, "h1", 0b1111), (c, "h2", 0b1011), (d, "h3", -1)]
     with_lookalike = cluster_hashes(rows, 6)
-    assert [(x.kind, x.photo_ids) for x in with_lookalike] == [("near", [a, b, c])]
+    assert [(x.duplicate_kind, x.photo_ids) for x in with_lookalike] == [("near", [a, b, c])]
     copies_only = cluster_hashes(rows, 0)
-    assert [(x.kind, x.photo_ids) for x in copies_only] == [("exact", [a, b])]
+    assert [(x.duplicate_kind, x.photo_ids) for x in copies_only] == [("exact", [a, b])]
     assert copies_only[0].cluster_id.startswith("exact-h1")

@@ -57,8 +57,8 @@ export function mountReview(session, toast) {
             toast(`Kept ${photo.filename}, hid ${plural(others.length, "photo")}`);
           } catch (err) { toast(err.message); }
         } }, "Keep this one");
-      return h("section", { class: "cluster", "aria-label": `${c.kind} duplicates` },
-        h("p", { class: "cluster-head" }, h("span", { class: `kind kind-${c.kind}` }, c.kind === "exact" ? "Exact copies" : "Near duplicates"),
+      return h("section", { class: "cluster", "aria-label": `${c.duplicate_kind} duplicates` },
+        h("p", { class: "cluster-head" }, h("span", { class: `duplicate-kind duplicate-kind-${c.duplicate_kind}` }, c.duplicate_kind === "exact" ? "Exact copies" : "Near duplicates"),
           ` ${plural(c.photos.length, "photo")}`),
         h("div", { class: "cluster-photos" }, c.photos.map((p) => card(p, keep(p)))));
     }));

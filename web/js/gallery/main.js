@@ -61,7 +61,7 @@ async function start() {
   document.getElementById("event-name").textContent = event.name;
   document.getElementById("event-meta").textContent = [
     plural(event.photo_count, "photo"),
-    event.folders.length ? plural(event.folders.length, "album") : null,
+    event.folders.length ? plural(event.folders.length, "folder") : null,
   ].filter(Boolean).join(" · ");
 
   const grid = new Grid({
@@ -115,8 +115,8 @@ async function start() {
       if (!total) showEmpty(`Nothing found for “${view.q}”`, "Try other words, or clear the filters.");
     } else {
       const where = [view.folder && `in ${view.folder}`, view.tag && `tagged #${view.tag}`].filter(Boolean).join(" ");
-      statusEl.textContent = `${formatCount(total)} ${total === 1 ? "item" : "items"}${where ? ` ${where}` : ""}`;
-      if (!total) showEmpty("No photos here yet", view.folder || view.tag || view.kind ? "Try another album or filter." : "Check back after the event.");
+      statusEl.textContent = `${formatCount(total)} ${total === 1 ? "photo" : "photos"}${where ? ` ${where}` : ""}`;
+      if (!total) showEmpty("No photos here yet", view.folder || view.tag || view.kind ? "Try another folder or filter." : "Check back after the event.");
     }
     if (view.photo && !lightbox.isOpen) openLinkedPhoto(view.photo);
   }

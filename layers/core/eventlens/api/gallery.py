@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -12,8 +12,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from eventlens import db
 from eventlens.api.params import Cursor, Kind, Limit, Slug, Text
-from eventlens.api.requests import DownloadRequest, Health, LoginRequest, LoginResponse
+from eventlens.api.requests import DownloadRequest, LoginRequest
 from eventlens.auth import service as auth
+from eventlens.auth.views import LoginResponse
 from eventlens.db.photos import PhotoFilter, Sort
 from eventlens.events import service as events
 from eventlens.events.views import EventView
@@ -21,8 +22,14 @@ from eventlens.media import service as media
 from eventlens.media.views import Photo, PhotoList, PhotoPage
 from eventlens.scope import Scope
 from eventlens.search.views import SearchResponse
+from eventlens.types import Model
 
 router = Router()
+
+
+class Health(Model):
+    status: Literal["ok"]
+    database: Literal["ok"]
 
 
 def _visitor(slug: str) -> Scope:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import Field
@@ -14,20 +13,10 @@ from eventlens.types import HEX_COLOUR_PATTERN, Model, Theme
 Colour = Annotated[str, Field(pattern=HEX_COLOUR_PATTERN)]
 
 
-class Health(Model):
-    status: Literal["ok"]
-    database: Literal["ok"]
-
-
 class LoginRequest(Model):
     password: Annotated[str, Field(min_length=1, max_length=512)]
     # Required when the event's organizer_login is "cognito" (the user-pool account's email).
     username: Annotated[str, Field(min_length=1, max_length=128)] | None = None
-
-
-class LoginResponse(Model):
-    token: str = Field(description="Bearer token for the admin routes (Cognito's ID token on AWS).")
-    expires_at: datetime
 
 
 class PhotoPatch(Model):

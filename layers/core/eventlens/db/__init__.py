@@ -73,7 +73,7 @@ def as_app(owner_url: str, password: str | None = None) -> str:
     params["user"] = APP_ROLE
     if password:
         params["password"] = password
-    return make_conninfo(**params)
+    return make_conninfo("", **params)
 
 
 def app_password(cfg: Settings | None = None) -> str | None:

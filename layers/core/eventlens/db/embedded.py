@@ -82,13 +82,13 @@ def provision(admin_url: str, database: str, owner: str = OWNER_ROLE) -> str:
             )
     params = conninfo_to_dict(admin_url)
     params["dbname"] = database
-    with psycopg.connect(make_conninfo(**params), autocommit=True) as conn:
+    with psycopg.connect(make_conninfo("", **params), autocommit=True) as conn:
         for extension in EXTENSIONS:
             conn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(sql.Identifier(extension)))
         _hand_over(conn, owner)
     params.pop("password", None)
     params["user"] = owner
-    return make_conninfo(**params)
+    return make_conninfo("", **params)
 
 
 def create_owner_role(conn: Any, owner: str = OWNER_ROLE) -> None:

@@ -1,0 +1,1 @@
+"""Duplicates: the one clustering rule (exact bytes, near dHash), stored by a phase, reviewed by organizers."""

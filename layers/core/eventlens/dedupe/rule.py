@@ -119,7 +119,7 @@ DuplicateKind = Literal["exact", "near"]
 @dataclass(frozen=True)
 class Cluster:
     cluster_id: str
-    kind: DuplicateKind
+    duplicate_kind: DuplicateKind
     photo_ids: list[UUID]
 
 
@@ -127,7 +127,7 @@ def cluster_hashes(rows: Sequence[tuple[UUID, str, int | None]], distance: int) 
     """Clusters of >= 2 photos among (id, content_hash, dhash) rows.
 
     Photos with equal bytes, or dHashes within `distance` bits (transitively), share a cluster. Its
-    kind is `exact` when every member has the same bytes, else `near`; its id is stable for the same
+    duplicate_kind is `exact` when every member has the same bytes, else `near`; its id is stable for the same
     members (`exact-<hash prefix>`, `near-<smallest id prefix>`).
     """
     n = len(rows)
@@ -163,4 +163,4 @@ def cluster_hashes(rows: Sequence[tuple[UUID, str, int | None]], distance: int) 
             clusters.append(Cluster(f"exact-{next(iter(hashes))[:16]}", "exact", ids))
         else:
             clusters.append(Cluster(f"near-{str(ids[0])[:8]}", "near", ids))
-    return sorted(clusters, key=lambda c: (c.kind != "exact", -len(c.photo_ids), c.cluster_id))
+    return sorted(clusters, key=lambda c: (c.duplicate_kind != "exact", -len(c.photo_ids), c.cluster_id))

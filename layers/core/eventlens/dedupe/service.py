@@ -1,6 +1,6 @@
 """Duplicates: the dedupe phase stores each photo's cluster; organizers review clusters.
 
-Both use `rule.cluster_hashes`, so a cluster has the same id and kind whether it was stored by the
+Both use `rule.cluster_hashes`, so a cluster has the same id and duplicate_kind whether it was stored by the
 phase or recomputed at another `near_duplicate_distance`. Nothing is deleted or hidden here.
 """
 
@@ -26,7 +26,7 @@ def run_phase(ctx: PhaseContext) -> tuple[int, int, bool]:
         assigned: dict[UUID, tuple[str | None, str | None]] = {pid: (None, None) for pid, _, _ in rows}
         for cluster in cluster_hashes(rows, distance):
             for pid in cluster.photo_ids:
-                assigned[pid] = (cluster.cluster_id, cluster.kind)
+                assigned[pid] = (cluster.cluster_id, cluster.duplicate_kind)
         stored = repo.stored_assignments(tx)
         changed = [(pid, *value) for pid, value in assigned.items() if stored.get(pid) != value]
         repo.set_duplicates(tx, changed)
@@ -46,7 +46,7 @@ def duplicate_clusters(scope: Scope, near_duplicate_distance: int | None = None)
             clusters = [
                 DuplicateCluster(
                     cluster_id=cluster_id,
-                    kind="exact" if group[0].duplicate_kind == "exact" else "near",
+                    duplicate_kind="exact" if group[0].duplicate_kind == "exact" else "near",
                     photos=[photo_view(r) for r in group],
                 )
                 for cluster_id, group in grouped.items()
@@ -59,7 +59,7 @@ def duplicate_clusters(scope: Scope, near_duplicate_distance: int | None = None)
         clusters=[
             DuplicateCluster(
                 cluster_id=c.cluster_id,
-                kind=c.kind,
+                duplicate_kind=c.duplicate_kind,
                 photos=[
                     photo_view(r)
                     for r in sorted(
@@ -74,4 +74,4 @@ def duplicate_clusters(scope: Scope, near_duplicate_distance: int | None = None)
 
 def _ordered(clusters: list[DuplicateCluster]) -> list[DuplicateCluster]:
     """Exact copies first, then the largest clusters (the order `cluster_hashes` returns)."""
-    return sorted(clusters, key=lambda c: (c.kind != "exact", -len(c.photos), c.cluster_id))
+    return sorted(clusters, key=lambda c: (c.duplicate_kind != "exact", -len(c.photos), c.cluster_id))

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from eventlens.media.views import Photo
 from eventlens.types import Model
 
 
 class DuplicateCluster(Model):
     cluster_id: str
-    kind: Literal["exact", "near"]
+    duplicate_kind: Literal["exact", "near"] = Field(
+        description='"exact": every photo has the same bytes; else "near"'
+    )
     photos: list[Photo]
 
 

@@ -1,0 +1,1 @@
+"""Events: create, look up, settings, and the view the gallery opens with."""

@@ -177,15 +177,15 @@ def session_stats(tx: Tx, recent: int, hot: int) -> SessionStats:
     hot_rows = tx.execute(
         "WITH hits AS (SELECT unnest(photo_ids) AS id FROM match_sessions"
         "  WHERE event_id = current_event_id()),"
-        " counted AS (SELECT id, count(*) AS matches FROM hits GROUP BY id)"
-        " SELECT " + PHOTO_COLUMNS + ", counted.matches FROM counted JOIN photos p ON p.id = counted.id"
-        " WHERE NOT p.hidden ORDER BY counted.matches DESC, p.id LIMIT %s",
+        " counted AS (SELECT id, count(*) AS sessions FROM hits GROUP BY id)"
+        " SELECT " + PHOTO_COLUMNS + ", counted.sessions FROM counted JOIN photos p ON p.id = counted.id"
+        " WHERE NOT p.hidden ORDER BY counted.sessions DESC, p.id LIMIT %s",
         (hot,),
     ).fetchall()
     return SessionStats(
         sessions=int(count["n"]) if count else 0,
         recent=[Activity(**r) for r in latest],
-        hot=[(PhotoRow.of(r), int(r["matches"])) for r in hot_rows],
+        hot=[(PhotoRow.of(r), int(r["sessions"])) for r in hot_rows],
     )
 
 

@@ -110,7 +110,7 @@ def match_analytics(scope: Scope, recent: int = 20, hot: int = 12) -> MatchAnaly
     return MatchAnalytics(
         sessions=stats.sessions,
         distinct_searchers=count_people(embeddings, threshold),
-        hot_photos=[HotPhoto(photo=photo_view(row), matches=n) for row, n in stats.hot],
+        hot_photos=[HotPhoto(photo=photo_view(row), sessions=n) for row, n in stats.hot],
         recent=[MatchActivity.model_validate(a, from_attributes=True) for a in stats.recent],
     )
 

@@ -32,7 +32,7 @@ class MatchResponse(Model):
 
 class HotPhoto(Model):
     photo: Photo
-    matches: int = Field(description="Find-me sessions that returned this photo")
+    sessions: int = Field(description="Find-me sessions that returned this photo")
 
 
 class MatchActivity(Model):

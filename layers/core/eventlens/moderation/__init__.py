@@ -1,0 +1,1 @@
+"""Moderation: hiding photos and the NSFW review queue ("flagged")."""

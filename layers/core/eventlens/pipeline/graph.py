@@ -1,5 +1,5 @@
-"""The one phase graph: every list of phases (settings, the API's literal, the CLI's choices, the
-state machine generator, the dashboard's menu, the runner's function map) derives from here.
+"""The one phase graph: every list of phases (the API's enum, the CLI's choices, the state machine
+generator, the dashboard's menu via `phase_names`, the runner's function map) derives from here.
 
 Pure data, no imports: the state machine generator and a Lambda's cold start read it for free.
 """

@@ -21,6 +21,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from eventlens.db import Tx
+from eventlens.ml.describe import Description
 from eventlens.pipeline.graph import PHOTO_PHASES, dependents, prerequisite
 
 if TYPE_CHECKING:
@@ -72,16 +73,6 @@ class Analysis:
     nsfw_score: float | None
     duration_s: float | None = None
     has_audio: bool | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Description:
-    """What describe stores for one photo; `face_count` only where faces has not counted."""
-
-    visible_text: str
-    people_descriptions: str
-    scene_description: str
-    face_count: int | None = None
 
 
 def _status(phase: str) -> sql.Identifier:
@@ -179,6 +170,7 @@ def complete_analyze(tx: Tx, photo_id: UUID, analysis: Analysis) -> None:
 
 
 def complete_describe(tx: Tx, photo_id: UUID, description: Description) -> None:
+    """The describer's text; its face count only where faces has not counted (None: keep the column)."""
     values = {f.name: getattr(description, f.name) for f in fields(Description)}
     if values["face_count"] is None:
         del values["face_count"]

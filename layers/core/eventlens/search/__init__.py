@@ -1,6 +1,5 @@
-"""Search, find me by selfie, similar photos and duplicates.
+"""Search in plain words (full text, typos, meaning) and more like this photo.
 
-Import the service functions from their modules (`eventlens.search.hybrid.search_photos`,
-`.faces.find_me`, `.similar.similar_photos`, `.duplicates.duplicate_clusters`): this package
-itself imports nothing, so an API handler that needs only `search.models` stays light.
+The package itself imports nothing, so an API handler that needs only `search.views` stays light;
+the service (`eventlens.search.service`) is imported where a route runs it.
 """

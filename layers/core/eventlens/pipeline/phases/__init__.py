@@ -1,0 +1,1 @@
+"""One module per phase; `pipeline.graph` names which function runs each."""

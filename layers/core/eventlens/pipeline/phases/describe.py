@@ -12,9 +12,9 @@ from typing import Any
 
 from eventlens.db import Tx
 from eventlens.media.decode import DecodedMedia
+from eventlens.ml.describe import Description
 from eventlens.pipeline import repo
 from eventlens.pipeline.context import PhaseContext, Row, fail_safely, load_media, run_photo_items
-from eventlens.pipeline.repo import Description
 
 PHASE = "describe"
 
@@ -46,7 +46,7 @@ class DescribeStep:
             face_count=face_count,
             exif=media.exif or row.exif or {},
         )
-        result = self.describer.describe(media.rgb, context)
+        result: Description = self.describer.describe(media.rgb, context)
         return Description(
             visible_text=result.visible_text or "",
             people_descriptions=result.people_descriptions or "",
