@@ -77,6 +77,13 @@ def db(home: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
     from eventlens.db.migrate import upgrade
 
     monkeypatch.setenv("DATABASE_URL", db_url)
+    for other in (
+        "EVENTLENS_APP_DATABASE_URL",
+        "EVENTLENS_APP_DB_PASSWORD",
+        "DB_SECRET_ARN",
+        "DB_APP_SECRET_ARN",
+    ):
+        monkeypatch.delenv(other, raising=False)  # the app's URL is derived: eventlens_app, same database
     _reset_process_state()
     upgrade(db_url)
     yield db_url

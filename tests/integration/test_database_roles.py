@@ -128,3 +128,44 @@ def test_database_url_is_the_owners_and_the_app_url_is_derived_from_it() -> None
         {**env, "EVENTLENS_APP_DATABASE_URL": "postgresql://eventlens_app:x@proxy/eventlens"}
     )
     assert eventlens_db.app_database_url(explicit) == "postgresql://eventlens_app:x@proxy/eventlens"
+
+
+def test_a_database_an_earlier_version_migrated_as_superuser_is_handed_over_to_the_owner(
+    pg_admin_url: str, home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Embedded data from before 0006 (migrated as pgserver's superuser) upgrades as the owner."""
+    import uuid
+
+    from eventlens.db import migrate
+    from eventlens.db.embedded import provision
+
+    name = f"legacy_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')  # owned by the superuser, as before
+    superuser_url = psycopg.conninfo.make_conninfo(pg_admin_url, dbname=name)
+    earlier = [m for m in migrate.available() if m.version < 6]
+    with monkeypatch.context() as patch:
+        patch.setattr(migrate, "available", lambda: earlier)
+        migrate.upgrade(superuser_url)
+    with psycopg.connect(superuser_url) as conn:
+        assert conn.execute(
+            "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'photos'"
+        ).fetchone() == ("postgres",)
+        assert conn.execute(
+            "SELECT count(*) FROM pg_proc WHERE proleakproof AND proname = 'texticlike'"
+        ).fetchone() == (1,)
+
+    owner_url = provision(pg_admin_url, name)
+    assert [a for a in migrate.upgrade(owner_url) if a.endswith(".sql")] == [
+        m.name for m in migrate.available() if m.version >= 6
+    ]
+    with psycopg.connect(owner_url) as conn:
+        assert conn.execute(
+            "SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+        ).fetchall() == [("eventlens_owner",)]
+        assert conn.execute(
+            "SELECT count(*) FROM pg_proc WHERE proleakproof AND proname = 'texticlike'"
+        ).fetchone() == (0,)
+    with psycopg.connect(eventlens_db.as_app(owner_url)) as app:
+        app.execute("SELECT set_config('eventlens.actor', 'visitor', true)")
+        assert app.execute("SELECT current_user, count(*) FROM photos").fetchone() == ("eventlens_app", 0)

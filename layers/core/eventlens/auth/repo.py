@@ -8,8 +8,11 @@ from eventlens.db import Tx
 
 
 def get_password_hash(tx: Tx, slug: str) -> str | None:
-    """The event's organizer password hash; None when the event or its password does not exist."""
-    row = tx.execute("SELECT password_hash FROM events WHERE slug = %s", (slug,)).fetchone()
+    """The event's organizer password hash; None when the event or its password does not exist.
+
+    The app role cannot read the column; `event_password_hash()` answers only the `system` actor
+    and the event's own organizer (migration 0006)."""
+    row = tx.execute("SELECT event_password_hash(%s) AS password_hash", (slug,)).fetchone()
     return None if row is None else row["password_hash"]
 
 

@@ -128,6 +128,14 @@ def _hand_over(conn: Any, owner: str) -> None:
         conn.execute(
             sql.SQL("ALTER {} {} OWNER TO {}").format(sql.SQL(kind), sql.SQL(name), sql.Identifier(owner))
         )
+    # 0004 marked these LEAKPROOF when a superuser migrated; nothing relies on it any more.
+    conn.execute(
+        "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_proc WHERE proleakproof AND proname IN"
+        " ('ts_match_vq', 'word_similarity_commutator_op', 'texticlike')) THEN"
+        " ALTER FUNCTION ts_match_vq(tsvector, tsquery) NOT LEAKPROOF;"
+        " ALTER FUNCTION word_similarity_commutator_op(text, text) NOT LEAKPROOF;"
+        " ALTER FUNCTION texticlike(text, text) NOT LEAKPROOF; END IF; END $$"
+    )
     legacy_app = conn.execute(
         "SELECT NOT pg_has_role(%s, oid, 'MEMBER WITH ADMIN OPTION') FROM pg_roles WHERE rolname = %s",
         (owner, APP_ROLE),

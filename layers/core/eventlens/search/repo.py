@@ -105,9 +105,11 @@ def hybrid_candidates(
         ).format(d=distance, model=sql.Literal(text_model), where=where)
         params["emb"] = vector_literal(embedding)
     statement = sql.SQL(
-        "WITH text AS MATERIALIZED (SELECT id, fulltext, trigram FROM search_text_candidates("
-        "  %(q)s, %(like)s, %(n)s, %(cap)s, %(include_hidden)s, %(only_hidden)s, %(folder)s, %(tag)s,"
-        "  %(kind)s, %(taken_from)s::timestamptz, %(taken_to)s::timestamptz, %(ids)s::uuid[])),"
+        # One row per photo and modality from the function: one row per photo here.
+        "WITH text AS MATERIALIZED (SELECT id, max(fulltext) AS fulltext, max(trigram) AS trigram"
+        "  FROM search_text_candidates(%(q)s, %(like)s, %(n)s, %(cap)s, %(include_hidden)s, %(only_hidden)s,"
+        "   %(folder)s, %(tag)s, %(kind)s, %(taken_from)s::timestamptz, %(taken_to)s::timestamptz,"
+        "   %(ids)s::uuid[]) GROUP BY id),"
         " semantic AS MATERIALIZED ({semantic}),"
         " hits AS (SELECT id FROM text UNION SELECT id FROM semantic)"
         # The photo rows are read under the caller's policies: a candidate the caller may not see

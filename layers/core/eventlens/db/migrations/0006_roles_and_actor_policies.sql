@@ -174,10 +174,13 @@ REVOKE INSERT ON vector_spaces FROM eventlens_app;
 -- itself (the event in scope, and may_read_photo: no hidden photo for a visitor), pins its
 -- search_path and runs fixed SQL on its parameters only. The caller joins the ids it returns to
 -- `photos` under RLS, so even a wrong id could only name a photo the caller may see.
--- Each row: a photo id, its full-text rank (NULL: no full-text match) and its best trigram word
--- similarity (NULL: no fuzzy match). Trigrams are the fallback for typos and partial words: they
--- are only looked for when full text found fewer than `n`, and only the first `scan_cap` fuzzy
--- matches are scored. The filters mirror eventlens.db.photos.PhotoFilter (NULL: no filter).
+-- One row per photo and modality: (id, full-text rank, NULL) for the best `n` full-text matches,
+-- then (id, NULL, best trigram word similarity) for the best `n` fuzzy ones. Trigrams are the
+-- fallback for typos and partial words: they are only looked for (and planned) when full text
+-- found fewer than `n`, and only the first `scan_cap` fuzzy matches are scored. The filters mirror
+-- eventlens.db.photos.PhotoFilter (NULL: no filter). Each statement is planned with the actual
+-- values (EXECUTE: the NULL filters fold away, the GIN estimates see the real query); the SQL
+-- text is made of constants only.
 CREATE FUNCTION search_text_candidates(
   q text, like_pattern text, n integer, scan_cap integer,
   include_hidden boolean, only_hidden boolean, in_folder text, with_tag text, of_kind text,
@@ -186,41 +189,38 @@ CREATE FUNCTION search_text_candidates(
   LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 100
   SET search_path = public, pg_temp
 AS $fn$
+DECLARE
+  allowed constant text := $w$
+    p.event_id = current_event_id() AND may_read_photo(p.event_id, p.hidden)
+    AND ($5 OR NOT p.hidden) AND ($6 IS NULL OR p.hidden = $6)
+    AND ($7 IS NULL OR p.folder = $7) AND ($8 IS NULL OR p.auto_tag = $8)
+    AND ($9 IS NULL OR p.kind = $9) AND ($10 IS NULL OR p.taken_at >= $10)
+    AND ($11 IS NULL OR p.taken_at < $11) AND ($12 IS NULL OR p.id = ANY($12))$w$;
+  matched integer;
 BEGIN
-  -- EXECUTE plans with the actual values (a custom plan each call): the NULL filters fold away
-  -- and the GIN estimates see the real query. The SQL text is constant.
-  RETURN QUERY EXECUTE $sql$
-    WITH fulltext AS (
-      SELECT p.id, ts_rank_cd(p.search_tsv, websearch_to_tsquery('english', $1), 32) AS score
-        FROM public.photos p
-       WHERE p.event_id = current_event_id() AND may_read_photo(p.event_id, p.hidden)
-         AND ($5 OR NOT p.hidden) AND ($6 IS NULL OR p.hidden = $6)
-         AND ($7 IS NULL OR p.folder = $7) AND ($8 IS NULL OR p.auto_tag = $8)
-         AND ($9 IS NULL OR p.kind = $9) AND ($10 IS NULL OR p.taken_at >= $10)
-         AND ($11 IS NULL OR p.taken_at < $11) AND ($12 IS NULL OR p.id = ANY($12))
-         AND p.search_tsv @@ websearch_to_tsquery('english', $1)
-       ORDER BY score DESC LIMIT $3),
-    trigram AS (
-      SELECT fuzzy.id, fuzzy.score FROM (
-        SELECT p.id, greatest(word_similarity($1, p.visible_text), word_similarity($1, p.people_descriptions),
-                              word_similarity($1, p.scene_description), word_similarity($1, p.filename)) AS score
-          FROM public.photos p
-         WHERE (SELECT count(*) FROM fulltext) < $3
-           AND p.event_id = current_event_id() AND may_read_photo(p.event_id, p.hidden)
-           AND ($5 OR NOT p.hidden) AND ($6 IS NULL OR p.hidden = $6)
-           AND ($7 IS NULL OR p.folder = $7) AND ($8 IS NULL OR p.auto_tag = $8)
-           AND ($9 IS NULL OR p.kind = $9) AND ($10 IS NULL OR p.taken_at >= $10)
-           AND ($11 IS NULL OR p.taken_at < $11) AND ($12 IS NULL OR p.id = ANY($12))
-           AND (p.visible_text %> $1 OR p.visible_text ILIKE $2
-             OR p.people_descriptions %> $1 OR p.people_descriptions ILIKE $2
-             OR p.scene_description %> $1 OR p.scene_description ILIKE $2
-             OR p.filename %> $1 OR p.filename ILIKE $2)
-         LIMIT $4) fuzzy
-       ORDER BY fuzzy.score DESC LIMIT $3)
-    SELECT coalesce(f.id, t.id), f.score, t.score FROM fulltext f FULL JOIN trigram t ON t.id = f.id
-  $sql$
+  RETURN QUERY EXECUTE
+    $s$SELECT p.id, ts_rank_cd(p.search_tsv, websearch_to_tsquery('english', $1), 32), NULL::real
+         FROM public.photos p WHERE $s$ || allowed || $s$
+          AND p.search_tsv @@ websearch_to_tsquery('english', $1)
+        ORDER BY 2 DESC LIMIT $3$s$
   USING q, like_pattern, n, scan_cap, include_hidden, only_hidden, in_folder, with_tag, of_kind,
         taken_from, taken_to, photo_ids;
+  GET DIAGNOSTICS matched = ROW_COUNT;
+  IF matched < n THEN
+    RETURN QUERY EXECUTE
+      $s$SELECT fuzzy.id, NULL::real, fuzzy.score FROM (
+           SELECT p.id, greatest(word_similarity($1, p.visible_text), word_similarity($1, p.people_descriptions),
+                                 word_similarity($1, p.scene_description), word_similarity($1, p.filename)) AS score
+             FROM public.photos p WHERE $s$ || allowed || $s$
+              AND (p.visible_text %> $1 OR p.visible_text ILIKE $2
+                OR p.people_descriptions %> $1 OR p.people_descriptions ILIKE $2
+                OR p.scene_description %> $1 OR p.scene_description ILIKE $2
+                OR p.filename %> $1 OR p.filename ILIKE $2)
+            LIMIT $4) fuzzy
+         ORDER BY fuzzy.score DESC LIMIT $3$s$
+    USING q, like_pattern, n, scan_cap, include_hidden, only_hidden, in_folder, with_tag, of_kind,
+          taken_from, taken_to, photo_ids;
+  END IF;
 END
 $fn$;
 
