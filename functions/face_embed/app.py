@@ -32,6 +32,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         raise ValueError(f"this function runs phase {PHASE!r}, not {event['phase']!r}")
     logger.append_keys(event_id=event["event_id"], phase=PHASE, worker=event.get("worker"))
     metrics.add_dimension(name="phase", value=PHASE)
-    result = run_phase(event["event_id"], PHASE, WallClockGuard.for_lambda(context))
+    result = run_phase(
+        event["event_id"], PHASE, WallClockGuard.for_lambda(context), run_id=event.get("run_id")
+    )
     metrics.add_metric(name="PhotosProcessed", unit=MetricUnit.Count, value=result["processed"])
     return result

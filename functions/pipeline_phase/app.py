@@ -30,7 +30,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if pinned and pinned != phase:
         raise ValueError(f"this function runs phase {pinned!r}, not {phase!r}")
     logger.append_keys(event_id=event["event_id"], phase=phase, worker=event.get("worker"))
-    result = run_phase(event["event_id"], phase, WallClockGuard.for_lambda(context))
+    result = run_phase(
+        event["event_id"], phase, WallClockGuard.for_lambda(context), run_id=event.get("run_id")
+    )
     metrics.add_dimension(name="phase", value=phase)
     metrics.add_metric(name="PhotosProcessed", unit=MetricUnit.Count, value=result["processed"])
     metrics.add_metric(name="PhotoErrors", unit=MetricUnit.Count, value=result["errors"])

@@ -188,3 +188,15 @@ def ping() -> None:
     """Raise unless the database answers (the health route)."""
     with transaction(None, "visitor") as tx:
         tx.execute("SELECT 1")
+
+
+@contextmanager
+def advisory_lock(name: str) -> Iterator[bool]:
+    """Try a session-level advisory lock on a connection of its own, held while the block runs.
+
+    Yields False when another session holds it. The lock dies with its connection, so a killed
+    process never leaves it behind.
+    """
+    with psycopg.connect(app_database_url(), autocommit=True) as conn:
+        row = conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (name,)).fetchone()
+        yield bool(row and row[0])

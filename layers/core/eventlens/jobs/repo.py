@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -37,6 +38,25 @@ def finish_run(
         (status, Jsonb(results), error, run_id),
     )
     return cur.rowcount > 0
+
+
+def beat(tx: Tx, run_id: UUID | str) -> None:
+    """The run's worker is alive (a running run only: a closed one stays closed)."""
+    tx.execute(
+        "UPDATE pipeline_runs SET heartbeat_at = now() WHERE event_id = current_event_id() AND id = %s"
+        " AND status = 'running'",
+        (run_id,),
+    )
+
+
+def fail_abandoned(tx: Tx, silent_for: timedelta) -> int:
+    """Close as failed every running run of the event whose worker has not beaten for `silent_for`."""
+    return tx.execute(
+        "UPDATE pipeline_runs SET status = 'failed', finished_at = now(),"
+        " error = 'the worker stopped without finishing (no heartbeat since ' || heartbeat_at || ')'"
+        " WHERE event_id = current_event_id() AND status = 'running' AND heartbeat_at < now() - %s",
+        (silent_for,),
+    ).rowcount
 
 
 def get_run(tx: Tx, run_id: UUID | str) -> PipelineRun | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from typing import Any
 from uuid import UUID
 
@@ -17,14 +18,38 @@ from eventlens.errors import RunNotFound
 from eventlens.events.service import event_by_id
 from eventlens.jobs import repo
 from eventlens.jobs.views import ErrorList, PipelineRun, PipelineStatus
+from eventlens.pipeline.graph import LEASE
 from eventlens.scope import Scope
 
 log = logging.getLogger(__name__)
 
+BEAT_EVERY_S = 10.0
+"""How often a local run's thread says it is alive (well within the LEASE after which it is failed)."""
+
 
 def pipeline_status(scope: Scope) -> PipelineStatus:
+    """Counts per phase and the latest runs; a run whose worker died is closed as failed first."""
     with scope.transaction() as tx:
+        repo.fail_abandoned(tx, LEASE)
         return PipelineStatus(phases=repo.phase_counts(tx), runs=repo.list_runs(tx, 10))
+
+
+def beat(scope: Scope, run_id: UUID | str) -> None:
+    """The run's worker is alive (the local runner's thread, or a phase Lambda after each batch)."""
+    with scope.transaction() as tx:
+        repo.beat(tx, run_id)
+
+
+class _Heartbeat:
+    """Beats for a local run while it makes progress, at most every BEAT_EVERY_S seconds."""
+
+    def __init__(self, scope: Scope, run_id: UUID) -> None:
+        self.scope, self.run_id, self.last = scope, run_id, time.monotonic()
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if time.monotonic() - self.last >= BEAT_EVERY_S:
+            self.last = time.monotonic()
+            beat(self.scope, self.run_id)
 
 
 def start_run(scope: Scope, phase: str) -> PipelineRun:
@@ -98,14 +123,16 @@ def start_background_run(scope: Scope, phase: str = "full") -> UUID:
     event = scope.tenant()
     with _local_lock:
         with scope.transaction() as tx:
+            repo.fail_abandoned(tx, LEASE)
             running = repo.running_run(tx)
         if running is not None and _alive(running):
             return running
         run_id = open_run(scope, phase)
+        heartbeat = _Heartbeat(scope, run_id)
 
         def work() -> None:
             try:
-                results = run_pipeline(event, phase)
+                results = run_pipeline(event, phase, on_progress=heartbeat)
             except Exception as exc:
                 log.exception("pipeline run %s failed", run_id)
                 finish_run(run_id, "failed", [], f"{type(exc).__name__}: {exc}")

@@ -7,7 +7,12 @@ Pure data, no imports: the state machine generator and a Lambda's cold start rea
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
+
+LEASE = timedelta(minutes=16)
+"""How long a claim or a run's heartbeat is trusted: longer than a Lambda can run (15 min), so a
+row still `processing` (or a run still `running`) after it was left by a worker that died."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -22,13 +22,10 @@ from psycopg.types.json import Jsonb
 
 from eventlens.db import Tx
 from eventlens.ml.describe import Description
-from eventlens.pipeline.graph import PHOTO_PHASES, dependents, prerequisite
+from eventlens.pipeline.graph import LEASE, PHOTO_PHASES, dependents, prerequisite
 
 if TYPE_CHECKING:
     import numpy as np
-
-LEASE = timedelta(minutes=16)
-"""A row `processing` for longer than this was claimed by a worker that died (Lambda max is 15 min)."""
 
 _MAX_ERROR = 1000
 

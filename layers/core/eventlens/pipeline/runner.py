@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+from eventlens import db
 from eventlens.config import settings
 from eventlens.errors import UnknownPhase
 from eventlens.pipeline import repo
@@ -64,16 +65,22 @@ def run_phase(
     *,
     options: PipelineOptions | None = None,
     on_item: Callable[[], None] | None = None,
+    run_id: UUID | str | None = None,
 ) -> dict[str, Any]:
     """One phase until done or out of budget: {phase, processed, remaining, errors, done}.
 
     `event` is the Event, or its id as a state machine message carries it; `budget` a guard (a
-    Lambda's: `WallClockGuard.for_lambda(context)`) or milliseconds.
+    Lambda's: `WallClockGuard.for_lambda(context)`) or milliseconds; `run_id`, the run this batch
+    works for, gets a heartbeat after the batch (a run whose batches stop beating is closed as failed).
     """
     fn = phase_function(phase)
     guard = budget if isinstance(budget, WallClockGuard) else WallClockGuard(budget)
     ctx = _context(_event(event), guard, options, on_item)
     processed, errors, done = fn(ctx)
+    if run_id is not None:
+        from eventlens.jobs.service import beat
+
+        beat(ctx.scope, run_id)
     return {
         "phase": phase,
         "processed": processed,
@@ -106,14 +113,27 @@ def run_pipeline(
 ) -> list[dict[str, Any]]:
     """Phases in order (or one), each looped until done; stops at the first not done.
 
-    `budget_ms` bounds the whole run (None: no bound). This runner assumes it is the event's
-    only one, so rows a killed process left `processing` are taken back at once.
+    `budget_ms` bounds the whole run (None: no bound). Rows a killed process left `processing`
+    are taken back at once when no other runner of the event is alive (an advisory lock tells);
+    runners started together share the work through their claims instead of repeating it.
     """
     if phase != "full" and phase not in BY_NAME:
         raise UnknownPhase(f"unknown phase {phase!r}; expected 'full' or one of {list(PHASES)}")
     phases = PHASES if phase == "full" else (phase,)
-    with Scope.pipeline(event).transaction() as tx:
-        repo.reset_processing(tx)
+    with db.advisory_lock(f"eventlens-runner:{event.id}") as sole:
+        if sole:  # no other local runner is alive: rows left `processing` belong to a dead one
+            with Scope.pipeline(event).transaction() as tx:
+                repo.reset_processing(tx)
+        return _run_phases(event, phases, budget_ms, on_progress, options)
+
+
+def _run_phases(
+    event: Event,
+    phases: tuple[str, ...],
+    budget_ms: int | None,
+    on_progress: ProgressFn | None,
+    options: PipelineOptions | None,
+) -> list[dict[str, Any]]:
     deadline = None if budget_ms is None else time.monotonic() + budget_ms / 1000.0
     slice_ms = settings().phase_budget_ms
     results = []
