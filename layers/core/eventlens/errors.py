@@ -45,6 +45,16 @@ class PayloadTooLarge(DomainError):
     status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
 
 
+class TooManyRequests(DomainError):
+    """Slow down: `retry_after_s` is sent as the Retry-After header."""
+
+    status = HTTPStatus.TOO_MANY_REQUESTS
+
+    def __init__(self, message: str, retry_after_s: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after_s = max(1, retry_after_s)
+
+
 # -- events and sign-in -----------------------------------------------------------------------
 
 
@@ -74,6 +84,10 @@ class UsernameRequired(BadRequest):
 
 class NotSignedIn(Unauthorized):
     """No bearer token, or one that is expired, forged or for another issuer."""
+
+
+class TooManySignIns(TooManyRequests):
+    """Failed sign-ins from this client (or against this event) must wait before the next try."""
 
 
 class NotOrganizer(Forbidden):

@@ -60,6 +60,8 @@ class Event(Model):
     name: str
     settings: EventSettings = Field(default_factory=EventSettings)
     created_at: datetime | None = None
+    sessions_valid_after: datetime | None = None
+    """Organizer tokens issued before this are refused (a password change, "sign out everywhere")."""
 
     @field_validator("slug")
     @classmethod

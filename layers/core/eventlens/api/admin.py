@@ -147,6 +147,16 @@ def upload_complete(slug: Slug, body: UploadComplete) -> UploadCompleteResponse:
     return sources.complete_uploads(_organizer(slug), body.keys)
 
 
+@router.post(
+    "/api/events/<slug>/admin/sign-out-everywhere",
+    summary="Revoke every organizer token of this event (this one too)",
+    security=SECURITY,
+)
+def sign_out_everywhere(slug: Slug) -> Response[str]:
+    auth.sign_out_everywhere(_organizer(slug))
+    return Response(204, None, "")
+
+
 @router.get(
     "/api/events/<slug>/admin/analytics",
     summary="Find-me activity: sessions, distinct searchers, hot photos, recent searches",

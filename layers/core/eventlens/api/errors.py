@@ -13,13 +13,15 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from eventlens.errors import DomainError
+from eventlens.errors import DomainError, TooManyRequests
 
 logger = Logger(service="eventlens")
 
 
-def error_response(status: HTTPStatus | int, message: str, **extra: object) -> Response[str]:
-    headers = {"WWW-Authenticate": "Bearer"} if int(status) == 401 else None
+def error_response(
+    status: HTTPStatus | int, message: str, headers: dict[str, str] | None = None, **extra: object
+) -> Response[str]:
+    headers = {**(headers or {}), **({"WWW-Authenticate": "Bearer"} if int(status) == 401 else {})}
     return Response(
         status_code=int(status),
         content_type=content_types.APPLICATION_JSON,
@@ -31,7 +33,8 @@ def error_response(status: HTTPStatus | int, message: str, **extra: object) -> R
 def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(DomainError)
     def _domain(error: DomainError) -> Response[str]:
-        return error_response(error.status, error.message)
+        retry = {"Retry-After": str(error.retry_after_s)} if isinstance(error, TooManyRequests) else None
+        return error_response(error.status, error.message, headers=retry)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response[str]:

@@ -114,5 +114,6 @@ def download(slug: Slug, body: DownloadRequest):
 
 @router.post("/api/events/<slug>/login", summary="Organizer login: an expiring token for the admin routes")
 def login(slug: Slug, body: LoginRequest) -> LoginResponse:
-    token, expires = auth.login(slug, body.password, username=body.username)
+    client = router.current_event.request_context.http.source_ip  # type: ignore[attr-defined]
+    token, expires = auth.login(slug, body.password, username=body.username, client=client or "unknown")
     return LoginResponse(token=token, expires_at=datetime.fromtimestamp(expires, UTC))

@@ -16,6 +16,8 @@ from eventlens.errors import NotSignedIn
 class Principal:
     subject: str
     events: frozenset[str]  # slugs this principal organizes; "*" for every event
+    issued_at: float | None = None
+    """When its token was issued (seconds since the epoch): older than a revocation is refused."""
 
     def organizes(self, slug: str) -> bool:
         return "*" in self.events or slug in self.events
@@ -43,4 +45,12 @@ def principal_from_claims(claims: Mapping[str, object]) -> Principal:
             events.add("*")
         elif str(group).startswith("event:"):
             events.add(str(group)[len("event:") :])
-    return Principal(subject=str(claims.get("sub", "")), events=frozenset(events))
+    return Principal(subject=str(claims.get("sub", "")), events=frozenset(events), issued_at=_seconds(claims))
+
+
+def _seconds(claims: Mapping[str, object]) -> float | None:
+    """`iat` as a number (the HTTP API authorizer passes every claim as a string)."""
+    try:
+        return float(str(claims["iat"]))
+    except (KeyError, ValueError):
+        return None

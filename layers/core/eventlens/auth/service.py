@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from eventlens.auth import repo
@@ -9,7 +10,14 @@ from eventlens.auth.passwords import hash_password, verify_password
 from eventlens.auth.principals import Principal, bearer_token, principal_from_claims
 from eventlens.auth.tokens import issue_token, verify_token
 from eventlens.config import settings
-from eventlens.errors import LoginChallenge, LoginFailed, NotOrganizer, NotSignedIn, UsernameRequired
+from eventlens.errors import (
+    LoginChallenge,
+    LoginFailed,
+    NotOrganizer,
+    NotSignedIn,
+    TooManySignIns,
+    UsernameRequired,
+)
 from eventlens.scope import Scope
 from eventlens.types import Event
 
@@ -28,23 +36,51 @@ _CHALLENGE_ADVICE = {
 }
 
 
-def login(slug: str, password: str, username: str | None = None) -> tuple[str, int]:
+FREE_FAILURES_PER_CLIENT = 5
+"""Failed sign-ins a client may make before each further one doubles its wait."""
+FREE_FAILURES_PER_EVENT = 50
+"""The same for the event as a whole (a guesser spread over many addresses)."""
+MAX_WAIT_S = 900.0
+QUIET_RESET_S = 900.0
+"""A client that failed nothing for this long starts over."""
+
+
+def login(slug: str, password: str, username: str | None = None, client: str = "unknown") -> tuple[str, int]:
     """A token the admin routes accept, and when it expires, for the event's organizer.
 
     Embedded: the event's own password, answered with our signed token (LoginFailed, same error for
     every cause). AWS (`cognito_client_id` set): the organizer's user-pool account, answered with
     Cognito's ID token, which the HTTP API's authorizer verifies.
     """
+    _throttle(slug, client)
     cfg = settings()
     if cfg.cognito_client_id:
         from eventlens.events.service import get_event
 
-        return _cognito_login(get_event(slug), username, password, cfg.cognito_client_id)
+        signed_in = _cognito_login(get_event(slug), username, password, cfg.cognito_client_id)
+    else:
+        with Scope.system().transaction() as tx:
+            stored = repo.get_password_hash(tx, slug)
+        if not verify_password(password, stored):
+            raise LoginFailed("wrong event or password")
+        signed_in = issue_token(slug, cfg.token_secret, cfg.token_ttl_s)
     with Scope.system().transaction() as tx:
-        stored = repo.get_password_hash(tx, slug)
-    if not verify_password(password, stored):
-        raise LoginFailed("wrong event or password")
-    return issue_token(slug, cfg.token_secret, cfg.token_ttl_s)
+        repo.clear_failures(tx, slug, client)
+        repo.forgive_attempt(tx, slug, "*")
+    return signed_in
+
+
+def _throttle(slug: str, client: str) -> None:
+    """Count this attempt as a failure until it succeeds, or refuse it while the client (or the
+    event as a whole) must wait; both counts are taken before the slow password check."""
+    for who, free in ((client, FREE_FAILURES_PER_CLIENT), ("*", FREE_FAILURES_PER_EVENT)):
+        with Scope.system().transaction() as tx:
+            wait = repo.count_attempt(tx, slug, who, free, MAX_WAIT_S, QUIET_RESET_S)
+        if wait > 0:
+            raise TooManySignIns(
+                f"Too many failed sign-ins: try again in {math.ceil(wait)} seconds",
+                retry_after_s=math.ceil(wait),
+            )
 
 
 def _cognito_login(event: Event, username: str | None, password: str, client_id: str) -> tuple[str, int]:
@@ -79,9 +115,20 @@ def principal(verified_claims: Mapping[str, object] | None, headers: Mapping[str
 
 
 def organizer_scope(who: Principal, event: Event) -> Scope:
-    """The scope an organizer acts in for `event`, or NotOrganizer."""
+    """The scope an organizer acts in for `event`: NotOrganizer, or NotSignedIn for a revoked token."""
     _require_organizer(who, event)
+    revoked = event.sessions_valid_after
+    if revoked is not None and (who.issued_at is None or who.issued_at < revoked.timestamp()):
+        raise NotSignedIn(
+            "You were signed out (the password changed, or someone signed out everywhere): sign in again"
+        )
     return Scope.organizer(event, who.subject)
+
+
+def sign_out_everywhere(scope: Scope) -> None:
+    """Refuse every organizer token of the event issued before now (this one included)."""
+    with scope.transaction() as tx:
+        repo.revoke_sessions(tx, scope.tenant().id)
 
 
 def _require_organizer(who: Principal, event: Event) -> None:
@@ -95,3 +142,4 @@ def set_password(scope: Scope, password: str) -> None:
     """A new organizer password for the event in scope (embedded sign-in)."""
     with scope.transaction() as tx:
         repo.set_password_hash(tx, scope.tenant().id, hash_password(password))
+        repo.revoke_sessions(tx, scope.tenant().id)

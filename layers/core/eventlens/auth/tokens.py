@@ -16,10 +16,11 @@ ALGORITHM = "HS256"
 
 
 def issue_token(slug: str, secret: str, ttl_s: int, now: float | None = None) -> tuple[str, int]:
+    """A signed token for the event's organizer and when it expires (`iat` keeps milliseconds)."""
     import jwt
 
-    issued = int(now if now is not None else time.time())
-    expires = issued + ttl_s
+    issued = round(now if now is not None else time.time(), 3)  # ms: a revocation may follow within a second
+    expires = int(issued) + ttl_s
     claims = {"iss": ISSUER, "sub": f"organizer:{slug}", "event": slug, "iat": issued, "exp": expires}
     return jwt.encode(claims, secret, algorithm=ALGORITHM), expires
 

@@ -12,7 +12,7 @@ from eventlens.db import Tx
 from eventlens.errors import EventExists, EventNotFound
 from eventlens.types import Event, EventSettings
 
-_COLUMNS = "id, slug, name, settings, created_at"
+_COLUMNS = "id, slug, name, settings, created_at, sessions_valid_after"
 
 
 def _event(row: dict[str, Any]) -> Event:
@@ -22,6 +22,7 @@ def _event(row: dict[str, Any]) -> Event:
         name=row["name"],
         settings=EventSettings.model_validate(row["settings"] or {}),
         created_at=row["created_at"],
+        sessions_valid_after=row["sessions_valid_after"],
     )
 
 
