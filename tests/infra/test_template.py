@@ -199,10 +199,12 @@ def test_database_sits_behind_rds_proxy_in_the_vpc(
     assert cluster["Engine"] == "aurora-postgresql"
     assert "ServerlessV2ScalingConfiguration" in cluster
     assert resources["DbInstance"]["Properties"]["DBInstanceClass"] == "db.serverless"
-    assert resources["DbProxy"]["Properties"]["Auth"][0]["SecretArn"] == {"Ref": "DbSecret"}
+    auth = [a["SecretArn"] for a in resources["DbProxy"]["Properties"]["Auth"]]
+    assert auth == [{"Ref": "DbSecret"}, {"Ref": "DbAppSecret"}]
     env = template["Globals"]["Function"]["Environment"]["Variables"]
     assert env["DB_HOST"] == {"Fn::GetAtt": ["DbProxy", "Endpoint"]}
-    assert env["DB_SECRET_ARN"] == {"Ref": "DbSecret"}
+    assert env["DB_APP_SECRET_ARN"] == {"Ref": "DbAppSecret"}
+    assert "DB_SECRET_ARN" not in env
     assert "VpcConfig" in template["Globals"]["Function"]
     assert resources["Schema"]["Properties"]["ServiceToken"] == {"Fn::GetAtt": ["MigrateFunction", "Arn"]}
 
@@ -252,3 +254,23 @@ def test_dashboard_login_signs_in_with_cognito_and_no_token_secret_is_deployed(
     ]
     assert "TokenSecret" not in resources
     assert "TOKEN_SECRET" not in (ROOT / "template.yaml").read_text()
+
+
+def test_only_the_migration_function_can_read_the_owners_secret(resources: dict[str, Any]) -> None:
+    """Functions log in as eventlens_app (row-level security binds it); the master password, which
+    owns the schema and is not bound by the policies, is readable by migrations alone."""
+
+    def secrets_of(properties: dict[str, Any]) -> set[str]:
+        found = set()
+        for policy in properties.get("Policies", []):
+            if isinstance(policy, dict) and "AWSSecretsManagerGetSecretValuePolicy" in policy:
+                found.add(policy["AWSSecretsManagerGetSecretValuePolicy"]["SecretArn"]["Ref"])
+        return found
+
+    readers = {name for name, fn in functions(resources).items() if "DbSecret" in secrets_of(fn)}
+    assert readers == {"MigrateFunction"}
+    migrate = functions(resources)["MigrateFunction"]
+    assert secrets_of(migrate) == {"DbSecret", "DbAppSecret"}
+    assert migrate["Environment"]["Variables"]["DB_SECRET_ARN"] == {"Ref": "DbSecret"}
+    app_readers = {name for name, fn in functions(resources).items() if "DbAppSecret" in secrets_of(fn)}
+    assert len(app_readers) >= 10  # every function that touches the database
