@@ -274,3 +274,15 @@ def test_only_the_migration_function_can_read_the_owners_secret(resources: dict[
     assert migrate["Environment"]["Variables"]["DB_SECRET_ARN"] == {"Ref": "DbSecret"}
     app_readers = {name for name, fn in functions(resources).items() if "DbAppSecret" in secrets_of(fn)}
     assert len(app_readers) >= 10  # every function that touches the database
+
+
+def test_the_policy_reader_refuses_what_a_role_does_not_grant() -> None:
+    """tests/infra/iam.py can say no: the checker behind test_iam_policies.py is not vacuous."""
+    from tests.infra.iam import Names, statements
+
+    names = Names("media")
+    scan = statements("ScanFunction", names)
+    assert any(s.allows("s3:ListBucket", "arn:aws:s3:::media", "events/x/originals/") for s in scan)
+    assert not any(s.allows("s3:ListBucket", "arn:aws:s3:::media", "") for s in scan)  # outside events/
+    assert not any(s.allows("s3:PutObject", "arn:aws:s3:::media/events/x/thumbs/a.jpg") for s in scan)
+    assert not any(s.allows("s3:GetObject", "arn:aws:s3:::other/events/a.jpg") for s in scan)

@@ -1,0 +1,158 @@
+"""A function's IAM statements as template.yaml gives them, and whether a call is allowed.
+
+Reads the inline `Statement` lists and the SAM policy templates this template uses (expanded as
+SAM documents them), resolving the few intrinsics they name against stand-in physical names.
+Enough to prove "every AWS call a handler makes is allowed by its own role"; not a general IAM
+engine (no conditions, no Deny, which the template does not use).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return {suffix: loader.construct_scalar(node)}
+    if isinstance(node, yaml.SequenceNode):
+        return {suffix: loader.construct_sequence(node, deep=True)}
+    return {suffix: loader.construct_mapping(node, deep=True)}  # type: ignore[arg-type]
+
+
+_Loader.add_multi_constructor("!", _tag)
+
+
+def template() -> dict[str, Any]:
+    return yaml.load((ROOT / "template.yaml").read_text(), Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+
+
+@dataclass(frozen=True)
+class Statement:
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    prefix: str | None = None
+    """A `StringLike` condition on `s3:prefix` (the only condition this template uses)."""
+
+    def allows(self, action: str, resource: str, prefix: str | None = None) -> bool:
+        return (
+            any(fnmatchcase(action, a) for a in self.actions)
+            and any(fnmatchcase(resource, r) for r in self.resources)
+            and (self.prefix is None or (prefix is not None and fnmatchcase(prefix, self.prefix)))
+        )
+
+
+class Names:
+    """Physical names for the template's logical ids (what the deployed stack would have)."""
+
+    def __init__(self, bucket: str, region: str = "us-east-1", account: str = "123456789012") -> None:
+        self.bucket, self.region, self.account = bucket, region, account
+
+    def ref(self, logical: str) -> str:
+        if logical == "MediaBucket":
+            return self.bucket
+        if logical.endswith("Secret"):
+            return f"arn:aws:secretsmanager:{self.region}:{self.account}:secret:{logical}-*"
+        return logical
+
+    def attr(self, logical: str, attribute: str) -> str:
+        if (logical, attribute) == ("MediaBucket", "Arn"):
+            return f"arn:aws:s3:::{self.bucket}"
+        if attribute == "Arn" and logical.endswith("Table"):
+            return f"arn:aws:dynamodb:{self.region}:{self.account}:table/{logical}"
+        return f"{logical}.{attribute}"
+
+    def resolve(self, value: Any) -> str:
+        if isinstance(value, str):
+            return value
+        if "Ref" in value:
+            return self.ref(value["Ref"])
+        if "GetAtt" in value:
+            logical, _, attribute = str(value["GetAtt"]).partition(".")
+            return self.attr(logical, attribute)
+        if "Sub" in value:
+            text = value["Sub"]
+            while "${" in text:
+                start = text.index("${")
+                end = text.index("}", start)
+                name = text[start + 2 : end]
+                logical, _, attribute = name.partition(".")
+                text = (
+                    text[:start]
+                    + (self.attr(logical, attribute) if attribute else self.ref(logical))
+                    + text[end + 1 :]
+                )
+            return text
+        raise ValueError(f"unsupported intrinsic {value}")
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def statements(function: str, names: Names) -> list[Statement]:
+    """The Allow statements of `function`'s role, SAM policy templates expanded."""
+    properties = template()["Resources"][function]["Properties"]
+    out: list[Statement] = []
+    for policy in properties.get("Policies", []):
+        if "Statement" in policy:
+            for s in policy["Statement"]:
+                assert s["Effect"] == "Allow"
+                condition = s.get("Condition", {})
+                assert set(condition) <= {"StringLike"}, condition
+                prefix = condition.get("StringLike", {}).get("s3:prefix")
+                out.append(
+                    Statement(
+                        tuple(_listed(s["Action"])),
+                        tuple(names.resolve(r) for r in _listed(s["Resource"])),
+                        prefix,
+                    )
+                )
+        elif "S3ReadPolicy" in policy:
+            bucket = names.resolve(policy["S3ReadPolicy"]["BucketName"])
+            actions = (
+                "s3:GetObject",
+                "s3:ListBucket",
+                "s3:GetBucketLocation",
+                "s3:GetObjectVersion",
+                "s3:GetLifecycleConfiguration",
+            )
+            out.append(Statement(actions, (f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*")))
+        elif "AWSSecretsManagerGetSecretValuePolicy" in policy:
+            arn = names.resolve(policy["AWSSecretsManagerGetSecretValuePolicy"]["SecretArn"])
+            out.append(Statement(("secretsmanager:GetSecretValue",), (arn,)))
+        elif "StepFunctionsExecutionPolicy" in policy:
+            out.append(Statement(("states:StartExecution",), ("arn:aws:states:*:*:stateMachine:*",)))
+        else:
+            raise AssertionError(f"{function}: teach tests/infra/iam.py the policy {policy}")
+    return out
+
+
+_S3_ACTIONS = {
+    "ListObjectsV2": ("s3:ListBucket", False),
+    "GetObject": ("s3:GetObject", True),
+    "HeadObject": ("s3:GetObject", True),
+    "PutObject": ("s3:PutObject", True),
+    "DeleteObject": ("s3:DeleteObject", True),
+}
+
+
+def s3_call(operation: str, params: dict[str, Any]) -> tuple[str, str, str | None]:
+    """(IAM action, resource ARN, listed prefix) that an S3 API call needs."""
+    if operation not in _S3_ACTIONS:
+        raise AssertionError(f"teach tests/infra/iam.py the S3 call {operation}")
+    action, on_object = _S3_ACTIONS[operation]
+    bucket = params["Bucket"]
+    if on_object:
+        return action, f"arn:aws:s3:::{bucket}/{params['Key']}", None
+    return action, f"arn:aws:s3:::{bucket}", params.get("Prefix", "")
