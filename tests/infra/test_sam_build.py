@@ -52,6 +52,7 @@ WORK_MODULES = {
     "IngestFunction": ["eventlens.sources.service"],
     "RecordRunFunction": ["eventlens.jobs.service"],
     "MigrateFunction": ["eventlens.db.migrate"],
+    "FindMePurgeFunction": ["eventlens.findme.service"],
 }
 """What each function imports lazily, while it works, beyond its handler module (a phase function
 also imports its phase's module, from PIPELINE_PHASE): an import that only fails on the first

@@ -64,7 +64,7 @@ def two_events(make_event, owner_conn):
 
 
 READABLE = {
-    "visitor": {"photos", "face_embeddings", "match_sessions"},  # find me reads and records sessions
+    "visitor": {"photos", "face_embeddings"},  # a visitor reads only its own find-me session's rows
     "organizer": {"photos", "face_embeddings", "match_sessions", "pipeline_runs"},  # + analytics, runs
     "pipeline": {"photos", "face_embeddings", "pipeline_runs"},
     "system": set(CONTENT_TABLES),
@@ -212,20 +212,26 @@ def test_faces_are_written_by_the_pipeline_only(two_events) -> None:
 
 def test_a_visitor_records_find_me_sessions_of_its_event_only(two_events) -> None:
     a, b, _, _ = two_events
-    insert = "INSERT INTO match_sessions (event_id, model, embedding, confidence_band) VALUES (%s, 'sface', %s::vector, 'none')"
-    with Scope.visitor(a).transaction() as tx:
-        tx.execute(insert, (a.id, VECTOR))
-        assert tx.execute("SELECT count(*) AS n FROM match_sessions").fetchone()["n"] == 2
+    from eventlens.findme.session import find_me_scope, session_key
+
+    tab = "tab-0123456789abcdef"
+    insert = (
+        "INSERT INTO match_sessions (event_id, model, embedding, confidence_band, session_key)"
+        " VALUES (%s, 'sface', %s::vector, 'none', %s)"
+    )
+    with find_me_scope(a, tab).transaction() as tx:
+        tx.execute(insert, (a.id, VECTOR, session_key(a, tab)))
+        assert tx.execute("SELECT count(*) AS n FROM match_sessions").fetchone()["n"] == 1  # its own only
     with (
         pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"),
-        Scope.visitor(a).transaction() as tx,
+        find_me_scope(a, tab).transaction() as tx,
     ):
-        tx.execute(insert, (b.id, VECTOR))
+        tx.execute(insert, (b.id, VECTOR, session_key(a, tab)))
     with (
         pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"),
         Scope.pipeline(a).transaction() as tx,
     ):
-        tx.execute(insert, (a.id, VECTOR))
+        tx.execute(insert, (a.id, VECTOR, session_key(a, tab)))
 
 
 def test_events_are_public_but_only_the_operator_creates_and_only_staff_of_the_event_change_them(

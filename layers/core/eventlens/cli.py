@@ -316,8 +316,11 @@ def _serve(host: str, port: int, on_ready: Any = None) -> None:
     from eventlens.db import close_pool
     from eventlens.db.embedded import stop_all
     from eventlens.devserver import make_server
+    from eventlens.findme.service import purge_periodically
 
     server = make_server(host, port)
+    stop_purge = threading.Event()  # find-me face templates are forgotten on schedule (docs/security.md)
+    threading.Thread(target=purge_periodically, args=(stop_purge,), name="find-me-purge", daemon=True).start()
     bound = server.server_address[1]
     click.echo(f"EventLens is serving on http://{host}:{bound}/  (Ctrl-C stops it)", err=False)
     if on_ready:
@@ -333,6 +336,7 @@ def _serve(host: str, port: int, on_ready: Any = None) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        stop_purge.set()
         server.server_close()
         close_pool()
         stop_all()  # fast, checkpointed shutdown: committed data is already on disk

@@ -68,6 +68,15 @@ class Settings(BaseModel):
     gemini_model: str = "gemini-2.5-flash"
     gemini_rpm: int = 60
 
+    find_me_retention_minutes: int = Field(
+        default=30,
+        ge=0,
+        le=24 * 60,
+        description="EVENTLENS_FIND_ME_RETENTION_MINUTES: how long a find-me search's face template (the "
+        "selfie's embedding, never the selfie) is kept, readable only by the same browser session, "
+        "then purged (docs/security.md). 0 keeps none. The gallery's find-me dialog states 30.",
+    )
+
     max_upload_bytes: int = 200 * 1024 * 1024
     max_selfie_bytes: int = 8 * 1024 * 1024
     max_image_pixels: int = 100_000_000

@@ -37,11 +37,15 @@ class Scope:
     actor: Actor
     event: Event | None = None
     subject: str | None = None
-    """Who, within the actor kind: the organizer's principal, a run id; recorded, never trusted."""
+    """Who, within the actor kind: the organizer's principal, a run id, a visitor's find-me session
+    key (the one subject a policy reads: a visitor reads only its own find-me session)."""
 
     @classmethod
-    def visitor(cls, event: Event | None = None) -> Scope:
-        return cls("visitor", event)
+    def visitor(cls, event: Event | None = None, subject: str | None = None) -> Scope:
+        """Anyone on the public gallery. `subject` is find me's session key
+        (`findme.session.session_key`, from the tab's own random session id): the one subject the
+        policies read, so a visitor reads only the find-me sessions recorded under its key."""
+        return cls("visitor", event, subject)
 
     @classmethod
     def organizer(cls, event: Event, subject: str) -> Scope:

@@ -123,3 +123,27 @@ def test_malformed_selfie_requests_get_clear_errors(api, seeded) -> None:
         headers={"content-type": f"multipart/form-data; boundary={boundary}"},
     )
     assert (status, reply["message"]) == (400, "the selfie could not be read as an image")
+
+
+def test_similar_photos_of_a_hidden_photo_are_not_found_publicly(api, seeded, owner_conn) -> None:
+    """Row-level security hides a hidden photo from visitors (0006): "more like this" cannot name one."""
+    ids = dict(owner_conn.execute("SELECT filename, id FROM photos").fetchall())
+    status, reply = api("GET", f"/api/events/demo/photos/{ids['c.jpg']}/similar")
+    assert status == 404
+    assert "no photo" in reply["message"]
+    assert api("GET", f"/api/events/demo/photos/{ids['secret.jpg']}/similar")[0] == 404  # another event's
+    status, reply = api("GET", f"/api/events/demo/photos/{ids['a.jpg']}/similar")
+    assert status == 200
+    assert "c.jpg" not in {p["filename"] for p in reply["photos"]}
+
+
+def test_a_malformed_find_me_session_id_is_a_400(api, seeded) -> None:
+    selfie = {"image_base64": "aGVsbG8="}
+    for headers, body in (
+        ({"X-EventLens-Session": "too-short"}, selfie),
+        ({}, {**selfie, "session_id": "not url-safe: ;;;;;;;;;;;;"}),
+        ({}, {**selfie, "session_id": 12345678901234567890}),
+    ):
+        status, reply = api("POST", "/api/events/demo/match", body=body, headers=headers)
+        assert status == 400
+        assert reply["message"].startswith("X-EventLens-Session (or session_id) must be")

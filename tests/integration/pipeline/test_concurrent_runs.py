@@ -14,7 +14,9 @@ from tests.helpers import scoped
 PHOTOS = 10
 
 
-def test_a_second_runner_started_mid_run_does_not_take_back_the_first_ones_rows(make_event, photo_dir) -> None:
+def test_a_second_runner_started_mid_run_does_not_take_back_the_first_ones_rows(
+    make_event, photo_dir
+) -> None:
     event = make_event("two-runners")
     names = ("astronaut", "coffee", "chelsea", "rocket", "cat")
     files = {f"p{i}.jpg": real_jpeg(names[i % len(names)], (480 + 8 * i, 360)) for i in range(PHOTOS)}

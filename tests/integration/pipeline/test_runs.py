@@ -56,8 +56,12 @@ def test_a_run_whose_worker_stopped_beating_ends_as_failed(make_event, owner_con
     event = make_event("abandoned")
     organizer = Scope.organizer(event, "test")
     dead, alive = open_run(Scope.pipeline(event), "full"), open_run(Scope.pipeline(event), "full")
-    owner_conn.execute("UPDATE pipeline_runs SET heartbeat_at = now() - interval '17 minutes' WHERE id = %s", (dead,))
-    owner_conn.execute("UPDATE pipeline_runs SET heartbeat_at = now() - interval '15 minutes' WHERE id = %s", (alive,))
+    owner_conn.execute(
+        "UPDATE pipeline_runs SET heartbeat_at = now() - interval '17 minutes' WHERE id = %s", (dead,)
+    )
+    owner_conn.execute(
+        "UPDATE pipeline_runs SET heartbeat_at = now() - interval '15 minutes' WHERE id = %s", (alive,)
+    )
 
     runs = {r.id: r for r in pipeline_status(organizer).runs}
 
@@ -72,10 +76,14 @@ def test_a_phase_batch_beats_for_its_run(make_event, owner_conn) -> None:
 
     event = make_event("beating")
     run_id = open_run(Scope.pipeline(event), "tag")
-    owner_conn.execute("UPDATE pipeline_runs SET heartbeat_at = now() - interval '17 minutes' WHERE id = %s", (run_id,))
+    owner_conn.execute(
+        "UPDATE pipeline_runs SET heartbeat_at = now() - interval '17 minutes' WHERE id = %s", (run_id,)
+    )
 
     run_phase(event, "tag", 10_000, run_id=run_id)
 
     assert get_run(Scope.organizer(event, "test"), run_id).status == "running"
-    (age,) = owner_conn.execute("SELECT now() - heartbeat_at FROM pipeline_runs WHERE id = %s", (run_id,)).fetchone()
+    (age,) = owner_conn.execute(
+        "SELECT now() - heartbeat_at FROM pipeline_runs WHERE id = %s", (run_id,)
+    ).fetchone()
     assert age.total_seconds() < 60

@@ -16,6 +16,7 @@ from eventlens.errors import (
     UnreadableImage,
 )
 from eventlens.findme.service import find_me, match_analytics
+from eventlens.findme.session import find_me_scope
 from eventlens.scope import Scope
 from PIL import Image
 
@@ -114,41 +115,53 @@ def test_hidden_photos_are_not_matched(party, astronaut_selfie, owner_conn: psyc
     assert {m.photo.id for m in find_me(Scope.visitor(event), astronaut_selfie).matches} == {ids["astronaut"]}
 
 
-def test_session_is_recorded_without_the_selfie_and_a_return_visit_is_recognised(
+def test_session_is_recorded_without_the_selfie_and_a_retake_is_compared_within_the_session(
     party, astronaut_selfie, owner_conn
 ):
-    event, _ = party
-    first = find_me(Scope.visitor(event), astronaut_selfie)
-    assert "seen a similar face" not in first.message
-    second = find_me(Scope.visitor(event), astronaut_selfie)
-    assert "seen a similar face before" in second.message
+    event, ids = party
+    tab = find_me_scope(event, "tab-one-0123456789")
+    first = find_me(tab, astronaut_selfie)
+    assert "earlier" not in first.message
+    owner_conn.execute(
+        "UPDATE photos SET hidden = true WHERE id = ANY(%s)", ([ids["astronaut"], ids["pair"]],)
+    )
+    second = find_me(tab, astronaut_selfie)
+    assert second.matches == []
+    assert second.message.startswith(
+        "Your earlier selfie in this session found 2 photos; this one found none."
+    )
     rows = owner_conn.execute(
-        "SELECT confidence_band, match_count, top_confidence, array_length(photo_ids, 1) FROM match_sessions"
+        "SELECT confidence_band, match_count, top_confidence, array_length(photo_ids, 1), session_key,"
+        " embedding IS NOT NULL FROM match_sessions ORDER BY created_at"
     ).fetchall()
     assert len(rows) == 2
-    confidence_band, match_count, top_confidence, stored_photos = rows[0]
+    confidence_band, match_count, top_confidence, stored_photos, key, has_template = rows[0]
     assert confidence_band in {"high", "medium"}
     assert match_count == stored_photos == 2
     assert top_confidence > 50
+    assert key == tab.subject != "tab-one-0123456789"  # the id's hash, never the id
+    assert has_template
     columns = {
         r[0]
         for r in owner_conn.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'match_sessions'"
         ).fetchall()
     }
-    assert not columns & {"image", "selfie", "image_bytes"}
+    assert not columns & {"image", "selfie", "image_bytes", "session_id"}
 
 
-def test_analytics_count_sessions_people_and_hot_photos(party, astronaut_selfie, t1_image, t1_faces):
+def test_analytics_count_sessions_searchers_and_hot_photos(party, astronaut_selfie, t1_image, t1_faces):
     event, ids = party
-    find_me(Scope.visitor(event), astronaut_selfie)
-    find_me(Scope.visitor(event), astronaut_selfie)
-    find_me(Scope.visitor(event), jpeg(crop(t1_image, t1_faces[3].bbox)))
+    tab = find_me_scope(event, "tab-one-0123456789")
+    find_me(tab, astronaut_selfie)
+    find_me(tab, astronaut_selfie)  # the same tab twice: one searcher
+    find_me(find_me_scope(event, "tab-two-0123456789"), jpeg(crop(t1_image, t1_faces[3].bbox)))
+    find_me(Scope.visitor(event), astronaut_selfie)  # no session id: a searcher of its own
     stats = match_analytics(Scope.organizer(event, "test"))
-    assert stats.sessions == 3
-    assert stats.distinct_searchers == 2
-    assert {h.photo.id for h in stats.hot_photos if h.sessions == 2} == {ids["astronaut"], ids["pair"]}
-    assert len(stats.recent) == 3
+    assert stats.sessions == 4
+    assert stats.distinct_searchers == 3
+    assert {h.photo.id for h in stats.hot_photos if h.sessions == 3} == {ids["astronaut"], ids["pair"]}
+    assert len(stats.recent) == 4
 
 
 def test_other_events_photos_are_never_matched(

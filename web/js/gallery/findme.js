@@ -2,12 +2,19 @@
  * "Find me": a selfie in, the attendee's photos out (with confidence) plus the "you might also
  * appear in" row. The selfie is shrunk in the browser first: phones shoot 12 MP, the face
  * matcher needs a few hundred pixels, and a smaller upload is faster and stays under the limit.
+ *
+ * Each selfie goes with this tab's find-me session id: random, made here, kept in sessionStorage
+ * (gone with the tab). The server compares a retake only with the same session's earlier tries,
+ * and keeps a try's face template (never the selfie) under that session for 30 minutes at most
+ * (docs/security.md, "Faces and find me"); the dialog in index.html says so to the visitor.
  */
 import { api, eventPath, ApiError } from "../lib/api.js";
 import { h, plural } from "../lib/dom.js";
 import { altText } from "./grid.js";
 
 const MAX_SIDE = 1280;
+const SESSION_STORAGE_KEY = "eventlens.findme.session";
+const SESSION_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 /** @typedef {{matches: {photo: any, confidence: number}[], recommendations: {photo: any, reason: string}[], message: string|null}} MatchResult */
 
@@ -92,7 +99,7 @@ export class FindMe {
     const id = ++this.requestId;
     // JSON rather than multipart: the selfie is already small, and JSON passes every gateway intact.
     const result = await api(`${eventPath(this.slug)}/match`, {
-      json: { image_base64: await base64(blob), q: q || null },
+      json: { image_base64: await base64(blob), q: q || null, session_id: findMeSession() },
     });
     return id === this.requestId ? result : null;
   }
@@ -130,6 +137,25 @@ function explain(err) {
     return err.message.charAt(0).toUpperCase() + err.message.slice(1);
   }
   return "Could not reach the gallery. Check your connection and try again.";
+}
+
+/**
+ * This tab's find-me session id (18 random bytes, base64url), made on first use. Null when the
+ * browser refuses storage: the search then runs without a session (nothing compared, nothing kept).
+ * @returns {string|null}
+ */
+function findMeSession() {
+  try {
+    let id = sessionStorage.getItem(SESSION_STORAGE_KEY);
+    if (!id || !SESSION_ID.test(id)) {
+      const bytes = crypto.getRandomValues(new Uint8Array(18));
+      id = btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_");
+      sessionStorage.setItem(SESSION_STORAGE_KEY, id);
+    }
+    return id;
+  } catch {
+    return null;
+  }
 }
 
 /** A Blob's bytes as plain base64 (no data: prefix). */

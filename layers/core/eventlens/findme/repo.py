@@ -1,4 +1,5 @@
-"""SQL for find me: face kNN, companions, and the sessions a selfie leaves (never the selfie)."""
+"""SQL for find me: face kNN, companions, and the sessions a selfie leaves (never the selfie; its
+face template only for a while, under the searcher's own session key)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ class Activity:
 @dataclass(frozen=True, slots=True)
 class SessionStats:
     sessions: int
+    searchers: int
     recent: list[Activity]
     hot: list[tuple[PhotoRow, int]]
 
@@ -126,35 +128,47 @@ def companion_photos(
     return [(PhotoRow.of(r), int(r["companions"])) for r in tx.execute(statement, params).fetchall()]
 
 
-def nearest_session(tx: Tx, embedding: np.ndarray, model: str) -> PastSession | None:
-    """The earlier find-me session whose face is closest to this one (sessions are few per event)."""
+def nearest_session(
+    tx: Tx, embedding: np.ndarray, model: str, session_key: str, within_minutes: int
+) -> PastSession | None:
+    """This session's earlier search whose face is closest to this one, among templates younger
+    than `within_minutes` (the purge may not have run yet; an older one is never compared).
+
+    Row-level security lets a visitor read only its own session's rows; the filter says so too.
+    """
     dim = MODEL_DIMS[model]
     distance = sql.SQL("m.embedding::vector({}) <=> {}").format(sql.Literal(dim), query_vector(dim, "emb"))
     row = tx.execute(
         sql.SQL(
             "SELECT m.id, m.match_count, m.created_at, 1 - ({d}) AS similarity FROM match_sessions m"
-            " WHERE m.event_id = current_event_id() AND m.model = %(model)s ORDER BY {d} LIMIT 1"
+            " WHERE m.event_id = current_event_id() AND m.embedding IS NOT NULL"
+            " AND m.created_at >= now() - make_interval(mins => %(minutes)s)"
+            " AND m.session_key = %(key)s AND m.model = %(model)s ORDER BY {d} LIMIT 1"
         ).format(d=distance),
-        {"emb": vector_literal(embedding), "model": model},
+        {"emb": vector_literal(embedding), "model": model, "key": session_key, "minutes": within_minutes},
     ).fetchone()
     return None if row is None else PastSession(**row)
 
 
 def record_session(
     tx: Tx,
-    embedding: np.ndarray,
+    embedding: np.ndarray | None,
     model: str,
+    session_key: str | None,
     confidence_band: str,
     photo_ids: Sequence[UUID],
     top_confidence: float | None,
     query_text: str | None,
 ) -> None:
+    """One search's outcome; its face template only when `embedding` is given (a session's, for a while)."""
     tx.execute(
-        "INSERT INTO match_sessions (event_id, model, embedding, confidence_band, match_count, top_confidence,"
-        " query_text, photo_ids) VALUES (current_event_id(), %s, %s::vector, %s, %s, %s, %s, %s)",
+        "INSERT INTO match_sessions (event_id, model, embedding, session_key, confidence_band, match_count,"
+        " top_confidence, query_text, photo_ids)"
+        " VALUES (current_event_id(), %s, %s::vector, %s, %s, %s, %s, %s, %s)",
         (
             model,
-            vector_literal(embedding),
+            None if embedding is None else vector_literal(embedding),
+            session_key,
             confidence_band,
             len(photo_ids),
             top_confidence,
@@ -164,10 +178,24 @@ def record_session(
     )
 
 
+def forget_templates(tx: Tx, now: datetime | None, minutes: int) -> int:
+    """Set to NULL every face template of the event older than `minutes` before `now` (None: the
+    database's now); the rest of each row stays. Reads the partial index of rows holding one."""
+    return tx.execute(
+        "UPDATE match_sessions SET embedding = NULL WHERE event_id = current_event_id()"
+        " AND embedding IS NOT NULL"
+        " AND created_at < coalesce(%(now)s::timestamptz, now()) - make_interval(mins => %(minutes)s)",
+        {"now": now, "minutes": minutes},
+    ).rowcount
+
+
 def session_stats(tx: Tx, recent: int, hot: int) -> SessionStats:
-    """Sessions count, the latest sessions and the photos most often returned."""
+    """Searches, searchers (one per session key, one per search without a key), the latest
+    searches and the photos most often returned. None of it reads a face template."""
     count = tx.execute(
-        "SELECT count(*) AS n FROM match_sessions WHERE event_id = current_event_id()"
+        "SELECT count(*) AS n,"
+        " count(DISTINCT session_key) + count(*) FILTER (WHERE session_key IS NULL) AS searchers"
+        " FROM match_sessions WHERE event_id = current_event_id()"
     ).fetchone()
     latest = tx.execute(
         "SELECT created_at AS at, confidence_band, match_count, top_confidence, query_text FROM match_sessions"
@@ -184,18 +212,7 @@ def session_stats(tx: Tx, recent: int, hot: int) -> SessionStats:
     ).fetchall()
     return SessionStats(
         sessions=int(count["n"]) if count else 0,
+        searchers=int(count["searchers"]) if count else 0,
         recent=[Activity(**r) for r in latest],
         hot=[(PhotoRow.of(r), int(r["sessions"])) for r in hot_rows],
     )
-
-
-def session_embeddings(tx: Tx, model: str, limit: int = 5000) -> np.ndarray:
-    """The latest session embeddings of one model, as a (n, dim) array, to count distinct faces."""
-    rows = tx.execute(
-        "SELECT embedding::text AS e FROM match_sessions WHERE event_id = current_event_id() AND model = %s"
-        " ORDER BY created_at DESC LIMIT %s",
-        (model, limit),
-    ).fetchall()
-    if not rows:
-        return np.zeros((0, MODEL_DIMS[model]), np.float32)
-    return np.array([[float(v) for v in r["e"].strip("[]").split(",")] for r in rows], np.float32)

@@ -1,10 +1,17 @@
 """Find me: a selfie in, the photos showing that person out, and what the event learns from it.
 
 One request opens one transaction for its work: kNN, the optional text filter, suggestions and
-the session record (only the embedding and the outcome, never the selfie).
+the session record (the outcome, never the selfie). The face template (the selfie's embedding) is
+kept only under the visitor's own find-me session key (`findme.session`), only for
+`find_me_retention_minutes`, and is compared only with that session's earlier searches: no reply
+says anything about anyone else's search (docs/security.md, "Faces and find me").
 """
 
 from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
 
 import numpy as np
 
@@ -20,12 +27,18 @@ from eventlens.findme.thresholds import confidence, confidence_band, face_thresh
 from eventlens.findme.views import HotPhoto, Match, MatchActivity, MatchAnalytics, MatchResponse
 from eventlens.media.views import photo_view
 from eventlens.scope import Scope
+from eventlens.types import Event
+
+log = logging.getLogger(__name__)
 
 MATCH_K = 300
 """Nearest faces read per find-me; a person appears in fewer photos than this at any event we serve."""
 
 NEAR_MISS = 0.05
 """Faces this far under the threshold become "you might also appear in" suggestions."""
+
+PURGE_INTERVAL_S = 300.0
+"""How often the embedded server purges expired face templates (find me also purges its event's)."""
 
 
 def find_me(scope: Scope, image: bytes, query: str | None = None) -> MatchResponse:
@@ -40,16 +53,25 @@ def find_me(scope: Scope, image: bytes, query: str | None = None) -> MatchRespon
 def match_embedding(
     scope: Scope, embedding: np.ndarray, model: str, query: str | None = None
 ) -> MatchResponse:
-    """Find-me from an embedding: kNN, threshold, dedupe per photo, session record, suggestions."""
+    """Find-me from an embedding: kNN, threshold, dedupe per photo, session record, suggestions.
+
+    Compared only with the same session's earlier searches (`scope.subject`, a visitor's session
+    key); without a session nothing is compared and no face template is kept.
+    """
     from eventlens.search.service import normalize, query_embedding
 
-    threshold = face_threshold(scope.tenant(), model)
+    event = scope.tenant()
+    threshold = face_threshold(event, model)
+    retention = settings().find_me_retention_minutes
+    session = scope.subject if scope.actor == "visitor" else None
+    kept_under = session if retention > 0 else None  # the key its template is kept under; None: not kept
+    purge_expired_templates(event=event)
     text = normalize(query) if query else ""
     text_embedding = query_embedding(text) if text else None
     with scope.transaction() as tx:
         tune_hnsw(tx)
         found = repo.face_neighbours(tx, embedding, model, threshold - NEAR_MISS, MATCH_K)
-        previous = repo.nearest_session(tx, embedding, model)
+        previous = repo.nearest_session(tx, embedding, model, kept_under, retention) if kept_under else None
         mine = [(row, s) for row, s in found if s >= threshold]
         near = [row for row, s in found if s < threshold]
         if text and mine:
@@ -58,18 +80,51 @@ def match_embedding(
         recommendations = recommend(tx, embedding, model, threshold, [r for r, _ in mine], near)
         repo.record_session(
             tx,
-            embedding,
+            embedding if kept_under else None,
             model,
+            session,
             confidence_band(top, threshold),
             [r.id for r, _ in mine],
             confidence(top, threshold) if top is not None else None,
             query,
         )
     matches = [Match(photo=photo_view(row), confidence=confidence(s, threshold)) for row, s in mine]
-    seen = previous if previous is not None and previous.similarity >= threshold else None
+    earlier = previous if previous is not None and previous.similarity >= threshold else None
     return MatchResponse(
-        matches=matches, recommendations=recommendations, message=_message(matches, seen, query)
+        matches=matches, recommendations=recommendations, message=_message(matches, earlier, query)
     )
+
+
+def purge_expired_templates(now: datetime | None = None, event: Event | None = None) -> int:
+    """Forget (set to NULL) every find-me face template older than `find_me_retention_minutes`
+    before `now` (default: the database's clock), in `event` or in every event; return how many.
+
+    Runs as the `system` actor, one event per transaction (the policies allow it nothing else:
+    it may only set `embedding` to NULL). Called at the start of each find-me for its event, by
+    the embedded server every few minutes (`purge_periodically`) and on AWS by a scheduled Lambda.
+    """
+    from eventlens.events.service import list_events
+
+    minutes = settings().find_me_retention_minutes
+    forgotten = 0
+    for each in [event] if event is not None else list_events():
+        with Scope.system(each).transaction() as tx:
+            forgotten += repo.forget_templates(tx, now, minutes)
+    return forgotten
+
+
+def purge_periodically(stop: threading.Event, interval_s: float = PURGE_INTERVAL_S) -> None:
+    """Purge expired templates now and every `interval_s` until `stop` is set (a daemon thread's
+    target in the embedded server). A failed round is logged; the next one tries again."""
+    while True:
+        try:
+            forgotten = purge_expired_templates()
+            if forgotten:
+                log.info("find me: forgot %d face templates past their retention", forgotten)
+        except Exception:
+            log.exception("find me: purging expired face templates failed")
+        if stop.wait(interval_s):
+            return
 
 
 def _rank_by_text(
@@ -83,42 +138,35 @@ def _rank_by_text(
     return [by_id[r.candidate.id] for r in ranked if r.candidate.id in by_id]
 
 
-def _message(matches: list[Match], seen: repo.PastSession | None, query: str | None) -> str:
+def _message(matches: list[Match], earlier: repo.PastSession | None, query: str | None) -> str:
+    """What the visitor reads. `earlier`: this session's own earlier search of the same face, if any."""
     if matches:
         found = f"Found you in {len(matches)} photo{'s' if len(matches) != 1 else ''}"
-        found += f" matching “{query.strip()}”." if query and query.strip() else "."
-        return found + (" Welcome back: we've seen a similar face before." if seen else "")
-    if seen and seen.match_count:
-        return (
-            f"We've seen a similar face before and it matched {seen.match_count} photos; "
-            "this selfie found none. Try again with a brighter, front-facing selfie, without sunglasses."
-        )
-    if seen:
-        return "We've seen a similar face before, still with no photos: new photos may still be processing."
+        return found + (f" matching “{query.strip()}”." if query and query.strip() else ".")
     if query and query.strip():
         return f"No photos of you matching “{query.strip()}”. Try without the text."
+    if earlier and earlier.match_count:
+        n = earlier.match_count
+        return (
+            f"Your earlier selfie in this session found {n} photo{'s' if n != 1 else ''}; this one found none."
+            " Try again with a brighter, front-facing selfie, without sunglasses."
+        )
+    if earlier:
+        return "Your earlier selfie in this session found none either: new photos may still be processing."
     return "No photos matched. Try a well-lit, front-facing selfie without sunglasses or a hat."
 
 
 def match_analytics(scope: Scope, recent: int = 20, hot: int = 12) -> MatchAnalytics:
-    """Find-me activity for organizers: sessions, distinct people searching, hot photos, latest searches."""
-    model = settings().face_model
-    threshold = face_threshold(scope.tenant(), model)
+    """Find-me activity for organizers: searches, searchers, hot photos, latest searches.
+
+    Read from outcomes only (counts, photo ids, session keys), never from face templates, so the
+    numbers are the same before and after the purge.
+    """
     with scope.transaction() as tx:
         stats = repo.session_stats(tx, recent, hot)
-        embeddings = repo.session_embeddings(tx, model)
     return MatchAnalytics(
         sessions=stats.sessions,
-        distinct_searchers=count_people(embeddings, threshold),
+        distinct_searchers=stats.searchers,
         hot_photos=[HotPhoto(photo=photo_view(row), sessions=n) for row, n in stats.hot],
         recent=[MatchActivity.model_validate(a, from_attributes=True) for a in stats.recent],
     )
-
-
-def count_people(embeddings: np.ndarray, threshold: float) -> int:
-    """Greedy leader clustering: a session joins the first earlier person it matches, else is a new one."""
-    leaders: list[np.ndarray] = []
-    for vector in embeddings:
-        if not leaders or float(np.max(np.stack(leaders) @ vector)) < threshold:
-            leaders.append(vector)
-    return len(leaders)

@@ -45,6 +45,9 @@ class MatchActivity(Model):
 
 class MatchAnalytics(Model):
     sessions: int
-    distinct_searchers: int = Field(description="Sessions grouped by face: one per person searching")
+    distinct_searchers: int = Field(
+        description="Browser sessions that searched (a search sent without a session id counts as one); "
+        "never derived from faces"
+    )
     hot_photos: list[HotPhoto]
     recent: list[MatchActivity]
