@@ -136,3 +136,53 @@ def _palette_alpha(rgba: Image.Image) -> Image.Image:
     pal = rgba.convert("RGB").quantize(64)
     pal.info["transparency"] = 0
     return pal
+
+
+def flat_photos(size: tuple[int, int] = (640, 480)) -> dict[str, bytes]:
+    """Different scenes that carry no picture a dHash can see, by file name: all hash to (nearly) 0.
+
+    A black frame, a white wall, a grey card, a lens-cap shot at high ISO (noise), a real photo
+    underexposed to near black, a blank slide with one short title, and a dark frame whose only
+    feature is lens vignetting (every row of its dHash alike).
+    """
+    rng = np.random.default_rng(11)
+    w, h = size
+    yy, xx = np.mgrid[0:h, 0:w]
+    falloff = 40 * np.hypot((xx - w / 2) / w, (yy - h / 2) / h)
+    astronaut = np.asarray(real_image("astronaut").resize(size), np.float32)
+    slide = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(slide)
+    draw.text((w // 12, h // 14), "Thank you!", fill="black", font=ImageFont.load_default(size=h // 14))
+    return {
+        "black.jpg": jpeg(Image.new("RGB", size, (0, 0, 0))),
+        "white.jpg": jpeg(Image.new("RGB", size, (255, 255, 255))),
+        "grey.jpg": jpeg(Image.new("RGB", size, (128, 128, 128))),
+        "lens-cap.jpg": jpeg(_noise(rng, (h, w), mean=6, sd=4)),
+        "underexposed.jpg": jpeg(
+            Image.fromarray(
+                (astronaut * 0.01 + rng.normal(0, 3, astronaut.shape)).clip(0, 255).astype(np.uint8)
+            )
+        ),
+        "blank-slide.jpg": jpeg(slide),
+        "vignetted.jpg": jpeg(
+            Image.fromarray(
+                (30 - falloff[..., None] + rng.normal(0, 2, (h, w, 3))).clip(0, 255).astype(np.uint8)
+            )
+        ),
+    }
+
+
+def _noise(rng: np.random.Generator, shape: tuple[int, int], mean: float, sd: float) -> Image.Image:
+    return Image.fromarray(rng.normal(mean, sd, (*shape, 3)).clip(0, 255).astype(np.uint8))
+
+
+def exif_jpeg(taken: str, offset: str | None = None, name: str = "coffee") -> bytes:
+    """A real photo whose EXIF says it was taken at `taken` ("YYYY:MM:DD HH:MM:SS"), as cameras write it."""
+    exif = Image.Exif()
+    exif[0x010F] = "Canon"
+    exif[0x0110] = "Canon EOS R5"
+    fields: dict[int, object] = {0x9003: taken}
+    if offset is not None:
+        fields[0x9011] = offset
+    exif.get_ifd(0x8769).update(fields)
+    return jpeg(real_image(name).resize((320, 240)), exif=exif.tobytes())

@@ -77,6 +77,7 @@ def test_every_table_the_app_reads_is_row_level_secured(db: str, owner_conn) -> 
         "photos",
         "pipeline_run_events",
         "pipeline_runs",
+        "sign_in_failures",
         "vector_spaces",
     }
     for name, secured, forced in readable:

@@ -157,10 +157,11 @@ def ingest(path: Path, slug: str, as_json: bool) -> None:
         _echo_json(report)
     else:
         click.echo(
-            f"added {report.added}, skipped {report.skipped} already imported, {len(report.errors)} errors"
+            f"added {report.added}, skipped {report.skipped} already imported,"
+            f" {len(report.ignored)} ignored, {len(report.errors)} errors"
         )
-        for error in report.errors:
-            click.echo(f"  {error}", err=True)
+        for line in (*report.ignored, *report.errors):
+            click.echo(f"  {line}", err=True)
 
 
 @main.group()

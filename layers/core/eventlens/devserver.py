@@ -6,16 +6,23 @@ HTTP API's JWT authorizer makes on AWS: a missing, forged or expired token is re
 before any handler runs, and a valid one reaches the handler as
 `requestContext.authorizer.jwt.claims`. /media/... serves (and, for organizers, accepts) blobs
 from the local store with HTTP range support; everything else is the static web/ folder.
+
+Like API Gateway, the server refuses what a handler should never see: a body larger than its route
+takes (`body_limit`, 413 before a byte of it is read), a Content-Length that is not one number
+(400), a chunked body (411), and a client that goes idle or sends too slowly (408, or the
+connection closed after READ_TIMEOUT_S).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import importlib.util
 import json
 import mimetypes
 import os
 import re
+import socket
 import sys
 import threading
 import time
@@ -29,18 +36,34 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from eventlens.api.multipart import FORM_OVERHEAD
 from eventlens.auth.principals import bearer_token, principal_from_claims
 from eventlens.auth.tokens import verify_token
 from eventlens.config import settings
 from eventlens.errors import NotSignedIn
-from eventlens.storage import BlobNotFound, InvalidKey, blob_store
+from eventlens.storage import BlobNotFound, InvalidKey, blob_store, validate_key
 from eventlens.storage.keys import event_of_original
 from eventlens.storage.local import LocalBlobStore
 
 ADMIN_PATH = re.compile(r"^/api/events/[^/]+/admin(/|$)")
 MATCH_PATH = re.compile(r"^/api/events/[^/]+/match/?$")
 TEXT_TYPES = ("application/json", "text/", "application/javascript", "image/svg+xml")
-MAX_BODY = 512 * 1024 * 1024
+
+PUBLIC_MAX_BODY = 256 * 1024
+"""Public JSON routes: the largest body is a download of 500 photo ids (about 20 KB)."""
+ADMIN_MAX_BODY = 2 * 1024 * 1024
+"""Organizer JSON routes: the largest is uploads/complete, 1,000 keys of at most 1,024 bytes."""
+READ_TIMEOUT_S = 30
+"""A connection idle this long is closed; a request body must arrive within this long plus its
+size at MIN_BODY_RATE."""
+MIN_BODY_RATE = 64 * 1024
+"""Bytes per second: the slowest upload the body deadline allows for."""
+LINGER_S = 2.0
+LINGER_BYTES = 1024 * 1024
+"""After a refusal with the body unread, what the server still reads and drops before closing, so
+the client reads the answer instead of a connection reset."""
+WRITE_CHUNK = 256 * 1024
+_CONTENT_LENGTH = re.compile(r"^[0-9]{1,18}$")
 
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "eventlens")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "EventLens")
@@ -95,6 +118,19 @@ def invoke(group: str, event: dict[str, Any], context: Any) -> dict[str, Any]:
         return handler(event, context)
 
 
+def body_limit(method: str, path: str) -> int:
+    """The largest body a request may send, from its method and path alone (before reading any)."""
+    if path.startswith("/media/"):
+        return settings().max_upload_bytes if method == "PUT" else 0
+    if not path.startswith("/api/"):
+        return 0
+    if MATCH_PATH.match(path):  # the selfie: base64 in JSON (4/3 of its bytes) or a multipart form
+        return -(-settings().max_selfie_bytes * 4 // 3) + FORM_OVERHEAD
+    if ADMIN_PATH.match(path):
+        return ADMIN_MAX_BODY
+    return PUBLIC_MAX_BODY
+
+
 def route_group(path: str) -> str:
     if ADMIN_PATH.match(path):
         return "api_admin"
@@ -140,6 +176,11 @@ def http_api_event(
     lowered = {k.lower(): v for k, v in headers.items()}
     content_type = lowered.get("content-type", "")
     is_text = not body or content_type.startswith(TEXT_TYPES)
+    if is_text and body:
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            is_text = False  # as API Gateway does: bytes that are not UTF-8 arrive base64-encoded
     now = time.time()
     context: dict[str, Any] = {
         "accountId": "000000000000",
@@ -192,6 +233,8 @@ def authorize(headers: dict[str, str]) -> dict[str, Any]:
 class Handler(BaseHTTPRequestHandler):
     server_version = "EventLens"
     protocol_version = "HTTP/1.1"
+    timeout = READ_TIMEOUT_S  # the socket's: an idle or stalled connection is closed
+    _linger = False
 
     def log_message(self, format: str, *args: Any) -> None:
         if os.environ.get("EVENTLENS_ACCESS_LOG"):
@@ -218,38 +261,98 @@ class Handler(BaseHTTPRequestHandler):
     def do_OPTIONS(self) -> None:
         self._send(HTTPStatus.NO_CONTENT, b"", {"Allow": "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"})
 
+    def handle_expect_100(self) -> bool:
+        """`Expect: 100-continue`: refuse a body the route would refuse before the client sends it."""
+        if self._body_length(urlsplit(self.path).path) is None:
+            return False
+        return super().handle_expect_100()
+
+    def finish(self) -> None:
+        super().finish()
+        if self._linger:
+            with contextlib.suppress(OSError):  # the client may be gone already
+                self.connection.shutdown(socket.SHUT_WR)
+                deadline, drained = time.monotonic() + LINGER_S, 0
+                while drained < LINGER_BYTES and (left := deadline - time.monotonic()) > 0:
+                    self.connection.settimeout(left)
+                    chunk = self.connection.recv(65536)
+                    if not chunk:
+                        break
+                    drained += len(chunk)
+
     def _dispatch(self) -> None:
         path = urlsplit(self.path).path
         try:
+            length = self._body_length(path)
+            if length is None:
+                return
             if path.startswith("/api/"):
-                self._api()
+                self._api(length)
             elif path.startswith("/media/"):
-                self._media(unquote(path[len("/media/") :]))
+                self._media(unquote(path[len("/media/") :]), length)
             else:
                 self._static(path)
-        except BrokenPipeError:
-            pass
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            self.close_connection = True
 
-    def _read_body(self) -> bytes | None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self._json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"message": "Request body too large"})
+    def _body_length(self, path: str) -> int | None:
+        """The body's announced length, if this route takes that much; else answer and None."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            self._refuse(HTTPStatus.LENGTH_REQUIRED, "Send the body with a Content-Length, not chunked")
             return None
-        return self.rfile.read(length) if length else b""
+        values = {value.strip() for value in self.headers.get_all("Content-Length") or []}
+        if not values:
+            return 0
+        if len(values) > 1 or not _CONTENT_LENGTH.match(next(iter(values))):
+            self._refuse(HTTPStatus.BAD_REQUEST, "Content-Length must be one whole number of bytes")
+            return None
+        length = int(values.pop())
+        limit = body_limit(self.command, path)
+        if length > limit:
+            message = f"Request body too large: at most {limit} bytes here" if limit else "No body here"
+            self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, message)
+            return None
+        return length
 
-    def _api(self) -> None:
-        body = self._read_body()
-        if body is None:
-            return
+    def _read_body(self, length: int) -> bytes | None:
+        """The body's `length` bytes, or None once answered: a client that stalls gets a 408."""
+        if not length:
+            return b""
+        idle = self.timeout or READ_TIMEOUT_S
+        deadline = time.monotonic() + idle + length / MIN_BODY_RATE
+        chunks: list[bytes] = []
+        remaining = length
+        try:
+            while remaining and (left := deadline - time.monotonic()) > 0:
+                self.connection.settimeout(min(idle, left))
+                chunk = self.rfile.read1(min(remaining, 1 << 20))
+                if not chunk:  # the client hung up
+                    self.close_connection = True
+                    return None
+                chunks.append(chunk)
+                remaining -= len(chunk)
+        except TimeoutError:
+            pass  # `remaining` says what did not arrive
+        finally:
+            self.connection.settimeout(idle)
+        if remaining:
+            self._refuse(HTTPStatus.REQUEST_TIMEOUT, "The request body did not arrive in time")
+            return None
+        return b"".join(chunks)
+
+    def _api(self, length: int) -> None:
         path = urlsplit(self.path).path
         group = route_group(path)
         claims = None
-        if group == "api_admin":
+        if group == "api_admin":  # before reading the body: a stranger's bytes are never read
             try:
                 claims = authorize(dict(self.headers))
             except NotSignedIn as error:
-                self._json(HTTPStatus.UNAUTHORIZED, {"message": f"Unauthorized: {error}"})
+                self._refuse(HTTPStatus.UNAUTHORIZED, f"Unauthorized: {error}")
                 return
+        body = self._read_body(length)
+        if body is None:
+            return
         event = http_api_event(
             self.command, self.path, dict(self.headers), body, self.client_address[0], claims
         )
@@ -266,17 +369,17 @@ class Handler(BaseHTTPRequestHandler):
             HTTPStatus(reply.get("statusCode", 200)), data, headers, cookies=reply.get("cookies") or []
         )
 
-    def _media(self, key: str) -> None:
+    def _media(self, key: str, length: int) -> None:
         store = blob_store()
         if self.command == "PUT":
-            self._upload(store, key)
+            self._upload(store, key, length)
             return
         if self.command not in ("GET", "HEAD"):
             self._json(HTTPStatus.METHOD_NOT_ALLOWED, {"message": "GET, HEAD or PUT"})
             return
         try:
             info = store.head(key)
-        except (BlobNotFound, InvalidKey):
+        except (BlobNotFound, InvalidKey, OSError):
             self._json(HTTPStatus.NOT_FOUND, {"message": "No such file"})
             return
         headers = {
@@ -303,25 +406,29 @@ class Handler(BaseHTTPRequestHandler):
         headers["Content-Range"] = f"bytes {start}-{end}/{info.size}"
         self._send(HTTPStatus.PARTIAL_CONTENT, data, headers, length=end - start + 1)
 
-    def _upload(self, store: Any, key: str) -> None:
-        """A local presigned PUT: only the event's organizer, only under its originals."""
+    def _upload(self, store: Any, key: str, length: int) -> None:
+        """A local presigned PUT: only the event's organizer, only under its originals, a valid key
+        (body_limit already held it to max_upload_bytes); all checked before the body is read."""
         slug = event_of_original(key)
         try:
             claims = authorize(dict(self.headers))
         except NotSignedIn as error:
-            self._json(HTTPStatus.UNAUTHORIZED, {"message": f"Unauthorized: {error}"})
+            self._refuse(HTTPStatus.UNAUTHORIZED, f"Unauthorized: {error}")
             return
         if slug is None or not principal_from_claims(claims).organizes(slug):
-            self._json(HTTPStatus.FORBIDDEN, {"message": "Uploads go to your own event's originals"})
+            self._refuse(HTTPStatus.FORBIDDEN, "Uploads go to your own event's originals")
             return
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            validate_key(key)
+        except InvalidKey as error:
+            self._refuse(HTTPStatus.BAD_REQUEST, str(error))
+            return
         if length <= 0:
-            self._json(HTTPStatus.BAD_REQUEST, {"message": "Empty upload"})
+            self._refuse(HTTPStatus.BAD_REQUEST, "Empty upload")
             return
-        if length > settings().max_upload_bytes:
-            self._json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"message": "File too large"})
+        data = self._read_body(length)
+        if data is None:
             return
-        data = self.rfile.read(length)
         try:
             info = store.put(key, data, self.headers.get("Content-Type"))
         except InvalidKey as error:
@@ -331,13 +438,17 @@ class Handler(BaseHTTPRequestHandler):
 
     def _static(self, path: str) -> None:
         root = web_root().resolve()
-        if path in ("/", "") or re.match(r"^/e/[^/]+/?$", path):
-            target = root / "index.html"
-        elif re.match(r"^/e/[^/]+/admin/?$", path):
-            target = root / "admin.html"
-        else:
-            target = (root / unquote(path).lstrip("/")).resolve()
-        if not target.is_relative_to(root) or not target.is_file():
+        try:
+            if path in ("/", "") or re.match(r"^/e/[^/]+/?$", path):
+                target = root / "index.html"
+            elif re.match(r"^/e/[^/]+/admin/?$", path):
+                target = root / "admin.html"
+            else:
+                target = (root / unquote(path).lstrip("/")).resolve()
+            found = target.is_relative_to(root) and target.is_file()
+        except (OSError, ValueError):  # a name too long for the file system, a NUL
+            found = False
+        if not found:
             self._json(HTTPStatus.NOT_FOUND, {"message": "Not found"})
             return
         data = target.read_bytes()
@@ -348,6 +459,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def _json(self, status: HTTPStatus, body: dict[str, Any]) -> None:
         self._send(status, json.dumps(body).encode(), {"Content-Type": "application/json"})
+
+    def _refuse(self, status: HTTPStatus, message: str) -> None:
+        """Answer before (or instead of) reading the body, and close: unread bytes would otherwise
+        be read as the next request on this connection."""
+        self.close_connection = self._linger = True
+        self._send(status, json.dumps({"message": message}).encode(), {"Content-Type": "application/json"})
 
     def _send(
         self,
@@ -365,9 +482,13 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Set-Cookie", cookie)
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Content-Length", str(len(data) if length is None else length))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD" and data:
-            self.wfile.write(data)
+            view = memoryview(data)  # in pieces: the socket's timeout bounds each, not the whole file
+            for start in range(0, len(view), WRITE_CHUNK):
+                self.wfile.write(view[start : start + WRITE_CHUNK])
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | str | None:

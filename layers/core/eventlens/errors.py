@@ -70,6 +70,11 @@ class InvalidEvent(BadRequest):
     """A slug or name the event cannot have."""
 
 
+class MalformedRequest(BadRequest):
+    """Bytes no route can read: a body that is not UTF-8 or is JSON nested too deep, a NUL in a
+    parameter. The client's error, answered before any rule runs."""
+
+
 class LoginFailed(Unauthorized):
     pass
 

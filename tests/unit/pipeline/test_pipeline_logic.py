@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import numpy as np
@@ -15,7 +16,7 @@ from eventlens.pipeline.phases.embed import document
 from eventlens.pipeline.phases.tag import auto_tag
 from eventlens.pipeline.repo import TagInput
 
-from tests.fixtures_photos import bad_inputs, odd_but_good_inputs, real_jpeg, video_mp4
+from tests.fixtures_photos import bad_inputs, exif_jpeg, odd_but_good_inputs, real_jpeg, video_mp4
 
 
 @pytest.mark.parametrize(
@@ -58,6 +59,46 @@ def test_draft_decoding_shrinks_a_large_jpeg_but_reports_original_dimensions() -
     assert (fast.width, fast.height) == (full.width, full.height) == (4000, 3000)
     assert max(fast.image.size) == max(full.image.size) == media.WORK_SIDE
     assert int(hamming(np.array([media.dhash64(fast.image)]), np.array([media.dhash64(full.image)]))[0]) <= 4
+
+
+def _exif_time(moment: datetime) -> str:
+    return moment.strftime("%Y:%m:%d %H:%M:%S")
+
+
+@pytest.mark.parametrize(
+    "taken",
+    [
+        "9999:12:31 23:59:59",  # a camera's "unset" maximum
+        "0001:01:01 00:00:00",  # the minimum
+        "1900:01:01 00:00:00",  # the default some cameras write after a battery change
+        "1970:01:01 00:00:00",  # a clock at epoch zero
+        "1989:12:31 23:59:59",
+        _exif_time(datetime.now(UTC) + timedelta(days=2)),  # a live event is never in the future
+    ],
+    ids=["year-9999", "year-1", "year-1900", "epoch", "before-1990", "two-days-ahead"],
+)
+def test_implausible_capture_times_are_not_taken_at(taken: str) -> None:
+    decoded = media.decode_image(exif_jpeg(taken), max_pixels=10**8)
+    assert decoded.exif["DateTimeOriginal"] == taken  # what the file says is kept as it says it
+    assert decoded.taken_at is None  # the gallery sorts it by created_at instead
+
+
+@pytest.mark.parametrize(
+    ("taken", "offset", "expected"),
+    [
+        ("2024:05:02 14:10:00", "+02:00", datetime(2024, 5, 2, 12, 10, tzinfo=UTC)),
+        ("2024:05:02 14:10:00", None, datetime(2024, 5, 2, 14, 10, tzinfo=UTC)),
+        ("1990:01:01 00:00:00", None, datetime(1990, 1, 1, tzinfo=UTC)),
+    ],
+)
+def test_plausible_capture_times_are_taken_at(taken: str, offset: str | None, expected: datetime) -> None:
+    assert media.decode_image(exif_jpeg(taken, offset), max_pixels=10**8).taken_at == expected
+
+
+def test_a_camera_clock_a_few_hours_ahead_is_still_taken_at() -> None:
+    """No offset and a clock set to a zone east of UTC reads as up to 14 hours in the future."""
+    ahead = (datetime.now(UTC) + timedelta(hours=14)).replace(microsecond=0)
+    assert media.decode_image(exif_jpeg(_exif_time(ahead)), max_pixels=10**8).taken_at == ahead
 
 
 def test_dhash_is_a_signed_64_bit_integer() -> None:

@@ -1,6 +1,8 @@
 """Errors to HTTP in one place: a `DomainError` answers its own status and message; anything else
 is logged and answers a bare 500, so no internal message reaches a client. Every body is
-{"message"} (validation errors add "details")."""
+{"message"} (validation errors add "details"). A body of another content type than the route reads
+is a 415; bytes no route can read (not UTF-8, JSON nested too deep) are refused as
+`MalformedRequest` by `api.app.RequestEvent` before any route runs."""
 
 from __future__ import annotations
 
@@ -10,7 +12,10 @@ from http import HTTPStatus
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from pydantic import ValidationError
 
 from eventlens.errors import DomainError, TooManyRequests
@@ -43,6 +48,13 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
         where = ".".join(str(p) for p in first["loc"] if p not in ("body", "query", "path"))
         message = f"Invalid request: {where + ': ' if where else ''}{first['msg']}"
         return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, message, details=details)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported_type(error: RequestUnsupportedContentType) -> Response[str]:
+        return error_response(
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+            "Send the request body as JSON (Content-Type: application/json)",
+        )
 
     @app.not_found
     def _not_found(error: NotFoundError) -> Response[str]:

@@ -7,6 +7,9 @@ Multi-index hashing (Norouzi et al., 2012): cut each hash into m bands; two hash
 Hamming distance d differ in at most floor(d / m) bits in at least one band (pigeonhole). So
 each hash only meets hashes whose band equals its own band with up to r = floor(d / m) bits
 flipped: sorted-array lookups in numpy, then an exact popcount check of those candidates.
+
+A dHash that says nothing about the scene (a black frame, a blank slide) never makes a near pair:
+see `informative`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
+from math import comb
 from typing import Literal
 from uuid import UUID
 
@@ -22,9 +26,45 @@ import numpy as np
 
 BITS = 64
 
+MAX_RADIUS = 3
+"""Most bits flipped per band when probing: past 3 the probes outnumber what wider bands save."""
+
+MIN_SET_BITS = 8
+"""A dHash with fewer than this many bits set, or unset, is flat and joins no near pair.
+
+Each bit says whether a pixel of the 9x8 thumbnail is brighter than its left neighbour, so a
+uniformly dark or white photo, a lens-cap shot, a grey card or a blank slide hashes to 0 whatever
+it shows, and a left-to-right gradient (a page lit from one side) to all ones. A hash with k bits
+set is within k of the flat hash, and two such hashes within 2k of each other: at the default
+distance 6, every hash with up to 6 bits set would chain into one cluster with every flat photo.
+Measured (Pillow draws, skimage.data and insightface photos through `decode_image` and `dhash64`):
+flat, white, grey and lens-cap frames 0 bits, blank slides with a title 3-9, real photos
+underexposed to near black 4-11, a photographed page lit from one side 64; 19 other real photos
+19-36 (and 28-45 unset), moving 2 bits at most when re-encoded at quality 60 or halved; 4 of 920
+random crops of them (mostly sky) under 8. So 8: past the default distance, short of any photo.
+"""
+
+MIN_ROW_SPREAD = 3
+"""A dHash within fewer than this many bits of one whose 8 rows are all alike joins no near pair.
+
+Such a hash holds one left-to-right brightness profile, the same in every row: the lens's
+vignetting on a dark frame (0xF0F0F0F0F0F0F0F0, 32 bits set, so `MIN_SET_BITS` cannot see it) or
+the light across a wall, not the scene. Measured as above: vignetted dark frames 0-1 bits from
+such a hash, real photos 9-29, the 920 crops 3 or more (the one at 3 is flat by `MIN_SET_BITS`).
+"""
+
+_COLUMN = 0x0101010101010101  # one bit of each of the 8 rows (bytes): a column of the 8x8 grid
+
+_CHUNK = 1 << 22
+"""Candidate pairs checked per step: bounds memory (a few arrays of this many int64) on large runs."""
+
+_bitwise_count = getattr(np, "bitwise_count", None)  # numpy >= 2: a popcount in one pass
+
 
 def _popcount(values: np.ndarray) -> np.ndarray:
-    v = values.astype(np.uint64)
+    v = values.astype(np.uint64, copy=False)
+    if _bitwise_count is not None:
+        return np.asarray(_bitwise_count(v)).astype(np.int64)
     v = v - ((v >> np.uint64(1)) & np.uint64(0x5555555555555555))
     v = (v & np.uint64(0x3333333333333333)) + ((v >> np.uint64(2)) & np.uint64(0x3333333333333333))
     v = (v + (v >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
@@ -32,7 +72,19 @@ def _popcount(values: np.ndarray) -> np.ndarray:
 
 
 def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return _popcount(np.bitwise_xor(a.astype(np.uint64), b.astype(np.uint64)))
+    return _popcount(np.bitwise_xor(a.astype(np.uint64, copy=False), b.astype(np.uint64, copy=False)))
+
+
+def informative(hashes: np.ndarray) -> np.ndarray:
+    """Per hash, whether it tells scenes apart: not flat (`MIN_SET_BITS`), not one row repeated
+    (`MIN_ROW_SPREAD`). Only informative hashes make near pairs; exact copies pair by content."""
+    values = np.asarray(hashes).astype(np.int64).view(np.uint64)
+    ones = _popcount(values)
+    spread = np.zeros(len(values), np.int64)  # bits away from the nearest hash with 8 equal rows
+    for column in range(8):
+        in_column = _popcount(values & np.uint64(_COLUMN << column))
+        spread += np.minimum(in_column, 8 - in_column)
+    return (ones >= MIN_SET_BITS) & (ones <= BITS - MIN_SET_BITS) & (spread >= MIN_ROW_SPREAD)
 
 
 def _masks(width: int, radius: int) -> np.ndarray:
@@ -43,19 +95,31 @@ def _masks(width: int, radius: int) -> np.ndarray:
     return np.array(masks, np.uint64)
 
 
+def band_layout(bands: int) -> list[tuple[int, int]]:
+    """(shift, width) of each of `bands` bands that tile the 64 bits, widths differing by one at most.
+
+    Every band holds at least one bit, so the pigeonhole bound floor(d / bands) holds for `bands`
+    bands (equal widths of ceil(64 / bands) ran past bit 64 for some counts: 12 bands of 6 bits).
+    """
+    base, wider = divmod(BITS, bands)
+    widths = [base + 1] * wider + [base] * (bands - wider)
+    return [(sum(widths[:i]), width) for i, width in enumerate(widths)]
+
+
 def plan(n: int, distance: int) -> tuple[int, int]:
     """(bands, radius) with the fewest expected probes + candidate checks for n uniform hashes."""
     best: tuple[float, int, int] | None = None
-    for bands in range(1, BITS + 1):
-        width = -(-BITS // bands)
+    for bands in range(2, BITS + 1):  # one band would be 64 bits wide: no band wider than 32
         radius = distance // bands
-        if width > 32:
+        if radius > MAX_RADIUS:
             continue
-        probes = len(_masks(width, radius)) if radius <= 3 else float("inf")
-        cost = bands * probes * (1 + n / 2.0**width)
+        cost = 0.0
+        for _, width in band_layout(bands):
+            probes = sum(comb(width, r) for r in range(radius + 1))
+            cost += probes * (1 + n / 2.0**width)
         if best is None or cost < best[0]:
             best = (cost, bands, radius)
-    assert best is not None
+    assert best is not None  # 64 bands of 1 bit with radius 0 always qualify
     return best[1], best[2]
 
 
@@ -66,34 +130,52 @@ def near_pairs(hashes: np.ndarray, distance: int) -> np.ndarray:
     if n < 2:
         return np.zeros((0, 2), np.int64)
     bands, radius = plan(n, distance)
-    width = -(-BITS // bands)
     found: list[np.ndarray] = []
-    for band in range(bands):
-        shift = np.uint64(band * width)
-        bits = min(width, BITS - band * width)
-        key = (values >> shift) & np.uint64((1 << bits) - 1)
+    for shift, bits in band_layout(bands):
+        key = (values >> np.uint64(shift)) & np.uint64((1 << bits) - 1)
         order = np.argsort(key, kind="stable")
-        # One binary search per probe, into the distinct band values only (each with the start
-        # and length of its run in the sorted order): half the searches, over a smaller array.
-        distinct, starts, runs = np.unique(key[order], return_index=True, return_counts=True)
-        for mask in _masks(bits, radius):
-            probe = key ^ mask
-            at = np.minimum(np.searchsorted(distinct, probe), len(distinct) - 1)
-            hit = distinct[at] == probe
-            lo = starts[at]
-            counts = np.where(hit, runs[at], 0)
-            if not counts.any():
-                continue
-            left = np.repeat(np.arange(n), counts)
-            offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-            right = order[np.repeat(lo, counts) + offsets]
-            keep = left < right
-            left, right = left[keep], right[keep]
-            close = hamming(values[left], values[right]) <= distance
-            found.append(np.stack([left[close], right[close]], axis=1))
+        # Work in band order: equal band values are runs of the sorted arrays, so a candidate's
+        # partners are a contiguous slice (cache-friendly), and each pair is made once, from the
+        # lower band value (an unflipped probe pairs a run with itself, later positions only).
+        skey, svalue = key[order], values[order]
+        distinct, starts, runs = np.unique(skey, return_index=True, return_counts=True)
+        ends = starts + runs
+        everyone = np.arange(n)
+        found += _close_pairs(svalue, order, everyone, everyone + 1, np.repeat(ends, runs), distance)
+        for mask in _masks(bits, radius)[1:]:
+            probe = skey ^ mask
+            upward = np.flatnonzero(probe > skey)
+            at = np.minimum(np.searchsorted(distinct, probe[upward]), len(distinct) - 1)
+            hit = distinct[at] == probe[upward]
+            at = at[hit]
+            found += _close_pairs(svalue, order, upward[hit], starts[at], ends[at], distance)
     if not found:
         return np.zeros((0, 2), np.int64)
     return np.unique(np.concatenate(found), axis=0)
+
+
+def _close_pairs(
+    svalue: np.ndarray, order: np.ndarray, left: np.ndarray, lo: np.ndarray, hi: np.ndarray, distance: int
+) -> list[np.ndarray]:
+    """Pairs (i < j, original indices) within `distance` among sorted position left[k] and each
+    sorted position in [lo[k], hi[k]), in steps of about _CHUNK candidates."""
+    counts = np.maximum(hi - lo, 0)
+    ends = np.cumsum(counts)
+    out: list[np.ndarray] = []
+    first = 0
+    while first < len(left):
+        done = int(ends[first - 1]) if first else 0
+        last = max(int(np.searchsorted(ends, done + _CHUNK, side="right")), first + 1)
+        step = counts[first:last]
+        total = int(step.sum())
+        if total:
+            a = np.repeat(left[first:last], step)
+            b = np.arange(total) - np.repeat(np.cumsum(step) - step, step) + np.repeat(lo[first:last], step)
+            close = hamming(svalue[a], svalue[b]) <= distance
+            i, j = order[a[close]], order[b[close]]
+            out.append(np.stack([np.minimum(i, j), np.maximum(i, j)], axis=1))
+        first = last
+    return out
 
 
 def components(n: int, pairs: np.ndarray) -> np.ndarray:
@@ -126,8 +208,9 @@ class Cluster:
 def cluster_hashes(rows: Sequence[tuple[UUID, str, int | None]], distance: int) -> list[Cluster]:
     """Clusters of >= 2 photos among (id, content_hash, dhash) rows.
 
-    Photos with equal bytes, or dHashes within `distance` bits (transitively), share a cluster. Its
-    duplicate_kind is `exact` when every member has the same bytes, else `near`; its id is stable for the same
+    Photos with equal bytes, or informative dHashes within `distance` bits (transitively), share a
+    cluster: a flat dHash (`informative`) links no photo, whatever the distance. Its duplicate_kind
+    is `exact` when every member has the same bytes, else `near`; its id is stable for the same
     members (`exact-<hash prefix>`, `near-<smallest id prefix>`).
     """
     n = len(rows)
@@ -143,8 +226,10 @@ def cluster_hashes(rows: Sequence[tuple[UUID, str, int | None]], distance: int) 
     if exact:
         links.append(np.array(exact, np.int64))
     with_dhash = np.array([i for i, row in enumerate(rows) if row[2] is not None], np.int64)
+    dhashes = np.array([rows[i][2] for i in with_dhash], np.int64)
+    telling = informative(dhashes)
+    with_dhash, dhashes = with_dhash[telling], dhashes[telling]
     if len(with_dhash) > 1:
-        dhashes = np.array([rows[i][2] for i in with_dhash], np.int64)
         pairs = near_pairs(dhashes, distance)
         links.append(with_dhash[pairs])
     if not links:

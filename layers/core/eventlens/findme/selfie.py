@@ -17,7 +17,16 @@ SELFIE_MAX_SIDE = 1920
 """Selfies are decoded at most this large (JPEG draft mode): the detector works at that size anyway."""
 
 SELFIE_MAX_PIXELS = 50_000_000
-"""Declared dimensions above this are refused before decoding (decompression-bomb guard)."""
+"""Declared dimensions above this are refused before decoding (decompression-bomb guard). JPEG
+only: its decoder scales down while decoding (draft), so a 49 MP JPEG costs about 12 MP."""
+
+SELFIE_MAX_PIXELS_FULL_DECODE = 4096 * 4096
+"""The cap for every other format (PNG, WebP, GIF, TIFF...), which decodes at full size: 16.8 MP is
+64 MB as RGBA, where a 49 MP PNG took 2.1 s and 630 MB. A camera's selfie is a JPEG; a PNG one
+is usually a screenshot, a few megapixels."""
+
+ORIENTATION = 0x0112
+"""The EXIF tag (Pillow's getexif() also reads it from XMP)."""
 
 SIMILAR_SIZE = 0.5
 """A second face whose area x score reaches this share of the best one makes the selfie ambiguous."""
@@ -25,7 +34,17 @@ SIMILAR_SIZE = 0.5
 
 def decode_selfie(data: bytes, max_bytes: int | None = None) -> np.ndarray:
     """RGB uint8 array of an upright, at most SELFIE_MAX_SIDE image, or a domain error."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError
+
+    upright = {  # EXIF orientation -> the transpose that shows it upright, as ImageOps.exif_transpose
+        2: Image.Transpose.FLIP_LEFT_RIGHT,
+        3: Image.Transpose.ROTATE_180,
+        4: Image.Transpose.FLIP_TOP_BOTTOM,
+        5: Image.Transpose.TRANSPOSE,
+        6: Image.Transpose.ROTATE_270,
+        7: Image.Transpose.TRANSVERSE,
+        8: Image.Transpose.ROTATE_90,
+    }
 
     limit = max_bytes if max_bytes is not None else settings().max_selfie_bytes
     if len(data) > limit:
@@ -35,13 +54,22 @@ def decode_selfie(data: bytes, max_bytes: int | None = None) -> np.ndarray:
     try:
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
-            if width * height > min(SELFIE_MAX_PIXELS, settings().max_image_pixels):
-                raise SelfieTooLarge(f"selfie is {width}x{height} pixels; too large to decode safely")
+            jpeg = image.format == "JPEG"
+            cap = SELFIE_MAX_PIXELS if jpeg else SELFIE_MAX_PIXELS_FULL_DECODE
+            if width * height > min(cap, settings().max_image_pixels):
+                raise SelfieTooLarge(
+                    f"selfie is {width}x{height} pixels; too large to decode safely (at most"
+                    f" {cap // 1_000_000} megapixels{'' if jpeg else ' unless JPEG'})"
+                )
+            orientation = image.getexif().get(ORIENTATION)
             image.draft("RGB", (SELFIE_MAX_SIDE, SELFIE_MAX_SIDE))
-            upright = ImageOps.exif_transpose(image) or image
-            rgb = upright.convert("RGB")
+            # One full-size copy at most (to RGB, when the mode is another), then shrink in place,
+            # then orient the small image: orienting and converting first made a 49 MP PNG cost
+            # three full-size copies, 630 MB.
+            rgb = image if image.mode == "RGB" else image.convert("RGB")
             rgb.thumbnail((SELFIE_MAX_SIDE, SELFIE_MAX_SIDE))
-            return np.asarray(rgb)
+            method = upright.get(orientation) if isinstance(orientation, int) else None
+            return np.asarray(rgb if method is None else rgb.transpose(method))
     except SelfieTooLarge:
         raise
     except Image.DecompressionBombError as exc:

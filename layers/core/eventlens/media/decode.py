@@ -30,6 +30,14 @@ THUMB_QUALITY = 82
 MAX_SIDE = 30_000
 """Longest side accepted. No camera or stitched panorama worth indexing is wider."""
 
+EARLIEST_TAKEN_AT = datetime(1990, 1, 1, tzinfo=UTC)
+"""Capture times before this are a camera's unset clock, not a date: 0001-01-01, the 1900-01-01
+and 1970-01-01 defaults some cameras write after a battery change. Digital cameras date from here."""
+
+FUTURE_SLACK = timedelta(days=1)
+"""How far past now a capture time may be. Photos of a live event are never from the future, but a
+camera clock set to a zone east of UTC, with no offset written, reads up to 14 hours ahead."""
+
 _EXIF_IFD = 0x8769
 _EXIF_FIELDS: dict[int, str] = {  # stored under the EXIF tag names, as the describer reads them
     0x010F: "Make",
@@ -169,7 +177,13 @@ def _json_safe(value: Any) -> Any:
 
 
 def _taken_at(subset: dict[str, Any]) -> datetime | None:
-    """DateTimeOriginal with its offset when given, else read as UTC (cameras rarely know the zone)."""
+    """DateTimeOriginal with its offset when given, else read as UTC (cameras rarely know the zone).
+
+    None unless the time is plausible, from EARLIEST_TAKEN_AT to FUTURE_SLACK past now: a camera
+    whose clock was never set writes 9999-12-31, 0001-01-01 or 1900-01-01, and such a date would
+    sort the photo first or last in the gallery, which orders by coalesce(taken_at, created_at).
+    Without it the photo sorts by when it arrived, next to its neighbours. `exif` keeps the text.
+    """
     text = subset.get("DateTimeOriginal")
     if not isinstance(text, str):
         return None
@@ -185,7 +199,10 @@ def _taken_at(subset: dict[str, Any]) -> datetime | None:
             tz = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
         except ValueError:
             tz = UTC
-    return taken.replace(tzinfo=tz)
+    taken = taken.replace(tzinfo=tz)
+    if not EARLIEST_TAKEN_AT <= taken <= datetime.now(UTC) + FUTURE_SLACK:
+        return None
+    return taken
 
 
 def thumbnails(image: Image.Image) -> dict[int, Image.Image]:

@@ -8,7 +8,33 @@ from __future__ import annotations
 
 from eventlens.errors import BadMedia
 
-__all__ = ["BadMedia", "sniff"]
+__all__ = ["DECODABLE_TYPES", "UNDECODABLE_TYPES", "BadMedia", "sniff"]
+
+DECODABLE_TYPES: dict[str, str] = {
+    # mime -> kind: every type `sniff` names that the pipeline decodes (Pillow for photos, PyAV for
+    # videos, media/decode.py). Uploads accept exactly these (sources.service.ALLOWED_UPLOAD_TYPES).
+    "image/jpeg": "photo",
+    "image/png": "photo",
+    "image/gif": "photo",
+    "image/webp": "photo",
+    "image/tiff": "photo",
+    "image/bmp": "photo",
+    "video/mp4": "video",
+    "video/quicktime": "video",
+    "video/webm": "video",
+    "video/x-matroska": "video",
+    "video/x-msvideo": "video",
+    "video/mpeg": "video",
+}
+
+UNDECODABLE_TYPES: dict[str, str] = {
+    # mime -> why: photo types cameras write that the pipeline cannot decode (Pillow has no HEIF
+    # decoder without pillow-heif, and AVIF only in some builds), refused when an upload is asked for.
+    "image/heic": "HEIC photos cannot be processed yet: export them as JPEG "
+    "(on an iPhone: Settings > Camera > Formats > Most Compatible)",
+    "image/heif": "HEIF photos cannot be processed yet: export them as JPEG",
+    "image/avif": "AVIF photos cannot be processed yet: export them as JPEG or WebP",
+}
 
 
 _VIDEO_BRANDS = (

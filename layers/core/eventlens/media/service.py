@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from eventlens.db.photos import PhotoFilter, Sort
-from eventlens.errors import PhotoNotFound
+from eventlens.errors import InvalidCursor, PhotoNotFound
 from eventlens.media import repo
 from eventlens.media.views import Photo, PhotoPage, decode_cursor, encode_cursor, photo_view
 from eventlens.scope import Scope
@@ -19,7 +21,7 @@ def list_photos(
 ) -> PhotoPage:
     if filters.include_hidden and not scope.is_staff:
         filters = PhotoFilter(folder=filters.folder, tag=filters.tag, kind=filters.kind)
-    after = decode_cursor(cursor) if cursor else None
+    after = keyset(cursor, sort) if cursor else None
     with scope.transaction() as tx:
         rows = repo.list_photos(tx, filters, sort, limit + 1, after)
         total = repo.count_photos(tx, filters)
@@ -27,6 +29,48 @@ def list_photos(
     rows = rows[:limit]
     next_cursor = encode_cursor([rows[-1][1], str(rows[-1][0].id)]) if more and rows else None
     return PhotoPage(photos=[photo_view(row) for row, _ in rows], next_cursor=next_cursor, total=total)
+
+
+def keyset(cursor: str, sort: Sort) -> list[Any]:
+    """The cursor's [sort value, photo id] as the query compares them, or `InvalidCursor`: a
+    client's cursor never reaches PostgreSQL as a value of the wrong type."""
+    value, photo_id = decode_cursor(cursor)
+    if sort.lstrip("-") == "taken_at":
+        return [_timestamp(value), _uuid(photo_id)]
+    return [_text(value), _uuid(photo_id)]
+
+
+def _timestamp(value: Any) -> datetime:
+    if not isinstance(value, str) or len(value) > 40:
+        raise InvalidCursor("malformed cursor: not a time")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidCursor("malformed cursor: not a time") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or "\x00" in value or _unencodable(value):
+        raise InvalidCursor("malformed cursor: not a file name")
+    return value
+
+
+def _unencodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _uuid(value: Any) -> UUID:
+    if not isinstance(value, str):
+        raise InvalidCursor("malformed cursor: not a photo id")
+    try:
+        return UUID(value)
+    except ValueError:
+        raise InvalidCursor("malformed cursor: not a photo id") from None
 
 
 def get_photo(scope: Scope, photo_id: UUID) -> Photo:

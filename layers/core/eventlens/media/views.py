@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -94,11 +95,31 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> list[Any]:
+def decode_cursor(cursor: str, length: int = 2) -> list[Any]:
+    """The keyset a cursor holds: a JSON list of `length` values (each caller checks their types).
+
+    A cursor comes from the client, so anything else is `InvalidCursor` (400): not base64 or not
+    JSON, another shape, a number that is not finite (1e400, NaN) or too long to parse.
+    """
     try:
-        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, UnicodeDecodeError):
+        values = json.loads(
+            base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)),
+            parse_float=_finite,
+            parse_constant=_no_constant,
+        )
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidCursor("malformed cursor") from None
-    if not isinstance(values, list):
+    if not isinstance(values, list) or len(values) != length:
         raise InvalidCursor("malformed cursor")
     return values
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is not a finite number")
+    return value
+
+
+def _no_constant(text: str) -> float:
+    raise ValueError(f"{text} is not a number a cursor holds")

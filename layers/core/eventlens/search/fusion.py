@@ -19,10 +19,13 @@ near-miss (cosine ~0.35 x 20 = 7) outscores the only photos that match a typo (t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 from uuid import UUID
+
+from eventlens.errors import InvalidCursor
 
 Method = Literal["weighted", "rrf"]
 MODALITIES: tuple[str, ...] = ("fulltext", "trigram", "semantic")
@@ -85,10 +88,13 @@ def fuse(candidates: Iterable[Candidate], method: Method = DEFAULT_METHOD) -> li
 def page(
     ranked: Sequence[Ranked], limit: int, after: Sequence[object] | None = None
 ) -> tuple[list[Ranked], list[object] | None]:
-    """One page after the keyset `after` ([score, id]); returns the page and the next keyset or None."""
+    """One page after the keyset `after` ([score, id]); returns the page and the next keyset or None.
+
+    `after` comes from the client's cursor: anything but [finite number, photo id] is `InvalidCursor`.
+    """
     start = 0
     if after is not None:
-        score, photo_id = float(after[0]), str(after[1])  # type: ignore[arg-type]
+        score, photo_id = _keyset(after)
         while start < len(ranked) and (-ranked[start].score, str(ranked[start].candidate.id)) <= (
             -score,
             photo_id,
@@ -100,3 +106,18 @@ def page(
         [chunk[-1].score, str(chunk[-1].candidate.id)] if more and chunk else None
     )
     return chunk, next_after
+
+
+def _keyset(after: Sequence[object]) -> tuple[float, str]:
+    if len(after) != 2:
+        raise InvalidCursor("malformed cursor")
+    score, photo_id = after
+    if isinstance(score, bool) or not isinstance(score, int | float) or not isinstance(photo_id, str):
+        raise InvalidCursor("malformed cursor")
+    try:
+        value, canonical = float(score), str(UUID(photo_id))
+    except (ValueError, OverflowError):
+        raise InvalidCursor("malformed cursor") from None
+    if not math.isfinite(value):
+        raise InvalidCursor("malformed cursor")
+    return value, canonical

@@ -7,6 +7,7 @@ contributes what clears its own bar, so a query that matches nothing returns not
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -31,9 +32,14 @@ chromodynamics") at most 0.2 against the same texts."""
 
 MAX_QUERY_CHARS = 200
 
+_UNSTORABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Control characters (NUL: PostgreSQL stores none) and lone surrogates (no UTF-8 for them)."""
+
 
 def normalize(query: str) -> str:
-    return " ".join(query.split())[:MAX_QUERY_CHARS]
+    """The query as searched and stored: control characters and lone surrogates become spaces,
+    runs of whitespace one space, at most MAX_QUERY_CHARS characters."""
+    return " ".join(_UNSTORABLE.sub(" ", query).split())[:MAX_QUERY_CHARS]
 
 
 def query_embedding(query: str) -> np.ndarray | None:

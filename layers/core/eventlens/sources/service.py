@@ -17,48 +17,86 @@ from pathlib import Path
 from eventlens.config import settings
 from eventlens.errors import EventNotFound, InvalidKey, UploadRejected, UploadTooLarge
 from eventlens.events.service import get_event
-from eventlens.media.formats import sniff
+from eventlens.media.formats import DECODABLE_TYPES, UNDECODABLE_TYPES, sniff
 from eventlens.scope import Scope
 from eventlens.sources import repo
-from eventlens.sources.registry import content_hash, register
+from eventlens.sources.registry import content_hash, is_media_key, register
 from eventlens.sources.views import Ingested, UploadCompleteResponse, UploadTicket
 from eventlens.storage import blob_store, validate_key
 from eventlens.storage.keys import event_of_original, originals_prefix
 
-ALLOWED_UPLOAD_TYPES = re.compile(r"^(image/(jpeg|png|webp|gif|heic|heif|tiff)|video/(mp4|quicktime|webm))$")
+ALLOWED_UPLOAD_TYPES: frozenset[str] = frozenset(DECODABLE_TYPES)
+"""What an upload may be: exactly what the pipeline decodes (media.formats.DECODABLE_TYPES)."""
+
+MAX_UPLOAD_NAME_BYTES = 200
+"""Longest stored upload name in UTF-8 bytes, random prefix and extension included: under a file
+system's 255 (storage.MAX_SEGMENT_BYTES) with room for a " (2)" the importer may add."""
 
 
 @dataclass
 class ImportReport:
+    """Every file given, counted once: `added` became photos, `skipped` were already there (same
+    bytes), `ignored` were left out on purpose and `errors` could not be read or named."""
+
     added: int = 0
     skipped: int = 0
     errors: list[str] = field(default_factory=list)  # "<path>: <why>"
+    ignored: list[str] = field(default_factory=list)  # "<path>: <why>"
 
 
-def _files(paths: list[Path]) -> Iterator[tuple[Path, str]]:
-    """(file, path relative to what was given): a folder keeps its inner structure."""
+_HIDDEN_FILE = "hidden file (name starts with '.')"
+
+
+def _files(paths: list[Path], ignored: list[str]) -> Iterator[tuple[Path, str]]:
+    """(file, path relative to what was given): a folder keeps its inner structure.
+
+    A hidden folder inside one (.git, .thumbnails) is left out with what it holds, reported once
+    in `ignored`, as is anything that is not a regular file (a broken link, a pipe).
+    """
     for path in paths:
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and not any(
-                    part.startswith(".") for part in child.relative_to(path).parts
-                ):
-                    yield child, child.relative_to(path).as_posix()
-        else:
+        if not path.is_dir():
             yield path, path.name
+            continue
+        hidden: dict[Path, int] = {}  # topmost hidden folder -> files inside
+        for child in sorted(path.rglob("*")):
+            parts = child.relative_to(path).parts
+            inside = next((i for i, part in enumerate(parts[:-1]) if part.startswith(".")), None)
+            if inside is not None:
+                folder = path.joinpath(*parts[: inside + 1])
+                hidden[folder] = hidden.get(folder, 0) + child.is_file()
+            elif child.is_dir():
+                if child.name.startswith("."):
+                    hidden.setdefault(child, 0)
+            elif child.is_file():
+                yield child, "/".join(parts)
+            else:
+                ignored.append(f"{child}: not a regular file (a broken link, a pipe or a device)")
+        ignored += [
+            f"{folder}: hidden folder (name starts with '.'), {count} file(s) not imported"
+            for folder, count in hidden.items()
+            if count
+        ]
 
 
 def import_files(
     scope: Scope, paths: list[Path], on_progress: Callable[[int, int], None] | None = None
 ) -> ImportReport:
-    """Copy files into the blob store and register them; `on_progress(done, total)` per file."""
+    """Copy files into the blob store and register them; `on_progress(done, total)` per file.
+
+    Files the registry would not make a photo of (`is_media_key`: dot-files such as .DS_Store or
+    ._photo.jpg) are neither copied nor counted as added: they are listed in `ignored` with why.
+    """
     store = blob_store()
     prefix = originals_prefix(scope.tenant().slug)
-    files = list(_files([Path(p) for p in paths]))
     report = ImportReport()
+    files = list(_files([Path(p) for p in paths], report.ignored))
     seen: set[str] = set()
     for done, (path, relative) in enumerate(files, start=1):
         try:
+            if not is_media_key(prefix + relative, prefix):
+                hidden = path.name.startswith(".")
+                report.ignored.append(f"{path}: {_HIDDEN_FILE if hidden else 'not a media file name'}")
+                continue
             data = path.read_bytes()
             digest = content_hash(data)
             with scope.transaction() as tx:
@@ -68,13 +106,21 @@ def import_files(
             else:
                 key = validate_key(_free_key(scope, prefix + relative))
                 store.put(key, data, sniff(data[:64])[1])
-                register(scope, store, key, store.head(key).etag, data)  # the ETag listings report
+                registered = register(scope, store, key, store.head(key).etag, data)  # listings' ETag
+                if registered.status == "ignored":  # refused after all: leave no blob without a photo
+                    store.delete(key)
+                    report.ignored.append(f"{path}: refused by the registry")
+                    continue
                 seen.add(digest)
-                report.added += 1
+                if registered.status == "unchanged":  # another import registered this key first
+                    report.skipped += 1
+                else:
+                    report.added += 1
         except (OSError, InvalidKey) as exc:
             report.errors.append(f"{path}: {exc}")
-        if on_progress is not None:
-            on_progress(done, len(files))
+        finally:
+            if on_progress is not None:
+                on_progress(done, len(files))
     return report
 
 
@@ -118,7 +164,10 @@ def upload_ticket(scope: Scope, filename: str, content_type: str, size: int) -> 
     cfg = settings()
     if size > cfg.max_upload_bytes:
         raise UploadTooLarge(f"{filename} is larger than {cfg.max_upload_bytes // (1024 * 1024)} MB")
-    if not ALLOWED_UPLOAD_TYPES.match(content_type):
+    mime = content_type.split(";", 1)[0].strip().lower()
+    if mime in UNDECODABLE_TYPES:
+        raise UploadRejected(f"{filename}: {UNDECODABLE_TYPES[mime]}")
+    if mime not in ALLOWED_UPLOAD_TYPES:
         raise UploadRejected(f"{filename}: {content_type} is not a photo or video type we accept")
     key = upload_key(scope.tenant().slug, filename)
     url = blob_store().url_for_put(key, content_type)
@@ -126,12 +175,25 @@ def upload_ticket(scope: Scope, filename: str, content_type: str, size: int) -> 
 
 
 def upload_key(slug: str, filename: str) -> str:
-    """A fresh key under the event's originals: uploads never overwrite one another."""
+    """A fresh key under the event's originals: uploads never overwrite one another.
+
+    The stored name is the file's own, made safe, after a random prefix, in at most
+    MAX_UPLOAD_NAME_BYTES: a longer stem is cut on a character boundary and a short extension kept
+    (255 CJK characters are 765 bytes, which no file system stores as one name).
+    """
     stem = re.sub(r"[^\w.\- ]+", "_", filename.replace("\\", "/").rsplit("/", 1)[-1]).strip(" .") or "upload"
     if "." not in stem:
         stem += mimetypes.guess_extension(mimetypes.guess_type(filename)[0] or "") or ""
+    prefix = f"{uuid.uuid4().hex[:12]}-"
+    room = MAX_UPLOAD_NAME_BYTES - len(prefix)
+    if len(stem.encode()) > room:
+        base, dot, ext = stem.rpartition(".")
+        if not dot or not base or len(ext) > 8 or not ext.isalnum():
+            base, dot, ext = stem, "", ""
+        cut = base.encode()[: room - len((dot + ext).encode())].decode("utf-8", "ignore").rstrip(" .")
+        stem = (cut or "upload") + dot + ext
     try:
-        return validate_key(f"{originals_prefix(slug)}uploads/{uuid.uuid4().hex[:12]}-{stem}")
+        return validate_key(f"{originals_prefix(slug)}uploads/{prefix}{stem}")
     except InvalidKey:
         return f"{originals_prefix(slug)}uploads/{uuid.uuid4().hex}"
 

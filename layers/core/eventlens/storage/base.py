@@ -11,16 +11,23 @@ from datetime import datetime
 from eventlens.errors import BlobNotFound, InvalidKey
 
 _MAX_KEY_BYTES = 1024
+MAX_SEGMENT_BYTES = 255
+"""Longest folder or file name in a key, in UTF-8 bytes: what a file system allows (ext4's
+NAME_MAX), so the local store can hold every valid key and a key never fails only on disk."""
 _BAD_CHARS = re.compile(r"[\x00-\x1f\x7f\\]")
 
-__all__ = ["BlobInfo", "BlobNotFound", "BlobStore", "InvalidKey", "validate_key"]
+__all__ = ["MAX_SEGMENT_BYTES", "BlobInfo", "BlobNotFound", "BlobStore", "InvalidKey", "validate_key"]
 
 
 def validate_key(key: str) -> str:
     """Return `key` if it is a safe relative path, else raise InvalidKey saying why."""
     if not key or not isinstance(key, str):
         raise InvalidKey("empty key")
-    if len(key.encode()) > _MAX_KEY_BYTES:
+    try:
+        size = len(key.encode())
+    except UnicodeEncodeError:
+        raise InvalidKey("key is not valid Unicode text") from None
+    if size > _MAX_KEY_BYTES:
         raise InvalidKey("key longer than 1024 bytes")
     if _BAD_CHARS.search(key):
         raise InvalidKey("key contains a control character, NUL or backslash")
@@ -29,6 +36,8 @@ def validate_key(key: str) -> str:
     parts = key.split("/")
     if any(part in ("", ".", "..") for part in parts[:-1]) or parts[-1] in ("", ".", ".."):
         raise InvalidKey("key has an empty, '.' or '..' segment")
+    if any(len(part.encode()) > MAX_SEGMENT_BYTES for part in parts):
+        raise InvalidKey(f"key has a folder or file name longer than {MAX_SEGMENT_BYTES} bytes")
     return key
 
 
