@@ -190,3 +190,44 @@ def test_decoding_a_selfie_at_the_png_cap_stays_under_200_mb(tmp_path: Any) -> N
         subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True).stdout
     )
     assert grown_kb < 200 * 1024, f"{grown_kb // 1024} MB"
+
+
+def test_a_huge_png_in_the_pipeline_is_refused_before_decoding() -> None:
+    from eventlens.errors import BadMedia
+    from eventlens.media.decode import MAX_FULL_DECODE_PIXELS, decode_image
+
+    side = int(MAX_FULL_DECODE_PIXELS**0.5) + 10
+    buffer = io.BytesIO()
+    Image.new("L", (side, side), 128).save(buffer, "PNG")  # a few hundred KB: flat pixels compress
+    with pytest.raises(BadMedia, match="export it as JPEG"):
+        decode_image(buffer.getvalue(), max_pixels=100_000_000)
+
+
+def test_decoding_a_large_png_in_the_pipeline_shrinks_before_copying(tmp_path: Any) -> None:
+    """Peak memory of decode_image in a fresh process for a 36 MP RGB PNG: the decoded original
+    (108 MB) plus the decoder's buffers and working-size copies, measured +196 MB, where orienting
+    and converting at full size added two more full-size copies (+333 MB measured before)."""
+    side = 6000
+    ramp = np.tile((np.arange(side) % 256).astype(np.uint8), (side, 1))
+    path = tmp_path / "large.png"
+    Image.fromarray(np.dstack([ramp, ramp.T, ramp])).save(path)
+    script = textwrap.dedent(
+        f"""
+        import re
+        from eventlens.media.decode import decode_image
+        import numpy, PIL.Image
+
+        def peak_kb():
+            return int(re.search(r"VmHWM:\\s+(\\d+) kB", open("/proc/self/status").read()).group(1))
+
+        data = open({str(path)!r}, "rb").read()
+        before = peak_kb()
+        decoded = decode_image(data, max_pixels=100_000_000)
+        assert max(decoded.image.size) == 1920, decoded.image.size
+        print(peak_kb() - before)
+        """
+    )
+    grown_kb = int(
+        subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True).stdout
+    )
+    assert grown_kb < 265 * 1024, f"{grown_kb // 1024} MB"

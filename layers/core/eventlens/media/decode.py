@@ -81,6 +81,16 @@ class DecodedMedia:
         return self.width / self.image.width
 
 
+MAX_FULL_DECODE_PIXELS = 50_000_000
+"""Only JPEG decodes at a reduced scale (draft); any other format is decoded at full size first,
+so its cost is bounded here: a 10000x10000 PNG of 300 KB would take ~0.5 GB. Cameras and phones
+write JPEG (or HEIC, refused at upload); a larger PNG or TIFF is an export to redo as JPEG."""
+
+_SHRINK_FIRST = frozenset({"RGB", "RGBA", "RGBX", "L", "LA", "CMYK", "YCbCr"})
+"""Modes Pillow resizes with real filtering: shrunk before orienting and converting, so those two
+copies are made at the working size (palette and 16-bit modes are converted first, then shrunk)."""
+
+
 def decode_image(
     data: bytes, *, max_pixels: int, work_side: int = WORK_SIDE, draft: bool = True
 ) -> DecodedMedia:
@@ -99,6 +109,11 @@ def decode_image(
         raise BadMedia(f"decompression bomb refused: {raw_w}x{raw_h} is over {max_pixels} pixels")
     if max(raw_w, raw_h) > MAX_SIDE:
         raise BadMedia(f"image dimensions too large: {raw_w}x{raw_h} (max side {MAX_SIDE})")
+    if img.format != "JPEG" and raw_w * raw_h > MAX_FULL_DECODE_PIXELS:
+        raise BadMedia(
+            f"{raw_w}x{raw_h} {img.format or 'image'} is over {MAX_FULL_DECODE_PIXELS // 1_000_000} MP to"
+            " decode in full: export it as JPEG"
+        )
     try:
         exif = img.getexif()
         if getattr(img, "n_frames", 1) > 1:
@@ -107,6 +122,8 @@ def decode_image(
             long_side = max(raw_w, raw_h)
             img.draft("RGB", (max(1, raw_w * work_side // long_side), max(1, raw_h * work_side // long_side)))
         img.load()
+        if draft and img.mode in _SHRINK_FIRST and max(img.size) > work_side:
+            img.thumbnail((work_side, work_side), Image.Resampling.BILINEAR, reducing_gap=2.0)
         orientation = exif.get(0x0112)
         oriented: Image.Image = ImageOps.exif_transpose(img) or img
         work = _to_rgb(oriented)
