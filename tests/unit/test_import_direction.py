@@ -67,31 +67,34 @@ def sources() -> list[tuple[str, Path]]:
     return out
 
 
-def test_no_module_imports_a_higher_layer() -> None:
+def edges() -> list[tuple[str, str, str]]:
+    """(importing module, imported module, "path:line") for every import between our modules."""
     files = sources()
     modules = {name for name, _ in files}
-    wrong = []
+    found = []
     for name, path in files:
         for imported, line in imports(path):
             target = known(imported, modules)
-            if target and LAYERS.index(layer(target)) > LAYERS.index(layer(name)):
-                wrong.append(
-                    f"{path.relative_to(ROOT)}:{line} ({layer(name)}) imports {target} ({layer(target)})"
-                )
+            if target:
+                found.append((name, target, f"{path.relative_to(ROOT)}:{line}"))
+    return found
+
+
+def test_no_module_imports_a_higher_layer() -> None:
+    wrong = [
+        f"{where} ({layer(name)}) imports {target} ({layer(target)})"
+        for name, target, where in edges()
+        if LAYERS.index(layer(target)) > LAYERS.index(layer(name))
+    ]
     assert wrong == []
 
 
 def test_no_package_reads_another_packages_repo() -> None:
-    files = sources()
-    modules = {name for name, _ in files}
-    wrong = []
-    for name, path in files:
-        for imported, line in imports(path):
-            target = known(imported, modules)
-            if target and target.endswith(".repo"):
-                owner = target.rpartition(".")[0]
-                if not name.startswith(owner + ".") and name != owner:
-                    wrong.append(f"{path.relative_to(ROOT)}:{line} imports {target}")
+    wrong = [
+        f"{where} imports {target}"
+        for name, target, where in edges()
+        if target.endswith(".repo") and not name.startswith(target.rpartition(".")[0] + ".")
+    ]
     assert wrong == []
 
 
