@@ -15,7 +15,20 @@ from eventlens.api.app import build_resolver
 
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "eventlens")
 PACKAGE = Path(errors.__file__).parent
-DOMAIN_ERRORS = errors.all_domain_errors()
+
+
+def all_domain_errors() -> list[type[errors.DomainError]]:
+    """Every subclass of DomainError, at any depth (what the API's one handler must cover)."""
+    found: list[type[errors.DomainError]] = []
+    stack: list[type[errors.DomainError]] = [errors.DomainError]
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            found.append(sub)
+            stack.append(sub)
+    return found
+
+
+DOMAIN_ERRORS = all_domain_errors()
 
 
 def _call(exc: BaseException) -> tuple[int, dict]:

@@ -166,15 +166,3 @@ class SeveralFaces(BadRequest):
 
 class FaceMatchingDisabled(Forbidden):
     pass
-
-
-def all_domain_errors() -> list[type[DomainError]]:
-    """Every concrete domain error (what the API's status table covers)."""
-    found: list[type[DomainError]] = []
-    stack: list[type[DomainError]] = [DomainError]
-    while stack:
-        cls = stack.pop()
-        for sub in cls.__subclasses__():
-            found.append(sub)
-            stack.append(sub)
-    return found

@@ -27,9 +27,6 @@ from eventlens.errors import EventNotFound
 from eventlens.types import Event
 
 Actor = Literal["visitor", "organizer", "pipeline", "system"]
-ACTORS: tuple[Actor, ...] = ("visitor", "organizer", "pipeline", "system")
-STAFF: frozenset[Actor] = frozenset({"organizer", "pipeline", "system"})
-"""Actors that see an event's hidden photos, runs and errors."""
 
 
 @dataclass(frozen=True)
@@ -62,10 +59,6 @@ class Scope:
     @property
     def event_id(self) -> UUID | None:
         return None if self.event is None else self.event.id
-
-    @property
-    def is_staff(self) -> bool:
-        return self.actor in STAFF
 
     def tenant(self) -> Event:
         """The event this scope acts for (a service that needs one says so here)."""

@@ -19,8 +19,7 @@ from eventlens.storage import blob_store
 def list_photos(
     scope: Scope, filters: PhotoFilter, sort: Sort = "taken_at", limit: int = 100, cursor: str | None = None
 ) -> PhotoPage:
-    if filters.include_hidden and not scope.is_staff:
-        filters = PhotoFilter(folder=filters.folder, tag=filters.tag, kind=filters.kind)
+    """A page of photos; row-level security decides whether hidden ones exist for this actor."""
     after = keyset(cursor, sort) if cursor else None
     with scope.transaction() as tx:
         rows = repo.list_photos(tx, filters, sort, limit + 1, after)
@@ -74,10 +73,10 @@ def _uuid(value: Any) -> UUID:
 
 
 def get_photo(scope: Scope, photo_id: UUID) -> Photo:
-    """One photo; a hidden one only for staff (organizers see what they moderate)."""
+    """One photo; a hidden one exists only for staff (row-level security hides it from a visitor)."""
     with scope.transaction() as tx:
         row = repo.get_photo(tx, photo_id)
-    if row is None or (row.hidden and not scope.is_staff):
+    if row is None:
         raise PhotoNotFound(f"no photo {photo_id}")
     return photo_view(row)
 

@@ -79,7 +79,8 @@ def search_photos(
 ) -> SearchResponse:
     """One page of photos matching `query`, best first, each saying which modalities matched."""
     after = decode_cursor(cursor) if cursor else None
-    embedding = query_embedding(normalize(query)) if normalize(query) else None
+    text = normalize(query)
+    embedding = query_embedding(text) if text else None
     with scope.transaction() as tx, tx.pipeline():
         ranked, rows = ranked_candidates(tx, query, filters or PhotoFilter(), embedding)
     chunk, next_after = page(ranked, max(1, limit), after)
