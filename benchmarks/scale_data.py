@@ -147,14 +147,16 @@ def text_rows(rng: np.random.Generator, n: int) -> list[tuple[str, str, str, str
 
 
 def phashes(rng: np.random.Generator, n: int) -> tuple[np.ndarray, list[str]]:
-    """pHashes and content hashes: 3 % byte-identical copies, 7 % re-encodes 1-5 bits away."""
+    """pHashes and content hashes: 3 % copies with an equal dHash, 7 % re-encodes 1-5 bits away.
+
+    Every content hash differs: byte-identical files are one photo (migration 0011)."""
     values = rng.integers(np.iinfo(np.int64).min, np.iinfo(np.int64).max, n, dtype=np.int64)
     content = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(n)]
     for i in range(1, n):
         roll = rng.random()
         if roll < 0.03:
             j = int(rng.integers(i))
-            values[i], content[i] = values[j], content[j]
+            values[i] = values[j]
         elif roll < 0.10:
             j = int(rng.integers(i))
             flips = rng.choice(64, int(rng.integers(1, 6)), replace=False)

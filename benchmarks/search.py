@@ -226,7 +226,7 @@ def bench_duplicates(event: object, url: str, photos: int, distance: int, seed_t
 
     def ours() -> int:
         with Scope.pipeline(event).transaction() as conn:  # type: ignore[arg-type]
-            rows = dedupe_repo.hashes(conn)
+            rows = dedupe_repo.dhashes(conn)
         return len(cluster_hashes(rows, distance))
 
     samples = timed(ours, 3)

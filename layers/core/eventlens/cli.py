@@ -284,8 +284,9 @@ def match(selfie: Path, slug: str, query: str | None, as_json: bool) -> None:
 )
 @click.option("--json", "as_json", is_flag=True)
 def duplicates(slug: str, near_duplicate_distance: int | None, as_json: bool) -> None:
-    """Exact and near duplicate clusters."""
+    """Near duplicate clusters, and the files that held the same bytes as a photo."""
     from eventlens.dedupe.service import duplicate_clusters
+    from eventlens.storage.keys import originals_prefix
 
     result = duplicate_clusters(_scope(slug, "system"), near_duplicate_distance)
     if as_json:
@@ -296,7 +297,11 @@ def duplicates(slug: str, near_duplicate_distance: int | None, as_json: bool) ->
             f"{cluster.duplicate_kind:<5} {cluster.cluster_id}: "
             + ", ".join(p.filename for p in cluster.photos)
         )
-    click.echo(f"{len(result.clusters)} clusters")
+    prefix = originals_prefix(slug)
+    for copies in result.exact_copies:
+        photo = "/".join(part for part in (copies.photo.folder, copies.photo.filename) if part)
+        click.echo(f"exact {photo} = " + ", ".join(key.removeprefix(prefix) for key in copies.aliases))
+    click.echo(f"{len(result.clusters)} clusters, {len(result.exact_copies)} photos with exact copies")
 
 
 # -- serving --------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Sources: insightface's sample images (MIT-licensed package data; `t1.jpg` has six faces) and
 scikit-image's data images (public domain / CC0, see skimage/data/README.txt). Two of them get
 a rendered sign or badge so text search has something to read, and one near duplicate and one
-exact duplicate are added so the review screens have work to show. Nothing is downloaded.
+exact copy (the same bytes under another name: one photo, two files) are added so the review
+screens have work to show. Nothing is downloaded.
 """
 
 from __future__ import annotations

@@ -76,3 +76,29 @@ def test_the_report_keeps_its_json_shape_and_adds_ignored(make_event, photo_dir)
     }
     assert (again.added, again.skipped, len(again.ignored)) == (0, 1, 1)
     assert os.path.exists(folder / ".DS_Store")  # left where it was: nothing is deleted at the source
+
+
+def test_an_ingest_refuses_active_and_undecodable_files_by_their_bytes(make_event, photo_dir) -> None:
+    """Stored XSS class: an SVG, an HTML page (even named .jpg) is never stored; a HEIC is said to
+    be unprocessable; a JPEG with HTML appended is a JPEG (and served as one, sandboxed)."""
+    event = make_event("active")
+    heic = b"\0\0\0\x18ftypheic" + b"\0" * 64
+    folder = photo_dir(
+        {
+            "script.svg": b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+            "page.jpg": b"<html><script>alert(1)</script></html>",
+            "IMG_1.HEIC": heic,
+            "polyglot.jpg": real_jpeg("coffee", (64, 40)) + b"<html><script>alert(1)</script></html>",
+        }
+    )
+
+    report = import_files(Scope.pipeline(event), [folder])
+
+    assert (report.added, report.errors) == (1, [])
+    reasons = {line.split(": ", 1)[0].rsplit("/", 1)[-1]: line.split(": ", 1)[1] for line in report.ignored}
+    assert set(reasons) == {"script.svg", "page.jpg", "IMG_1.HEIC"}
+    assert reasons["script.svg"].startswith("markup")
+    assert reasons["page.jpg"].startswith("markup")
+    assert reasons["IMG_1.HEIC"].startswith("HEIC photos cannot be processed")
+    assert stored_originals("active") == ["polyglot.jpg"]
+    assert photos_by_name(event.id)["polyglot.jpg"]["mime"] == "image/jpeg"

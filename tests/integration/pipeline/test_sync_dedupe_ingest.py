@@ -1,11 +1,12 @@
 """Given objects that move, vanish, repeat or arrive by upload event, the pipeline reconciles
-them: moves keep every derived field, deletions take their faces along, duplicates are clustered,
-and uploads register once per key and ETag."""
+them: moves keep every derived field, deletions take their faces along, near duplicates are
+clustered and exact copies listed, and uploads register once per key and ETag."""
 
 from __future__ import annotations
 
 import io
 
+from eventlens.dedupe.service import duplicate_clusters
 from eventlens.pipeline.runner import run_phase, run_pipeline
 from eventlens.scope import Scope
 from eventlens.sources.service import import_files, ingest_object
@@ -91,7 +92,7 @@ def test_sync_keeps_the_analyzed_row_when_an_upload_event_registered_the_new_key
     assert rows["b.jpg"]["dhash"] == original["dhash"]
 
 
-def test_dedupe_clusters_an_exact_and_a_near_duplicate_and_hides_nothing(make_event) -> None:
+def test_dedupe_clusters_a_near_duplicate_lists_an_exact_copy_and_hides_nothing(make_event) -> None:
     event = make_event("dupes")
     store, prefix = blob_store(), "events/dupes/originals/"
     photo = real_jpeg("astronaut")
@@ -111,14 +112,18 @@ def test_dedupe_clusters_an_exact_and_a_near_duplicate_and_hides_nothing(make_ev
         rows = {
             r["source_key"].removeprefix(prefix): r for r in conn.execute("SELECT * FROM photos").fetchall()
         }
-    # Exact copies joined by a lookalike form one near cluster (dedupe.rule: one rule, one kind per cluster).
-    assert {rows[k]["duplicate_kind"] for k in ("a.jpg", "copy/a.jpg", "a-small.jpg")} == {"near"}
-    clusters = {rows[k]["duplicate_cluster"] for k in ("a.jpg", "copy/a.jpg", "a-small.jpg")}
+    assert set(rows) == {"a.jpg", "a-small.jpg", "other.jpg"}  # copy/a.jpg is a's alias
+    assert {rows[k]["duplicate_kind"] for k in ("a.jpg", "a-small.jpg")} == {"near"}
+    clusters = {rows[k]["duplicate_cluster"] for k in ("a.jpg", "a-small.jpg")}
     assert len(clusters) == 1
     assert None not in clusters
     assert rows["other.jpg"]["duplicate_cluster"] is None
     assert rows["other.jpg"]["duplicate_kind"] is None
     assert not any(r["hidden"] for r in rows.values())
+    listed = duplicate_clusters(Scope.organizer(event, "test"))
+    assert [(c.photo.id, c.aliases) for c in listed.exact_copies] == [
+        (rows["a.jpg"]["id"], [prefix + "copy/a.jpg"])
+    ]
     assert run_phase(event, "dedupe", 10_000)["done"]  # a re-run changes nothing
     with scoped(event.id) as conn:
         again = {

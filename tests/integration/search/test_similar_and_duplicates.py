@@ -36,20 +36,14 @@ def copies(make_event, add_photo):
     event = make_event("dupes")  # near_duplicate_distance defaults to 6
     ids = {
         "a": add_photo(
-            event.id,
-            "a.jpg",
-            content_hash="h1",
-            dhash=0x0F0F_0000_0000_0000,
-            duplicate_cluster="exact-h1",
-            duplicate_kind="exact",
+            event.id, "a.jpg", content_hash="h1", dhash=0x0F0F_0000_0000_0000, duplicate_cluster="near-a"
         ),
-        "a2": add_photo(
+        "a2": add_photo(  # the same picture saved again: other bytes, the same dHash
             event.id,
-            "a-copy.jpg",
-            content_hash="h1",
+            "a-again.jpg",
+            content_hash="h1b",
             dhash=0x0F0F_0000_0000_0000,
-            duplicate_cluster="exact-h1",
-            duplicate_kind="exact",
+            duplicate_cluster="near-a",
         ),
         "b": add_photo(event.id, "b.jpg", content_hash="h2", dhash=0x0F0F_0000_0000_00FF),  # 8 bits from a
         "c": add_photo(event.id, "c.jpg", content_hash="h3", dhash=0x7777_7777_7777_7777),
@@ -60,19 +54,34 @@ def copies(make_event, add_photo):
 def test_duplicates_at_the_stored_distance_come_from_the_dedupe_phase(copies):
     event, ids = copies
     (cluster,) = duplicate_clusters(Scope.organizer(event, "test"), None).clusters
-    assert cluster.cluster_id == "exact-h1"
-    assert cluster.duplicate_kind == "exact"
+    assert cluster.cluster_id == "near-a"
+    assert cluster.duplicate_kind == "near"
     assert {p.id for p in cluster.photos} == {ids["a"], ids["a2"]}
 
 
 def test_duplicates_at_another_distance_are_recomputed(copies):
     event, ids = copies
     (cluster,) = duplicate_clusters(Scope.organizer(event, "test"), 8).clusters
-    assert cluster.duplicate_kind == "near"
     assert {p.id for p in cluster.photos} == {ids["a"], ids["a2"], ids["b"]}
-    (exact,) = duplicate_clusters(Scope.organizer(event, "test"), 0).clusters
-    assert exact.duplicate_kind == "exact"
-    assert {p.id for p in exact.photos} == {ids["a"], ids["a2"]}
+    (same_dhash,) = duplicate_clusters(Scope.organizer(event, "test"), 0).clusters
+    assert {p.id for p in same_dhash.photos} == {ids["a"], ids["a2"]}
+
+
+def test_exact_copies_name_the_other_files_that_held_a_photos_bytes(copies, owner_conn):
+    """Given files with a's bytes recorded as its aliases, the organizer is told which they were."""
+    event, ids = copies
+    for key in ("events/dupes/originals/copy/a.jpg", "events/dupes/originals/a (2).jpg"):
+        owner_conn.execute(
+            "INSERT INTO photo_aliases (event_id, source_key, photo_id) VALUES (%s, %s, %s)",
+            (event.id, key, ids["a"]),
+        )
+
+    result = duplicate_clusters(Scope.organizer(event, "test"), None)
+
+    (copies_of_a,) = result.exact_copies
+    assert copies_of_a.photo.id == ids["a"]
+    assert copies_of_a.aliases == ["events/dupes/originals/a (2).jpg", "events/dupes/originals/copy/a.jpg"]
+    assert duplicate_clusters(Scope.organizer(event, "test"), 8).exact_copies == result.exact_copies
 
 
 def test_the_dedupe_phase_and_the_admin_recompute_give_the_same_clusters(make_event, add_photo):
@@ -81,10 +90,10 @@ def test_the_dedupe_phase_and_the_admin_recompute_give_the_same_clusters(make_ev
 
     event = make_event("one-rule", near_duplicate_distance=8)
     add_photo(event.id, "a.jpg", content_hash="h1", dhash=0x0F0F_0000_0000_0000)
-    add_photo(event.id, "a2.jpg", content_hash="h1", dhash=0x0F0F_0000_0000_0000)
+    add_photo(event.id, "a2.jpg", content_hash="h1b", dhash=0x0F0F_0000_0000_0000)
     add_photo(event.id, "b.jpg", content_hash="h2", dhash=0x0F0F_0000_0000_00FF)
     add_photo(event.id, "x.jpg", content_hash="h4", dhash=0x1111_2222_3333_4444)
-    add_photo(event.id, "x2.jpg", content_hash="h4", dhash=0x1111_2222_3333_4444)
+    add_photo(event.id, "x2.jpg", content_hash="h4b", dhash=0x1111_2222_3333_4444)
     assert run_phase(event, "dedupe", 10_000)["done"]
 
     stored = duplicate_clusters(Scope.organizer(event, "test"), None)
@@ -97,4 +106,4 @@ def test_the_dedupe_phase_and_the_admin_recompute_give_the_same_clusters(make_ev
         return [(c.cluster_id, c.duplicate_kind, [p.filename for p in c.photos]) for c in result.clusters]
 
     assert shape(stored) == shape(recomputed)
-    assert [kind for _, kind, _ in shape(stored)] == ["exact", "near"]
+    assert [len(photos) for _, _, photos in shape(stored)] == [3, 2]

@@ -52,8 +52,9 @@ def available() -> list[Migration]:
     return sorted(found, key=lambda m: m.version)
 
 
-def upgrade(url: str | None = None) -> list[str]:
-    """Apply pending migrations and build the configured vector indexes; return what was applied."""
+def upgrade(url: str | None = None, *, to: int | None = None) -> list[str]:
+    """Apply pending migrations (up to version `to`, if given: a test seeds data an older schema
+    held) and build the configured vector indexes; return what was applied."""
     applied: list[str] = []
     with psycopg.connect(url or database_url(), autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
@@ -68,6 +69,8 @@ def upgrade(url: str | None = None) -> list[str]:
                 for row in conn.execute("SELECT version, checksum FROM schema_migrations").fetchall()
             }
             for migration in available():
+                if to is not None and migration.version > to:
+                    break
                 if migration.version in done:
                     if done[migration.version] != migration.checksum:
                         raise MigrationError(f"{migration.name} changed after it was applied")

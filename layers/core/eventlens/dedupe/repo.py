@@ -1,4 +1,4 @@
-"""SQL for duplicates: every photo's hashes, and the clusters the dedupe phase stored."""
+"""SQL for duplicates: every photo's dHash, and the clusters the dedupe phase stored."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from eventlens.db import Tx
 from eventlens.db.photos import PHOTO_COLUMNS, PhotoRow
 
 
-def hashes(tx: Tx) -> list[tuple[UUID, str, int | None]]:
-    """(id, content_hash, dhash) of every photo of the event, oldest first: what clustering needs."""
+def dhashes(tx: Tx) -> list[tuple[UUID, int | None]]:
+    """(id, dhash) of every photo of the event, oldest first: what clustering needs."""
     with tx.cursor(row_factory=psycopg.rows.tuple_row) as cur:
         return cur.execute(
-            "SELECT id, content_hash, dhash FROM photos WHERE event_id = current_event_id() ORDER BY created_at, id"
+            "SELECT id, dhash FROM photos WHERE event_id = current_event_id() ORDER BY created_at, id"
         ).fetchall()
 
 

@@ -1,7 +1,9 @@
-"""The one duplicate rule: exact copies by content hash, near copies by dHash distance.
+"""The one duplicate rule: near copies by dHash distance.
 
-The dedupe phase stores each photo's cluster with it; organizers asking at another distance get the
-same rule recomputed in memory. Near pairs are found without comparing all pairs:
+Exact copies (equal bytes) are not clustered: they are one photo per event, the other files with
+its bytes its aliases (migration 0011, `sources.registry`). The dedupe phase stores each photo's
+cluster with it; organizers asking at another distance get the same rule recomputed in memory.
+Near pairs are found without comparing all pairs:
 
 Multi-index hashing (Norouzi et al., 2012): cut each hash into m bands; two hashes within
 Hamming distance d differ in at most floor(d / m) bits in at least one band (pigeonhole). So
@@ -19,7 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from math import comb
-from typing import Literal
 from uuid import UUID
 
 import numpy as np
@@ -77,7 +78,7 @@ def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def informative(hashes: np.ndarray) -> np.ndarray:
     """Per hash, whether it tells scenes apart: not flat (`MIN_SET_BITS`), not one row repeated
-    (`MIN_ROW_SPREAD`). Only informative hashes make near pairs; exact copies pair by content."""
+    (`MIN_ROW_SPREAD`). Only informative hashes make near pairs."""
     values = np.asarray(hashes).astype(np.int64).view(np.uint64)
     ones = _popcount(values)
     spread = np.zeros(len(values), np.int64)  # bits away from the nearest hash with 8 equal rows
@@ -195,46 +196,29 @@ def components(n: int, pairs: np.ndarray) -> np.ndarray:
     return np.array([root(i) for i in range(n)])
 
 
-DuplicateKind = Literal["exact", "near"]
-
-
 @dataclass(frozen=True)
 class Cluster:
     cluster_id: str
-    duplicate_kind: DuplicateKind
     photo_ids: list[UUID]
 
 
-def cluster_hashes(rows: Sequence[tuple[UUID, str, int | None]], distance: int) -> list[Cluster]:
-    """Clusters of >= 2 photos among (id, content_hash, dhash) rows.
+def cluster_hashes(rows: Sequence[tuple[UUID, int | None]], distance: int) -> list[Cluster]:
+    """Clusters of >= 2 photos among (id, dhash) rows, largest first.
 
-    Photos with equal bytes, or informative dHashes within `distance` bits (transitively), share a
-    cluster: a flat dHash (`informative`) links no photo, whatever the distance. Its duplicate_kind
-    is `exact` when every member has the same bytes, else `near`; its id is stable for the same
-    members (`exact-<hash prefix>`, `near-<smallest id prefix>`).
+    Photos with informative dHashes within `distance` bits (transitively) share a cluster: a flat
+    dHash (`informative`) or none yet links no photo, whatever the distance. A cluster's id is
+    stable for the same members: `near-<smallest id prefix>`.
     """
-    n = len(rows)
-    if n < 2:
-        return []
-    links: list[np.ndarray] = []
-    first_of: dict[str, int] = {}
-    exact = []
-    for i, (_, content_hash, _) in enumerate(rows):
-        j = first_of.setdefault(content_hash, i)
-        if j != i:
-            exact.append((j, i))
-    if exact:
-        links.append(np.array(exact, np.int64))
-    with_dhash = np.array([i for i, row in enumerate(rows) if row[2] is not None], np.int64)
-    dhashes = np.array([rows[i][2] for i in with_dhash], np.int64)
+    with_dhash = np.array([i for i, row in enumerate(rows) if row[1] is not None], np.int64)
+    dhashes = np.array([rows[i][1] for i in with_dhash], np.int64)
     telling = informative(dhashes)
     with_dhash, dhashes = with_dhash[telling], dhashes[telling]
-    if len(with_dhash) > 1:
-        pairs = near_pairs(dhashes, distance)
-        links.append(with_dhash[pairs])
-    if not links:
+    if len(with_dhash) < 2:
         return []
-    labels = components(n, np.concatenate(links))
+    pairs = with_dhash[near_pairs(dhashes, distance)]
+    if not len(pairs):
+        return []
+    labels = components(len(rows), pairs)
     members: dict[int, list[int]] = defaultdict(list)
     for i, label in enumerate(labels.tolist()):
         members[label].append(i)
@@ -243,9 +227,5 @@ def cluster_hashes(rows: Sequence[tuple[UUID, str, int | None]], distance: int) 
         if len(group) < 2:
             continue
         ids = sorted((rows[i][0] for i in group), key=str)
-        hashes = {rows[i][1] for i in group}
-        if len(hashes) == 1:
-            clusters.append(Cluster(f"exact-{next(iter(hashes))[:16]}", "exact", ids))
-        else:
-            clusters.append(Cluster(f"near-{str(ids[0])[:8]}", "near", ids))
-    return sorted(clusters, key=lambda c: (c.duplicate_kind != "exact", -len(c.photo_ids), c.cluster_id))
+        clusters.append(Cluster(f"near-{str(ids[0])[:8]}", ids))
+    return sorted(clusters, key=lambda c: (-len(c.photo_ids), c.cluster_id))

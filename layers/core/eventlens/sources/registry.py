@@ -1,8 +1,10 @@
 """Objects under an event's originals prefix, and registering one as a pending photo.
 
 The key is the identity of an item (`events/{slug}/originals/<folder>/<file>`); the content
-hash decides whether an object changed (everything is recomputed) or only moved (nothing is).
-The kind comes from the first bytes, never from the extension.
+hash decides whether an object changed (everything is recomputed) or only moved (nothing is),
+and whether it is a photo at all: an object with the bytes of a photo of the event is an alias
+of that photo (one content, one photo). The kind comes from the first bytes, never from the
+extension.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 from uuid import UUID
 
+from eventlens.db import Tx
 from eventlens.media.formats import sniff
 from eventlens.scope import Scope
 from eventlens.sources import repo
@@ -36,7 +39,10 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-RegisterStatus = Literal["added", "updated", "unchanged", "ignored"]
+RegisterStatus = Literal["added", "updated", "alias", "unchanged", "ignored"]
+"""`alias`: the bytes are already a photo's, so the key was recorded as another file of that photo."""
+
+_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -45,35 +51,83 @@ class Registered:
     photo_id: UUID | None = None
 
 
+class _Raced(Exception):
+    """A row this registration conflicted with was gone when looked up: roll back and try again."""
+
+
 def register(scope: Scope, store: BlobStore, key: str, etag: str, data: bytes | None = None) -> Registered:
-    """Register the object at `key` as a pending photo; idempotent per key + ETag and per content."""
+    """Register the object at `key`: a pending photo, or an alias of the photo with its bytes.
+
+    Idempotent per key + ETag. One content is one photo per event, kept by the database (a unique
+    index and ON CONFLICT): of objects with the same bytes, registered one after another or at
+    once, the first is the photo and the others its aliases.
+    """
     prefix = originals_prefix(scope.tenant().slug)
     if not is_media_key(key, prefix):
         return Registered("ignored")
     etag = etag.strip('"')
     with scope.transaction() as tx:
         existing = repo.find_by_key(tx, key)
+        alias = None if existing is not None else repo.find_alias(tx, key)
     if existing is not None and existing.etag == etag:
         return Registered("unchanged", existing.id)
+    if alias is not None and alias.etag == etag:
+        return Registered("unchanged", alias.photo_id)
     if data is None:
         data = store.get(key)
     kind, mime = sniff(data[:64])
     content = Content(content_hash=content_hash(data), etag=etag, size_bytes=len(data), mime=mime, kind=kind)
-    with scope.transaction() as tx:
-        existing = repo.find_by_key(tx, key)
-        if existing is None:
-            photo_id = repo.insert_photo(tx, location(key, prefix), content)
-            if photo_id is not None:
-                return Registered("added", photo_id)
-            existing = repo.find_by_key(tx, key)  # a concurrent worker won
-            assert existing is not None
-            return Registered("unchanged", existing.id)
+    for _ in range(_ATTEMPTS):
+        try:
+            with scope.transaction() as tx:
+                registered, stale = _record(tx, prefix, location(key, prefix), content)
+        except _Raced:
+            continue
+        delete_thumbnails(store, stale)
+        return registered
+    raise RuntimeError(f"registering {key}: the photos it conflicted with kept changing")
+
+
+def _record(tx: Tx, prefix: str, at: Location, content: Content) -> tuple[Registered, dict[str, str]]:
+    """The row (or alias) for the object at `at` with `content`; and thumbnails left stale."""
+    stale: dict[str, str] = {}
+    existing = repo.find_by_key(tx, at.source_key)
+    if existing is not None:
         if existing.content_hash == content.content_hash:
-            repo.set_etag(tx, existing.id, etag)
-            return Registered("unchanged", existing.id)
-        repo.replace_content(tx, existing.id, content)
-    delete_thumbnails(store, existing.thumbnails or {})
-    return Registered("updated", existing.id)
+            repo.set_etag(tx, existing.id, content.etag)
+            return Registered("unchanged", existing.id), stale
+        # Replaced in place. Where the old bytes live on under an alias, the photo moves there and
+        # this key is registered afresh; else the photo takes the new bytes, unless they are
+        # another photo's: then its own bytes are gone, and so is it.
+        survivors = repo.aliases_of(tx, existing.id)
+        if survivors:
+            first = survivors[0]
+            repo.move(
+                tx, existing.id, existing.source_key, location(first.source_key, prefix), first.etag or ""
+            )
+        elif repo.find_by_hash(tx, content.content_hash) is None and repo.replace_content(
+            tx, existing.id, content
+        ):
+            return Registered("updated", existing.id), existing.thumbnails or {}
+        else:
+            repo.delete_photos(tx, [existing.id])
+            stale = existing.thumbnails or {}
+    elif (alias := repo.find_alias(tx, at.source_key)) is not None:
+        if repo.hash_of_key(tx, at.source_key) == content.content_hash:
+            repo.set_alias_etag(tx, at.source_key, content.etag)
+            return Registered("unchanged", alias.photo_id), stale
+        repo.delete_aliases(tx, [at.source_key])  # replaced in place by other bytes
+    photo_id = repo.insert_photo(tx, at, content)
+    if photo_id is not None:
+        return Registered("added", photo_id), stale
+    registered = repo.find_by_key(tx, at.source_key)
+    if registered is not None:  # a concurrent worker registered this key first
+        return Registered("unchanged", registered.id), stale
+    owner = repo.find_by_hash(tx, content.content_hash)
+    if owner is None:
+        raise _Raced
+    repo.add_alias(tx, at.source_key, owner.id, content.etag)
+    return Registered("alias", owner.id), stale
 
 
 def delete_thumbnails(store: BlobStore, thumbnails: dict[str, str]) -> None:

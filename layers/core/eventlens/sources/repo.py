@@ -1,10 +1,17 @@
-"""SQL for registering objects as photos and keeping rows in step with their source."""
+"""SQL for registering objects as photos and keeping rows in step with their source.
+
+One content is one photo per event (the unique `photos_one_per_content`, migration 0011): every
+other object with the same bytes is an alias of that photo (`photo_aliases`). Inserts say
+ON CONFLICT DO NOTHING, so concurrent writers of one content converge on one row.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
+
+import psycopg
 
 from eventlens.db import Tx
 
@@ -19,7 +26,15 @@ class SourceRow:
     etag: str | None
     size_bytes: int
     thumbnails: dict[str, str]
-    analyze_status: str
+
+
+@dataclass(frozen=True, slots=True)
+class AliasRow:
+    """Another object holding a photo's bytes: where it lives and the ETag it had when seen."""
+
+    source_key: str
+    photo_id: UUID
+    etag: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +53,7 @@ class Content:
     kind: str
 
 
-_COLUMNS = "id, source_key, content_hash, etag, size_bytes, thumbnails, analyze_status"
+_COLUMNS = "id, source_key, content_hash, etag, size_bytes, thumbnails"
 
 
 def source_rows(tx: Tx) -> list[SourceRow]:
@@ -55,20 +70,79 @@ def find_by_key(tx: Tx, key: str) -> SourceRow | None:
     return None if row is None else SourceRow(**row)
 
 
-def hash_exists(tx: Tx, content_hash: str) -> bool:
+def find_by_hash(tx: Tx, content_hash: str) -> SourceRow | None:
     row = tx.execute(
-        "SELECT 1 FROM photos WHERE event_id = current_event_id() AND content_hash = %s LIMIT 1",
+        f"SELECT {_COLUMNS} FROM photos WHERE event_id = current_event_id() AND content_hash = %s",
         (content_hash,),
     ).fetchone()
-    return row is not None
+    return None if row is None else SourceRow(**row)
+
+
+def hash_of_key(tx: Tx, key: str) -> str | None:
+    """The content hash of the photo at `key` or of the photo `key` is an alias of; None when unknown."""
+    row = tx.execute(
+        "SELECT content_hash FROM photos WHERE event_id = current_event_id() AND source_key = %s"
+        " UNION ALL SELECT p.content_hash FROM photo_aliases a JOIN photos p ON p.id = a.photo_id"
+        " WHERE a.event_id = current_event_id() AND a.source_key = %s LIMIT 1",
+        (key, key),
+    ).fetchone()
+    return None if row is None else str(row["content_hash"])
+
+
+def aliases(tx: Tx) -> list[AliasRow]:
+    rows = tx.execute(
+        "SELECT source_key, photo_id, etag FROM photo_aliases WHERE event_id = current_event_id()"
+    ).fetchall()
+    return [AliasRow(**r) for r in rows]
+
+
+def find_alias(tx: Tx, key: str) -> AliasRow | None:
+    row = tx.execute(
+        "SELECT source_key, photo_id, etag FROM photo_aliases WHERE event_id = current_event_id() AND source_key = %s",
+        (key,),
+    ).fetchone()
+    return None if row is None else AliasRow(**row)
+
+
+def aliases_of(tx: Tx, photo_id: UUID) -> list[AliasRow]:
+    """The photo's aliases, by key (the first is the one a photo moves to when its file goes)."""
+    rows = tx.execute(
+        "SELECT source_key, photo_id, etag FROM photo_aliases WHERE event_id = current_event_id()"
+        " AND photo_id = %s ORDER BY source_key",
+        (photo_id,),
+    ).fetchall()
+    return [AliasRow(**r) for r in rows]
+
+
+def add_alias(tx: Tx, key: str, photo_id: UUID, etag: str) -> None:
+    tx.execute(
+        "INSERT INTO photo_aliases (event_id, source_key, photo_id, etag) VALUES (current_event_id(), %s, %s, %s)"
+        " ON CONFLICT (event_id, source_key) DO UPDATE SET photo_id = excluded.photo_id, etag = excluded.etag",
+        (key, photo_id, etag),
+    )
+
+
+def set_alias_etag(tx: Tx, key: str, etag: str) -> None:
+    tx.execute(
+        "UPDATE photo_aliases SET etag = %s WHERE event_id = current_event_id() AND source_key = %s",
+        (etag, key),
+    )
+
+
+def delete_aliases(tx: Tx, keys: Sequence[str]) -> int:
+    return tx.execute(
+        "DELETE FROM photo_aliases WHERE event_id = current_event_id() AND source_key = ANY(%s)",
+        (list(keys),),
+    ).rowcount
 
 
 def insert_photo(tx: Tx, location: Location, content: Content) -> UUID | None:
-    """A new pending photo; None when a concurrent worker registered the key first."""
+    """A new pending photo; None when a photo already has this key or these bytes (a concurrent
+    worker's included: the insert waits for it and then does nothing)."""
     row = tx.execute(
         "INSERT INTO photos (event_id, source_key, filename, folder, content_hash, etag, size_bytes, mime, kind)"
         " VALUES (current_event_id(), %s, %s, %s, %s, %s, %s, %s, %s)"
-        " ON CONFLICT (event_id, source_key) DO NOTHING RETURNING id",
+        " ON CONFLICT DO NOTHING RETURNING id",
         (
             location.source_key,
             location.filename,
@@ -83,29 +157,47 @@ def insert_photo(tx: Tx, location: Location, content: Content) -> UUID | None:
     return None if row is None else row["id"]
 
 
-def replace_content(tx: Tx, photo_id: UUID, content: Content) -> None:
-    """The object under this key changed: new content, every derived field recomputed."""
-    tx.execute(
-        "UPDATE photos SET content_hash = %s, etag = %s, size_bytes = %s, mime = %s, kind = %s,"
-        " width = NULL, height = NULL, duration_s = NULL, has_audio = NULL, orientation = NULL, taken_at = NULL,"
-        " exif = '{}', thumbnails = '{}', visible_text = '', people_descriptions = '', scene_description = '',"
-        " face_count = NULL, dhash = NULL, nsfw_score = NULL, auto_tag = NULL, duplicate_cluster = NULL,"
-        " duplicate_kind = NULL, embedding = NULL, embedding_model = NULL,"
-        " analyze_status = 'pending', analyze_error = NULL, describe_status = 'pending', describe_error = NULL,"
-        " embed_status = 'pending', embed_error = NULL, faces_status = 'pending', faces_error = NULL,"
-        " updated_at = now() WHERE event_id = current_event_id() AND id = %s",
-        (content.content_hash, content.etag, content.size_bytes, content.mime, content.kind, photo_id),
-    )
+def replace_content(tx: Tx, photo_id: UUID, content: Content) -> bool:
+    """The object under this key changed: new content, every derived field recomputed.
+
+    False, and nothing changed, when another photo has these bytes (one content, one photo)."""
+    try:
+        with tx.transaction():  # a savepoint: the caller's transaction goes on after a conflict
+            tx.execute(
+                "UPDATE photos SET content_hash = %s, etag = %s, size_bytes = %s, mime = %s, kind = %s,"
+                " width = NULL, height = NULL, duration_s = NULL, has_audio = NULL, orientation = NULL,"
+                " taken_at = NULL, exif = '{}', thumbnails = '{}', visible_text = '', people_descriptions = '',"
+                " scene_description = '', face_count = NULL, dhash = NULL, nsfw_score = NULL, auto_tag = NULL,"
+                " duplicate_cluster = NULL, duplicate_kind = NULL, embedding = NULL, embedding_model = NULL,"
+                " analyze_status = 'pending', analyze_error = NULL, describe_status = 'pending',"
+                " describe_error = NULL, embed_status = 'pending', embed_error = NULL, faces_status = 'pending',"
+                " faces_error = NULL, updated_at = now() WHERE event_id = current_event_id() AND id = %s",
+                (
+                    content.content_hash,
+                    content.etag,
+                    content.size_bytes,
+                    content.mime,
+                    content.kind,
+                    photo_id,
+                ),
+            )
+    except psycopg.errors.UniqueViolation:
+        return False
     tx.execute("DELETE FROM face_embeddings WHERE photo_id = %s", (photo_id,))
+    return True
 
 
-def move(tx: Tx, photo_id: UUID, location: Location, etag: str) -> None:
-    """Where the object lives changed (renamed or moved), its content did not."""
-    tx.execute(
+def move(tx: Tx, photo_id: UUID, source_key: str, location: Location, etag: str) -> bool:
+    """Where the object lives changed (renamed, moved, or its file gone and an alias left), its
+    content did not. Only if the photo is still at `source_key` (a concurrent sync may have moved
+    it); an alias at the new key is the photo's own file now and is dropped."""
+    moved = tx.execute(
         "UPDATE photos SET source_key = %s, filename = %s, folder = %s, etag = %s, updated_at = now()"
-        " WHERE event_id = current_event_id() AND id = %s",
-        (location.source_key, location.filename, location.folder, etag, photo_id),
-    )
+        " WHERE event_id = current_event_id() AND id = %s AND source_key = %s",
+        (location.source_key, location.filename, location.folder, etag, photo_id, source_key),
+    ).rowcount
+    delete_aliases(tx, [location.source_key])
+    return moved == 1
 
 
 def set_etag(tx: Tx, photo_id: UUID, etag: str) -> None:
@@ -116,7 +208,20 @@ def set_etag(tx: Tx, photo_id: UUID, etag: str) -> None:
 
 
 def delete_photos(tx: Tx, ids: Sequence[UUID]) -> int:
-    """Rows go with their faces (ON DELETE CASCADE)."""
+    """Rows go with their faces and aliases (ON DELETE CASCADE)."""
     return tx.execute(
         "DELETE FROM photos WHERE event_id = current_event_id() AND id = ANY(%s)", (list(ids),)
     ).rowcount
+
+
+def delete_vanished(tx: Tx, gone: Sequence[SourceRow]) -> list[SourceRow]:
+    """Photos whose object is gone, each only if it still lives at the key seen gone and has no
+    alias to move to (one recorded since it was seen); the rows deleted."""
+    rows = tx.execute(
+        "DELETE FROM photos p USING unnest(%s::uuid[], %s::text[]) AS gone(id, source_key)"
+        " WHERE p.event_id = current_event_id() AND p.id = gone.id AND p.source_key = gone.source_key"
+        " AND NOT EXISTS (SELECT 1 FROM photo_aliases a WHERE a.photo_id = p.id)"
+        " RETURNING " + ", ".join("p." + c for c in _COLUMNS.split(", ")),
+        ([r.id for r in gone], [r.source_key for r in gone]),
+    ).fetchall()
+    return [SourceRow(**r) for r in rows]

@@ -2,7 +2,8 @@
 (S3 → SQS → Lambda).
 
 All put originals under `events/{slug}/originals/<relative path>` and register them as pending
-photos, so the pipeline treats every source alike. Importing the same bytes twice adds nothing.
+photos, so the pipeline treats every source alike. Importing the same bytes twice adds nothing:
+one content is one photo per event (`sources.registry.register`), however many imports run.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from uuid import UUID
 
 from eventlens.config import settings
 from eventlens.errors import EventNotFound, InvalidKey, UploadRejected, UploadTooLarge
@@ -98,24 +100,29 @@ def import_files(
                 report.ignored.append(f"{path}: {_HIDDEN_FILE if hidden else 'not a media file name'}")
                 continue
             data = path.read_bytes()
+            refused = _not_media(data)
+            if refused is not None:  # an SVG, an HTML page, a HEIC: never stored, said why
+                report.ignored.append(f"{path}: {refused}")
+                continue
             digest = content_hash(data)
             with scope.transaction() as tx:
-                known = digest in seen or repo.hash_exists(tx, digest)
-            if known:
+                known = digest in seen or repo.find_by_hash(tx, digest) is not None
+            key = None if known else _free_key(scope, prefix + relative, digest)
+            if key is None:  # these bytes are a photo already, or about to be (another import's)
                 report.skipped += 1
-            else:
-                key = validate_key(_free_key(scope, prefix + relative))
-                store.put(key, data, sniff(data[:64])[1])
-                registered = register(scope, store, key, store.head(key).etag, data)  # listings' ETag
-                if registered.status == "ignored":  # refused after all: leave no blob without a photo
-                    store.delete(key)
-                    report.ignored.append(f"{path}: refused by the registry")
-                    continue
-                seen.add(digest)
-                if registered.status == "unchanged":  # another import registered this key first
-                    report.skipped += 1
-                else:
-                    report.added += 1
+                continue
+            key = validate_key(key)
+            store.put(key, data, sniff(data[:64])[1])
+            registered = register(scope, store, key, store.head(key).etag, data)  # listings' ETag
+            if registered.status == "ignored":  # refused after all: leave no blob without a photo
+                store.delete(key)
+                report.ignored.append(f"{path}: refused by the registry")
+                continue
+            seen.add(digest)
+            if registered.status in ("added", "updated"):
+                report.added += 1
+            else:  # another import registered these bytes first (the key is then an alias)
+                report.skipped += 1
         except (OSError, InvalidKey) as exc:
             report.errors.append(f"{path}: {exc}")
         finally:
@@ -124,12 +131,27 @@ def import_files(
     return report
 
 
-def _free_key(scope: Scope, key: str) -> str:
-    """`key`, or `name (2).ext` when another file already sits there (different bytes)."""
+def _not_media(data: bytes) -> str | None:
+    """Why a file is refused before it is stored (from its bytes, never its name): markup (an SVG,
+    an HTML page, XML: active content a browser would run) and photo types we cannot decode. Other
+    unreadable files are stored and become error items the organizer sees (`eventlens errors`)."""
+    mime = sniff(data[:64])[1]
+    if mime in UNDECODABLE_TYPES:
+        return UNDECODABLE_TYPES[mime]
+    if mime is None and data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return "markup (HTML, SVG or XML), not a photo or video"
+    return None
+
+
+def _free_key(scope: Scope, key: str, digest: str) -> str | None:
+    """`key`, or `name (2).ext` when another file already sits there (different bytes); None when
+    the file there has these bytes (a concurrent import of the same folder put it first)."""
     stem, dot, ext = key.rpartition(".") if "." in key.rsplit("/", 1)[-1] else (key, "", "")
     candidate, n = key, 1
     with scope.transaction() as tx:
-        while repo.find_by_key(tx, candidate) is not None:
+        while (there := repo.hash_of_key(tx, candidate)) is not None:
+            if there == digest:
+                return None
             n += 1
             candidate = f"{stem} ({n}){dot}{ext}"
     return candidate
@@ -169,6 +191,11 @@ def upload_ticket(scope: Scope, filename: str, content_type: str, size: int) -> 
         raise UploadRejected(f"{filename}: {UNDECODABLE_TYPES[mime]}")
     if mime not in ALLOWED_UPLOAD_TYPES:
         raise UploadRejected(f"{filename}: {content_type} is not a photo or video type we accept")
+    named = mimetypes.guess_type(filename)[0]
+    if named is not None and (not named.startswith(("image/", "video/")) or "xml" in named):
+        # evil.html sent as image/jpeg: media is served as its sniffed type, never its name, but a
+        # name that says an active type (HTML, SVG, script) is refused before a byte is stored.
+        raise UploadRejected(f"{filename}: the name says {named}; upload photos or videos")
     key = upload_key(scope.tenant().slug, filename)
     url = blob_store().url_for_put(key, content_type)
     return UploadTicket(upload_url=url, headers={"Content-Type": content_type}, key=key)
@@ -199,7 +226,8 @@ def upload_key(slug: str, filename: str) -> str:
 
 
 def complete_uploads(scope: Scope, keys: list[str]) -> UploadCompleteResponse:
-    """Register uploaded files (as S3's notification would) and, embedded, start processing them."""
+    """Register uploaded files (as S3's notification also does on AWS) and start processing them:
+    the run that will process them is started, or the one going is named (one run per burst)."""
     event = scope.tenant()
     store = blob_store()
     pipeline = Scope.pipeline(event, subject=scope.subject)
@@ -209,9 +237,16 @@ def complete_uploads(scope: Scope, keys: list[str]) -> UploadCompleteResponse:
             raise InvalidKey(f"{key} is not one of this event's uploads")
         info = store.head(key)
         registered += register(pipeline, store, key, info.etag).status != "ignored"
-    run_id = None
-    if not settings().state_machine_arn:
-        from eventlens.jobs.service import start_background_run
+    from eventlens.jobs.service import process_new_photos
 
-        run_id = start_background_run(pipeline, "full")
+    run_id = process_new_photos(pipeline) if registered else None
     return UploadCompleteResponse(registered=registered, run_id=run_id)
+
+
+def aliases_by_photo(scope: Scope) -> dict[UUID, list[str]]:
+    """photo id -> the source keys of its aliases (other files with its bytes), in key order."""
+    found: dict[UUID, list[str]] = {}
+    with scope.transaction() as tx:
+        for alias in sorted(repo.aliases(tx), key=lambda a: a.source_key):
+            found.setdefault(alias.photo_id, []).append(alias.source_key)
+    return found

@@ -1,19 +1,23 @@
 """sync and scan: make the database agree with the objects under the event's originals prefix.
 
-sync reconciles what changed: an object gone is removed with its faces and thumbnails; one that
-reappears under another key with the same content hash (renamed or moved) keeps every derived
-field — only its key, name and folder change; one replaced in place is re-registered. scan then
-registers every object the database does not know yet as a pending photo.
+sync reconciles what changed: an object gone is removed with its faces and thumbnails, unless
+another object holds the same bytes: a photo whose own object went away moves to one of its
+aliases, and one that reappears under a new key (renamed or moved) moves there, in both cases
+keeping every derived field (only its key, name and folder change). An alias gone is dropped;
+an object replaced in place, photo or alias, is registered again. scan then registers every
+object the database knows neither as a photo nor as an alias: a pending photo, or an alias of
+the photo with its bytes.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from uuid import UUID
 
 from eventlens.pipeline.context import PhaseContext
 from eventlens.sources import repo
 from eventlens.sources.registry import content_hash, delete_thumbnails, is_media_key, location, register
-from eventlens.sources.repo import SourceRow
+from eventlens.sources.repo import AliasRow, SourceRow
 from eventlens.storage.base import BlobInfo
 
 
@@ -22,67 +26,95 @@ def _listing(ctx: PhaseContext) -> dict[str, BlobInfo]:
     return {info.key: info for info in ctx.store.list(prefix) if is_media_key(info.key, prefix)}
 
 
+def _etag(info: BlobInfo) -> str:
+    return info.etag.strip('"')
+
+
 def run_sync(ctx: PhaseContext) -> tuple[int, int, bool]:
     prefix = ctx.originals_prefix
-    listing = _listing(ctx)
+    # Rows before objects: a row registered meanwhile had its object written first, so it is
+    # listed, never mistaken for one whose object is gone.
     with ctx.scope.transaction() as tx:
         rows = repo.source_rows(tx)
+        aliases = repo.aliases(tx)
+    listing = _listing(ctx)
     by_key = {row.source_key: row for row in rows}
     vanished = {row.id: row for row in rows if row.source_key not in listing}
     processed = 0
 
-    # Renamed or moved: same content under a key the database does not know, or a key registered
-    # afresh (an upload event) whose row has not been analyzed yet.
-    by_hash: dict[str, list[SourceRow]] = defaultdict(list)
-    for row in vanished.values():
-        by_hash[row.content_hash].append(row)
+    # Aliases: one gone, or that is a photo's own key by now, is dropped; one listed with another
+    # ETag is registered again (the same bytes keep it, other bytes make it a photo or another's
+    # alias). The rest hold their photo's bytes.
+    holding: dict[UUID, list[AliasRow]] = defaultdict(list)
+    dropped, changed = [], []
+    for alias in aliases:
+        info = listing.get(alias.source_key)
+        if info is None or alias.source_key in by_key:
+            dropped.append(alias.source_key)
+        elif _etag(info) != alias.etag:
+            changed.append(info)
+        else:
+            holding[alias.photo_id].append(alias)
+    if dropped:
+        with ctx.scope.transaction() as tx:
+            processed += repo.delete_aliases(tx, dropped)
+    for info in changed:
+        registered = register(ctx.scope, ctx.store, info.key, info.etag)
+        if registered.status == "unchanged" and registered.photo_id is not None:
+            holding[registered.photo_id].append(AliasRow(info.key, registered.photo_id, _etag(info)))
+        else:
+            processed += 1
+
+    # A photo whose object is gone moves to an alias: the same bytes under another key.
+    for row in list(vanished.values()):
+        if not holding.get(row.id):
+            continue
+        alias = min(holding[row.id], key=lambda a: a.source_key)
+        with ctx.scope.transaction() as tx:
+            repo.move(tx, row.id, row.source_key, location(alias.source_key, prefix), alias.etag or "")
+        del vanished[row.id]
+        processed += 1
+        ctx.item_done()
+
+    # Renamed or moved: the same content under a key the database does not know.
+    known = set(by_key) | {alias.source_key for alias in aliases}  # photos, and aliases registered or dropped
+    by_hash: dict[str, SourceRow] = {row.content_hash: row for row in vanished.values()}
     sizes = {row.size_bytes for row in vanished.values()}
     for key, info in listing.items():
         if not by_hash:
             break
-        fresh = by_key.get(key)
-        if fresh is None:
-            if info.size not in sizes:
-                continue
-            if processed and ctx.guard.expired():
-                return processed, 0, False  # deleting now could lose a rename not yet seen
-            digest = content_hash(ctx.store.get(key))
-        elif fresh.analyze_status == "pending" and fresh.content_hash in by_hash:
-            digest = fresh.content_hash
-        else:
+        if key in known or info.size not in sizes:
             continue
-        if not by_hash.get(digest):
+        if processed and ctx.guard.expired():
+            return processed, 0, False  # deleting now could lose a rename not yet seen
+        old = by_hash.pop(content_hash(ctx.store.get(key)), None)
+        if old is None:
             continue
-        old = by_hash[digest].pop()
-        if not by_hash[digest]:
-            del by_hash[digest]
-        del vanished[old.id]
         with ctx.scope.transaction() as tx:
-            if fresh is not None:
-                repo.delete_photos(tx, [fresh.id])
-            repo.move(tx, old.id, location(key, prefix), info.etag.strip('"'))
+            repo.move(tx, old.id, old.source_key, location(key, prefix), _etag(info))
+        del vanished[old.id]
         processed += 1
         ctx.item_done()
 
     if vanished:
         with ctx.scope.transaction() as tx:
-            repo.delete_photos(tx, list(vanished))
-        for row in vanished.values():
+            deleted = repo.delete_vanished(tx, list(vanished.values()))
+        for row in deleted:
             delete_thumbnails(ctx.store, row.thumbnails or {})
-        processed += len(vanished)
+        processed += len(deleted)
 
     for key, info in listing.items():  # replaced in place: same key, new content
-        known = by_key.get(key)
-        replaced = known is not None and known.id not in vanished and known.etag != info.etag.strip('"')
-        if replaced and register(ctx.scope, ctx.store, key, info.etag).status == "updated":
+        same = by_key.get(key)
+        replaced = same is not None and same.etag != _etag(info)
+        if replaced and register(ctx.scope, ctx.store, key, info.etag).status != "unchanged":
             processed += 1
     return processed, 0, True
 
 
 def pending_scan(ctx: PhaseContext) -> list[BlobInfo]:
-    listing = _listing(ctx)
     with ctx.scope.transaction() as tx:
-        known = {row.source_key for row in repo.source_rows(tx)}
+        known = {row.source_key for row in repo.source_rows(tx)} | {a.source_key for a in repo.aliases(tx)}
+    listing = _listing(ctx)
     return [info for key, info in listing.items() if key not in known]
 
 

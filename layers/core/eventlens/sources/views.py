@@ -30,6 +30,8 @@ class Ingested(Model):
     key: str
     bucket: str | None
     size: int
-    status: Literal["added", "updated", "unchanged", "ignored"]
+    status: Literal["added", "updated", "alias", "unchanged", "ignored"] = Field(
+        description='"alias": the bytes are another file\'s photo already; this key was recorded as its alias'
+    )
     photo_id: UUID | None
     event_id: UUID | None
