@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -126,6 +126,31 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => window.__eventlensCspViolation(
+  `${e.effectiveDirective} refused ${e.blockedURI || "inline"} (${e.sourceFile || location.href}:${e.lineNumber})`));
+"""
+
+
+def watch_csp(context: BrowserContext) -> list[str]:
+    """Every Content-Security-Policy violation in the context's pages, as the page's
+    `securitypolicyviolation` event and Chromium's console report it (issue 11: the pages run
+    under a policy without 'unsafe-inline', so any inline script, handler or style is a bug)."""
+    violations: list[str] = []
+
+    def on_violation(report: str) -> None:
+        violations.append(report)
+
+    def on_console(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    context.expose_function("__eventlensCspViolation", on_violation)
+    context.add_init_script(CSP_LISTENER)
+    context.on("console", on_console)
+    return violations
+
+
 def new_context(browser: Browser, base_url: str, viewport: dict[str, int]) -> BrowserContext:
     context = browser.new_context(
         base_url=base_url,
@@ -140,8 +165,10 @@ def new_context(browser: Browser, base_url: str, viewport: dict[str, int]) -> Br
 
 @pytest.fixture
 def page(browser: Browser, demo_server: str, request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A fresh desktop page; a screenshot lands in tests/e2e/artifacts/ when the test fails."""
+    """A fresh desktop page; a screenshot lands in tests/e2e/artifacts/ when the test fails.
+    An uncaught error or a Content-Security-Policy violation fails the test."""
     context = new_context(browser, demo_server, DESKTOP)
+    violations = watch_csp(context)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -151,17 +178,20 @@ def page(browser: Browser, demo_server: str, request: pytest.FixtureRequest) -> 
         ARTIFACTS.mkdir(exist_ok=True)
         name = re.sub(r"[^\w.-]+", "_", request.node.nodeid.split("::", 1)[-1])
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
-        (ARTIFACTS / f"{name}.log").write_text("\n".join(errors))
+        (ARTIFACTS / f"{name}.log").write_text("\n".join(errors + violations))
     context.close()
     assert not errors, f"uncaught errors in the page: {errors}"
+    assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 @pytest.fixture
 def phone_page(browser: Browser, demo_server: str) -> Iterator[Page]:
-    """A fresh page at a phone's size (390×844, touch)."""
+    """A fresh page at a phone's size (390×844, touch); a CSP violation fails the test."""
     context = new_context(browser, demo_server, PHONE)
+    violations = watch_csp(context)
     yield context.new_page()
     context.close()
+    assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 @pytest.fixture

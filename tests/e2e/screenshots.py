@@ -29,7 +29,7 @@ def _support():  # type: ignore[no-untyped-def]
 
 def _settle(page: Page) -> None:
     """Waits until every image on screen has loaded (networkidle fires once per page, not per tab)."""
-    page.wait_for_function("[...document.images].every((i) => i.complete)")
+    page.wait_for_function("() => [...document.images].every((i) => i.complete)")
     page.wait_for_timeout(300)
 
 

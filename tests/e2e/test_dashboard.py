@@ -121,7 +121,41 @@ def test_uploading_a_photo_shows_progress_and_starts_processing(admin_page: Page
     expect(item.locator(".upload-state")).to_have_text("uploaded")
     expect(admin_page.locator("#upload-summary")).to_contain_text("Processing has started")
     admin_page.wait_for_function(
-        f"fetch('/api/events/demo').then(r => r.json()).then(e => e.photo_count > {before})",
+        f"() => fetch('/api/events/demo').then(r => r.json()).then(e => e.photo_count > {before})",
         timeout=120_000,
         polling=1000,
     )
+
+
+def test_photos_held_for_review_stay_out_of_the_gallery_until_approved(admin_page: Page) -> None:
+    """Threshold 0 holds every undecided photo; Approve makes one public, Reject keeps one out."""
+    api = admin_page.request
+    token = api.post("/api/events/demo/login", data={"password": DEMO_PASSWORD}).json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+
+    def public() -> set[str]:
+        return {p["id"] for p in api.get("/api/events/demo/photos?limit=200").json()["photos"]}
+
+    before = public()
+    second: str | None = None
+    assert api.patch("/api/events/demo/admin/settings", data={"nsfw_threshold": 0.0}, headers=auth).ok
+    try:
+        assert public() == set()
+        admin_page.get_by_role("tab", name="Review").click()
+        held = admin_page.locator("#flagged .review-card")
+        expect(held.first).to_be_visible()
+        first, second = held.nth(0).get_attribute("data-id"), held.nth(1).get_attribute("data-id")
+
+        held.nth(0).get_by_role("button", name=re.compile("^Approve")).click()
+        expect(admin_page.locator(f'#flagged .review-card[data-id="{first}"]')).to_have_count(0)
+        admin_page.locator(f'#flagged .review-card[data-id="{second}"]').get_by_role(
+            "button", name=re.compile("^Reject")
+        ).click()
+        expect(admin_page.locator(f'#flagged .review-card[data-id="{second}"]')).to_have_count(0)
+
+        assert public() == {first}
+    finally:
+        assert api.patch("/api/events/demo/admin/settings", data={"nsfw_threshold": 0.8}, headers=auth).ok
+        if second:
+            api.patch(f"/api/events/demo/admin/photos/{second}", data={"review": "approved"}, headers=auth)
+    assert public() == before

@@ -40,7 +40,7 @@ def test_folder_tab_filters_the_grid_and_is_kept_in_the_url(page: Page) -> None:
 
     expect(page.get_by_role("tab", name="Keynote")).to_have_attribute("aria-selected", "true")
     expect(page.locator("#status")).to_contain_text("in Keynote")
-    page.wait_for_function("!document.querySelector('#grid').hasAttribute('aria-busy')")
+    page.wait_for_function("() => !document.querySelector('#grid').hasAttribute('aria-busy')")
     assert 0 < page.locator(".tile").count() < everything
     assert _query(page)["folder"] == ["Keynote"]
 
@@ -70,14 +70,14 @@ def test_lightbox_opens_full_size_and_follows_arrow_keys_and_escape(page: Page) 
     )
 
     page.keyboard.press("ArrowRight")
-    page.wait_for_function(f"!location.search.includes('photo={first}')")
+    page.wait_for_function(f"() => !location.search.includes('photo={first}')")
     second = _query(page)["photo"][0]
     page.keyboard.press("ArrowLeft")
-    page.wait_for_function(f"location.search.includes('photo={first}')")
+    page.wait_for_function(f"() => location.search.includes('photo={first}')")
     page.keyboard.press("Escape")
 
     expect(viewer).to_be_hidden()
-    page.wait_for_function("!location.search.includes('photo=')")
+    page.wait_for_function("() => !location.search.includes('photo=')")
     assert second != first
     focused = page.evaluate("document.activeElement.closest('.tile')?.dataset.index")
     assert focused == "0"
@@ -173,7 +173,7 @@ def test_find_me_combines_with_the_text_query(page: Page, face_selfie: Path) -> 
 
     assert reply.value.request.post_data_json["q"] == "keynote"
     expect(page.locator("#findme-summary")).to_contain_text("keynote")
-    page.wait_for_function("!document.querySelector('#grid').hasAttribute('aria-busy')")
+    page.wait_for_function("() => !document.querySelector('#grid').hasAttribute('aria-busy')")
     assert page.locator(".tile").count() <= unfiltered
 
 
@@ -186,5 +186,5 @@ def test_swiping_the_viewer_moves_to_the_next_photo(phone_page: Page) -> None:
     stage.dispatch_event("pointerdown", {"clientX": 300, "clientY": 300, "pointerType": "touch"})
     stage.dispatch_event("pointerup", {"clientX": 80, "clientY": 310, "pointerType": "touch"})
 
-    phone_page.wait_for_function(f"!location.search.includes('photo={first}')")
+    phone_page.wait_for_function(f"() => !location.search.includes('photo={first}')")
     assert _query(phone_page)["photo"][0] != first

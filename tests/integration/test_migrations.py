@@ -74,6 +74,7 @@ def test_every_table_the_app_reads_is_row_level_secured(db: str, owner_conn) -> 
         "events",
         "face_embeddings",
         "match_sessions",
+        "photo_aliases",
         "photos",
         "pipeline_run_events",
         "pipeline_runs",

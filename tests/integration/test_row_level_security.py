@@ -25,8 +25,8 @@ def _photo(
     owner_conn: psycopg.Connection, event_id: UUID, name: str, text: str = "", hidden: bool = False
 ) -> UUID:
     row = owner_conn.execute(
-        "INSERT INTO photos (event_id, source_key, content_hash, filename, visible_text, hidden)"
-        " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+        "INSERT INTO photos (event_id, source_key, content_hash, filename, visible_text, hidden, analyze_status)"
+        " VALUES (%s, %s, %s, %s, %s, %s, 'completed') RETURNING id",
         (event_id, f"originals/{name}", f"hash-{event_id}-{name}", name, text, hidden),
     ).fetchone()
     assert row is not None

@@ -6,6 +6,8 @@ embedded defaults need none of them.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 import threading
@@ -49,9 +51,38 @@ class Settings(BaseModel):
     db_host: str | None = None
     db_name: str = "eventlens"
 
+    serve_instances: int = Field(
+        default_factory=lambda: min(8, os.cpu_count() or 1),
+        ge=1,
+        le=64,
+        description="EVENTLENS_SERVE_INSTANCES: warm instances of each API function `eventlens serve` "
+        "keeps, as Lambda runs several; each runs one invocation at a time. 1 serializes each function.",
+    )
+    serve_connections: int = Field(
+        default=64,
+        ge=1,
+        le=1024,
+        description="EVENTLENS_SERVE_CONNECTIONS: connections `eventlens serve` handles at once (a thread "
+        "each); one more waits briefly, then is answered 503 with Retry-After.",
+    )
+    db_pool_size: int = Field(
+        default_factory=lambda data: max(8, 3 * data["serve_instances"]),
+        ge=1,
+        description="EVENTLENS_DB_POOL_SIZE: most connections the process's pool opens (it grows on "
+        "demand). The default lets every instance of the embedded server's three API functions hold "
+        "one at once; a Lambda, with one invocation at a time, opens one or two.",
+    )
+
     blob_backend: Literal["local", "s3"] = "local"
     bucket: str | None = None
     media_base_url: str = "/media"
+    media_secret: str | None = Field(
+        default=None,
+        repr=False,
+        description="EVENTLENS_MEDIA_SECRET: the key media URLs are signed with. Unset: derived from "
+        "the installation's token secret (embedded) or read from EVENTLENS_MEDIA_SECRET_ARN (AWS).",
+    )
+    media_secret_arn: str | None = None
 
     token_ttl_s: int = 8 * 3600
     cognito_client_id: str | None = Field(
@@ -85,6 +116,7 @@ class Settings(BaseModel):
     state_machine_arn: str | None = None
 
     _token_secret: str | None = PrivateAttr(default=None)
+    _media_key: bytes | None = PrivateAttr(default=None)
 
     @property
     def organizer_login(self) -> OrganizerLogin:
@@ -102,6 +134,14 @@ class Settings(BaseModel):
             return self._token_secret
 
     @property
+    def media_key(self) -> bytes:
+        """The key media capabilities are signed with (eventlens.media.capability)."""
+        with _media_key_lock:
+            if self._media_key is None:
+                self._media_key = _media_key(self)
+            return self._media_key
+
+    @property
     def blob_dir(self) -> Path:
         return self.home / "blobs"
 
@@ -111,6 +151,7 @@ class Settings(BaseModel):
 
 
 _token_secret_lock = threading.Lock()
+_media_key_lock = threading.Lock()
 
 
 def _stored_token_secret(home: Path) -> str:
@@ -123,6 +164,19 @@ def _stored_token_secret(home: Path) -> str:
     path.touch(mode=0o600)
     path.write_text(value)
     return value
+
+
+def _media_key(cfg: Settings) -> bytes:
+    secret = cfg.media_secret
+    if not secret and cfg.media_secret_arn:
+        import boto3
+
+        secret = boto3.client("secretsmanager").get_secret_value(SecretId=cfg.media_secret_arn)[
+            "SecretString"
+        ]
+    if not secret:  # embedded: one stored secret per installation, a distinct key for each use
+        secret = hmac.new(cfg.token_secret.encode(), b"eventlens media capabilities", "sha256").hexdigest()
+    return hashlib.sha256(secret.strip().encode()).digest()
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:

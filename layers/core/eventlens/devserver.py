@@ -10,14 +10,21 @@ from the local store with HTTP range support; everything else is the static web/
 Like API Gateway, the server refuses what a handler should never see: a body larger than its route
 takes (`body_limit`, 413 before a byte of it is read), a Content-Length that is not one number
 (400), a chunked body (411), and a client that goes idle or sends too slowly (408, or the
-connection closed after READ_TIMEOUT_S).
+connection closed after READ_TIMEOUT_S; its request line and headers get HEAD_TIMEOUT_S in all).
+
+Like Lambda, each function runs in several warm instances (`serve_instances`), each one invocation
+at a time (`Instances`), so requests are served side by side; the connections held at once are
+capped (`serve_connections`), past which a client gets 503 with Retry-After (`EmbeddedServer`).
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import importlib.util
+import io
+import itertools
 import json
 import mimetypes
 import os
@@ -28,6 +35,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,12 +44,19 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
+
+from eventlens.api.headers import API_CACHE_CONTROL, API_HEADERS, MEDIA_HEADERS
 from eventlens.api.multipart import FORM_OVERHEAD
 from eventlens.auth.principals import bearer_token, principal_from_claims
 from eventlens.auth.tokens import verify_token
 from eventlens.config import settings
-from eventlens.errors import NotSignedIn
+from eventlens.errors import MediaNotFound, NotSignedIn
+from eventlens.media.formats import DECODABLE_TYPES, sniff
+from eventlens.media.service import open_media
 from eventlens.storage import BlobNotFound, InvalidKey, blob_store, validate_key
+from eventlens.storage.base import content_disposition
 from eventlens.storage.keys import event_of_original
 from eventlens.storage.local import LocalBlobStore
 
@@ -63,6 +78,13 @@ LINGER_BYTES = 1024 * 1024
 """After a refusal with the body unread, what the server still reads and drops before closing, so
 the client reads the answer instead of a connection reset."""
 WRITE_CHUNK = 256 * 1024
+HEAD_TIMEOUT_S = 10.0
+"""The request line and headers must arrive within this long of their first byte, or 408: the socket
+timeout bounds each read, so a client trickling a byte every few seconds would hold its thread for ever."""
+QUEUE_S = 1.0
+RETRY_AFTER_S = 1
+"""A connection beyond `serve_connections` waits QUEUE_S for one to end, then is answered 503 with
+Retry-After: RETRY_AFTER_S."""
 _CONTENT_LENGTH = re.compile(r"^[0-9]{1,18}$")
 
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "eventlens")
@@ -89,33 +111,136 @@ def functions_root() -> Path:
     return root / "functions" if (root / "functions").is_dir() else root / "_functions"
 
 
-_handlers: dict[str, Callable[[dict[str, Any], Any], dict[str, Any]]] = {}
+LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+_handlers: dict[str, LambdaHandler] = {}
 _handlers_lock = threading.Lock()
-_invocation_locks: dict[str, threading.Lock] = {}
+_instances: dict[str, Instances] = {}
+_instances_lock = threading.Lock()
+_instance_numbers = itertools.count(1)
 
 
-def lambda_handler(group: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    """Import functions/<group>/app.py once, as Lambda would, and return its handler."""
+class _RequestPerThread(APIGatewayHttpResolver):
+    """Each thread's own current request, for resolvers that run side by side in one process.
+
+    Powertools keeps the request being resolved on the class `BaseRouter`, shared by every resolver
+    of the process (and routers read it from there): harmless on Lambda, which runs one invocation
+    per process, but two invocations at once here, in any two instances or functions, would read
+    each other's path and body. Mixed into each loaded resolver's class (`_per_thread`).
+    """
+
+    _request = threading.local()
+
+    @property
+    def current_event(self) -> Any:
+        return self._request.event
+
+    @current_event.setter
+    def current_event(self, value: Any) -> None:
+        self._request.event = value
+
+    @property
+    def lambda_context(self) -> Any:
+        return self._request.context
+
+    @lambda_context.setter
+    def lambda_context(self, value: Any) -> None:
+        self._request.context = value
+
+    def resolve(self, event: Any, context: Any) -> dict[str, Any]:
+        raw = event.raw_event if isinstance(event, BaseProxyEvent) else event
+        self._request.event, self._request.context = self._to_proxy_event(raw), context
+        try:
+            return super().resolve(event, context)
+        finally:
+            self._request.__dict__.clear()
+
+
+@functools.cache
+def _per_thread(cls: type) -> type:
+    return type(cls.__name__, (_RequestPerThread, cls), {"__module__": cls.__module__})
+
+
+def load_handler(group: str, name: str) -> LambdaHandler:
+    """Import functions/<group>/app.py as a module of its own called `name` (its own resolver,
+    logger and metrics, as in a Lambda instance of its own) and return its `lambda_handler`.
+
+    The routers it includes are shared by every instance (module objects of eventlens.api); what
+    they read of the current request comes through the resolver, per thread (`_RequestPerThread`).
+    """
+    path = functions_root() / group / "app.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"no handler at {path}")
+    module: ModuleType = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    resolver = getattr(module, "app", None)
+    if isinstance(resolver, APIGatewayHttpResolver):
+        resolver.__class__ = _per_thread(type(resolver))
+        # include_router copied the context of the router's previous resolver, maybe mid-request
+        resolver.clear_context()
+    handler: LambdaHandler = module.lambda_handler
+    return handler
+
+
+def lambda_handler(group: str) -> LambdaHandler:
+    """One instance of functions/<group>/app.py, imported once, for callers that invoke it
+    themselves (tests, tools). The server invokes through `invoke` and its warm instances instead."""
     with _handlers_lock:
         if group not in _handlers:
-            path = functions_root() / group / "app.py"
-            spec = importlib.util.spec_from_file_location(f"eventlens_functions_{group}", path)
-            if spec is None or spec.loader is None:
-                raise ImportError(f"no handler at {path}")
-            module: ModuleType = importlib.util.module_from_spec(spec)
-            sys.modules[spec.name] = module
-            spec.loader.exec_module(module)
-            _handlers[group] = module.lambda_handler
-            _invocation_locks[group] = threading.Lock()
+            _handlers[group] = load_handler(group, f"eventlens_functions_{group}")
         return _handlers[group]
 
 
-def invoke(group: str, event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """One invocation at a time per handler, as one Lambda instance runs them: the Powertools
-    resolver keeps the current request on itself, so two threads in it would swap bodies."""
-    handler = lambda_handler(group)
-    with _invocation_locks[group]:
+class Instances:
+    """The warm instances of one function: each its own module, on its own thread, one invocation
+    at a time, as a Lambda execution environment runs them.
+
+    An instance is started only when every other one is busy, up to `size`; beyond that an
+    invocation waits for the first free one. Tying an instance to a thread also keeps what models
+    hold per thread (OpenCV's face nets, ~0.3 s to build) warm for its next invocation.
+    """
+
+    def __init__(self, group: str, size: int) -> None:
+        self.group, self.size = group, size
+        self.started: list[str] = []  # the instances' module names, in the order they started
+        self._threads = ThreadPoolExecutor(size, thread_name_prefix=f"lambda-{group}")
+        self._local = threading.local()
+
+    def invoke(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return self._threads.submit(self._run, event, context).result()
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=False)
+
+    def _run(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        handler = getattr(self._local, "handler", None)
+        if handler is None:  # this thread's instance: loaded on its first invocation
+            name = f"eventlens_functions_{self.group}_{next(_instance_numbers)}"
+            handler = self._local.handler = load_handler(self.group, name)
+            self.started.append(name)
         return handler(event, context)
+
+
+def instances(group: str) -> Instances:
+    with _instances_lock:
+        if group not in _instances:
+            _instances[group] = Instances(group, settings().serve_instances)
+        return _instances[group]
+
+
+def reset_instances() -> None:
+    """Forget the warm instances (tests change `serve_instances`); their threads end when idle."""
+    with _instances_lock:
+        for pool in _instances.values():
+            pool.close()
+        _instances.clear()
+
+
+def invoke(group: str, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Run one invocation on a free warm instance of `group`'s function (see `Instances`)."""
+    return instances(group).invoke(event, context)
 
 
 def body_limit(method: str, path: str) -> int:
@@ -230,15 +355,74 @@ def authorize(headers: dict[str, str]) -> dict[str, Any]:
     return verify_token(bearer_token(headers), settings().token_secret)
 
 
+class _HeadReader(io.RawIOBase):
+    """The connection's bytes as the handler reads them. While `deadline` is set (a request's line
+    and headers are arriving) each read waits at most what is left of it, and a read that times out
+    sets `timed_out`; otherwise reads are the socket's own, under its timeout."""
+
+    def __init__(self, sock: socket.socket, idle: float) -> None:
+        self._sock, self._idle = sock, idle
+        self.deadline: float | None = None
+        self.timed_out = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.deadline is None:
+            return self._sock.recv_into(buffer)
+        left = self.deadline - time.monotonic()
+        self._sock.settimeout(min(self._idle, max(left, 0.001)))  # past it: only bytes already here
+        try:
+            return self._sock.recv_into(buffer)
+        except TimeoutError:
+            self.timed_out = True
+            raise
+
+
 class Handler(BaseHTTPRequestHandler):
     server_version = "EventLens"
     protocol_version = "HTTP/1.1"
     timeout = READ_TIMEOUT_S  # the socket's: an idle or stalled connection is closed
+    disable_nagle_algorithm = True  # a response's head and body are two writes: no 40 ms ACK wait
     _linger = False
 
     def log_message(self, format: str, *args: Any) -> None:
         if os.environ.get("EVENTLENS_ACCESS_LOG"):
             super().log_message(format, *args)
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # the socket's own reader, replaced by one that can keep a deadline
+        self._head = _HeadReader(self.connection, self.timeout or READ_TIMEOUT_S)
+        self._buffered = self.rfile = io.BufferedReader(self._head)
+
+    def handle_one_request(self) -> None:
+        """Wait for the next request as long as the idle timeout, then for its line and headers only
+        until HEAD_TIMEOUT_S after their first byte: past that, a 408 and the connection closed."""
+        try:
+            if not self._buffered.peek(1):  # the client closed the connection
+                self.close_connection = True
+                return
+        except (TimeoutError, ConnectionResetError):  # idle: closed silently, no request was made
+            self.close_connection = True
+            return
+        self._head.deadline = time.monotonic() + HEAD_TIMEOUT_S
+        super().handle_one_request()  # reads the head (parse_request), then dispatches
+        if self._head.timed_out:
+            self._head.deadline, self._head.timed_out = None, False
+            self.connection.settimeout(self.timeout)
+            self.command, self.request_version = "", "HTTP/1.1"  # the head may be cut anywhere
+            self.requestline = getattr(self, "requestline", "")
+            with contextlib.suppress(OSError):
+                self._refuse(HTTPStatus.REQUEST_TIMEOUT, "The request headers did not arrive in time")
+
+    def parse_request(self) -> bool:
+        try:
+            return super().parse_request()
+        finally:  # the head is read: the body has deadlines of its own (_read_body)
+            self._head.deadline = None
+            self.connection.settimeout(self.timeout)
 
     def do_GET(self) -> None:
         self._dispatch()
@@ -369,25 +553,37 @@ class Handler(BaseHTTPRequestHandler):
             HTTPStatus(reply.get("statusCode", 200)), data, headers, cookies=reply.get("cookies") or []
         )
 
-    def _media(self, key: str, length: int) -> None:
+    def _media(self, path: str, length: int) -> None:
+        """GET /media/<capability> (what the API hands out; media.service.open_media decides) or
+        PUT /media/<key> (a local presigned upload). A blob is never served by its key or name."""
         store = blob_store()
         if self.command == "PUT":
-            self._upload(store, key, length)
+            self._upload(store, path, length)
             return
         if self.command not in ("GET", "HEAD"):
             self._json(HTTPStatus.METHOD_NOT_ALLOWED, {"message": "GET, HEAD or PUT"})
             return
         try:
-            info = store.head(key)
-        except (BlobNotFound, InvalidKey, OSError):
+            grant = open_media(path)
+            info = store.head(grant.key)
+        except (MediaNotFound, BlobNotFound, InvalidKey, OSError):
             self._json(HTTPStatus.NOT_FOUND, {"message": "No such file"})
             return
+        age = min(grant.max_age_s, 24 * 3600)
         headers = {
-            "Content-Type": mimetypes.guess_type(key)[0] or "application/octet-stream",
+            **MEDIA_HEADERS,
+            "Content-Type": grant.content_type,
             "Accept-Ranges": "bytes",
             "ETag": f'"{info.etag}"',
-            "Cache-Control": "private, max-age=3600",
+            # public: the same URL for everyone within its window; a shared cache re-checks within
+            # a minute, so hiding a photo closes it there too. Staff URLs stay in one browser.
+            "Cache-Control": f"public, max-age={age}, s-maxage=60"
+            if grant.public
+            else f"private, max-age={age}",
         }
+        if grant.download_name is not None:
+            headers["Content-Disposition"] = content_disposition(grant.download_name)
+        key = grant.key
         if self.headers.get("If-None-Match") == headers["ETag"]:
             self._send(HTTPStatus.NOT_MODIFIED, b"", headers)
             return
@@ -429,14 +625,21 @@ class Handler(BaseHTTPRequestHandler):
         data = self._read_body(length)
         if data is None:
             return
+        _kind, mime = sniff(data[:64])
+        if mime not in DECODABLE_TYPES:  # what S3 would store, the scan phase would mark an error
+            self._json(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, {"message": "Not a photo or video we can process"})
+            return
         try:
-            info = store.put(key, data, self.headers.get("Content-Type"))
+            info = store.put(key, data, mime)
         except InvalidKey as error:
             self._json(HTTPStatus.BAD_REQUEST, {"message": str(error)})
             return
         self._send(HTTPStatus.OK, b"", {"ETag": f'"{info.etag}"'})
 
     def _static(self, path: str) -> None:
+        """web/ with the pages' security headers (`api.headers`), as CloudFront serves it on AWS."""
+        from eventlens.api.headers import API_HEADERS, PAGE_HEADERS
+
         root = web_root().resolve()
         try:
             if path in ("/", "") or re.match(r"^/e/[^/]+/?$", path):
@@ -448,23 +651,31 @@ class Handler(BaseHTTPRequestHandler):
             found = target.is_relative_to(root) and target.is_file()
         except (OSError, ValueError):  # a name too long for the file system, a NUL
             found = False
+        # `_send` adds nosniff to every reply: these copies of it would send it twice
+        page, not_found = (
+            {k: v for k, v in headers.items() if k != "X-Content-Type-Options"}
+            for headers in (PAGE_HEADERS, API_HEADERS)
+        )
         if not found:
-            self._json(HTTPStatus.NOT_FOUND, {"message": "Not found"})
+            body = json.dumps({"message": "Not found"}).encode()
+            self._send(HTTPStatus.NOT_FOUND, body, {"Content-Type": "application/json", **not_found})
             return
         data = target.read_bytes()
         content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if content_type.startswith("text/") or content_type.endswith("javascript"):
             content_type += "; charset=utf-8"
-        self._send(HTTPStatus.OK, data, {"Content-Type": content_type, "Cache-Control": "no-cache"})
+        self._send(HTTPStatus.OK, data, {"Content-Type": content_type, "Cache-Control": "no-cache", **page})
 
     def _json(self, status: HTTPStatus, body: dict[str, Any]) -> None:
-        self._send(status, json.dumps(body).encode(), {"Content-Type": "application/json"})
+        """The server's own JSON replies (404, 405, 415, refusals) carry the API's headers too."""
+        headers = {**API_HEADERS, "Cache-Control": API_CACHE_CONTROL, "Content-Type": "application/json"}
+        self._send(status, json.dumps(body).encode(), headers)
 
     def _refuse(self, status: HTTPStatus, message: str) -> None:
         """Answer before (or instead of) reading the body, and close: unread bytes would otherwise
         be read as the next request on this connection."""
         self.close_connection = self._linger = True
-        self._send(status, json.dumps({"message": message}).encode(), {"Content-Type": "application/json"})
+        self._json(status, {"message": message})
 
     def _send(
         self,
@@ -480,7 +691,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
         for cookie in cookies or []:
             self.send_header("Set-Cookie", cookie)
-        self.send_header("X-Content-Type-Options", "nosniff")
+        if not any(name.lower() == "x-content-type-options" for name in headers):
+            self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Content-Length", str(len(data) if length is None else length))
         if self.close_connection:
             self.send_header("Connection", "close")
@@ -512,9 +724,77 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | str | None:
     return start, min(end, size - 1)
 
 
-def make_server(host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
+class EmbeddedServer(ThreadingHTTPServer):
+    """A thread per connection, at most `max_connections` of them.
+
+    A keep-alive connection holds its thread while idle (up to READ_TIMEOUT_S), so one beyond the
+    cap waits QUEUE_S for a thread to end, then is answered 503 with Retry-After; as many may wait
+    at once, and past that a connection is closed unanswered. The invocations those threads make
+    wait in turn for a free instance of their function (`Instances`).
+    """
+
+    daemon_threads = True
+    request_queue_size = 128  # the listen backlog: 5 drops a burst of connects into 1 s SYN retries
+
+    def __init__(self, address: tuple[str, int], max_connections: int) -> None:
+        super().__init__(address, Handler)
+        self.max_connections = max_connections
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self._waiting = threading.BoundedSemaphore(max_connections)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if self._slots.acquire(blocking=False):
+            admitted = True
+        elif self._waiting.acquire(blocking=False):
+            admitted = False
+        else:
+            self.shutdown_request(request)
+            return
+        thread = threading.Thread(target=self._connection, args=(request, client_address, admitted))
+        thread.daemon = True
+        thread.start()
+
+    def _connection(self, request: socket.socket, client_address: Any, admitted: bool) -> None:
+        if not admitted:
+            admitted = self._slots.acquire(timeout=QUEUE_S)
+            self._waiting.release()
+            if not admitted:
+                _answer_busy(request)
+                self.shutdown_request(request)
+                return
+        try:
+            self.process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+
+def _answer_busy(conn: socket.socket) -> None:
+    """503 with Retry-After, then read and drop what the client sends for a moment, so it reads
+    the answer rather than a connection reset."""
+    body = json.dumps({"message": "The server is busy: try again shortly"}).encode()
+    head = (
+        "HTTP/1.1 503 Service Unavailable\r\n"
+        f"Retry-After: {RETRY_AFTER_S}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n"
+    )
+    with contextlib.suppress(OSError):
+        conn.settimeout(LINGER_S)
+        conn.sendall(head.encode() + body)
+        conn.shutdown(socket.SHUT_WR)
+        deadline, drained = time.monotonic() + LINGER_S, 0
+        while drained < LINGER_BYTES and (left := deadline - time.monotonic()) > 0:
+            conn.settimeout(left)
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            drained += len(chunk)
+
+
+def make_server(
+    host: str = "127.0.0.1", port: int = 8000, max_connections: int | None = None
+) -> EmbeddedServer:
+    """The embedded server on host:port, handling at most `max_connections` (default
+    `serve_connections`) connections at once."""
     if not isinstance(blob_store(), LocalBlobStore):
         raise RuntimeError("eventlens serve needs the local blob backend")
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
-    return server
+    return EmbeddedServer((host, port), max_connections or settings().serve_connections)

@@ -110,6 +110,11 @@ class PhotoNotFound(NotFound):
     pass
 
 
+class MediaNotFound(NotFound):
+    """A media URL that is forged, expired, or names a photo its holder may no longer see: one
+    answer for all, so a URL tells nothing about a photo it does not open."""
+
+
 class InvalidCursor(BadRequest):
     pass
 

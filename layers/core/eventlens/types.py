@@ -21,6 +21,10 @@ HEX_COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
 HexColour = Annotated[str, Field(pattern=HEX_COLOUR_PATTERN)]
 
 Kind = Literal["photo", "video"]
+Review = Literal["not_needed", "pending", "approved", "rejected"]
+"""A photo's review: held (pending) when its nsfw_score reaches the event's nsfw_threshold."""
+Decision = Literal["approved", "rejected"]
+"""What an organizer decides about a photo held for review."""
 """What a media item is: the `kind` column, the `kind` field and filter."""
 
 

@@ -29,7 +29,7 @@ def test_photos_lists_only_this_events_visible_photos(api, seeded) -> None:
     assert status == 200
     assert [p["filename"] for p in page["photos"]] == ["a.jpg", "b.jpg"]
     assert page["total"] == 2
-    assert page["photos"][0]["original_url"] == "/media/events/demo/originals/Keynote/a.jpg"
+    assert page["photos"][0]["original_url"].startswith("/media/")  # a capability: tests/integration/server
 
 
 def test_photos_paginate_with_a_cursor_without_repeats(api, seeded) -> None:

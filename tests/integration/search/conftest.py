@@ -93,9 +93,9 @@ def add_photo(owner_conn: psycopg.Connection, embed_text: Callable[[str], np.nda
         row = owner_conn.execute(
             "INSERT INTO photos (event_id, source_key, content_hash, filename, visible_text,"
             " people_descriptions, scene_description, face_count, hidden, dhash, duplicate_cluster,"
-            " duplicate_kind, embedding, embedding_model, describe_status, embed_status, faces_status)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::vector, %s,"
-            " 'completed', 'completed', 'completed') RETURNING id",
+            " duplicate_kind, embedding, embedding_model, analyze_status, describe_status, embed_status,"
+            " faces_status) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::vector, %s,"
+            " 'completed', 'completed', 'completed', 'completed') RETURNING id",
             (
                 event_id,
                 f"events/x/originals/{filename}",

@@ -94,18 +94,6 @@ def test_concurrent_requests_each_act_on_their_own_body(server: str, owner_conn:
     assert stored == wanted
 
 
-def test_media_supports_range_requests(server: str) -> None:
-    blob_store().put("events/demo/thumbs/x/320.webp", bytes(range(256)))
-    url = f"{server}/media/events/demo/thumbs/x/320.webp"
-    whole = requests.get(url, timeout=10)
-    assert (whole.status_code, len(whole.content), whole.headers["Accept-Ranges"]) == (200, 256, "bytes")
-    part = requests.get(url, headers={"Range": "bytes=10-19"}, timeout=10)
-    assert part.status_code == 206
-    assert part.content == bytes(range(10, 20))
-    assert part.headers["Content-Range"] == "bytes 10-19/256"
-    assert requests.get(url, headers={"Range": "bytes=999-"}, timeout=10).status_code == 416
-
-
 def test_media_refuses_path_traversal(server: str) -> None:
     reply = requests.get(f"{server}/media/..%2F..%2Fetc%2Fpasswd", timeout=10)
     assert reply.status_code == 404
@@ -118,9 +106,10 @@ def test_upload_put_needs_the_events_organizer(server: str) -> None:
         url, data=b"jpeg", headers={"Authorization": f"Bearer {_token(server, 'other')}"}, timeout=10
     )
     assert other.status_code == 403
-    ok = requests.put(url, data=b"jpeg", headers={"Authorization": f"Bearer {_token(server)}"}, timeout=10)
+    jpeg = b"\xff\xd8\xff\xe0 a JPEG as far as sniffing goes"
+    ok = requests.put(url, data=jpeg, headers={"Authorization": f"Bearer {_token(server)}"}, timeout=10)
     assert ok.status_code == 200
-    assert blob_store().get("events/demo/originals/uploads/new.jpg") == b"jpeg"
+    assert blob_store().get("events/demo/originals/uploads/new.jpg") == jpeg
 
 
 def test_gallery_pages_are_served(server: str) -> None:

@@ -17,7 +17,13 @@ import pytest
 import requests
 from eventlens import devserver
 from eventlens.devserver import ADMIN_MAX_BODY, PUBLIC_MAX_BODY, Handler, body_limit, make_server
+from eventlens.events.service import get_event
+from eventlens.media.views import media_url
 from eventlens.storage import blob_store
+
+from tests.helpers import stored_photo
+
+JPEG = b"\xff\xd8\xff\xe0 a JPEG as far as sniffing goes"
 
 
 @pytest.fixture
@@ -216,23 +222,22 @@ def test_an_upload_with_a_long_name_gets_a_ticket_that_works(server, name: str) 
         headers=headers,
         timeout=10,
     ).json()
-    put = requests.put(url(server) + ticket["upload_url"], data=b"jpeg", headers=headers, timeout=10)
+    put = requests.put(url(server) + ticket["upload_url"], data=JPEG, headers=headers, timeout=10)
     assert put.status_code == 200, put.text
-    assert blob_store().get(ticket["key"]) == b"jpeg"
+    assert blob_store().get(ticket["key"]) == JPEG
 
 
 def test_a_large_file_to_a_slow_reader_is_not_cut_off_by_the_read_timeout(server, monkeypatch) -> None:
     """The socket timeout bounds each piece written, not the whole response: an 8 MB original read
     at about 5 MB/s takes longer than the (here 1 s) timeout and still arrives whole."""
     monkeypatch.setattr(Handler, "timeout", 1)
-    blob = bytes(range(256)) * (8 * 4096)
-    blob_store().put("events/demo/thumbs/big.bin", blob)
+    blob = b"\xff\xd8\xff" + bytes(range(256)) * (8 * 4096)
+    photo = stored_photo(get_event("demo").id, "big.jpg", blob)
+    path = media_url(photo, "original").encode()
     received = b""
     with socket.create_connection(server, timeout=10) as conn:
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 * 1024)
-        conn.sendall(
-            b"GET /media/events/demo/thumbs/big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        )
+        conn.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         started = time.monotonic()
         while chunk := conn.recv(128 * 1024):
             received += chunk

@@ -8,6 +8,7 @@ from pathlib import Path
 import boto3
 import pytest
 import requests
+from botocore.config import Config
 from eventlens.storage import BlobNotFound, BlobStore, InvalidKey
 from eventlens.storage.local import LocalBlobStore
 from eventlens.storage.s3 import S3BlobStore
@@ -83,15 +84,23 @@ def test_s3_presigned_put_and_get_work_over_http(monkeypatch: pytest.MonkeyPatch
     server.start()
     try:
         host, port = server.get_host_and_port()
-        client = boto3.client("s3", region_name="us-east-1", endpoint_url=f"http://{host}:{port}")
+        client = boto3.client(
+            "s3",
+            region_name="us-east-1",
+            endpoint_url=f"http://{host}:{port}",
+            config=Config(signature_version="s3v4"),
+        )
         client.create_bucket(Bucket="originals")
         store = S3BlobStore("originals", client)
-        put_url = store.url_for_put("events/demo/originals/up.jpg", "image/jpeg")
-        assert requests.put(
-            put_url, data=b"jpeg-bytes", headers={"Content-Type": "image/jpeg"}, timeout=10
-        ).ok
+        put_url = store.url_for_put("events/demo/originals/up.jpg", "text/html")
+        assert requests.put(put_url, data=b"jpeg-bytes", headers={"Content-Type": "text/html"}, timeout=10).ok
         assert store.get("events/demo/originals/up.jpg") == b"jpeg-bytes"
-        got = requests.get(store.url_for_get("events/demo/originals/up.jpg"), timeout=10)
+        url = store.url_for_get("events/demo/originals/up.jpg", "image/jpeg", "Été 2026.jpg")
+        got = requests.get(url, timeout=10)
         assert got.content == b"jpeg-bytes"
+        assert got.headers["Content-Type"] == "image/jpeg"  # the grant's, whatever was stored
+        assert got.headers["Content-Disposition"] == (
+            "attachment; filename=\"_t_ 2026.jpg\"; filename*=UTF-8''%C3%89t%C3%A9%202026.jpg"
+        )
     finally:
         server.stop()

@@ -80,8 +80,8 @@ export function mountPipeline(session, toast) {
         h("th", { scope: "row" }, p.phase),
         h("td", {}, h("div", { class: "bar", role: "progressbar", "aria-label": `${p.phase} progress`,
           "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": String(pct) },
-          h("span", { class: "bar-done", style: `width:${all ? (100 * p.completed) / all : 0}%` }),
-          h("span", { class: "bar-error", style: `width:${all ? (100 * p.error) / all : 0}%` })),
+          h("span", { class: "bar-done", style: { width: `${all ? (100 * p.completed) / all : 0}%` } }),
+          h("span", { class: "bar-error", style: { width: `${all ? (100 * p.error) / all : 0}%` } })),
           h("span", { class: "pct" }, `${pct}%`)),
         ...["pending", "processing", "completed", "error"].map((k) =>
           h("td", { class: `num ${k === "error" && p.error ? "is-error" : ""}` }, formatCount(p[k]))));

@@ -1,6 +1,6 @@
 /**
  * Review panel: duplicate clusters side by side ("keep this one" hides the others), photos the
- * NSFW model flagged, and every photo with a hide/unhide switch. Hiding is reversible by design.
+ * NSFW model held for review (approve makes one public, reject keeps it out), and every photo with a hide/unhide switch. Hiding is reversible by design.
  */
 import { h, plural } from "../lib/dom.js";
 import { eventPath, qs } from "../lib/api.js";
@@ -45,10 +45,21 @@ export function mountReview(session, toast) {
   }
 
   async function loadDuplicates(gen) {
-    const { clusters } = await session.admin("/duplicates");
+    const { clusters, exact_copies: copies = [] } = await session.admin("/duplicates");
     if (gen !== generation) return;
-    if (!clusters.length) { dupEl.replaceChildren(h("p", { class: "muted" }, "No duplicates found.")); return; }
-    dupEl.replaceChildren(...clusters.map((c) => {
+    // Files with the same bytes are one photo (the others are kept as its aliases): listed, not clustered.
+    const copyList = copies.length
+      ? [h("section", { class: "exact-copies", "aria-label": "Exact copies" },
+        h("p", { class: "cluster-head" }, h("span", { class: "duplicate-kind duplicate-kind-exact" }, "Exact copies"),
+          " one photo each, the same bytes also found as"),
+        h("ul", {}, copies.map((c) => h("li", {}, h("strong", {}, c.photo.filename), " = ",
+          c.aliases.map((key) => key.split("/originals/").pop()).join(", ")))))]
+      : [];
+    if (!clusters.length) {
+      dupEl.replaceChildren(...copyList, h("p", { class: "muted" }, "No near duplicates found."));
+      return;
+    }
+    dupEl.replaceChildren(...copyList, ...clusters.map((c) => {
       const keep = (photo) => h("button", { type: "button", class: "btn btn-small btn-primary keep-one",
         onclick: async () => {
           try {
@@ -58,10 +69,26 @@ export function mountReview(session, toast) {
           } catch (err) { toast(err.message); }
         } }, "Keep this one");
       return h("section", { class: "cluster", "aria-label": `${c.duplicate_kind} duplicates` },
-        h("p", { class: "cluster-head" }, h("span", { class: `duplicate-kind duplicate-kind-${c.duplicate_kind}` }, c.duplicate_kind === "exact" ? "Exact copies" : "Near duplicates"),
+        h("p", { class: "cluster-head" }, h("span", { class: "duplicate-kind duplicate-kind-near" }, "Near duplicates"),
           ` ${plural(c.photos.length, "photo")}`),
         h("div", { class: "cluster-photos" }, c.photos.map((p) => card(p, keep(p)))));
     }));
+  }
+
+  /** Approve (public) or reject (stays out of the gallery) a photo held for review. */
+  function decide(photo, review, label) {
+    const btn = h("button", { type: "button", class: `btn btn-small review-${review}`,
+      "aria-label": `${label} ${photo.filename}`,
+      onclick: async () => {
+        btn.disabled = true;
+        try {
+          await session.admin(`/photos/${encodeURIComponent(photo.id)}`, { method: "PATCH", json: { review } });
+          btn.closest(".review-card")?.remove();
+          if (!flaggedEl.querySelector(".review-card")) flaggedEl.replaceChildren(h("p", { class: "muted" }, "Nothing held for review."));
+          toast(`${photo.filename} ${review}`);
+        } catch (err) { toast(err.message); btn.disabled = false; }
+      } }, label);
+    return btn;
   }
 
   async function loadFlagged(gen) {
@@ -69,8 +96,10 @@ export function mountReview(session, toast) {
     if (gen !== generation) return;
     flaggedEl.replaceChildren(photos.length
       ? h("div", { class: "review-grid flagged" }, photos.map((p) => card(p,
-        h("span", { class: "nsfw-score" }, `NSFW ${Math.round((p.nsfw_score || 0) * 100)}%`))))
-      : h("p", { class: "muted" }, "Nothing flagged."));
+        h("span", { class: "review-decision" },
+          h("span", { class: "nsfw-score" }, `NSFW ${Math.round((p.nsfw_score || 0) * 100)}%`),
+          decide(p, "approved", "Approve"), decide(p, "rejected", "Reject")))))
+      : h("p", { class: "muted" }, "Nothing held for review."));
   }
 
   async function loadPhotos(reset, gen = generation) {

@@ -108,7 +108,7 @@ export class Grid {
     const selected = this.selection.has(p.id);
     const label = altText(p);
     return h("figure", { class: `tile${selected ? " is-selected" : ""}`, role: "listitem",
-      style: `--ar:${ar.toFixed(4)}`, dataset: { index: String(index), id: p.id } },
+      style: { "--ar": ar.toFixed(4) }, dataset: { index: String(index), id: p.id } },
       h("button", { type: "button", class: "tile-open", "aria-label": `Open ${label}` },
         h("img", { src: p.thumbnail_url, alt: label, loading: "lazy", decoding: "async",
           width: String(Math.round(320 * ar)), height: "320" })),

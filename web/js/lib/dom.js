@@ -3,18 +3,25 @@
 /**
  * Creates an element: h("button", {class: "btn", onclick}, "Text", child).
  * Attributes starting with "on" become listeners; false/null attributes are left out.
+ * `style` is an object of CSS property names ("width", "--ar") and values, set through the CSSOM:
+ * the pages' Content-Security-Policy refuses style attributes (and so a style string).
  */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === false || v === null || v === undefined) continue;
     if (k.startsWith("on") && typeof v === "function") el.addEventListener(k.slice(2), v);
-    else if (k === "style" && typeof v === "object") Object.assign(el.style, v);
+    else if (k === "style") setStyle(el, v);
     else if (k === "dataset") Object.assign(el.dataset, v);
     else el.setAttribute(k, v === true ? "" : String(v));
   }
   append(el, children);
   return el;
+}
+
+function setStyle(el, style) {
+  if (typeof style !== "object") throw new Error("h(): style must be an object (the CSP refuses style attributes)");
+  for (const [name, value] of Object.entries(style)) el.style.setProperty(name, String(value));
 }
 
 function append(el, children) {

@@ -87,11 +87,11 @@ def duplicates(
 
 @router.get(
     "/api/events/<slug>/admin/flagged",
-    summary="Photos flagged for review: nsfw_score at or above the event's nsfw_threshold",
+    summary="Photos held for review (nsfw_score at or above the event's nsfw_threshold), not yet decided",
     security=SECURITY,
 )
 def flagged(slug: Slug) -> PhotoList:
-    return PhotoList(photos=moderation.flagged_photos(_organizer(slug)))
+    return PhotoList(photos=moderation.review_queue(_organizer(slug)))
 
 
 @router.get(
@@ -117,10 +117,12 @@ def get_photo(slug: Slug, photo_id: UUID) -> Photo:
 
 
 @router.patch(
-    "/api/events/<slug>/admin/photos/<photo_id>", summary="Hide or unhide a photo", security=SECURITY
+    "/api/events/<slug>/admin/photos/<photo_id>",
+    summary="Hide or unhide a photo; approve or reject one held for review",
+    security=SECURITY,
 )
 def patch_photo(slug: Slug, photo_id: UUID, body: PhotoPatch) -> Photo:
-    return moderation.set_hidden(_organizer(slug), photo_id, body.hidden)
+    return moderation.update_photo(_organizer(slug), photo_id, hidden=body.hidden, review=body.review)
 
 
 @router.patch(
@@ -130,6 +132,8 @@ def patch_settings(slug: Slug, body: SettingsPatch) -> EventView:
     scope = _organizer(slug)
     patch = body.model_dump(exclude_none=True, exclude={"name"})
     event = events.update_event(scope, name=body.name, settings_patch=patch)
+    if body.nsfw_threshold is not None:
+        moderation.hold_for_review(scope.at(event))
     return events.event_view(scope.at(event))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any
 
@@ -13,8 +13,10 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from eventlens.api.errors import register_error_handlers
+from eventlens.api.headers import with_api_headers
 from eventlens.errors import MalformedRequest
 
 TITLE = "EventLens API"
@@ -84,7 +86,12 @@ def refuse_nul_parameters(app: APIGatewayHttpResolver, next_middleware: Callable
 
 
 class Resolver(APIGatewayHttpResolver):
-    """The HTTP API resolver, reading each request as a `RequestEvent`."""
+    """The HTTP API resolver, reading each request as a `RequestEvent` and putting `API_HEADERS` on
+    every reply it makes: a route's, an error handler's, and the not-found and validation replies
+    Powertools builds without passing a middleware (so the headers go on here, once built)."""
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return with_api_headers(super().resolve(event, context))
 
     def _to_proxy_event(self, event: dict[str, Any]) -> BaseProxyEvent:
         return RequestEvent(event, self._json_body_deserializer)

@@ -11,20 +11,26 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from eventlens import db
+from eventlens.api.headers import MEDIA_HEADERS
 from eventlens.api.params import Cursor, Kind, Limit, Slug, Text
 from eventlens.api.requests import DownloadRequest, LoginRequest
 from eventlens.auth import service as auth
 from eventlens.auth.views import LoginResponse
 from eventlens.db.photos import PhotoFilter, Sort
+from eventlens.errors import MediaNotFound
 from eventlens.events import service as events
 from eventlens.events.views import EventView
 from eventlens.media import service as media
 from eventlens.media.views import Photo, PhotoList, PhotoPage
 from eventlens.scope import Scope
 from eventlens.search.views import SearchResponse
+from eventlens.storage import blob_store
 from eventlens.types import Model
 
 router = Router()
+
+REDIRECT_TARGET_S = 900
+"""How long the presigned URL a media capability redirects to works."""
 
 
 class Health(Model):
@@ -110,6 +116,21 @@ def download(slug: Slug, body: DownloadRequest):
         archive,
         headers={"Content-Disposition": f'attachment; filename="{slug}-photos.zip"'},
     )
+
+
+@router.get("/media/<token>", summary="A photo or video by its capability URL", include_in_schema=False)
+def media_file(token: str):
+    """On AWS, CloudFront sends /media/* here: the grant is checked (signature, expiry, and whether
+    its holder may still see the photo), then the browser is sent to a short-lived presigned URL on
+    the bucket's own origin. `eventlens serve` answers /media itself, from the same grant."""
+    grant = media.open_media(token)
+    target = blob_store().url_for_get(grant.key, grant.content_type, grant.download_name, REDIRECT_TARGET_S)
+    if target is None:
+        raise MediaNotFound("this installation serves media itself, at /media")
+    # Cached by the browser for less than the target lives, and never by a shared cache: the
+    # target carries this function's temporary credentials.
+    cache = f"private, max-age={min(grant.max_age_s, REDIRECT_TARGET_S - 300)}"
+    return Response(302, None, "", headers={"Location": target, "Cache-Control": cache, **MEDIA_HEADERS})
 
 
 @router.post("/api/events/<slug>/login", summary="Organizer login: an expiring token for the admin routes")

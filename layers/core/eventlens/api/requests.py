@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from eventlens.pipeline.graph import RunPhase
-from eventlens.types import HEX_COLOUR_PATTERN, Model, Theme
+from eventlens.types import HEX_COLOUR_PATTERN, Decision, Model, Theme
 
 Colour = Annotated[str, Field(pattern=HEX_COLOUR_PATTERN)]
 
@@ -20,7 +20,14 @@ class LoginRequest(Model):
 
 
 class PhotoPatch(Model):
-    hidden: bool
+    hidden: bool | None = None
+    review: Decision | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> PhotoPatch:
+        if self.hidden is None and self.review is None:
+            raise ValueError("say hidden, review or both")
+        return self
 
 
 class ThemePatch(Model):

@@ -139,6 +139,8 @@ def check_app_role(conn: psycopg.Connection[Any]) -> None:
 
 
 def pool() -> ConnectionPool:
+    """The process's connections, opened on demand up to `db_pool_size`: a Lambda needs one or two,
+    the embedded server one per invocation it runs at once."""
     global _pool, _pool_url
     with _lock:
         if _pool is None:
@@ -146,9 +148,14 @@ def pool() -> ConnectionPool:
             _pool = ConnectionPool(
                 _pool_url,
                 min_size=1,
-                max_size=8,
+                max_size=settings().db_pool_size,
                 kwargs={"row_factory": dict_row, "autocommit": False},
                 configure=_configure,
+                # A Lambda sleeps between invocations and RDS Proxy or the server may have closed an
+                # idle connection meanwhile: each checkout is checked (one empty round trip) and a
+                # dead connection replaced before a transaction ever sees it.
+                check=ConnectionPool.check_connection,
+                max_idle=300,
                 open=True,
                 name="eventlens",
             )

@@ -13,6 +13,8 @@ from uuid import UUID
 
 from psycopg import sql
 
+from eventlens.types import Review
+
 Sort = Literal["taken_at", "-taken_at", "filename", "-filename"]
 
 SORT_KEYS: dict[str, tuple[str, str]] = {
@@ -29,6 +31,7 @@ class PhotoRow:
     """A photo as read for a view (never its embedding)."""
 
     id: UUID
+    event_id: UUID
     source_key: str
     filename: str
     folder: str
@@ -44,6 +47,8 @@ class PhotoRow:
     face_count: int | None
     auto_tag: str | None
     hidden: bool
+    review: Review
+    is_public: bool
     nsfw_score: float | None
     thumbnails: dict[str, str]
     duplicate_cluster: str | None
@@ -75,7 +80,7 @@ class PhotoFilter:
         clauses: list[sql.Composable] = [sql.SQL("p.event_id = current_event_id()")]
         params: list[Any] = []
         if not self.include_hidden:
-            clauses.append(sql.SQL("NOT p.hidden"))
+            clauses.append(sql.SQL("p.is_public"))
         if self.hidden is not None:
             clauses.append(sql.SQL("p.hidden = %s"))
             params.append(self.hidden)

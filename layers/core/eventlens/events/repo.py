@@ -75,7 +75,7 @@ def facets(tx: Tx) -> dict[str, Any]:
         "SELECT count(*) AS photo_count,"
         " coalesce(array_agg(DISTINCT folder ORDER BY folder) FILTER (WHERE folder <> ''), '{}') AS folders,"
         " coalesce(array_agg(DISTINCT auto_tag ORDER BY auto_tag) FILTER (WHERE auto_tag IS NOT NULL), '{}')"
-        " AS tags FROM photos WHERE event_id = current_event_id() AND NOT hidden"
+        " AS tags FROM photos WHERE event_id = current_event_id() AND is_public"
     ).fetchone()
     assert row is not None
     return dict(row)

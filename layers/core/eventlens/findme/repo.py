@@ -58,7 +58,7 @@ def face_neighbours(
         " best AS (SELECT photo_id, max(1 - distance) AS similarity FROM nn"
         "  WHERE distance <= 1 - %(min)s GROUP BY photo_id)"
         " SELECT {columns}, best.similarity FROM best JOIN photos p ON p.id = best.photo_id"
-        " WHERE p.event_id = current_event_id() AND NOT p.hidden ORDER BY best.similarity DESC, p.id"
+        " WHERE p.event_id = current_event_id() AND p.is_public ORDER BY best.similarity DESC, p.id"
     ).format(d=distance, model=sql.Literal(model), columns=sql.SQL(PHOTO_COLUMNS))
     rows = tx.execute(statement, {"emb": vector_literal(embedding), "k": k, "min": min_similarity}).fetchall()
     return [(PhotoRow.of(r), float(r["similarity"])) for r in rows]
@@ -108,7 +108,7 @@ def companion_photos(
         "  WHERE nn.distance <= 1 - %(thr)s AND NOT nn.photo_id = ANY(%(mine)s))"
         " SELECT {columns}, count(DISTINCT seen.n) AS companions"
         " FROM seen JOIN photos p ON p.id = seen.photo_id"
-        " WHERE p.event_id = current_event_id() AND NOT p.hidden"
+        " WHERE p.event_id = current_event_id() AND p.is_public"
         " GROUP BY p.id ORDER BY companions DESC, p.id LIMIT %(limit)s"
     ).format(
         fv=vector_expr("f", dim),
@@ -207,7 +207,7 @@ def session_stats(tx: Tx, recent: int, hot: int) -> SessionStats:
         "  WHERE event_id = current_event_id()),"
         " counted AS (SELECT id, count(*) AS sessions FROM hits GROUP BY id)"
         " SELECT " + PHOTO_COLUMNS + ", counted.sessions FROM counted JOIN photos p ON p.id = counted.id"
-        " WHERE NOT p.hidden ORDER BY counted.sessions DESC, p.id LIMIT %s",
+        " WHERE p.is_public ORDER BY counted.sessions DESC, p.id LIMIT %s",
         (hot,),
     ).fetchall()
     return SessionStats(

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from eventlens.config import settings
 from eventlens.db.photos import PhotoFilter, Sort
-from eventlens.errors import InvalidCursor, PhotoNotFound
+from eventlens.errors import EventNotFound, InvalidCursor, MediaNotFound, PhotoNotFound
+from eventlens.events.service import event_by_id
 from eventlens.media import repo
+from eventlens.media.formats import DECODABLE_TYPES
 from eventlens.media.views import Photo, PhotoPage, decode_cursor, encode_cursor, photo_view
 from eventlens.scope import Scope
 from eventlens.storage import blob_store
+from eventlens.storage.capability import verify
 
 
 def list_photos(
@@ -81,11 +86,52 @@ def get_photo(scope: Scope, photo_id: UUID) -> Photo:
     return photo_view(row)
 
 
+@dataclass(frozen=True)
+class MediaGrant:
+    """What a valid media URL opens: one blob, with the type its bytes were sniffed as."""
+
+    key: str
+    content_type: str
+    download_name: str | None
+    """Set for originals: they are served as attachments, never rendered on our origin."""
+    max_age_s: int
+    public: bool
+
+
+def open_media(token: str) -> MediaGrant:
+    """The blob a media URL names, if its holder may see it now, else MediaNotFound.
+
+    The token's signature and expiry are checked first (no database work for a forged one); then
+    the photo is read under row-level security as the token's audience, so a public URL of a photo
+    that was hidden, held or failed since it was issued opens nothing.
+    """
+    capability = verify(settings().media_key, token)
+    try:
+        event = event_by_id(capability.event_id)
+    except EventNotFound:
+        raise MediaNotFound("no such media") from None
+    scope = Scope.visitor(event) if capability.audience == "public" else Scope.organizer(event, "media-url")
+    with scope.transaction() as tx:
+        row = repo.get_photo(tx, capability.photo_id)
+    if row is None:
+        raise MediaNotFound("no such media")
+    if capability.rendition != "original":
+        key = (row.thumbnails or {}).get(capability.rendition)
+        if key is None:
+            raise MediaNotFound("no such media")
+        return MediaGrant(key, "image/jpeg", None, capability.max_age_s, capability.audience == "public")
+    if row.mime not in DECODABLE_TYPES:  # never served as anything its bytes were not sniffed as
+        raise MediaNotFound("no such media")
+    return MediaGrant(
+        row.source_key, row.mime, row.filename, capability.max_age_s, capability.audience == "public"
+    )
+
+
 def zip_originals(scope: Scope, photo_ids: list[UUID]) -> bytes:
     """The visible originals among `photo_ids` as one ZIP (stored, not recompressed: JPEGs are)."""
     store = blob_store()
     with scope.transaction() as tx:
-        rows = [r for r in repo.get_photos(tx, photo_ids) if not r.hidden]
+        rows = repo.get_photos(tx, photo_ids)  # a visitor sees public photos only (RLS)
     if not rows:
         raise PhotoNotFound("none of the selected photos exist")
     buffer = io.BytesIO()

@@ -11,10 +11,11 @@ from uuid import UUID
 
 from pydantic import Field
 
+from eventlens.config import settings
 from eventlens.db.photos import PhotoRow
 from eventlens.errors import InvalidCursor
-from eventlens.storage import BlobStore, blob_store
-from eventlens.types import Kind, Model
+from eventlens.storage.capability import Audience, Capability, Rendition, expiry, sign
+from eventlens.types import Kind, Model, Review
 
 
 class Photo(Model):
@@ -33,9 +34,13 @@ class Photo(Model):
     face_count: int | None
     auto_tag: str | None
     hidden: bool
+    review: Review
+    is_public: bool = Field(description="Listed in the public gallery: processed, not hidden, not held")
     nsfw_score: float | None
     duplicate_cluster: str | None = None
-    duplicate_kind: str | None = Field(default=None, description='"exact" (same bytes) or "near"')
+    duplicate_kind: str | None = Field(
+        default=None, description='"near" when in a cluster (same bytes are one photo: dedupe exact_copies)'
+    )
     thumbnail_url: str | None
     preview_url: str | None
     original_url: str
@@ -60,11 +65,18 @@ def alt_text(row: PhotoRow) -> str:
     return text or f"{'Video' if row.kind == 'video' else 'Photo'} {row.filename}"
 
 
-def photo_view(row: PhotoRow, store: BlobStore | None = None) -> Photo:
-    store = store or blob_store()
+def media_url(row: PhotoRow, rendition: Rendition, now: float | None = None) -> str:
+    """The capability URL of one rendition: public while the photo is public, else for staff only
+    (only staff can read a photo that is not public, so only they are ever handed one)."""
+    audience: Audience = "public" if row.is_public else "staff"
+    capability = Capability(row.event_id, row.id, rendition, audience, expiry(audience, now))
+    return f"{settings().media_base_url}/{sign(settings().media_key, capability)}"
+
+
+def photo_view(row: PhotoRow) -> Photo:
     thumbs = row.thumbnails or {}
-    small = thumbs.get("320")
-    large = thumbs.get("1920") or small
+    small: Rendition | None = "320" if "320" in thumbs else None
+    large: Rendition | None = "1920" if "1920" in thumbs else small
     return Photo(
         id=row.id,
         filename=row.filename,
@@ -81,12 +93,14 @@ def photo_view(row: PhotoRow, store: BlobStore | None = None) -> Photo:
         face_count=row.face_count,
         auto_tag=row.auto_tag,
         hidden=row.hidden,
+        review=row.review,
+        is_public=row.is_public,
         nsfw_score=row.nsfw_score,
         duplicate_cluster=row.duplicate_cluster,
         duplicate_kind=row.duplicate_kind,
-        thumbnail_url=store.url_for_get(small) if small else None,
-        preview_url=store.url_for_get(large) if large else None,
-        original_url=store.url_for_get(row.source_key),
+        thumbnail_url=media_url(row, small) if small else None,
+        preview_url=media_url(row, large) if large else None,
+        original_url=media_url(row, "original"),
         alt=alt_text(row),
     )
 

@@ -159,11 +159,18 @@ def _complete(tx: Tx, photo_id: UUID, phase: str, values: dict[str, Any]) -> Non
     )
 
 
-def complete_analyze(tx: Tx, photo_id: UUID, analysis: Analysis) -> None:
+def complete_analyze(tx: Tx, photo_id: UUID, analysis: Analysis, nsfw_threshold: float) -> None:
+    """Store the analysis; a photo scored at or above `nsfw_threshold` is held for review (pending),
+    unless an organizer already decided about it."""
     values = {f.name: getattr(analysis, f.name) for f in fields(Analysis)}
     if values["duration_s"] is None and values["has_audio"] is None:
         del values["duration_s"], values["has_audio"]
     _complete(tx, photo_id, "analyze", values)
+    tx.execute(
+        "UPDATE photos SET review = CASE WHEN nsfw_score >= %s THEN 'pending' ELSE 'not_needed' END"
+        " WHERE event_id = current_event_id() AND id = %s AND review IN ('not_needed', 'pending')",
+        (nsfw_threshold, photo_id),
+    )
 
 
 def complete_describe(tx: Tx, photo_id: UUID, description: Description) -> None:

@@ -181,7 +181,7 @@ def similar_photos(
     statement = sql.SQL(
         "WITH sem AS MATERIALIZED (SELECT p.id, 1 - ({pv} <=> {origin}) AS score FROM photos p"
         "  WHERE p.embedding_model = {tmodel} AND p.embedding IS NOT NULL AND p.event_id = current_event_id()"
-        "   AND NOT p.hidden AND p.id <> %(id)s ORDER BY {pv} <=> {origin} LIMIT %(n)s),"
+        "   AND p.is_public AND p.id <> %(id)s ORDER BY {pv} <=> {origin} LIMIT %(n)s),"
         " shared AS (SELECT nn.photo_id AS id, count(DISTINCT f.id) AS faces FROM face_embeddings f"
         "  CROSS JOIN LATERAL (SELECT g.photo_id, {gv} <=> {fv} AS distance FROM face_embeddings g"
         "   WHERE g.model = {fmodel} AND g.embedding IS NOT NULL AND g.event_id = current_event_id()"
@@ -192,7 +192,7 @@ def similar_photos(
         "  coalesce(sem.score, 0) + %(fw)s * coalesce(shared.faces, 0) AS score"
         "  FROM sem FULL JOIN shared ON shared.id = sem.id)"
         " SELECT {columns}, scored.score FROM scored JOIN photos p ON p.id = scored.id"
-        " WHERE p.event_id = current_event_id() AND NOT p.hidden ORDER BY scored.score DESC, p.id LIMIT %(n)s"
+        " WHERE p.event_id = current_event_id() AND p.is_public ORDER BY scored.score DESC, p.id LIMIT %(n)s"
     ).format(
         pv=vector_expr("p", tdim),
         gv=vector_expr("g", fdim),

@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from eventlens.errors import BlobNotFound, InvalidKey
 
@@ -41,6 +42,12 @@ def validate_key(key: str) -> str:
     return key
 
 
+def content_disposition(download_name: str) -> str:
+    """`attachment` with the name as ASCII and as RFC 5987 UTF-8, quotes and controls removed."""
+    ascii_name = re.sub(r'[^\x20-\x7e]|["\\]', "_", download_name) or "download"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(download_name, safe='')}"
+
+
 @dataclass(frozen=True)
 class BlobInfo:
     key: str
@@ -73,9 +80,13 @@ class BlobStore(ABC):
             return False
         return True
 
-    @abstractmethod
-    def url_for_get(self, key: str, expires_s: int = 3600) -> str:
-        """A URL a browser can GET the blob from."""
+    def url_for_get(
+        self, key: str, content_type: str, download_name: str | None = None, expires_s: int = 900
+    ) -> str | None:
+        """A short-lived URL a browser can GET the blob from directly, answered with `content_type`
+        (and as an attachment named `download_name`); None: the store has none, the server streams
+        the blob itself. Only `media.service.open_media`'s grants are ever turned into one."""
+        return None
 
     @abstractmethod
     def url_for_put(self, key: str, content_type: str, expires_s: int = 900) -> str:

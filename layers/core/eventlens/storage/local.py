@@ -84,8 +84,5 @@ class LocalBlobStore(BlobStore):
                 if key.startswith(prefix):
                     yield self._info(key, full.stat())
 
-    def url_for_get(self, key: str, expires_s: int = 3600) -> str:
-        return f"{self.public_base_url}/{quote(validate_key(key))}"
-
     def url_for_put(self, key: str, content_type: str, expires_s: int = 900) -> str:
         return f"{self.public_base_url}/{quote(validate_key(key))}"

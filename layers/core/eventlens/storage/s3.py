@@ -6,15 +6,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from eventlens.storage.base import BlobInfo, BlobNotFound, BlobStore, validate_key
+from eventlens.storage.base import BlobInfo, BlobNotFound, BlobStore, content_disposition, validate_key
 
 
 class S3BlobStore(BlobStore):
     def __init__(self, bucket: str, client: Any = None) -> None:
         self.bucket = bucket
-        self.client = client or boto3.client("s3")
+        # SigV4 presigned URLs: SigV2 is refused in newer regions and cannot carry a session token
+        # scoped to this function's role for long.
+        self.client = client or boto3.client("s3", config=Config(signature_version="s3v4"))
 
     def put(self, key: str, data: bytes, content_type: str | None = None) -> BlobInfo:
         extra: dict[str, Any] = {"ContentType": content_type} if content_type else {}
@@ -49,12 +52,15 @@ class S3BlobStore(BlobStore):
             for item in page.get("Contents", []):
                 yield BlobInfo(item["Key"], item["Size"], item["ETag"].strip('"'), item.get("LastModified"))
 
-    def url_for_get(self, key: str, expires_s: int = 3600) -> str:
-        return str(
-            self.client.generate_presigned_url(
-                "get_object", Params={"Bucket": self.bucket, "Key": validate_key(key)}, ExpiresIn=expires_s
-            )
-        )
+    def url_for_get(
+        self, key: str, content_type: str, download_name: str | None = None, expires_s: int = 900
+    ) -> str:
+        """A presigned GET on the bucket's own origin (never the gallery's), its type and
+        disposition forced from the grant whatever the object was stored with."""
+        params = {"Bucket": self.bucket, "Key": validate_key(key), "ResponseContentType": content_type}
+        if download_name is not None:
+            params["ResponseContentDisposition"] = content_disposition(download_name)
+        return str(self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_s))
 
     def url_for_put(self, key: str, content_type: str, expires_s: int = 900) -> str:
         return str(

@@ -41,7 +41,7 @@ def run(ctx: PhaseContext) -> tuple[int, int, bool]:
             count = found.count if found is not None and found.ok else row.face_count
             description = describe_step.try_describe(row, media, face_count=count)
         with ctx.scope.transaction() as tx:
-            repo.complete_analyze(tx, row.id, analysis)
+            repo.complete_analyze(tx, row.id, analysis, ctx.scope.tenant().settings.nsfw_threshold)
             if found is not None and face_step is not None:
                 face_step.save(tx, row, found)
             if description is not None and describe_step is not None:

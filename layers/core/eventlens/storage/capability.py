@@ -1,0 +1,97 @@
+"""Media URLs as capabilities: `/media/<token>`, signed, expiring, and stable for their lifetime.
+
+A token names one rendition of one photo of one event, who it was issued for, and when it stops
+working; an HMAC-SHA256 (truncated to 128 bits) under the installation's media key makes it
+unforgeable, and 128 random-looking bits make it unguessable. Expiry is rounded to a window, so
+every listing within a window hands out the same URL and browsers and CDNs can cache it; a token is
+valid for between one and two windows.
+
+Signing is not the whole check: whoever serves a token also asks the database whether its holder
+may still see the photo (`media.service.open_media`), so hiding a photo, rejecting it or failing
+to process it revokes its public URLs at once.
+
+- `public` tokens are issued for public photos (whoever lists them) and served only while the
+  photo is public.
+- `staff` tokens are issued for photos only staff can see (hidden, held, failed): they are served
+  whatever the photo's state, so they expire sooner.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import struct
+import time
+from dataclasses import dataclass
+from typing import Literal
+from uuid import UUID
+
+from eventlens.errors import MediaNotFound
+
+Rendition = Literal["original", "320", "1920"]
+Audience = Literal["public", "staff"]
+
+RENDITIONS: tuple[Rendition, ...] = ("original", "320", "1920")
+AUDIENCES: tuple[Audience, ...] = ("public", "staff")
+WINDOW_S: dict[Audience, int] = {"public": 12 * 3600, "staff": 3600}
+"""Expiry is rounded up to a multiple of this: a URL stays the same within one window."""
+
+_VERSION = 1
+_LAYOUT = struct.Struct(">B16s16sBBI")  # version, event id, photo id, rendition, audience, expires
+_MAC_BYTES = 16
+TOKEN_LENGTH = len(base64.urlsafe_b64encode(b"\0" * (_LAYOUT.size + _MAC_BYTES)).rstrip(b"="))
+
+
+@dataclass(frozen=True)
+class Capability:
+    event_id: UUID
+    photo_id: UUID
+    rendition: Rendition
+    audience: Audience
+    expires: int
+    """Unix seconds after which the token is refused."""
+
+    @property
+    def max_age_s(self) -> int:
+        return max(0, self.expires - int(time.time()))
+
+
+def expiry(audience: Audience, now: float | None = None) -> int:
+    """The end of the window after the current one: the same value all through this window."""
+    window = WINDOW_S[audience]
+    current = int(time.time() if now is None else now)
+    return (current // window + 2) * window
+
+
+def sign(key: bytes, capability: Capability) -> str:
+    payload = _LAYOUT.pack(
+        _VERSION,
+        capability.event_id.bytes,
+        capability.photo_id.bytes,
+        RENDITIONS.index(capability.rendition),
+        AUDIENCES.index(capability.audience),
+        capability.expires,
+    )
+    mac = hmac.digest(key, payload, "sha256")[:_MAC_BYTES]
+    return base64.urlsafe_b64encode(payload + mac).rstrip(b"=").decode()
+
+
+def verify(key: bytes, token: str, now: float | None = None) -> Capability:
+    """The capability a token grants, or MediaNotFound (forged, altered, expired or malformed)."""
+    if len(token) != TOKEN_LENGTH:
+        raise MediaNotFound("no such media")
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (ValueError, UnicodeEncodeError):
+        raise MediaNotFound("no such media") from None
+    payload, mac = raw[: _LAYOUT.size], raw[_LAYOUT.size :]
+    if not hmac.compare_digest(mac, hmac.digest(key, payload, "sha256")[:_MAC_BYTES]):
+        raise MediaNotFound("no such media")
+    version, event, photo, rendition, audience, expires = _LAYOUT.unpack(payload)
+    if version != _VERSION or rendition >= len(RENDITIONS) or audience >= len(AUDIENCES):
+        raise MediaNotFound("no such media")
+    if expires <= (time.time() if now is None else now):
+        raise MediaNotFound("no such media")
+    return Capability(
+        UUID(bytes=event), UUID(bytes=photo), RENDITIONS[rendition], AUDIENCES[audience], expires
+    )
