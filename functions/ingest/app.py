@@ -22,6 +22,10 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from eventlens.config import settings
+from eventlens.events.service import event_by_id
+from eventlens.jobs.service import process_new_photos
+from eventlens.scope import Scope
 from eventlens.sources.service import ingest_object
 from eventlens.storage.keys import event_of_original
 
@@ -59,12 +63,35 @@ def objects_in(body: dict[str, Any]) -> list[dict[str, Any]]:
     return [o for o in found if event_of_original(o["key"]) and not o["key"].endswith("/")]
 
 
+_arrived: set[str] = set()
+"""Events that got new photos in this invocation's batch."""
+
+
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     for obj in objects_in(json.loads(record.body)):
         result = register(obj=obj)
         logger.info("ingested", extra={"key": obj["key"], "result": result})
         metrics.add_metric(name="ObjectsIngested", unit=MetricUnit.Count, value=1)
+        if result["status"] in ("added", "updated") and result["event_id"]:
+            _arrived.add(result["event_id"])
+
+
+def start_processing(event_ids: set[str]) -> None:
+    """One run per event with new photos, unless one is going (jobs.service.process_new_photos
+    debounces across concurrent ingest workers). A start that fails is logged and counted, not
+    raised: the photos are registered, and the next upload or the organizer starts it again."""
+    if not settings().state_machine_arn:
+        logger.warning("no EVENTLENS_STATE_MACHINE_ARN: new photos wait for a run to be started")
+        return
+    for event_id in sorted(event_ids):
+        try:
+            run_id = process_new_photos(Scope.pipeline(event_by_id(event_id)))
+        except Exception:
+            logger.exception("could not start processing", extra={"event_id": event_id})
+            metrics.add_metric(name="RunStartFailed", unit=MetricUnit.Count, value=1)
+        else:
+            logger.info("processing", extra={"event_id": event_id, "run_id": str(run_id)})
 
 
 @logger.inject_lambda_context
@@ -72,8 +99,11 @@ def record_handler(record: SQSRecord) -> None:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     idempotency.register_lambda_context(context)
-    return dict(
+    _arrived.clear()
+    reply = dict(
         process_partial_response(
             event=event, record_handler=record_handler, processor=processor, context=context
         )
     )
+    start_processing(_arrived)
+    return reply

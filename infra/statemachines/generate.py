@@ -38,6 +38,23 @@ RETRY_LAMBDA = [
         "JitterStrategy": "FULL",
     }
 ]
+RETRY_IDEMPOTENT = [
+    *RETRY_LAMBDA,
+    # A phase batch and recording a run's end are idempotent (claims, UPDATE): a dropped database
+    # connection, a Lambda timeout or a Gemini 5xx that escaped the phase is tried again, twice.
+    {
+        "ErrorEquals": ["States.TaskFailed", "States.Timeout"],
+        "IntervalSeconds": 5,
+        "MaxAttempts": 2,
+        "BackoffRate": 3.0,
+        "JitterStrategy": "FULL",
+    },
+]
+MAX_BATCHES = 50
+"""Batches one phase (one Map worker) may run before the run fails: a phase that keeps answering
+done:false without finishing is a bug, not work. 50 batches of up to 14 minutes is 11 hours; the
+whole execution stays under Step Functions' 25,000 history events (about 6 per batch)."""
+TOO_MANY = {"Error": "TooManyBatches", "Cause": f"a phase answered done:false {MAX_BATCHES} times"}
 CATCH_ALL = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Record failure"}]
 RESULT_FIELDS = ("phase", "processed", "remaining", "errors", "done")
 
@@ -51,12 +68,12 @@ def title(phase: str) -> str:
     return phase.capitalize()
 
 
-def invoke(function: str, payload: dict[str, Any]) -> dict[str, Any]:
+def invoke(function: str, payload: dict[str, Any], idempotent: bool = True) -> dict[str, Any]:
     return {
         "Type": "Task",
         "Resource": "arn:aws:states:::lambda:invoke",
         "Parameters": {"FunctionName": function, "Payload": payload},
-        "Retry": RETRY_LAMBDA,
+        "Retry": RETRY_IDEMPOTENT if idempotent else RETRY_LAMBDA,
     }
 
 
@@ -71,12 +88,25 @@ def phase_task(phase: str, result_path: str, nxt: str, worker: bool) -> dict[str
     return state
 
 
-def loop_choice(result_path: str, again: str, done: str) -> dict[str, Any]:
-    """A phase returns done:false when its time budget ran out: run it again until it is done."""
+def loop_choice(result_path: str, again: str, done: str, too_many: str) -> dict[str, Any]:
+    """A phase returns done:false when its time budget ran out: run it again until it is done, at
+    most MAX_BATCHES times (`$.batch.n` counts them)."""
     return {
         "Type": "Choice",
-        "Choices": [{"Variable": f"{result_path}.done", "BooleanEquals": True, "Next": done}],
+        "Choices": [
+            {"Variable": f"{result_path}.done", "BooleanEquals": True, "Next": done},
+            {"Variable": "$.batch.n", "NumericGreaterThanEquals": MAX_BATCHES, "Next": too_many},
+        ],
         "Default": again,
+    }
+
+
+def count_batch(nxt: str) -> dict[str, Any]:
+    return {
+        "Type": "Pass",
+        "Parameters": {"n.$": "States.MathAdd($.batch.n, 1)"},
+        "ResultPath": "$.batch",
+        "Next": nxt,
     }
 
 
@@ -84,11 +114,16 @@ def phase_states(phase: str, after: str) -> dict[str, dict[str, Any]]:
     """The states of one phase, entered at title(phase), leaving to `after`."""
     name = title(phase)
     if phase not in FAN_OUT:
+        task, again, too_many = f"{name} batch", f"{name} again", f"{name} never finished"
         return {
-            name: phase_task(phase, f"$.results.{phase}", f"{name} done?", worker=False),
-            f"{name} done?": loop_choice(f"$.results.{phase}", name, after),
+            name: {"Type": "Pass", "Result": {"n": 1}, "ResultPath": "$.batch", "Next": task},
+            task: phase_task(phase, f"$.results.{phase}", f"{name} done?", worker=False),
+            f"{name} done?": loop_choice(f"$.results.{phase}", again, after, too_many),
+            again: count_batch(task),
+            too_many: {"Type": "Pass", "Result": TOO_MANY, "ResultPath": "$.error", "Next": "Record failure"},
         }
     batch, worker_done, finished = f"{name} batch", f"{name} batch done?", f"{name} worker finished"
+    again, too_many = f"{name} batch again", f"{name} worker never finished"
     return {
         name: {
             "Type": "Pass",
@@ -103,13 +138,16 @@ def phase_states(phase: str, after: str) -> dict[str, dict[str, Any]]:
                 "event_id.$": "$.event_id",
                 "run_id.$": "$.run_id",
                 "worker.$": "$$.Map.Item.Value",
+                "batch": {"n": 1},
             },
             "ItemProcessor": {
                 "ProcessorConfig": {"Mode": "INLINE"},
                 "StartAt": batch,
                 "States": {
                     batch: phase_task(phase, "$.result", worker_done, worker=True),
-                    worker_done: loop_choice("$.result", batch, finished),
+                    worker_done: loop_choice("$.result", again, finished, too_many),
+                    again: count_batch(batch),
+                    too_many: {"Type": "Fail", **TOO_MANY},
                     finished: {"Type": "Pass", "OutputPath": "$.result", "End": True},
                 },
             },
@@ -138,6 +176,7 @@ def definition() -> dict[str, Any]:
             **invoke(
                 "${RecordRunFunctionArn}",
                 {"action": "start", "event_id.$": "$.event_id", "phase.$": "$.phase"},
+                idempotent=False,  # a retry after a lost reply would open a second run
             ),
             "ResultSelector": {"run_id.$": "$.Payload.run_id"},
             "ResultPath": "$.started",

@@ -66,8 +66,38 @@ def test_every_phase_loops_until_done(asl: dict[str, Any]) -> None:
         name, state = task
         choice = states[state["Next"]]
         assert choice["Type"] == "Choice"
-        assert choice["Default"] == name, f"{phase}: done:false must run the phase again"
         assert choice["Choices"][0]["BooleanEquals"] is True
+        counter = states[choice["Default"]]
+        assert counter["Parameters"] == {"n.$": "States.MathAdd($.batch.n, 1)"}
+        assert counter["Next"] == name, f"{phase}: done:false must run the phase again"
+
+
+def test_a_phase_that_never_finishes_fails_the_run_after_max_batches(asl: dict[str, Any]) -> None:
+    sys.path.insert(0, str(ROOT / "infra" / "statemachines"))
+    try:
+        from generate import MAX_BATCHES
+    finally:
+        sys.path.pop(0)
+    states = _states(asl)
+    for phase in PHASES:
+        task = next(
+            s
+            for s in states.values()
+            if s["Type"] == "Task" and s["Parameters"]["Payload"].get("phase") == phase
+        )
+        cap = states[task["Next"]]["Choices"][1]
+        assert (cap["Variable"], cap["NumericGreaterThanEquals"]) == ("$.batch.n", MAX_BATCHES)
+        stop = states[cap["Next"]]
+        assert stop.get("Next") == "Record failure" or stop["Type"] == "Fail", phase
+
+
+def test_idempotent_tasks_retry_their_own_failures_and_record_start_does_not(asl: dict[str, Any]) -> None:
+    for name, state in _states(asl).items():
+        if state["Type"] != "Task":
+            continue
+        retried = {e for r in state["Retry"] for e in r["ErrorEquals"]}
+        assert ("States.TaskFailed" in retried) == (name != "Record start"), name
+        assert all(r["MaxAttempts"] <= 6 for r in state["Retry"]), name
 
 
 def test_lambda_service_errors_are_retried_and_failures_recorded(asl: dict[str, Any]) -> None:

@@ -214,10 +214,23 @@ def test_cloudfront_reads_buckets_through_origin_access_control(resources: dict[
     for origin in origins:
         if "S3OriginConfig" in origin:
             assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["OriginAccessControl", "Id"]}
-    for policy in ("WebBucketPolicy", "MediaBucketPolicy"):
-        allow = resources[policy]["Properties"]["PolicyDocument"]["Statement"][0]
-        assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
-        assert "AWS:SourceArn" in allow["Condition"]["StringEquals"]
+    allow = resources["WebBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert "AWS:SourceArn" in allow["Condition"]["StringEquals"]
+
+
+def test_no_media_is_served_by_its_key(resources: dict[str, Any]) -> None:
+    """The media bucket allows nobody but the functions' roles: CloudFront sends /media/* to the
+    gallery function, which checks the capability and redirects to a presigned GET (issue 11)."""
+    statements = resources["MediaBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert [s["Effect"] for s in statements] == ["Deny"]
+    config = resources["Distribution"]["Properties"]["DistributionConfig"]
+    assert not any("MediaBucket" in str(origin["DomainName"]) for origin in config["Origins"])
+    (media,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/media/*"]
+    assert media["TargetOriginId"] == "api"
+    routes = resources["GalleryFunction"]["Properties"]["Events"]
+    assert routes["Media"]["Properties"]["Path"] == "/media/{token}"
+    assert routes["Media"]["Properties"]["Auth"] == {"Authorizer": "NONE"}
 
 
 def test_every_log_group_has_a_retention(resources: dict[str, Any]) -> None:

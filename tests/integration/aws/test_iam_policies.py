@@ -6,52 +6,12 @@ moto's S3) and checks it against the statements template.yaml gives that functio
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-import boto3
-import pytest
 from eventlens.pipeline.graph import PHASES
 from eventlens.storage import blob_store
-from moto import mock_aws
 
 from tests.fixtures_photos import real_jpeg
-from tests.infra.iam import Names, s3_call, statements
-
-REGION, BUCKET = "us-east-1", "eventlens-media"
-
-
-class Calls:
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, str, str | None]] = []
-
-    def record(self, model: Any, params: dict[str, Any], **_: Any) -> None:
-        self.seen.append(s3_call(model.name, params))
-
-
-@pytest.fixture
-def s3(db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
-    for name, value in {
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "EVENTLENS_BLOB_BACKEND": "s3",
-        "EVENTLENS_BUCKET": BUCKET,
-    }.items():
-        monkeypatch.setenv(name, value)
-    from eventlens.config import reset_settings
-
-    reset_settings()
-    blob_store.cache_clear()
-    calls = Calls()
-    with mock_aws():
-        boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
-        boto3.setup_default_session(region_name=REGION)
-        boto3.DEFAULT_SESSION.events.register("before-parameter-build.s3", calls.record)  # type: ignore[union-attr]
-        yield calls
-    boto3.setup_default_session()
-    blob_store.cache_clear()
-    reset_settings()
+from tests.infra.iam import Names, statements
+from tests.integration.aws.conftest import BUCKET, REGION, Calls
 
 
 def refused(function: str, calls: list[tuple[str, str, str | None]]) -> list[tuple[str, str, str | None]]:

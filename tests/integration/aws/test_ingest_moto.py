@@ -193,3 +193,42 @@ def test_a_poison_message_fails_alone_and_lands_in_the_dlq(aws, owner_conn) -> N
     dead = aws["sqs"].receive_message(QueueUrl=aws["dlq"], MaxNumberOfMessages=10)["Messages"]
     assert [m["Body"] for m in dead] == ["{not json"]
     assert receive(aws) == []
+
+
+def test_a_burst_of_uploads_starts_one_execution_and_a_later_one_after_it_ends(
+    aws, owner_conn, monkeypatch
+) -> None:
+    """S3 -> SQS -> ingest starts the event's processing by itself: 30 uploads delivered in three
+    batches start one execution while it runs; an upload after it ended starts the next."""
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    arn = sfn.create_state_machine(
+        name="pipeline",
+        definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+        roleArn="arn:aws:iam::123456789012:role/states",
+    )["stateMachineArn"]
+    monkeypatch.setenv("EVENTLENS_STATE_MACHINE_ARN", arn)
+    from eventlens.config import reset_settings
+
+    reset_settings()
+    aws["sqs"].purge_queue(QueueUrl=aws["queue"])
+    for i in range(30):
+        aws["s3"].put_object(
+            Bucket=BUCKET,
+            Key=f"events/demo/originals/burst/{i}.jpg",
+            Body=jpeg(f"#{i * 8:02x}{255 - i * 8:02x}40"),
+        )
+    messages = [m for m in receive(aws) if "Records" in json.loads(m["Body"])]
+    for start in range(0, len(messages), 10):
+        assert deliver(aws, messages[start : start + 10]) == {"batchItemFailures": []}
+
+    assert len(messages) == 30
+    assert len(photo_rows(owner_conn)) == 30
+    assert len(sfn.list_executions(stateMachineArn=arn)["executions"]) == 1
+    (run_id,) = [r[0] for r in owner_conn.execute("SELECT id FROM pipeline_runs WHERE status = 'running'")]
+
+    from eventlens.jobs.service import finish_run
+
+    finish_run(run_id, "succeeded", [])  # the state machine's record-run step
+    aws["s3"].put_object(Bucket=BUCKET, Key="events/demo/originals/late.jpg", Body=jpeg("white"))
+    deliver(aws, [m for m in receive(aws) if "Records" in json.loads(m["Body"])])
+    assert len(sfn.list_executions(stateMachineArn=arn)["executions"]) == 2

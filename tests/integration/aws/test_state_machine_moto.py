@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -169,3 +170,57 @@ def test_failing_phase_marks_the_run_failed(aws: None, routes: dict[str, Handler
     assert run.status == "failed"
     assert run.error is not None
     assert "dedupe exploded" in run.error
+
+
+def test_a_phase_failing_once_is_retried_and_the_run_succeeds(
+    aws: None, routes: dict[str, Handler], make_event: Any
+) -> None:
+    """One dropped database connection (or Lambda timeout, or Gemini 5xx) no longer fails a run."""
+    from eventlens.jobs import service as jobs
+    from eventlens.scope import Scope
+
+    event = make_event("moto-flaky")
+    arn = deploy_state_machine(routes)
+    real, calls = routes["DedupeFunction"], []
+
+    def flaky(payload: dict[str, Any], context: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("server closed the connection unexpectedly")
+        return real(payload, context)
+
+    routes["DedupeFunction"] = flaky
+    run_id = jobs.open_run(Scope.pipeline(event), "dedupe")
+    described = run_to_end(arn, {"event_id": str(event.id), "phase": "dedupe", "run_id": str(run_id)})
+    assert described["status"] == "SUCCEEDED", described
+    assert len(calls) == 2
+    assert jobs.get_run(Scope.organizer(event, "test"), run_id).status == "succeeded"
+
+
+def test_a_phase_that_never_finishes_fails_the_run_instead_of_looping_forever(
+    aws: None, routes: dict[str, Handler], make_event: Any
+) -> None:
+    from eventlens.jobs import service as jobs
+    from eventlens.scope import Scope
+
+    sys.path.insert(0, str(ROOT / "infra" / "statemachines"))
+    try:
+        from generate import MAX_BATCHES
+    finally:
+        sys.path.pop(0)
+    event = make_event("moto-loop")
+    arn = deploy_state_machine(routes)
+    calls: list[int] = []
+
+    def stuck(payload: dict[str, Any], context: Any) -> Any:
+        calls.append(1)
+        return {"phase": "dedupe", "processed": 0, "remaining": 1, "errors": 0, "done": False}
+
+    routes["DedupeFunction"] = stuck
+    run_id = jobs.open_run(Scope.pipeline(event), "dedupe")
+    described = run_to_end(arn, {"event_id": str(event.id), "phase": "dedupe", "run_id": str(run_id)})
+    assert described["status"] == "FAILED"
+    assert len(calls) == MAX_BATCHES
+    run = jobs.get_run(Scope.organizer(event, "test"), run_id)
+    assert run.status == "failed"
+    assert "TooManyBatches" in str(run.error)

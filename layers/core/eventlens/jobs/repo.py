@@ -74,6 +74,13 @@ def list_runs(tx: Tx, limit: int) -> list[PipelineRun]:
     return [PipelineRun.model_validate(r) for r in rows]
 
 
+def lock_run_start(tx: Tx) -> None:
+    """Serialize "is a run going? else open one" per event, until this transaction ends."""
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended('eventlens-run-start:' || current_event_id(), 0))"
+    )
+
+
 def running_run(tx: Tx) -> UUID | None:
     row = tx.execute(
         "SELECT id FROM pipeline_runs WHERE event_id = current_event_id() AND status = 'running'"

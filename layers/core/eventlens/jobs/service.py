@@ -56,29 +56,58 @@ def start_run(scope: Scope, phase: str) -> PipelineRun:
     """Locally a background thread runs the phases; on AWS a Step Functions execution does."""
     cfg = settings()
     if cfg.state_machine_arn:
-        run_id = _start_execution(scope, phase, cfg.state_machine_arn)
+        run_id = _start_execution(scope, open_run(scope, phase), phase, cfg.state_machine_arn)
     else:
         run_id = start_background_run(scope, phase)
     return get_run(scope, run_id)
 
 
-def _start_execution(scope: Scope, phase: str, state_machine_arn: str) -> UUID:
+def process_new_photos(scope: Scope) -> UUID:
+    """Start a full run for photos that just arrived, unless one of the event's runs is going.
+
+    Uploads call this: on AWS the ingest function once per SQS batch and event. Checking for a
+    running run and opening one is a single step under a per-event transaction lock, so concurrent
+    ingest workers start one execution for a burst of 1,000 uploads, not 1,000. The id of the run
+    that will process them: the one started, or the one going.
+    """
+    cfg = settings()
+    if not cfg.state_machine_arn:
+        return start_background_run(scope, "full")
+    with scope.transaction() as tx:
+        repo.lock_run_start(tx)
+        repo.fail_abandoned(tx, LEASE)
+        if (running := repo.running_run(tx)) is not None:
+            return running
+        run_id = repo.insert_run(tx, scope.tenant().id, "full")
+    return _start_execution(scope, run_id, "full", cfg.state_machine_arn)
+
+
+EXECUTION_NAME_MAX = 80
+"""Step Functions' limit on an execution name."""
+
+
+def execution_name(slug: str, run_id: UUID) -> str:
+    """`<slug>-<run id>` within 80 characters: the slug is cut, the run id keeps it unique."""
+    suffix = f"-{run_id}"
+    return slug[: EXECUTION_NAME_MAX - len(suffix)] + suffix
+
+
+def _start_execution(scope: Scope, run_id: UUID, phase: str, state_machine_arn: str) -> UUID:
+    """Start the run's execution; a run whose execution could not start is closed as failed (else
+    it would say "running" with nothing running it)."""
     import boto3
 
     event = scope.tenant()
-    run_id = open_run(scope, phase)
-    boto3.client("stepfunctions").start_execution(
-        stateMachineArn=state_machine_arn,
-        name=f"{event.slug}-{run_id}",
-        input=json.dumps(
-            {
-                "event_id": str(event.id),
-                "phase": phase,
-                "run_id": str(run_id),
-                "face_matching": event.settings.face_matching,
-            }
-        ),
-    )
+    payload = {"event_id": str(event.id), "phase": phase, "run_id": str(run_id)}
+    try:
+        boto3.client("stepfunctions").start_execution(
+            stateMachineArn=state_machine_arn,
+            name=execution_name(event.slug, run_id),
+            input=json.dumps({**payload, "face_matching": event.settings.face_matching}),
+        )
+    except Exception as exc:
+        finish_run(run_id, "failed", [], f"the run could not start: {type(exc).__name__}: {exc}")
+        raise
     return run_id
 
 
