@@ -42,6 +42,8 @@ class Scripted:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0
+    """How long the server thinks before answering (a slow model, a stalled connection)."""
 
 
 def text_reply(text: str, finish_reason: str = "STOP") -> Scripted:
@@ -167,6 +169,7 @@ class FakeGeminiServer:
                 raw = self.rfile.read(length) if length else b"{}"
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 reply = server._answer(self.path, headers, json.loads(raw or b"{}"))
+                time.sleep(reply.delay_s)
                 payload = json.dumps(reply.body).encode()
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json; charset=UTF-8")

@@ -18,11 +18,18 @@ import pytest
 from eventlens.ml.describe import DescribeContext, Description
 from eventlens.ml.gemini import GeminiDescriber, GeminiEmbedder, GeminiError, encode_jpeg
 from eventlens.ml.gemini_reply import UnparseableReplyError
-from eventlens.resilience import RateLimiter, RetryPolicy
+from eventlens.resilience import OutOfTime, RateLimiter, RetryPolicy, WallClockGuard
 from PIL import Image
 from skimage import data as skdata
 
-from tests.fakes.gemini_server import API_KEY, FakeGeminiServer, error_reply, fake_embedding, text_reply
+from tests.fakes.gemini_server import (
+    API_KEY,
+    FakeGeminiServer,
+    Scripted,
+    error_reply,
+    fake_embedding,
+    text_reply,
+)
 
 REPLY = (
     '{"visible_text": "NASA; USA", "people_descriptions": "woman in a white spacesuit holding a helmet",'
@@ -295,3 +302,25 @@ def test_rate_limiter_spaces_requests_beyond_the_quota(fake: FakeGeminiServer) -
     first, second, third = (c.at for c in fake.calls("batchEmbedContents"))
     assert second - first < 0.2
     assert third - first >= 0.35  # 0.4 s after the first *acquire*, which precedes its arrival
+
+
+def test_an_attempt_never_waits_longer_than_the_time_left(
+    fake: FakeGeminiServer, describer: GeminiDescriber, astronaut: np.ndarray
+) -> None:
+    """A slow reply is cut at the caller's deadline (1.5 s), not at the 60 s HTTP timeout."""
+    slow = text_reply(REPLY)
+    fake.script_generate(Scripted(slow.status, slow.body, delay_s=5.0))
+    started = time.monotonic()
+    with pytest.raises(GeminiError):
+        describer.describe(astronaut, CONTEXT, WallClockGuard(1_500))
+    assert time.monotonic() - started < 3.0
+
+
+def test_a_retry_after_past_the_deadline_is_out_of_time_not_a_failure(
+    fake: FakeGeminiServer, describer: GeminiDescriber, astronaut: np.ndarray, sleep: RecordingSleep
+) -> None:
+    fake.script_generate(error_reply(429, "Resource has been exhausted", retry_after="100"))
+    with pytest.raises(OutOfTime, match="passes the deadline"):
+        describer.describe(astronaut, CONTEXT, WallClockGuard(5_000))
+    assert sleep.calls == []
+    assert len(fake.calls("generateContent")) == 1

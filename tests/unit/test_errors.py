@@ -95,6 +95,7 @@ def test_the_domain_package_raises_only_domain_errors_or_documented_internal_one
         "GeminiError",
         "UnparseableReplyError",
         "HttpError",
+        "OutOfTime",  # resilience: a retry past a phase's budget; the pipeline puts the photo back
         "InvalidCredentials",  # auth.cognito's own, turned into LoginFailed by auth.service
         "ChallengeRequired",
         "CognitoError",

@@ -112,6 +112,11 @@ class RetryPolicy:
         return raw * (1.0 + self.jitter * (2.0 * rand() - 1.0))
 
 
+class OutOfTime(RuntimeError):
+    """A retry the server asked for would end after the caller's deadline: the work is not failed,
+    it is left for the next batch (a phase puts the photo back, never marks it an error)."""
+
+
 class Deadline(Protocol):
     """Anything that can say how much time is left (``WallClockGuard`` does)."""
 
@@ -153,8 +158,9 @@ def call_with_retry(
                 exc.add_note(f"gave up after {attempt} attempt(s)")
                 raise
             if deadline is not None and wait * 1000.0 >= deadline.remaining_ms():
-                exc.add_note(f"gave up after {attempt} attempt(s): a {wait:.1f}s wait passes the deadline")
-                raise
+                raise OutOfTime(
+                    f"gave up after {attempt} attempt(s): a {wait:.1f}s wait passes the deadline"
+                ) from exc
             sleep(wait)
 
 

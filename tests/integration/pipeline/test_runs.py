@@ -11,6 +11,7 @@ from eventlens.scope import Scope
 from eventlens.sources.service import import_files
 
 from tests.fixtures_photos import real_jpeg
+from tests.integration.pipeline.conftest import photos_by_name
 
 
 def test_a_run_is_closed_by_its_id_and_stays_invisible_to_other_events(make_event) -> None:
@@ -87,3 +88,46 @@ def test_a_phase_batch_beats_for_its_run(make_event, owner_conn) -> None:
         "SELECT now() - heartbeat_at FROM pipeline_runs WHERE id = %s", (run_id,)
     ).fetchone()
     assert age.total_seconds() < 60
+
+
+def test_a_photo_whose_gemini_retry_would_pass_the_budget_waits_for_the_next_batch(
+    make_event, photo_dir, monkeypatch
+) -> None:
+    """Gemini asks to come back in 100 s with 5 s of budget left: the photo goes back to pending
+    (not an error) and the phase answers done:false, so the next batch describes it."""
+    from eventlens.config import reset_settings
+    from eventlens.ml.describe import describer
+    from eventlens.pipeline.runner import run_phase
+
+    from tests.fakes.gemini_server import API_KEY, FakeGeminiServer, error_reply, text_reply
+
+    with FakeGeminiServer() as fake:
+        for name, value in {
+            "EVENTLENS_DESCRIBER": "gemini",
+            "GEMINI_API_KEY": API_KEY,
+            "EVENTLENS_GEMINI_BASE_URL": fake.base_url,
+            "EVENTLENS_GEMINI_RPM": "600",
+        }.items():
+            monkeypatch.setenv(name, value)
+        reset_settings()
+        describer.cache_clear()
+        event = make_event("gemini-budget")
+        import_files(Scope.pipeline(event), [photo_dir({"a.jpg": real_jpeg("coffee", (320, 200))})])
+        run_phase(event, "analyze", 60_000)
+        fake.script_generate(error_reply(429, "Resource has been exhausted", retry_after="100"))
+
+        result = run_phase(event, "describe", 5_000)
+
+        (row,) = photos_by_name(event.id).values()
+        assert (row["describe_status"], row["describe_error"]) == ("pending", None)
+        assert (result["done"], result["errors"], result["remaining"]) == (False, 0, 1)
+
+        fake.script_generate(
+            text_reply(
+                '{"visible_text": "", "people_descriptions": "", "scene_description": "Coffee", "face_count": 0}'
+            )
+        )
+        assert run_phase(event, "describe", 60_000)["done"]
+        assert photos_by_name(event.id)["a.jpg"]["scene_description"] == "Coffee"
+    describer.cache_clear()
+    reset_settings()

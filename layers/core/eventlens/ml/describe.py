@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from eventlens.ml.ocr import TextReader
+    from eventlens.resilience import Deadline
 
 DESCRIBERS = ("local", "gemini")
 
@@ -43,8 +44,11 @@ class DescribeContext:
 class Describer(Protocol):
     name: str
 
-    def describe(self, image: np.ndarray, context: DescribeContext) -> Description:
-        """Describe an RGB (H, W, 3) uint8 photo; `context` is what is known beforehand."""
+    def describe(
+        self, image: np.ndarray, context: DescribeContext, deadline: Deadline | None = None
+    ) -> Description:
+        """Describe an RGB (H, W, 3) uint8 photo; `context` is what is known beforehand; a remote
+        describer keeps its calls (and retries) within `deadline`."""
         ...
 
 
@@ -70,7 +74,9 @@ class LocalDescriber:
     def __init__(self, reader: TextReader | None = None) -> None:
         self._reader = reader
 
-    def describe(self, image: np.ndarray, context: DescribeContext) -> Description:
+    def describe(
+        self, image: np.ndarray, context: DescribeContext, deadline: Deadline | None = None
+    ) -> Description:
         if self._reader is None:
             from eventlens.ml.ocr import text_reader
 

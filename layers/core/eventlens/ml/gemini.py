@@ -60,6 +60,10 @@ RESPONSE_SCHEMA: dict[str, Any] = {
 }
 
 
+MIN_ATTEMPT_MS = 1000
+"""The shortest HTTP timeout an attempt gets, however little time its caller has left."""
+
+
 class GeminiError(RuntimeError):
     """A Gemini call failed for good: a permanent error, retries used up, or no text returned."""
 
@@ -106,14 +110,22 @@ class _GeminiCaller:
             self._client = genai.Client(api_key=self._api_key, http_options=options)
         return self._client
 
-    def call(self, operation: str, fn: Callable[[], T], deadline: Deadline | None = None) -> T:
-        """Run ``fn`` under the limiter and retry; failures become one clear ``GeminiError``."""
+    def attempt_timeout_ms(self, deadline: Deadline | None) -> int:
+        """One attempt's HTTP timeout: the configured one, cut to the time the caller has left (at
+        least a second), so a slow reply cannot carry a phase past its Lambda's margin."""
+        if deadline is None:
+            return self._timeout_ms
+        return max(MIN_ATTEMPT_MS, min(self._timeout_ms, int(deadline.remaining_ms())))
+
+    def call(self, operation: str, fn: Callable[[int], T], deadline: Deadline | None = None) -> T:
+        """Run ``fn(timeout_ms)`` under the limiter and retry; failures become one ``GeminiError``.
+        A retry that would pass ``deadline`` raises ``OutOfTime`` (the item waits for the next batch)."""
         import httpx
         from google.genai import errors
 
         try:
             return call_with_retry(
-                fn,
+                lambda: fn(self.attempt_timeout_ms(deadline)),
                 policy=self.retry,
                 classify=_classify,
                 sleep=self._sleep,
@@ -210,17 +222,18 @@ class GeminiDescriber:
             types.Part.from_bytes(data=encode_jpeg(image, self.max_side), mime_type="image/jpeg"),
             build_prompt(context),
         ]
-        config = types.GenerateContentConfig(
-            response_mime_type="application/json",
-            response_schema=RESPONSE_SCHEMA,
-            temperature=0.2,
-        )
         client = self._caller.client
-        response = self._caller.call(
-            "generateContent",
-            lambda: client.models.generate_content(model=self.model, contents=contents, config=config),
-            deadline,
-        )
+
+        def generate(timeout_ms: int) -> Any:
+            config = types.GenerateContentConfig(
+                response_mime_type="application/json",
+                response_schema=RESPONSE_SCHEMA,
+                temperature=0.2,
+                http_options=types.HttpOptions(timeout=timeout_ms),
+            )
+            return client.models.generate_content(model=self.model, contents=contents, config=config)
+
+        response = self._caller.call("generateContent", generate, deadline)
         text = response.text
         if not text:
             raise GeminiError(f"Gemini returned no text for {context.filename}: {_why_empty(response)}")
@@ -292,14 +305,18 @@ class GeminiEmbedder:
 
         if any(not t.strip() for t in texts):
             raise ValueError("cannot embed blank text")
-        config = types.EmbedContentConfig(task_type=task_type, output_dimensionality=self.dim)
         contents: list[types.ContentUnion] = list(texts)
         client = self._caller.client
-        response = self._caller.call(
-            "batchEmbedContents",
-            lambda: client.models.embed_content(model=self.name, contents=contents, config=config),
-            deadline,
-        )
+
+        def embed(timeout_ms: int) -> Any:
+            config = types.EmbedContentConfig(
+                task_type=task_type,
+                output_dimensionality=self.dim,
+                http_options=types.HttpOptions(timeout=timeout_ms),
+            )
+            return client.models.embed_content(model=self.name, contents=contents, config=config)
+
+        response = self._caller.call("batchEmbedContents", embed, deadline)
         vectors = np.array([e.values or [] for e in response.embeddings or []], dtype=np.float32)
         if vectors.shape != (len(texts), self.dim):
             raise GeminiError(

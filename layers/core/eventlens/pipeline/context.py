@@ -20,7 +20,7 @@ from eventlens.config import Settings
 from eventlens.errors import BadMedia, BlobNotFound, DomainError
 from eventlens.pipeline import repo
 from eventlens.pipeline.repo import ClaimedPhoto
-from eventlens.resilience import WallClockGuard
+from eventlens.resilience import OutOfTime, WallClockGuard
 from eventlens.scope import Scope
 from eventlens.storage import BlobStore
 from eventlens.storage.keys import originals_prefix, thumbnail_key
@@ -91,10 +91,12 @@ def run_photo_items(
     inflight: dict[Future[tuple[bool, float]], Row] = {}
     item_ms = 0.0  # running mean of one photo's time: what the next one started needs
 
+    out_of_time = False
+
     def may_start() -> bool:
         # Always start one photo per call, so a tiny budget still makes progress.
         started = outcome.processed + len(inflight) > 0
-        return not started or not ctx.guard.expired(reserve_ms=item_ms)
+        return not out_of_time and (not started or not ctx.guard.expired(reserve_ms=item_ms))
 
     pool = _executor(ctx.workers)
     while True:
@@ -112,7 +114,11 @@ def run_photo_items(
         finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
         for future in finished:
             inflight.pop(future)
-            ok, took_ms = future.result()
+            try:
+                ok, took_ms = future.result()
+            except OutOfTime:  # the photo is pending again; start no other this batch
+                out_of_time, outcome.exhausted = True, False
+                continue
             outcome.processed += 1
             outcome.errors += 0 if ok else 1
             item_ms = took_ms if outcome.processed == 1 else 0.8 * item_ms + 0.2 * took_ms
@@ -170,7 +176,13 @@ def load_media(ctx: PhaseContext, row: Row) -> DecodedMedia:
 
 
 def fail_safely(ctx: PhaseContext, row: Row, phase: str, exc: BaseException) -> bool:
-    """Record one photo's failure on its row; the batch goes on."""
+    """Record one photo's failure on its row; the batch goes on. A photo whose work ran out of
+    the phase's time (`OutOfTime`: a retry would pass the budget) is not failed: it goes back to
+    pending for the next batch."""
+    if isinstance(exc, OutOfTime):
+        with ctx.scope.transaction() as tx:
+            repo.release(tx, phase, [row.id])
+        raise exc  # run_photo_items ends the batch: the service asked us to come back later
     message = str(exc) or type(exc).__name__
     if not isinstance(exc, (DomainError, ValueError)):
         message = f"{type(exc).__name__}: {message}"

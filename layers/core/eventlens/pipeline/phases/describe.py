@@ -15,6 +15,7 @@ from eventlens.media.decode import DecodedMedia
 from eventlens.ml.describe import Description
 from eventlens.pipeline import repo
 from eventlens.pipeline.context import PhaseContext, Row, fail_safely, load_media, run_photo_items
+from eventlens.resilience import Deadline
 
 PHASE = "describe"
 
@@ -29,12 +30,14 @@ class Outcome:
 @dataclass
 class DescribeStep:
     describer: Any
+    deadline: Deadline | None = None
+    """The phase's budget: Gemini's attempts and retries stay inside it."""
 
     @classmethod
     def create(cls, ctx: PhaseContext) -> DescribeStep:
         from eventlens.ml.describe import describer
 
-        return cls(describer(ctx.cfg.describer))
+        return cls(describer(ctx.cfg.describer), ctx.guard)
 
     def describe(self, row: Row, media: DecodedMedia, face_count: int | None) -> Description:
         from eventlens.ml.describe import DescribeContext
@@ -46,7 +49,7 @@ class DescribeStep:
             face_count=face_count,
             exif=media.exif or row.exif or {},
         )
-        result: Description = self.describer.describe(media.rgb, context)
+        result: Description = self.describer.describe(media.rgb, context, self.deadline)
         return Description(
             visible_text=result.visible_text or "",
             people_descriptions=result.people_descriptions or "",
