@@ -17,7 +17,7 @@ import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -114,5 +114,20 @@ def make_event(db: str):
 
     def make(slug: str = "demo", name: str | None = None, **settings: object):
         return create_event(slug, name or slug.title(), password=f"password-{slug}", **settings)
+
+    return make
+
+
+@pytest.fixture
+def photo_dir(tmp_path: Path) -> Callable[[dict[str, bytes]], Path]:
+    """Write {relative name: bytes} under a fresh folder and return it."""
+
+    def make(files: dict[str, bytes]) -> Path:
+        root = tmp_path / "photos"
+        for name, data in files.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        return root
 
     return make

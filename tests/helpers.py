@@ -52,3 +52,21 @@ def stored_photo(
             ),
         ).fetchone()
     return PhotoRow.of(row)  # type: ignore[arg-type]
+
+
+def stored_original(
+    event_id: UUID, filename: str, original: bytes, folder: str = "", hidden: bool = False
+) -> PhotoRow:
+    """A processed photo in `folder` whose original (and its size) is in the blob store: what a
+    ZIP download reads. Public unless `hidden`."""
+    with scoped(event_id) as tx:
+        slug = tx.execute("SELECT slug FROM events WHERE id = %s", (event_id,)).fetchone()["slug"]  # type: ignore[index]
+        key = f"events/{slug}/originals/{folder + '/' if folder else ''}{filename}"
+        blob_store().put(key, original)
+        row = tx.execute(
+            "INSERT INTO photos AS p (event_id, source_key, content_hash, size_bytes, filename, folder, mime,"
+            " hidden, analyze_status) VALUES (%s, %s, md5(%s), %s, %s, %s, 'image/jpeg', %s, 'completed')"
+            " RETURNING " + PHOTO_COLUMNS,
+            (event_id, key, key, len(original), filename, folder, hidden),
+        ).fetchone()
+    return PhotoRow.of(row)  # type: ignore[arg-type]

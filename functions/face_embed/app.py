@@ -1,4 +1,4 @@
-"""The ML container image's pipeline entry point: faces (buffalo_l) and analyze (NSFW, thumbnails) batches.
+"""The ML container image's pipeline entry point: faces (SFace or buffalo_l) and analyze (NSFW, thumbnails) batches.
 
 The same image also serves the selfie match route (functions/api_match/app.py, copied in by the
 Dockerfile): one build and one set of baked weights, while template.yaml still gives each use its

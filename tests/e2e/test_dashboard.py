@@ -159,3 +159,14 @@ def test_photos_held_for_review_stay_out_of_the_gallery_until_approved(admin_pag
         if second:
             api.patch(f"/api/events/demo/admin/photos/{second}", data={"review": "approved"}, headers=auth)
     assert public() == before
+
+
+def test_the_activity_tab_shows_sign_ins_and_moderation_newest_first(admin_page: Page) -> None:
+    admin_page.get_by_role("tab", name="Activity").click()
+    rows = admin_page.locator("#audit-table tbody tr")
+    expect(rows.first).to_be_visible()
+    expect(admin_page.locator("#audit-table")).to_contain_text("Sign-in")
+    expect(admin_page.locator("#audit-table")).to_contain_text("Event created")
+    admin_page.get_by_label("Show").select_option("sign_in")
+    expect(admin_page.locator("#audit-table")).not_to_contain_text("Event created")
+    assert all("Sign-in" in text for text in rows.all_inner_texts())

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 
 def _query(page: Page) -> dict[str, list[str]]:
@@ -134,7 +134,9 @@ def test_find_me_says_so_when_the_selfie_has_no_face(page: Page, faceless_photo:
     expect(page.get_by_role("dialog", name="Find your photos")).to_be_visible()
 
 
-def test_selected_photos_download_as_one_zip(page: Page) -> None:
+def test_selected_photos_download_as_one_zip_the_server_builds(page: Page) -> None:
+    """The server builds the ZIP (202, then its progress until ready) and the browser downloads it
+    from the archive's media URL: no ZIP is put together in the tab."""
     _open_gallery(page)
     page.locator(".tile").nth(0).hover()
     page.locator(".tile-select").nth(0).click()
@@ -143,13 +145,57 @@ def test_selected_photos_download_as_one_zip(page: Page) -> None:
 
     expect(page.get_by_role("region", name="Selection")).to_contain_text("2 photos selected")
     assert len(_query(page)["sel"][0].split(",")) == 2
-    with page.expect_download() as download_info:
+    with (
+        page.expect_response(re.compile(r"/api/events/demo/download$")) as started,
+        page.expect_response(re.compile(r"/api/events/demo/archives/[0-9a-f-]+$")) as followed,
+        page.expect_download() as download_info,
+    ):
         page.get_by_role("button", name="Download selected").click()
     download = download_info.value
 
-    assert download.suggested_filename.endswith(".zip")
+    assert started.value.status == 202
+    assert followed.value.json()["status"] in ("pending", "building", "ready")
+    assert urlsplit(download.url).path.startswith("/media/")
+    assert download.suggested_filename == "demo-photos.zip"
     with zipfile.ZipFile(io.BytesIO(Path(download.path()).read_bytes())) as archive:
         assert len(archive.namelist()) == 2
+        assert archive.testzip() is None
+    expect(page.get_by_role("button", name="Download selected")).to_be_enabled()
+    expect(page.locator(".selection-progress")).to_have_count(0)
+    expect(page.locator(".toast").last).to_contain_text("Downloading 2 photos")
+
+
+def test_the_download_button_shows_the_servers_progress_until_the_zip_is_ready(page: Page) -> None:
+    """The first progress reply is held at "building, 1 of 2" (as a large archive would be) for as
+    long as the page keeps it: the bar and the button say so, then the ZIP downloads."""
+    _open_gallery(page)
+    for n in (0, 1):
+        page.locator(".tile").nth(n).hover()
+        page.locator(".tile-select").nth(n).click()
+    held: list[str] = []
+    seen = False  # every status reply is held at "1 of 2" until the test has seen the progress
+
+    def halfway(route: Route) -> None:
+        if seen:
+            route.continue_()
+            return
+        reply = route.fetch()
+        archive = {**reply.json(), "status": "building", "done": 1, "url": None}
+        held.append(archive["archive_id"])
+        route.fulfill(response=reply, json=archive)
+
+    page.route(re.compile(r"/api/events/demo/archives/[0-9a-f-]+$"), halfway)
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download selected").click()
+        expect(page.locator("#selection-download")).to_have_text(re.compile(r"^Preparing ZIP… 1 of 2 photos"))
+        meter = page.get_by_role("progressbar", name="ZIP being prepared")
+        expect(meter).to_have_attribute("value", "1")
+        expect(meter).to_have_attribute("max", "2")
+        seen = True
+
+    assert download_info.value.suggested_filename == "demo-photos.zip"
+    assert held
+    expect(page.get_by_role("button", name="Download selected")).to_have_text("Download selected")
 
 
 def test_find_me_asks_for_one_face_when_the_selfie_shows_several(page: Page, group_photo: Path) -> None:

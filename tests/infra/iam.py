@@ -58,6 +58,9 @@ class Names:
     def __init__(self, bucket: str, region: str = "us-east-1", account: str = "123456789012") -> None:
         self.bucket, self.region, self.account = bucket, region, account
 
+    def function_arn(self, logical: str) -> str:
+        return f"arn:aws:lambda:{self.region}:{self.account}:function:{logical}"
+
     def ref(self, logical: str) -> str:
         if logical == "MediaBucket":
             return self.bucket
@@ -70,6 +73,8 @@ class Names:
             return f"arn:aws:s3:::{self.bucket}"
         if attribute == "Arn" and logical.endswith("Table"):
             return f"arn:aws:dynamodb:{self.region}:{self.account}:table/{logical}"
+        if attribute == "Arn" and logical.endswith("Function"):
+            return self.function_arn(logical)
         return f"{logical}.{attribute}"
 
     def resolve(self, value: Any) -> str:
@@ -144,6 +149,12 @@ _S3_ACTIONS = {
     "HeadObject": ("s3:GetObject", True),
     "PutObject": ("s3:PutObject", True),
     "DeleteObject": ("s3:DeleteObject", True),
+    "GetObjectTagging": ("s3:GetObjectTagging", True),
+    # A multipart upload is PutObject in IAM, but for its abort.
+    "CreateMultipartUpload": ("s3:PutObject", True),
+    "UploadPart": ("s3:PutObject", True),
+    "CompleteMultipartUpload": ("s3:PutObject", True),
+    "AbortMultipartUpload": ("s3:AbortMultipartUpload", True),
 }
 
 
@@ -156,3 +167,16 @@ def s3_call(operation: str, params: dict[str, Any]) -> tuple[str, str, str | Non
     if on_object:
         return action, f"arn:aws:s3:::{bucket}/{params['Key']}", None
     return action, f"arn:aws:s3:::{bucket}", params.get("Prefix", "")
+
+
+def s3_calls(operation: str, params: dict[str, Any]) -> list[tuple[str, str, str | None]]:
+    """Every IAM action an S3 API call needs: its own, plus s3:PutObjectTagging when it tags."""
+    call = s3_call(operation, params)
+    return [call, ("s3:PutObjectTagging", call[1], None)] if params.get("Tagging") else [call]
+
+
+def lambda_call(operation: str, params: dict[str, Any]) -> tuple[str, str, None]:
+    """(IAM action, function ARN, None) that a Lambda API call needs."""
+    if operation != "Invoke":
+        raise AssertionError(f"teach tests/infra/iam.py the Lambda call {operation}")
+    return "lambda:InvokeFunction", params["FunctionName"], None

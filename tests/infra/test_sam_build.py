@@ -53,6 +53,7 @@ WORK_MODULES = {
     "RecordRunFunction": ["eventlens.jobs.service"],
     "MigrateFunction": ["eventlens.db.migrate"],
     "FindMePurgeFunction": ["eventlens.findme.service"],
+    "ArchiveFunction": ["eventlens.media.archives", "eventlens.media.zipstream", "eventlens.storage.s3"],
 }
 """What each function imports lazily, while it works, beyond its handler module (a phase function
 also imports its phase's module, from PIPELINE_PHASE): an import that only fails on the first

@@ -59,7 +59,8 @@ def test_api_is_secure_by_default_and_public_routes_say_so(resources: dict[str, 
 
 
 def test_cors_origins_come_from_a_parameter(template: dict[str, Any], resources: dict[str, Any]) -> None:
-    cors = resources["HttpApi"]["Properties"]["CorsConfiguration"]
+    condition, cors, otherwise = resources["HttpApi"]["Properties"]["CorsConfiguration"]["Fn::If"]
+    assert (condition, otherwise) == ("HasCorsOrigins", {"Ref": "AWS::NoValue"})  # test_hardening.py
     assert cors["AllowOrigins"] == {"Ref": "CorsAllowOrigins"}
     assert "CorsAllowOrigins" in template["Parameters"]
 

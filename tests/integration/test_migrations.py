@@ -71,6 +71,8 @@ def test_every_table_the_app_reads_is_row_level_secured(db: str, owner_conn) -> 
         " ORDER BY 1"
     ).fetchall()
     assert {name for name, _, _ in readable} == {
+        "archives",
+        "audit_log",
         "events",
         "face_embeddings",
         "match_sessions",
@@ -97,6 +99,10 @@ def test_functions_that_read_past_the_policies_are_pinned_and_granted_to_the_app
         " WHERE prosecdef AND pronamespace = 'public'::regnamespace ORDER BY 1"
     ).fetchall()
     assert rows == [
+        ("audit_log_append", ["search_path=public, pg_temp"], False, False),
+        ("audit_verify", ["search_path=public, pg_temp"], True, False),
+        ("event_is_large", ["search_path=public, pg_temp"], True, False),
         ("event_password_hash", ["search_path=public, pg_temp"], True, False),
+        ("event_vector_rows", ["search_path=public, pg_temp"], False, False),
         ("search_text_candidates", ["search_path=public, pg_temp"], True, False),
     ]

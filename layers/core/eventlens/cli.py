@@ -113,6 +113,47 @@ def event_list(as_json: bool) -> None:
         click.echo(f"{item.slug}\t{item.name}")
 
 
+# -- audit ----------------------------------------------------------------------------------
+
+
+@main.group()
+def audit() -> None:
+    """The audit log: export it, check its hash chain."""
+
+
+@audit.command("export")
+@click.option("--event", "slug", help="Only this event's entries.")
+def audit_export(slug: str | None) -> None:
+    """Every entry, oldest first, as JSON lines (each with its hash, to keep elsewhere)."""
+    from eventlens.audit.service import export
+    from eventlens.scope import Scope
+
+    scope = (Scope.system(_event(slug)) if slug else Scope.system()).coming_from("cli")
+    if not slug:
+        from eventlens.db.migrate import upgrade
+
+        upgrade()
+    for entry in export(scope):
+        if slug is None or entry.event_id == scope.event_id:
+            click.echo(entry.model_dump_json())
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Recompute every entry's hash and link; exit 1 naming each entry that was changed or removed."""
+    from eventlens.audit.service import verify
+    from eventlens.db.migrate import upgrade
+    from eventlens.scope import Scope
+
+    upgrade()
+    result = verify(Scope.system().coming_from("cli"))
+    for problem in result.problems:
+        click.echo(f"entry {problem.seq}: {problem.problem}", err=True)
+    if not result.intact:
+        sys.exit(1)
+    click.echo(f"audit log intact: {result.entries} entries")
+
+
 def _event(slug: str) -> Any:
     from eventlens.db.migrate import upgrade
     from eventlens.errors import EventNotFound

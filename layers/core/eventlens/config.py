@@ -111,6 +111,23 @@ class Settings(BaseModel):
     max_upload_bytes: int = 200 * 1024 * 1024
     max_selfie_bytes: int = 8 * 1024 * 1024
     max_image_pixels: int = 100_000_000
+    archive_max_bytes: int = Field(
+        default=4 * 1024**3,
+        ge=1,
+        description="EVENTLENS_ARCHIVE_MAX_BYTES: the most original bytes one ZIP download may hold "
+        "(413 beyond). 4 GiB builds within one archive function invocation with room to spare.",
+    )
+    archive_part_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=5 * 1024 * 1024,
+        description="EVENTLENS_ARCHIVE_PART_BYTES: a ZIP archive is written to the blob store in parts "
+        "of this size (S3 multipart; at least S3's 5 MiB), about three of them in memory at once.",
+    )
+    archive_function: str | None = Field(
+        default=None,
+        description="EVENTLENS_ARCHIVE_FUNCTION: the Lambda that builds ZIP archives, invoked "
+        "asynchronously (AWS). Unset: a thread of this process builds them (embedded).",
+    )
     pipeline_workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
     phase_budget_ms: int = 840_000
     state_machine_arn: str | None = None

@@ -594,8 +594,11 @@ class Handler(BaseHTTPRequestHandler):
             )
             return
         if byte_range is None:
-            data = b"" if self.command == "HEAD" else store.get(key)
-            self._send(HTTPStatus.OK, data, headers, length=info.size)
+            # Streamed, never read whole: a ZIP archive of originals may be gigabytes.
+            self._send(HTTPStatus.OK, b"", headers, length=info.size)
+            if self.command != "HEAD":
+                for chunk in store.read_chunks(key, WRITE_CHUNK):
+                    self.wfile.write(chunk)
             return
         start, end = byte_range
         data = b"" if self.command == "HEAD" else store.get(key, (start, end))

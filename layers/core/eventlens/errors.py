@@ -119,6 +119,18 @@ class InvalidCursor(BadRequest):
     pass
 
 
+class ArchiveNotFound(NotFound):
+    """No archive with this id that its holder may read: unknown, another visitor's, or expired."""
+
+
+class ArchiveTooLarge(PayloadTooLarge):
+    """The selected originals add up to more than one ZIP download may hold (archive_max_bytes)."""
+
+
+class ArchivesBusy(TooManyRequests):
+    """The event is building as many archives as it may at once; try again shortly."""
+
+
 class BadMedia(BadRequest):
     """Bytes that are not a photo or video we can read (a pipeline item fails with this message)."""
 

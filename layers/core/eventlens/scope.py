@@ -34,14 +34,18 @@ class Scope:
     actor: Actor
     event: Event | None = None
     subject: str | None = None
-    """Who, within the actor kind: the organizer's principal, a run id, a visitor's find-me session
-    key (the one subject a policy reads: a visitor reads only its own find-me session)."""
+    """Who, within the actor kind: the organizer's principal, a run id, or for a visitor the bearer
+    secret it presented (the one subject the policies read): a find-me session key, so it reads
+    only its own find-me session, or a ZIP archive's id, so it reads only that archive."""
+    origin: str | None = None
+    """Where the request came from (the client's address, "cli"): the audit log records it."""
 
     @classmethod
     def visitor(cls, event: Event | None = None, subject: str | None = None) -> Scope:
         """Anyone on the public gallery. `subject` is find me's session key
-        (`findme.session.session_key`, from the tab's own random session id): the one subject the
-        policies read, so a visitor reads only the find-me sessions recorded under its key."""
+        (`findme.session.session_key`, from the tab's own random session id) or the id of a ZIP
+        archive it asked for (`media.archives.holder_scope`): the one subject the policies read, so
+        a visitor reads only the find-me sessions recorded under its key, or that archive."""
         return cls("visitor", event, subject)
 
     @classmethod
@@ -68,9 +72,13 @@ class Scope:
 
     def at(self, event: Event) -> Scope:
         """The same actor, acting for `event`."""
-        return Scope(self.actor, event, self.subject)
+        return Scope(self.actor, event, self.subject, self.origin)
+
+    def coming_from(self, origin: str | None) -> Scope:
+        """The same actor, its requests coming from `origin`."""
+        return Scope(self.actor, self.event, self.subject, origin)
 
     @contextmanager
     def transaction(self) -> Iterator[db.Tx]:
-        with db.transaction(self.event_id, self.actor, self.subject) as tx:
+        with db.transaction(self.event_id, self.actor, self.subject, self.origin) as tx:
             yield tx

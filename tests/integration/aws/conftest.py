@@ -11,7 +11,7 @@ import pytest
 from eventlens.storage import blob_store
 from moto import mock_aws
 
-from tests.infra.iam import s3_call
+from tests.infra.iam import s3_calls
 
 REGION, BUCKET = "us-east-1", "eventlens-media"
 
@@ -21,7 +21,7 @@ class Calls:
         self.seen: list[tuple[str, str, str | None]] = []
 
     def record(self, model: Any, params: dict[str, Any], **_: Any) -> None:
-        self.seen.append(s3_call(model.name, params))
+        self.seen.extend(s3_calls(model.name, params))
 
 
 @pytest.fixture

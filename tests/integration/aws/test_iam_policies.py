@@ -1,4 +1,5 @@
-"""Every AWS call a pipeline phase and the ingest handler make is allowed by their own role.
+"""Every AWS call a pipeline phase, the ingest handler and the archive function make is allowed by
+their own role.
 
 moto does not enforce IAM for these calls, so the test records each call botocore sends (against
 moto's S3) and checks it against the statements template.yaml gives that function's role.
@@ -6,7 +7,9 @@ moto's S3) and checks it against the statements template.yaml gives that functio
 
 from __future__ import annotations
 
+import pytest
 from eventlens.pipeline.graph import PHASES
+from eventlens.scope import Scope
 from eventlens.storage import blob_store
 
 from tests.fixtures_photos import real_jpeg
@@ -53,3 +56,46 @@ def test_ingest_calls_only_what_its_role_allows(s3: Calls, make_event) -> None:
     assert ingest_object(BUCKET, info.key, info.etag, info.size).status == "added"
     assert s3.seen
     assert refused("IngestFunction", s3.seen) == []
+
+
+def test_the_archive_function_calls_only_what_its_role_allows(
+    s3: Calls, make_event, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reads originals, writes an archive in parts, aborts one that fails, deletes expired ones."""
+    import os
+
+    from eventlens.config import reset_settings
+    from eventlens.media import archives
+
+    from tests.helpers import scoped, stored_original
+
+    monkeypatch.setenv("EVENTLENS_ARCHIVE_PART_BYTES", str(5 * 1024 * 1024))
+    reset_settings()
+    monkeypatch.setattr(archives, "start_builder", lambda event, archive_id: None)
+    event = make_event("iam")
+    big = stored_original(event.id, "big.jpg", os.urandom(6 * 1024 * 1024))
+    small = stored_original(event.id, "small.jpg", b"small")
+    visitor = Scope.visitor(event)
+    expired = archives.create_archive(visitor, [small.id]).archive_id
+    assert archives.build_archive(event.id, expired) == "ready"
+    with scoped(event.id) as tx:
+        tx.execute("UPDATE archives SET expires_at = now() - interval '1 second' WHERE id = %s", (expired,))
+    built = archives.create_archive(visitor, [big.id, small.id]).archive_id
+    broken = archives.create_archive(visitor, [big.id, small.id]).archive_id
+    s3.seen.clear()
+
+    assert archives.build_archive(event.id, built) == "ready"  # deletes the expired one first
+    seen = list(s3.seen)
+    blob_store().delete(small.source_key)
+    s3.seen.clear()
+    assert archives.build_archive(event.id, broken) == "failed"  # after its first part: aborted
+    seen += s3.seen
+
+    assert {c[0] for c in seen} == {
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:PutObjectTagging",
+        "s3:DeleteObject",
+        "s3:AbortMultipartUpload",
+    }
+    assert refused("ArchiveFunction", seen) == []

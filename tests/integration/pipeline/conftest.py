@@ -2,26 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
-import pytest
-
-
-@pytest.fixture
-def photo_dir(tmp_path: Path) -> Callable[[dict[str, bytes]], Path]:
-    """Write {relative name: bytes} under a fresh folder and return it."""
-
-    def make(files: dict[str, bytes]) -> Path:
-        root = tmp_path / "photos"
-        for name, data in files.items():
-            path = root / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        return root
-
-    return make
-
 
 def photos_by_name(event_id: object) -> dict[str, dict]:
     from tests.helpers import scoped

@@ -46,21 +46,6 @@ def aliases_of(event_id: UUID) -> dict[str, UUID]:
     return {r["source_key"]: r["photo_id"] for r in rows}
 
 
-@pytest.fixture
-def photo_dir(tmp_path: Path) -> Callable[[dict[str, bytes]], Path]:
-    """Write {relative name: bytes} under a fresh folder and return it."""
-
-    def make(files: dict[str, bytes]) -> Path:
-        root = tmp_path / "photos"
-        for name, data in files.items():
-            path = root / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        return root
-
-    return make
-
-
 def all_at_once(*work: Callable[[], object]) -> None:
     """Each callable in a thread of its own (each transaction on a pooled connection of its own),
     released together; re-raises the first failure."""

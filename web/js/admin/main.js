@@ -1,5 +1,5 @@
 /**
- * The organizer dashboard: sign-in, then four panels (pipeline, upload, review, settings).
+ * The organizer dashboard: sign-in, then five panels (pipeline, upload, review, settings, activity).
  * Panels load on first view; a 401 from any of them returns to the sign-in form.
  */
 import { api, eventPath, eventSlug } from "../lib/api.js";
@@ -10,6 +10,7 @@ import { mountPipeline } from "./pipeline.js";
 import { mountUpload } from "./upload.js";
 import { mountReview } from "./review.js";
 import { mountSettings } from "./settings.js";
+import { mountAudit } from "./audit.js";
 
 const slug = eventSlug();
 const loginView = document.getElementById("login-view");
@@ -37,6 +38,8 @@ let pipeline = null;
 let review = null;
 let settings = null;
 let uploadMounted = false;
+/** @type {ReturnType<typeof mountAudit>|null} */
+let activity = null;
 
 function showEvent(event) {
   applyTheme(event.settings && event.settings.theme);
@@ -93,6 +96,7 @@ function select(tab) {
     mountUpload(session, () => pipeline?.refresh());
   }
   if (name === "review") (review ||= mountReview(session, toast)).refresh();
+  if (name === "activity") (activity ||= mountAudit(session, toast)).refresh();
   if (name === "settings") {
     settings ||= mountSettings(session, showEvent);
     settings.loading();

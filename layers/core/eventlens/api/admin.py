@@ -18,6 +18,8 @@ from eventlens.api.requests import (
     UploadComplete,
     UploadRequest,
 )
+from eventlens.audit import service as audit
+from eventlens.audit.views import AuditPage
 from eventlens.auth import service as auth
 from eventlens.db.photos import PhotoFilter, Sort
 from eventlens.dedupe.views import DuplicateList
@@ -44,7 +46,8 @@ def _organizer(slug: str) -> Scope:
     authorizer = request.request_context.authorizer
     claims = authorizer.jwt_claim if authorizer else None
     who = auth.principal(dict(claims) if claims else None, request.headers)
-    return auth.organizer_scope(who, events.get_event(slug))
+    origin = request.request_context.http.source_ip
+    return auth.organizer_scope(who, events.get_event(slug)).coming_from(origin)
 
 
 @router.get(
@@ -159,6 +162,20 @@ def upload_complete(slug: Slug, body: UploadComplete) -> UploadCompleteResponse:
 def sign_out_everywhere(slug: Slug) -> Response[str]:
     auth.sign_out_everywhere(_organizer(slug))
     return Response(204, None, "")
+
+
+@router.get(
+    "/api/events/<slug>/admin/audit",
+    summary="The event's audit log, newest first: sign-ins, moderation, settings, purges",
+    security=SECURITY,
+)
+def audit_log(
+    slug: Slug,
+    action: Annotated[str | None, Query(pattern=r"^[a-z_]{1,40}$")] = None,
+    before: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> AuditPage:
+    return audit.entries(_organizer(slug), action, before, limit)
 
 
 @router.get(

@@ -20,8 +20,9 @@ from eventlens.db.photos import PhotoFilter, Sort
 from eventlens.errors import MediaNotFound
 from eventlens.events import service as events
 from eventlens.events.views import EventView
+from eventlens.media import archives
 from eventlens.media import service as media
-from eventlens.media.views import Photo, PhotoList, PhotoPage
+from eventlens.media.views import Archive, Photo, PhotoList, PhotoPage
 from eventlens.scope import Scope
 from eventlens.search.views import SearchResponse
 from eventlens.storage import blob_store
@@ -104,26 +105,27 @@ def similar(slug: Slug, photo_id: UUID, limit: Annotated[int, Query(ge=1, le=100
 
 @router.post(
     "/api/events/<slug>/download",
-    summary="Selected originals as a ZIP",
-    responses={200: {"description": "A ZIP of the originals", "content": {"application/zip": {}}}},
+    summary="Start a ZIP of the selected originals: 202 with its id; follow it at .../archives/<id>",
+    responses={413: {"description": "The selected originals add up to more than one download holds"}},
 )
-def download(slug: Slug, body: DownloadRequest):
-    # No return annotation: response validation would serialize the ZIP's bytes as text.
-    archive = media.zip_originals(_visitor(slug), body.ids)
-    return Response(
-        200,
-        "application/zip",
-        archive,
-        headers={"Content-Disposition": f'attachment; filename="{slug}-photos.zip"'},
-    )
+def download(slug: Slug, body: DownloadRequest) -> Response[Archive]:
+    return Response(202, content_types.APPLICATION_JSON, archives.create_archive(_visitor(slug), body.ids))
 
 
-@router.get("/media/<token>", summary="A photo or video by its capability URL", include_in_schema=False)
+@router.get(
+    "/api/events/<slug>/archives/<archive_id>",
+    summary="A ZIP download's progress, and its URL once ready (only with the id POST .../download gave)",
+)
+def archive(slug: Slug, archive_id: UUID) -> Archive:
+    return archives.get_archive(archives.holder_scope(events.get_event(slug), archive_id), archive_id)
+
+
+@router.get("/media/<token>", summary="A photo, video or ZIP by its capability URL", include_in_schema=False)
 def media_file(token: str):
     """On AWS, CloudFront sends /media/* here: the grant is checked (signature, expiry, and whether
     its holder may still see the photo), then the browser is sent to a short-lived presigned URL on
     the bucket's own origin. `eventlens serve` answers /media itself, from the same grant."""
-    grant = media.open_media(token)
+    grant = media.open_media(token)  # a rendition of a photo, or a ZIP archive
     target = blob_store().url_for_get(grant.key, grant.content_type, grant.download_name, REDIRECT_TARGET_S)
     if target is None:
         raise MediaNotFound("this installation serves media itself, at /media")

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import Field, model_validator
 
+from eventlens.media.archives import ARCHIVE_MAX_PHOTOS
 from eventlens.pipeline.graph import RunPhase
 from eventlens.types import HEX_COLOUR_PATTERN, Decision, Model, Theme
 
@@ -61,7 +62,7 @@ class UploadComplete(Model):
 
 
 class DownloadRequest(Model):
-    ids: Annotated[list[UUID], Field(min_length=1, max_length=500)]
+    ids: Annotated[list[UUID], Field(min_length=1, max_length=ARCHIVE_MAX_PHOTOS)]
 
 
 class MatchRequest(Model):

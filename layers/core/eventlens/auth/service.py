@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from eventlens.audit import service as audit
 from eventlens.auth import repo
 from eventlens.auth.passwords import hash_password, verify_password
 from eventlens.auth.principals import Principal, bearer_token, principal_from_claims
@@ -50,8 +51,36 @@ def login(slug: str, password: str, username: str | None = None, client: str = "
 
     Embedded: the event's own password, answered with our signed token (LoginFailed, same error for
     every cause). AWS (`cognito_client_id` set): the organizer's user-pool account, answered with
-    Cognito's ID token, which the HTTP API's authorizer verifies.
+    Cognito's ID token, which the HTTP API's authorizer verifies. Every attempt, granted or refused,
+    is one entry of the audit log (for the event, when it exists).
     """
+    audited = _audit_scope(slug).coming_from(client)
+    try:
+        signed_in = _login(slug, password, username, client)
+    except (LoginFailed, TooManySignIns, UsernameRequired, LoginChallenge, NotOrganizer) as refused:
+        audit.record_alone(
+            audited, "sign_in", slug, outcome="refused", reason=type(refused).__name__, username=username
+        )
+        raise
+    with audited.transaction() as tx:
+        repo.clear_failures(tx, slug, client)
+        repo.forgive_attempt(tx, slug, "*")
+        audit.record(tx, "sign_in", slug, username=username)
+    return signed_in
+
+
+def _audit_scope(slug: str) -> Scope:
+    """The operator acting for the event a sign-in names, or for none (an unknown slug)."""
+    from eventlens.errors import EventNotFound
+    from eventlens.events.service import get_event
+
+    try:
+        return Scope.system(get_event(slug))
+    except EventNotFound:
+        return Scope.system()
+
+
+def _login(slug: str, password: str, username: str | None, client: str) -> tuple[str, int]:
     _throttle(slug, client)
     cfg = settings()
     if cfg.cognito_client_id:
@@ -64,9 +93,6 @@ def login(slug: str, password: str, username: str | None = None, client: str = "
         if not verify_password(password, stored):
             raise LoginFailed("wrong event or password")
         signed_in = issue_token(slug, cfg.token_secret, cfg.token_ttl_s)
-    with Scope.system().transaction() as tx:
-        repo.clear_failures(tx, slug, client)
-        repo.forgive_attempt(tx, slug, "*")
     return signed_in
 
 
@@ -129,6 +155,7 @@ def sign_out_everywhere(scope: Scope) -> None:
     """Refuse every organizer token of the event issued before now (this one included)."""
     with scope.transaction() as tx:
         repo.revoke_sessions(tx, scope.tenant().id)
+        audit.record(tx, "sign_out_everywhere", scope.tenant().slug)
 
 
 def _require_organizer(who: Principal, event: Event) -> None:
@@ -143,3 +170,4 @@ def set_password(scope: Scope, password: str) -> None:
     with scope.transaction() as tx:
         repo.set_password_hash(tx, scope.tenant().id, hash_password(password))
         repo.revoke_sessions(tx, scope.tenant().id)
+        audit.record(tx, "password_change", scope.tenant().slug)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -29,6 +30,10 @@ from psycopg_pool import ConnectionPool
 from eventlens.config import Settings, settings
 
 APP_ROLE = "eventlens_app"
+
+AWS_ROOT_CA = Path(__file__).with_name("amazon-root-ca.pem")
+"""The roots RDS Proxy's certificate chains to (ACM's Amazon Trust Services, not the RDS CA):
+shipped with the code, so verifying the server needs no download at run time."""
 
 _lock = threading.Lock()
 _pool: ConnectionPool | None = None
@@ -98,6 +103,10 @@ def _secret(arn: str) -> dict[str, Any]:
 
 
 def _url_from_secret(cfg: Settings, arn: str) -> str:
+    """The AWS connection: to DB_HOST (RDS Proxy) with a secret's credentials, over TLS whose
+    certificate must chain to AWS_ROOT_CA and name that host (verify-full): a password is never
+    sent to a server that merely offers TLS. Connecting past the proxy, to the cluster itself,
+    needs the RDS CA bundle instead: give a full URL (DATABASE_URL, EVENTLENS_APP_DATABASE_URL)."""
     secret = _secret(arn)
     return make_conninfo(
         host=cfg.db_host or secret["host"],
@@ -105,7 +114,8 @@ def _url_from_secret(cfg: Settings, arn: str) -> str:
         dbname=secret.get("dbname", cfg.db_name),
         user=secret["username"],
         password=secret["password"],
-        sslmode="require",
+        sslmode="verify-full",
+        sslrootcert=str(AWS_ROOT_CA),
     )
 
 
@@ -175,7 +185,9 @@ Tx = psycopg.Connection[dict[str, Any]]
 
 
 @contextmanager
-def transaction(event_id: UUID | None, actor: str, subject: str | None = None) -> Iterator[Tx]:
+def transaction(
+    event_id: UUID | None, actor: str, subject: str | None = None, origin: str | None = None
+) -> Iterator[Tx]:
     """One transaction as the app role, for `actor` acting in `event_id` (None: no event's rows).
 
     The pool is logged in as `eventlens_app` (no SET ROLE). Row-level security reads these
@@ -185,8 +197,8 @@ def transaction(event_id: UUID | None, actor: str, subject: str | None = None) -
     with pool().connection() as conn, conn.transaction():
         conn.execute(
             "SELECT set_config('eventlens.event_id', %s, true), set_config('eventlens.actor', %s, true),"
-            " set_config('eventlens.subject', %s, true)",
-            ("" if event_id is None else str(event_id), actor, subject or ""),
+            " set_config('eventlens.subject', %s, true), set_config('eventlens.origin', %s, true)",
+            ("" if event_id is None else str(event_id), actor, subject or "", origin or ""),
         )
         yield conn  # type: ignore[misc]
 

@@ -79,3 +79,7 @@ def facets(tx: Tx) -> dict[str, Any]:
     ).fetchone()
     assert row is not None
     return dict(row)
+
+
+def delete_event(tx: Tx, event_id: UUID) -> None:
+    tx.execute("DELETE FROM events WHERE id = %s", (event_id,))

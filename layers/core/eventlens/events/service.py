@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from eventlens.audit import service as audit
 from eventlens.auth.passwords import hash_password
 from eventlens.config import settings
 from eventlens.errors import InvalidEvent
 from eventlens.events import repo
 from eventlens.events.views import EventView
 from eventlens.scope import Scope
+from eventlens.storage import blob_store
+from eventlens.storage.keys import event_prefix
 from eventlens.types import SLUG, Event, EventSettings
 
 
@@ -22,7 +25,23 @@ def create_event(slug: str, name: str, password: str | None = None, **event_sett
         raise InvalidEvent("the event name must be 1 to 200 characters")
     password_hash = hash_password(password) if password else None
     with Scope.system().transaction() as tx:
-        return repo.create_event(tx, slug, name, password_hash, EventSettings.model_validate(event_settings))
+        event = repo.create_event(tx, slug, name, password_hash, EventSettings.model_validate(event_settings))
+        audit.record(tx, "event_create", slug, event_id=event.id, name=name)
+    return event
+
+
+def delete_event(slug: str) -> int:
+    """Delete an event for good (the operator's: the `system` actor): its rows (photos, faces,
+    runs, find-me sessions cascade) and every blob under its prefix. How many blobs went."""
+    event = get_event(slug)
+    with Scope.system(event).transaction() as tx:
+        repo.delete_event(tx, event.id)
+        audit.record(tx, "event_delete", slug, name=event.name)
+    store = blob_store()
+    keys = [info.key for info in store.list(event_prefix(slug))]
+    for key in keys:
+        store.delete(key)
+    return len(keys)
 
 
 def get_event(slug: str) -> Event:
@@ -70,4 +89,13 @@ def update_event(
                 current[key] = value
         merged = EventSettings.model_validate(current)
     with scope.transaction() as tx:
-        return repo.update_event(tx, event.id, name, merged)
+        updated = repo.update_event(tx, event.id, name, merged)
+        before, after = event.model_dump(mode="json"), updated.model_dump(mode="json")
+        changed = {
+            key: {"before": before[key], "after": after[key]}
+            for key in ("name", "settings")
+            if before[key] != after[key]
+        }
+        if changed:
+            audit.record(tx, "settings_change", event.slug, changes=changed)
+    return updated

@@ -41,40 +41,65 @@ class SessionStats:
     hot: list[tuple[PhotoRow, int]]
 
 
+def _large_event(tx: Tx) -> UUID | None:
+    """The event in scope if it has many faces (migration 0013's `event_is_large`), else None.
+
+    A kNN of a large event names it as a constant, so the planner reads the event's own HNSW index
+    (or the shared one where that event is the database's main one); a small event's faces are read
+    by the event index and every distance is computed, which is exact and, at that size, faster
+    than walking a graph shared with every other event (benchmarks/many_events.py).
+    """
+    row = tx.execute(
+        "SELECT CASE WHEN event_is_large('face') THEN current_event_id() END AS event"
+    ).fetchone()
+    return None if row is None else row["event"]
+
+
+def _nearest_faces(
+    alias: str, model: str, query: sql.Composable, k: str, large: UUID | None
+) -> sql.Composable:
+    """The `k` faces of the event nearest `query` (id, photo_id, distance), by index or exactly."""
+    dim = MODEL_DIMS[model]
+    a = sql.Identifier(alias)
+    distance = sql.SQL("{} <=> {}").format(vector_expr(alias, dim), query)
+    rows = sql.SQL(
+        "SELECT {a}.id, {a}.photo_id, {d} AS distance FROM face_embeddings {a}"
+        " WHERE {a}.model = {model} AND {a}.embedding IS NOT NULL AND {a}.event_id = current_event_id()"
+    ).format(a=a, d=distance, model=sql.Literal(model))
+    if large is None:
+        # Sorting by a copy of the distance keeps the planner off the HNSW index.
+        return sql.SQL("{rows} ORDER BY ({d}) + 0 LIMIT {k}").format(rows=rows, d=distance, k=sql.SQL(k))
+    return sql.SQL("{rows} AND {a}.event_id = {event} ORDER BY {d} LIMIT {k}").format(
+        rows=rows, a=a, event=sql.Literal(large), d=distance, k=sql.SQL(k)
+    )
+
+
 def face_neighbours(
     tx: Tx, embedding: np.ndarray, model: str, min_similarity: float, k: int
 ) -> list[tuple[PhotoRow, float]]:
     """Visible photos holding a face within `min_similarity` of `embedding`, best face per photo.
 
-    The k nearest faces come from the HNSW index (sentinel rows have no embedding and are outside
-    the partial index); the distance cut is applied after, as pgvector recommends for iterative scans.
+    The k nearest faces of the event (sentinel rows have no embedding and are never read); the
+    distance cut is applied after, as pgvector recommends for iterative scans.
     """
-    dim = MODEL_DIMS[model]
-    distance = sql.SQL("{} <=> {}").format(vector_expr("f", dim), query_vector(dim, "emb"))
+    nearest = _nearest_faces("f", model, query_vector(MODEL_DIMS[model], "emb"), "%(k)s", _large_event(tx))
     statement = sql.SQL(
-        "WITH nn AS MATERIALIZED (SELECT f.photo_id, {d} AS distance FROM face_embeddings f"
-        "  WHERE f.model = {model} AND f.embedding IS NOT NULL AND f.event_id = current_event_id()"
-        "  ORDER BY {d} LIMIT %(k)s),"
+        "WITH nn AS MATERIALIZED ({nearest}),"
         " best AS (SELECT photo_id, max(1 - distance) AS similarity FROM nn"
         "  WHERE distance <= 1 - %(min)s GROUP BY photo_id)"
         " SELECT {columns}, best.similarity FROM best JOIN photos p ON p.id = best.photo_id"
         " WHERE p.event_id = current_event_id() AND p.is_public ORDER BY best.similarity DESC, p.id"
-    ).format(d=distance, model=sql.Literal(model), columns=sql.SQL(PHOTO_COLUMNS))
+    ).format(nearest=nearest, columns=sql.SQL(PHOTO_COLUMNS))
     rows = tx.execute(statement, {"emb": vector_literal(embedding), "k": k, "min": min_similarity}).fetchall()
     return [(PhotoRow.of(r), float(r["similarity"])) for r in rows]
 
 
 def face_knn_ids(tx: Tx, embedding: np.ndarray, model: str, k: int, exact: bool = False) -> list[int]:
-    """Ids of the k nearest faces: the index scan find-me uses, or (exact) a full scan for recall."""
-    dim = MODEL_DIMS[model]
-    distance = sql.SQL("{} <=> {}").format(vector_expr("f", dim), query_vector(dim, "emb"))
-    if exact:
-        # Sorting by an expression the index does not order by forces the exact scan.
-        distance = sql.SQL("({}) + 0").format(distance)
-    statement = sql.SQL(
-        "SELECT f.id FROM face_embeddings f WHERE f.model = {model} AND f.embedding IS NOT NULL"
-        " AND f.event_id = current_event_id() ORDER BY {d} LIMIT %(k)s"
-    ).format(d=distance, model=sql.Literal(model))
+    """Ids of the k nearest faces, nearest first: as find-me reads them, or (exact) by computing
+    every distance in the event whatever its size, to measure recall against."""
+    large = None if exact else _large_event(tx)
+    nearest = _nearest_faces("f", model, query_vector(MODEL_DIMS[model], "emb"), "%(k)s", large)
+    statement = sql.SQL("SELECT nn.id FROM ({nearest}) nn ORDER BY nn.distance").format(nearest=nearest)
     return [row["id"] for row in tx.execute(statement, {"emb": vector_literal(embedding), "k": k}).fetchall()]
 
 
@@ -90,31 +115,45 @@ def companion_photos(
 ) -> list[tuple[PhotoRow, int]]:
     """Photos without me that show people photographed with me, most shared companions first.
 
-    Companions are the largest other faces in my matched photos; each is looked up by kNN and its
-    photos that are not already mine are counted.
+    Companions are the largest other faces in my matched photos; each one's k nearest faces within
+    the threshold are looked up and their photos that are not already mine are counted. In a small
+    event one pass over its faces measures every companion; in a large one each is an index scan.
     """
     dim = MODEL_DIMS[model]
-    mine = query_vector(dim, "emb")
+    gv = vector_expr("g", dim)
+    large = _large_event(tx)
+    if large is None:
+        # One pass over the event's faces, each measured against every companion (the lateral
+        # reference keeps the faces outside; OFFSET 0 keeps the planner from flattening it).
+        seen = sql.SQL(
+            "SELECT near.n, near.photo_id FROM (SELECT c.n, g.photo_id,"
+            "  row_number() OVER (PARTITION BY c.n ORDER BY c.distance) AS rank FROM face_embeddings g"
+            "  CROSS JOIN LATERAL (SELECT companion.n, {gv} <=> companion.e AS distance FROM companion OFFSET 0) c"
+            "  WHERE g.model = {model} AND g.embedding IS NOT NULL AND g.event_id = current_event_id()"
+            "   AND c.distance <= 1 - %(thr)s) near"
+            " WHERE near.rank <= %(k)s AND NOT near.photo_id = ANY(%(mine)s)"
+        ).format(gv=gv, model=sql.Literal(model))
+    else:
+        seen = sql.SQL(
+            "SELECT companion.n, nn.photo_id FROM companion CROSS JOIN LATERAL ({nearest}) nn"
+            " WHERE nn.distance <= 1 - %(thr)s AND NOT nn.photo_id = ANY(%(mine)s)"
+        ).format(nearest=_nearest_faces("g", model, sql.SQL("companion.e"), "%(k)s", large))
     statement = sql.SQL(
-        "WITH companion AS (SELECT row_number() OVER () AS n, c.e FROM ("
+        "WITH companion AS MATERIALIZED (SELECT row_number() OVER () AS n, c.e FROM ("
         "  SELECT {fv} AS e FROM face_embeddings f"
         "  WHERE f.event_id = current_event_id() AND f.model = {model} AND f.embedding IS NOT NULL"
         "   AND f.photo_id = ANY(%(mine)s) AND ({fv} <=> {me}) > 1 - %(thr)s"
         "  ORDER BY f.bbox[3] * f.bbox[4] DESC NULLS LAST LIMIT %(c)s) c),"
-        " seen AS (SELECT companion.n, nn.photo_id FROM companion CROSS JOIN LATERAL ("
-        "  SELECT g.photo_id, {gv} <=> companion.e AS distance FROM face_embeddings g"
-        "  WHERE g.model = {model} AND g.embedding IS NOT NULL AND g.event_id = current_event_id()"
-        "  ORDER BY {gv} <=> companion.e LIMIT %(k)s) nn"
-        "  WHERE nn.distance <= 1 - %(thr)s AND NOT nn.photo_id = ANY(%(mine)s))"
+        " seen AS ({seen})"
         " SELECT {columns}, count(DISTINCT seen.n) AS companions"
         " FROM seen JOIN photos p ON p.id = seen.photo_id"
         " WHERE p.event_id = current_event_id() AND p.is_public"
         " GROUP BY p.id ORDER BY companions DESC, p.id LIMIT %(limit)s"
     ).format(
         fv=vector_expr("f", dim),
-        gv=vector_expr("g", dim),
-        me=mine,
+        me=query_vector(dim, "emb"),
         model=sql.Literal(model),
+        seen=seen,
         columns=sql.SQL(PHOTO_COLUMNS),
     )
     params = {

@@ -15,6 +15,7 @@ from datetime import datetime
 
 import numpy as np
 
+from eventlens.audit import service as audit
 from eventlens.config import settings
 from eventlens.db import Tx
 from eventlens.db.photos import PhotoFilter, PhotoRow
@@ -109,7 +110,12 @@ def purge_expired_templates(now: datetime | None = None, event: Event | None = N
     forgotten = 0
     for each in [event] if event is not None else list_events():
         with Scope.system(each).transaction() as tx:
-            forgotten += repo.forget_templates(tx, now, minutes)
+            purged = repo.forget_templates(tx, now, minutes)
+            if purged:
+                audit.record(
+                    tx, "face_templates_purge", each.slug, templates=purged, retention_minutes=minutes
+                )
+            forgotten += purged
     return forgotten
 
 

@@ -1,9 +1,8 @@
-"""Reading photos: pages of the gallery, one photo, the originals of a selection as a ZIP."""
+"""Reading photos: pages of the gallery, one photo, what a media URL opens (a rendition of a photo,
+or a ZIP archive of originals: `media/archives.py`)."""
 
 from __future__ import annotations
 
-import io
-import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -13,11 +12,10 @@ from eventlens.config import settings
 from eventlens.db.photos import PhotoFilter, Sort
 from eventlens.errors import EventNotFound, InvalidCursor, MediaNotFound, PhotoNotFound
 from eventlens.events.service import event_by_id
-from eventlens.media import repo
+from eventlens.media import archives, repo
 from eventlens.media.formats import DECODABLE_TYPES
 from eventlens.media.views import Photo, PhotoPage, decode_cursor, encode_cursor, photo_view
 from eventlens.scope import Scope
-from eventlens.storage import blob_store
 from eventlens.storage.capability import verify
 
 
@@ -88,12 +86,13 @@ def get_photo(scope: Scope, photo_id: UUID) -> Photo:
 
 @dataclass(frozen=True)
 class MediaGrant:
-    """What a valid media URL opens: one blob, with the type its bytes were sniffed as."""
+    """What a valid media URL opens: one blob, with the type its bytes were sniffed as (a ZIP for
+    an archive)."""
 
     key: str
     content_type: str
     download_name: str | None
-    """Set for originals: they are served as attachments, never rendered on our origin."""
+    """Set for originals and archives: they are served as attachments, never rendered on our origin."""
     max_age_s: int
     public: bool
 
@@ -103,16 +102,25 @@ def open_media(token: str) -> MediaGrant:
 
     The token's signature and expiry are checked first (no database work for a forged one); then
     the photo is read under row-level security as the token's audience, so a public URL of a photo
-    that was hidden, held or failed since it was issued opens nothing.
+    that was hidden, held or failed since it was issued opens nothing. An archive's URL opens it
+    while it is ready and every photo in it is still public (`archives.servable`).
     """
     capability = verify(settings().media_key, token)
     try:
         event = event_by_id(capability.event_id)
     except EventNotFound:
         raise MediaNotFound("no such media") from None
+    if capability.rendition == "archive":
+        archive = archives.servable(event, capability.object_id)
+        if archive is None or archive.blob_key is None:
+            raise MediaNotFound("no such media")
+        # private: an archive is one visitor's, never a shared cache's
+        return MediaGrant(
+            archive.blob_key, "application/zip", archives.download_name(event), capability.max_age_s, False
+        )
     scope = Scope.visitor(event) if capability.audience == "public" else Scope.organizer(event, "media-url")
     with scope.transaction() as tx:
-        row = repo.get_photo(tx, capability.photo_id)
+        row = repo.get_photo(tx, capability.object_id)
     if row is None:
         raise MediaNotFound("no such media")
     if capability.rendition != "original":
@@ -125,22 +133,3 @@ def open_media(token: str) -> MediaGrant:
     return MediaGrant(
         row.source_key, row.mime, row.filename, capability.max_age_s, capability.audience == "public"
     )
-
-
-def zip_originals(scope: Scope, photo_ids: list[UUID]) -> bytes:
-    """The visible originals among `photo_ids` as one ZIP (stored, not recompressed: JPEGs are)."""
-    store = blob_store()
-    with scope.transaction() as tx:
-        rows = repo.get_photos(tx, photo_ids)  # a visitor sees public photos only (RLS)
-    if not rows:
-        raise PhotoNotFound("none of the selected photos exist")
-    buffer = io.BytesIO()
-    names: set[str] = set()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        for row in rows:
-            name = f"{row.folder}/{row.filename}" if row.folder else row.filename
-            if name in names:
-                name = f"{row.id}-{name}"
-            names.add(name)
-            archive.writestr(name, store.get(row.source_key))
-    return buffer.getvalue()

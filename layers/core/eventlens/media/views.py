@@ -6,7 +6,7 @@ import base64
 import json
 import math
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import Field
@@ -57,6 +57,26 @@ class PhotoList(Model):
     photos: list[Photo]
 
 
+ArchiveStatus = Literal["pending", "building", "ready", "failed"]
+
+
+class Archive(Model):
+    """A ZIP archive of selected originals, built in the background (`media/archives.py`)."""
+
+    archive_id: UUID = Field(description="Keep it: it is the only way to read this archive again")
+    status: ArchiveStatus
+    photo_count: int = Field(description="Photos in the archive: the public ones among those asked for")
+    done: int = Field(description="Photos written so far")
+    total: int = Field(description="Photos to write (photo_count)")
+    bytes_done: int
+    bytes_total: int
+    url: str | None = Field(
+        default=None, description="Once ready: a media URL that downloads the ZIP (valid up to an hour)"
+    )
+    error: str | None = Field(default=None, description="Why it failed, for the visitor")
+    expires_at: datetime = Field(description="After this the archive and its URL are gone")
+
+
 def alt_text(row: PhotoRow) -> str:
     parts = [row.scene_description, row.people_descriptions]
     text = ". ".join(p.strip().rstrip(".") for p in parts if p and p.strip())
@@ -70,6 +90,13 @@ def media_url(row: PhotoRow, rendition: Rendition, now: float | None = None) -> 
     (only staff can read a photo that is not public, so only they are ever handed one)."""
     audience: Audience = "public" if row.is_public else "staff"
     capability = Capability(row.event_id, row.id, rendition, audience, expiry(audience, now))
+    return f"{settings().media_base_url}/{sign(settings().media_key, capability)}"
+
+
+def archive_url(event_id: UUID, archive_id: UUID, expires: int) -> str:
+    """The capability URL of a ready ZIP archive: handed only to the archive's holder, so it expires
+    exactly when asked rather than at a shared window's end."""
+    capability = Capability(event_id, archive_id, "archive", "public", expires)
     return f"{settings().media_base_url}/{sign(settings().media_key, capability)}"
 
 

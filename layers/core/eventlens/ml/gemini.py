@@ -145,6 +145,8 @@ def _classify(exc: BaseException) -> Failure | None:
 
     if not isinstance(exc, errors.APIError):
         return None
+    if exc.code == 429:  # each one, retried or not: template.yaml's GeminiRateLimitedFilter counts it
+        log.warning("Gemini answered HTTP 429")
     headers = getattr(exc.response, "headers", None)
     return Failure(exc.code, retry_after_header(headers))
 

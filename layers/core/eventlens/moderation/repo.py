@@ -8,14 +8,6 @@ from eventlens.db import Tx
 from eventlens.db.photos import PHOTO_COLUMNS, PhotoRow
 
 
-def get_photo(tx: Tx, photo_id: UUID) -> PhotoRow | None:
-    row = tx.execute(
-        "SELECT " + PHOTO_COLUMNS + " FROM photos p WHERE p.event_id = current_event_id() AND p.id = %s",
-        (photo_id,),
-    ).fetchone()
-    return None if row is None else PhotoRow.of(row)
-
-
 def set_hidden(tx: Tx, photo_id: UUID, hidden: bool) -> PhotoRow | None:
     row = tx.execute(
         "UPDATE photos p SET hidden = %s, updated_at = now() WHERE p.event_id = current_event_id() AND p.id = %s"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from eventlens.audit import service as audit
 from eventlens.errors import PhotoNotFound
 from eventlens.media.views import Photo, photo_view
 from eventlens.moderation import repo
@@ -20,12 +21,16 @@ def update_photo(
     scope: Scope, photo_id: UUID, hidden: bool | None = None, review: Decision | None = None
 ) -> Photo:
     """Hide or unhide a photo and/or record the organizer's review decision, in one transaction."""
+    row = None
     with scope.transaction() as tx:
-        row = repo.get_photo(tx, photo_id)
-        if row is not None and hidden is not None:
+        if hidden is not None:
             row = repo.set_hidden(tx, photo_id, hidden)
-        if row is not None and review is not None:
+            if row is not None:
+                audit.record(tx, "photo_hide" if hidden else "photo_unhide", str(photo_id))
+        if review is not None:
             row = repo.decide(tx, photo_id, review)
+            if row is not None:
+                audit.record(tx, "photo_approve" if review == "approved" else "photo_reject", str(photo_id))
     if row is None:
         raise PhotoNotFound(f"no photo {photo_id}")
     return photo_view(row)

@@ -4,7 +4,10 @@ Every statement runs inside a scoped transaction and still names `event_id = cur
 so the planner can use the per-event indexes. Vector queries repeat the exact expression and
 predicate of the partial HNSW index (`db.vectors.vector_expr`, `WHERE model = '<literal>' AND
 embedding IS NOT NULL`): a parameter instead of the literal model name, or a different cast,
-silently turns an index scan into a full scan.
+silently turns an index scan into a full scan. Each kNN asks first whether the event is large
+(migration 0013): a large event is named as a constant, so its own HNSW index serves; a small
+one's rows are read by the event index and every distance is computed (exact, and faster than a
+graph shared with every other event; benchmarks/many_events.py).
 
 Text candidates come from `search_text_candidates()` (migration 0006): under row-level security
 PostgreSQL uses an index for a condition only when its operator is LEAKPROOF, which `@@`, `%>`
@@ -50,6 +53,22 @@ class Hit:
     fulltext: float | None
     trigram: float | None
     semantic: float | None
+
+
+def _large_event(tx: Tx, space: str) -> UUID | None:
+    """The event in scope if it has many rows in `space` ('face', 'description'), else None."""
+    row = tx.execute(
+        "SELECT CASE WHEN event_is_large(%s) THEN current_event_id() END AS event", (space,)
+    ).fetchone()
+    return None if row is None else row["event"]
+
+
+def _by_distance(distance: sql.Composable, event_id: sql.Composable, large: UUID | None) -> sql.Composable:
+    """`AND <event is the constant> ORDER BY distance` for a large event; for a small one, ORDER BY
+    a copy of the distance, which keeps the planner off the HNSW index."""
+    if large is None:
+        return sql.SQL(" ORDER BY ({}) + 0").format(distance)
+    return sql.SQL(" AND {} = {} ORDER BY {}").format(event_id, sql.Literal(large), distance)
 
 
 def tune(tx: Tx) -> None:
@@ -100,9 +119,14 @@ def hybrid_candidates(
         distance = sql.SQL("{} <=> {}").format(vector_expr("p", dim), query_vector(dim, "emb"))
         semantic = sql.SQL(
             "SELECT id, score FROM (SELECT p.id, 1 - ({d}) AS score FROM photos p"
-            " WHERE p.embedding_model = {model} AND p.embedding IS NOT NULL AND {where}"
-            " ORDER BY {d} LIMIT %(n)s) nn WHERE score >= %(floor)s"
-        ).format(d=distance, model=sql.Literal(text_model), where=where)
+            " WHERE p.embedding_model = {model} AND p.embedding IS NOT NULL AND {where}{order}"
+            " LIMIT %(n)s) nn WHERE score >= %(floor)s"
+        ).format(
+            d=distance,
+            model=sql.Literal(text_model),
+            where=where,
+            order=_by_distance(distance, sql.SQL("p.event_id"), _large_event(tx, "description")),
+        )
         params["emb"] = vector_literal(embedding)
     statement = sql.SQL(
         # One row per photo and modality from the function: one row per photo here.
@@ -178,14 +202,16 @@ def similar_photos(
         "(SELECT o.embedding::vector({dim}) FROM photos o"
         " WHERE o.id = %(id)s AND o.embedding_model = {model})"
     ).format(dim=sql.Literal(tdim), model=sql.Literal(text_model))
+    photo_distance = sql.SQL("{} <=> {}").format(vector_expr("p", tdim), origin)
+    face_distance = sql.SQL("{} <=> {}").format(vector_expr("g", fdim), vector_expr("f", fdim))
     statement = sql.SQL(
         "WITH sem AS MATERIALIZED (SELECT p.id, 1 - ({pv} <=> {origin}) AS score FROM photos p"
         "  WHERE p.embedding_model = {tmodel} AND p.embedding IS NOT NULL AND p.event_id = current_event_id()"
-        "   AND p.is_public AND p.id <> %(id)s ORDER BY {pv} <=> {origin} LIMIT %(n)s),"
+        "   AND p.is_public AND p.id <> %(id)s{photo_order} LIMIT %(n)s),"
         " shared AS (SELECT nn.photo_id AS id, count(DISTINCT f.id) AS faces FROM face_embeddings f"
         "  CROSS JOIN LATERAL (SELECT g.photo_id, {gv} <=> {fv} AS distance FROM face_embeddings g"
         "   WHERE g.model = {fmodel} AND g.embedding IS NOT NULL AND g.event_id = current_event_id()"
-        "   ORDER BY {gv} <=> {fv} LIMIT 40) nn"
+        "   {face_order} LIMIT 40) nn"
         "  WHERE f.photo_id = %(id)s AND f.model = {fmodel} AND f.embedding IS NOT NULL"
         "   AND nn.distance <= 1 - %(thr)s AND nn.photo_id <> %(id)s GROUP BY nn.photo_id),"
         " scored AS (SELECT coalesce(sem.id, shared.id) AS id,"
@@ -200,6 +226,8 @@ def similar_photos(
         origin=origin,
         tmodel=sql.Literal(text_model),
         fmodel=sql.Literal(face_model),
+        photo_order=_by_distance(photo_distance, sql.SQL("p.event_id"), _large_event(tx, "description")),
+        face_order=_by_distance(face_distance, sql.SQL("g.event_id"), _large_event(tx, "face")),
         columns=sql.SQL(PHOTO_COLUMNS),
     )
     params = {"id": photo_id, "n": limit, "thr": face_threshold, "fw": face_weight}

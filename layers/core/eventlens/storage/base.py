@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from types import TracebackType
 from urllib.parse import quote
 
 from eventlens.errors import BlobNotFound, InvalidKey
@@ -17,7 +19,20 @@ MAX_SEGMENT_BYTES = 255
 NAME_MAX), so the local store can hold every valid key and a key never fails only on disk."""
 _BAD_CHARS = re.compile(r"[\x00-\x1f\x7f\\]")
 
-__all__ = ["MAX_SEGMENT_BYTES", "BlobInfo", "BlobNotFound", "BlobStore", "InvalidKey", "validate_key"]
+__all__ = [
+    "MAX_SEGMENT_BYTES",
+    "BlobInfo",
+    "BlobNotFound",
+    "BlobStore",
+    "BlobWriter",
+    "InvalidKey",
+    "validate_key",
+]
+
+CHUNK_BYTES = 1024 * 1024
+"""What `read_chunks` hands over at a time unless told otherwise."""
+PART_BYTES = 8 * 1024 * 1024
+"""What a `BlobWriter` holds before it sends a part (S3: a multipart upload's part)."""
 
 
 def validate_key(key: str) -> str:
@@ -56,9 +71,89 @@ class BlobInfo:
     last_modified: datetime | None = None
 
 
+class BlobWriter(ABC):
+    """A blob written in pieces, for one too large to hold in memory (a ZIP archive of originals).
+
+    Nothing is readable under the key until `commit`, and `abort` leaves nothing behind. As a
+    context manager the block's end commits and an exception aborts. It can `write` and `tell` but
+    not `seek`, so `zipfile` writes each entry's sizes after its data (a data descriptor) instead of
+    going back for them.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = validate_key(key)
+        self.size = 0
+        self.info: BlobInfo | None = None
+        """Set by `commit`."""
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        written = self._write(data)
+        self.size += written
+        return written
+
+    def tell(self) -> int:
+        return self.size
+
+    def flush(self) -> None:  # noqa: B027 - deliberately nothing, for every store
+        """Nothing to do: parts go out as they fill, the rest at `commit`."""
+
+    def close(self) -> None:  # noqa: B027 - deliberately nothing, for every store
+        """Nothing to do (zipfile never closes a file it was handed): `commit` or `abort` ends the blob."""
+
+    @abstractmethod
+    def _write(self, data: bytes | bytearray | memoryview) -> int: ...
+
+    @abstractmethod
+    def commit(self) -> BlobInfo:
+        """Make the blob readable under its key, whole, and return what was stored."""
+
+    @abstractmethod
+    def abort(self) -> None:
+        """Forget what was written; the key is left as it was."""
+
+    def __enter__(self) -> BlobWriter:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if kind is None:
+            try:
+                self.info = self.commit()
+            except BaseException:
+                self._abort_quietly()
+                raise
+        else:
+            self._abort_quietly()
+
+    def _abort_quietly(self) -> None:
+        # The error that got us here is the one to report; an upload left behind by a failed abort
+        # is removed by the store (S3: the bucket's lifecycle rule aborts stale multipart uploads).
+        with contextlib.suppress(Exception):
+            self.abort()
+
+
 class BlobStore(ABC):
     @abstractmethod
     def put(self, key: str, data: bytes, content_type: str | None = None) -> BlobInfo: ...
+
+    @abstractmethod
+    def open_write(
+        self,
+        key: str,
+        content_type: str | None = None,
+        part_bytes: int = PART_BYTES,
+        tags: dict[str, str] | None = None,
+    ) -> BlobWriter:
+        """A blob written in pieces of about `part_bytes` held in memory at a time, whatever its size.
+        `tags` label the object where the store has labels (S3 object tags: lifecycle rules read
+        them); a directory keeps none."""
+
+    def read_chunks(self, key: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
+        """The blob's bytes in pieces of at most `chunk_bytes`: a large blob never sits in memory whole."""
+        size = self.head(key).size
+        for start in range(0, size, chunk_bytes):
+            yield self.get(key, (start, min(size, start + chunk_bytes) - 1))
 
     @abstractmethod
     def get(self, key: str, byte_range: tuple[int, int] | None = None) -> bytes:

@@ -1,7 +1,7 @@
 """Media URLs as capabilities: `/media/<token>`, signed, expiring, and stable for their lifetime.
 
-A token names one rendition of one photo of one event, who it was issued for, and when it stops
-working; an HMAC-SHA256 (truncated to 128 bits) under the installation's media key makes it
+A token names one rendition of one photo of one event (or, rendition `archive`, one ZIP archive of
+its originals: the id is then the archive's), who it was issued for, and when it stops working; an HMAC-SHA256 (truncated to 128 bits) under the installation's media key makes it
 unforgeable, and 128 random-looking bits make it unguessable. Expiry is rounded to a window, so
 every listing within a window hands out the same URL and browsers and CDNs can cache it; a token is
 valid for between one and two windows.
@@ -14,6 +14,9 @@ to process it revokes its public URLs at once.
   photo is public.
 - `staff` tokens are issued for photos only staff can see (hidden, held, failed): they are served
   whatever the photo's state, so they expire sooner.
+- `archive` tokens are `public`, issued only to the visitor that asked for the archive, with an
+  exact expiry (no window: nobody else shares the URL); serving one checks that the archive is
+  ready and unexpired and that every photo in it is still public (`media.archives.servable`).
 """
 
 from __future__ import annotations
@@ -28,16 +31,16 @@ from uuid import UUID
 
 from eventlens.errors import MediaNotFound
 
-Rendition = Literal["original", "320", "1920"]
+Rendition = Literal["original", "320", "1920", "archive"]
 Audience = Literal["public", "staff"]
 
-RENDITIONS: tuple[Rendition, ...] = ("original", "320", "1920")
+RENDITIONS: tuple[Rendition, ...] = ("original", "320", "1920", "archive")
 AUDIENCES: tuple[Audience, ...] = ("public", "staff")
 WINDOW_S: dict[Audience, int] = {"public": 12 * 3600, "staff": 3600}
 """Expiry is rounded up to a multiple of this: a URL stays the same within one window."""
 
 _VERSION = 1
-_LAYOUT = struct.Struct(">B16s16sBBI")  # version, event id, photo id, rendition, audience, expires
+_LAYOUT = struct.Struct(">B16s16sBBI")  # version, event id, object id, rendition, audience, expires
 _MAC_BYTES = 16
 TOKEN_LENGTH = len(base64.urlsafe_b64encode(b"\0" * (_LAYOUT.size + _MAC_BYTES)).rstrip(b"="))
 
@@ -45,7 +48,8 @@ TOKEN_LENGTH = len(base64.urlsafe_b64encode(b"\0" * (_LAYOUT.size + _MAC_BYTES))
 @dataclass(frozen=True)
 class Capability:
     event_id: UUID
-    photo_id: UUID
+    object_id: UUID
+    """The photo's id; for the `archive` rendition, the archive's."""
     rendition: Rendition
     audience: Audience
     expires: int
@@ -67,7 +71,7 @@ def sign(key: bytes, capability: Capability) -> str:
     payload = _LAYOUT.pack(
         _VERSION,
         capability.event_id.bytes,
-        capability.photo_id.bytes,
+        capability.object_id.bytes,
         RENDITIONS.index(capability.rendition),
         AUDIENCES.index(capability.audience),
         capability.expires,
@@ -87,11 +91,11 @@ def verify(key: bytes, token: str, now: float | None = None) -> Capability:
     payload, mac = raw[: _LAYOUT.size], raw[_LAYOUT.size :]
     if not hmac.compare_digest(mac, hmac.digest(key, payload, "sha256")[:_MAC_BYTES]):
         raise MediaNotFound("no such media")
-    version, event, photo, rendition, audience, expires = _LAYOUT.unpack(payload)
+    version, event, object_id, rendition, audience, expires = _LAYOUT.unpack(payload)
     if version != _VERSION or rendition >= len(RENDITIONS) or audience >= len(AUDIENCES):
         raise MediaNotFound("no such media")
     if expires <= (time.time() if now is None else now):
         raise MediaNotFound("no such media")
     return Capability(
-        UUID(bytes=event), UUID(bytes=photo), RENDITIONS[rendition], AUDIENCES[audience], expires
+        UUID(bytes=event), UUID(bytes=object_id), RENDITIONS[rendition], AUDIENCES[audience], expires
     )

@@ -5,6 +5,11 @@ from __future__ import annotations
 from uuid import UUID
 
 
+def event_prefix(slug: str) -> str:
+    """Every blob of an event (originals, thumbnails, archives): `events/<slug>/`."""
+    return f"events/{slug}/"
+
+
 def originals_prefix(slug: str) -> str:
     """An event's originals (and the S3 notification's filter): `events/<slug>/originals/`."""
     return f"events/{slug}/originals/"
@@ -12,6 +17,14 @@ def originals_prefix(slug: str) -> str:
 
 def thumbnail_key(slug: str, photo_id: UUID | str, size: int) -> str:
     return f"events/{slug}/thumbs/{photo_id}/{size}.jpg"
+
+
+def archive_key(slug: str, archive_id: UUID | str) -> str:
+    """A ZIP archive of an event's originals (`media/archives.py`): `events/<slug>/archives/<id>.zip`.
+    Under the event's prefix, so deleting the event deletes its archives; the bucket's lifecycle
+    rule finds them by their tag (`media.archives.ARCHIVE_TAGS`), the upload notification's ingest
+    ignores them (not originals)."""
+    return f"events/{slug}/archives/{archive_id}.zip"
 
 
 def event_of_original(key: str) -> str | None:

@@ -10,7 +10,40 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from eventlens.storage.base import BlobInfo, BlobNotFound, BlobStore, validate_key
+from eventlens.storage.base import (
+    CHUNK_BYTES,
+    PART_BYTES,
+    BlobInfo,
+    BlobNotFound,
+    BlobStore,
+    BlobWriter,
+    validate_key,
+)
+
+
+class LocalBlobWriter(BlobWriter):
+    """Straight into a hidden temporary file beside the blob, renamed over it on commit."""
+
+    def __init__(self, store: LocalBlobStore, key: str) -> None:
+        super().__init__(key)
+        self.store = store
+        self.path = store.path(key)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".upload-")
+        self.tmp = Path(tmp)
+        self.file = os.fdopen(fd, "wb")
+
+    def _write(self, data: bytes | bytearray | memoryview) -> int:
+        return self.file.write(data)
+
+    def commit(self) -> BlobInfo:
+        self.file.close()
+        os.replace(self.tmp, self.path)  # readers never see a half-written blob
+        return self.store.head(self.key)
+
+    def abort(self) -> None:
+        self.file.close()
+        self.tmp.unlink(missing_ok=True)
 
 
 class LocalBlobStore(BlobStore):
@@ -37,6 +70,25 @@ class LocalBlobStore(BlobStore):
             Path(tmp).unlink(missing_ok=True)
             raise
         return BlobInfo(key, len(data), hashlib.md5(data, usedforsecurity=False).hexdigest())
+
+    def open_write(
+        self,
+        key: str,
+        content_type: str | None = None,
+        part_bytes: int = PART_BYTES,
+        tags: dict[str, str] | None = None,
+    ) -> LocalBlobWriter:
+        return LocalBlobWriter(self, key)
+
+    def read_chunks(self, key: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
+        path = self.path(key)
+        try:
+            f = path.open("rb")
+        except (FileNotFoundError, IsADirectoryError):
+            raise BlobNotFound(key) from None
+        with f:
+            while chunk := f.read(chunk_bytes):
+                yield chunk
 
     def get(self, key: str, byte_range: tuple[int, int] | None = None) -> bytes:
         path = self.path(key)

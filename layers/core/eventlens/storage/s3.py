@@ -3,13 +3,117 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
+from urllib.parse import urlencode
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from eventlens.storage.base import BlobInfo, BlobNotFound, BlobStore, content_disposition, validate_key
+from eventlens.storage.base import (
+    CHUNK_BYTES,
+    PART_BYTES,
+    BlobInfo,
+    BlobNotFound,
+    BlobStore,
+    BlobWriter,
+    content_disposition,
+    validate_key,
+)
+
+MIN_PART_BYTES = 5 * 1024 * 1024
+"""S3's smallest part but the last; a smaller `part_bytes` would be refused at completion."""
+PARTS_IN_FLIGHT = 2
+"""Parts uploading while the next fills: reading and sending overlap, and memory stays at about
+three parts (two sending, one filling) plus one write."""
+
+
+class S3MultipartWriter(BlobWriter):
+    """A multipart upload: a part goes out each time `part_bytes` have been written (two at once,
+    in threads, while the next fills), so memory holds about three parts whatever the blob's size.
+    A blob smaller than one part is one PutObject. Uncommitted parts are aborted, and the bucket's
+    lifecycle rule aborts any a crash leaves behind."""
+
+    def __init__(
+        self,
+        client: Any,
+        bucket: str,
+        key: str,
+        content_type: str | None,
+        part_bytes: int,
+        tags: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(key)
+        if part_bytes < MIN_PART_BYTES:
+            raise ValueError(f"S3 parts are at least {MIN_PART_BYTES} bytes, not {part_bytes}")
+        self.client, self.bucket, self.part_bytes = client, bucket, part_bytes
+        self.extra: dict[str, Any] = {"ContentType": content_type} if content_type else {}
+        if tags:
+            self.extra["Tagging"] = urlencode(tags)  # needs s3:PutObjectTagging as well
+        self.buffer = bytearray()
+        self.upload_id: str | None = None
+        self.parts: list[Future[dict[str, Any]]] = []
+        self.pool: ThreadPoolExecutor | None = None
+
+    def _write(self, data: bytes | bytearray | memoryview) -> int:
+        self.buffer += data
+        while len(self.buffer) >= self.part_bytes:
+            self._wait_for_room()  # before copying the part: never more than PARTS_IN_FLIGHT + 1
+            with memoryview(self.buffer) as view:
+                part = bytes(view[: self.part_bytes])  # one copy, no intermediate slice
+            del self.buffer[: self.part_bytes]
+            self._send(part)
+        return len(data)
+
+    def _send(self, part: bytes) -> None:
+        if self.upload_id is None:
+            reply = self.client.create_multipart_upload(Bucket=self.bucket, Key=self.key, **self.extra)
+            self.upload_id = reply["UploadId"]
+            self.pool = ThreadPoolExecutor(PARTS_IN_FLIGHT, thread_name_prefix="s3-part")
+        assert self.pool is not None
+        self.parts.append(self.pool.submit(self._upload_part, len(self.parts) + 1, part))
+
+    def _wait_for_room(self) -> None:
+        """Back-pressure: wait until fewer than PARTS_IN_FLIGHT parts are uploading."""
+        in_flight = [f for f in self.parts if not f.done()]
+        while len(in_flight) >= PARTS_IN_FLIGHT:
+            in_flight.pop(0).result()
+            in_flight = [f for f in in_flight if not f.done()]
+
+    def _upload_part(self, number: int, part: bytes) -> dict[str, Any]:
+        reply = self.client.upload_part(
+            Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, PartNumber=number, Body=part
+        )
+        return {"PartNumber": number, "ETag": reply["ETag"]}
+
+    def commit(self) -> BlobInfo:
+        if self.upload_id is None:
+            reply = self.client.put_object(
+                Bucket=self.bucket, Key=self.key, Body=bytes(self.buffer), **self.extra
+            )
+            return BlobInfo(self.key, self.size, reply["ETag"].strip('"'))
+        if self.buffer:
+            self._wait_for_room()
+            self._send(bytes(self.buffer))
+            self.buffer.clear()
+        parts = [f.result() for f in self.parts]
+        self._close_pool()
+        reply = self.client.complete_multipart_upload(
+            Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, MultipartUpload={"Parts": parts}
+        )
+        return BlobInfo(self.key, self.size, reply["ETag"].strip('"'))
+
+    def abort(self) -> None:
+        self.buffer.clear()
+        self._close_pool()
+        if self.upload_id is not None:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self.upload_id)
+
+    def _close_pool(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
 
 class S3BlobStore(BlobStore):
@@ -23,6 +127,29 @@ class S3BlobStore(BlobStore):
         extra: dict[str, Any] = {"ContentType": content_type} if content_type else {}
         reply = self.client.put_object(Bucket=self.bucket, Key=validate_key(key), Body=data, **extra)
         return BlobInfo(key, len(data), reply["ETag"].strip('"'))
+
+    def open_write(
+        self,
+        key: str,
+        content_type: str | None = None,
+        part_bytes: int = PART_BYTES,
+        tags: dict[str, str] | None = None,
+    ) -> S3MultipartWriter:
+        return S3MultipartWriter(self.client, self.bucket, key, content_type, part_bytes, tags)
+
+    def read_chunks(self, key: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
+        """One GetObject, its body streamed."""
+        try:
+            reply = self.client.get_object(Bucket=self.bucket, Key=validate_key(key))
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("NoSuchKey", "404"):
+                raise BlobNotFound(key) from None
+            raise
+        body = reply["Body"]
+        try:
+            yield from body.iter_chunks(chunk_bytes)
+        finally:
+            body.close()  # a reader that stops early leaves no connection half-read
 
     def get(self, key: str, byte_range: tuple[int, int] | None = None) -> bytes:
         extra: dict[str, Any] = {"Range": f"bytes={byte_range[0]}-{byte_range[1]}"} if byte_range else {}

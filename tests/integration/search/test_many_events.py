@@ -1,0 +1,212 @@
+"""Many events in one database: each event's kNN reads its own rows (migration 0013).
+
+A small event's faces and photos are read by the event index and every distance is computed; a
+large event is named as a constant so its own HNSW index serves it. The bound is lowered here with
+`eventlens.event_index_min_rows` so a few hundred rows make an event large.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from typing import Any
+from uuid import UUID, uuid4
+
+import numpy as np
+import psycopg
+import pytest
+from eventlens.db.photos import PhotoFilter
+from eventlens.findme import repo as findme_repo
+from eventlens.scope import Scope
+from eventlens.search import repo as search_repo
+from eventlens.types import Event
+
+LARGE = 200
+"""Rows from which an event counts as large in these tests."""
+
+
+def unit(rows: np.ndarray) -> np.ndarray:
+    return rows / np.linalg.norm(rows, axis=-1, keepdims=True)
+
+
+def vector(values: np.ndarray) -> str:
+    return "[" + ",".join(f"{v:.7g}" for v in values) + "]"
+
+
+class Recording:
+    """A transaction that keeps every statement it runs, so a test can EXPLAIN the kNN it ran."""
+
+    def __init__(self, tx: Any) -> None:
+        self.tx = tx
+        self.statements: list[tuple[Any, Any]] = []
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        self.statements.append((query, params))
+        return self.tx.execute(query, params, **kwargs)
+
+    def plan(self, containing: str) -> str:
+        """The plan of the last statement whose text contains `containing`."""
+        query, params = next((q, p) for q, p in reversed(self.statements) if containing in _text(self.tx, q))
+        rows = self.tx.execute(b"EXPLAIN " + _text(self.tx, query).encode(), params).fetchall()
+        return "\n".join(next(iter(r.values())) for r in rows)
+
+
+def _text(tx: Any, query: Any) -> str:
+    return query if isinstance(query, str) else query.as_string(tx)
+
+
+@pytest.fixture
+def seed(owner_conn: psycopg.Connection) -> Callable[..., dict[str, Any]]:
+    """An event's photos (MiniLM-sized vectors) and faces: `person` in `mine` photos, strangers in
+    the others (one face each), some photos hidden. Returns the person's face vector and ids."""
+    rng = np.random.default_rng(7)
+
+    def make(event: Event, photos: int, mine: int, hidden: int = 0) -> dict[str, Any]:
+        person = unit(rng.normal(size=128))
+        topic = unit(rng.normal(size=384))
+        ids: list[UUID] = []
+        with owner_conn.cursor() as cur:
+            for i in range(photos):
+                photo_id = uuid4()
+                ids.append(photo_id)
+                text_vector = unit(topic + rng.normal(scale=0.5, size=384))
+                cur.execute(
+                    "INSERT INTO photos (id, event_id, source_key, content_hash, filename, face_count, hidden,"
+                    " embedding, embedding_model, analyze_status, describe_status, embed_status, faces_status)"
+                    " VALUES (%s, %s, %s, %s, %s, 1, %s, %s::vector, 'minilm-l6-v2',"
+                    " 'completed', 'completed', 'completed', 'completed')",
+                    (
+                        photo_id,
+                        event.id,
+                        f"events/{event.slug}/originals/{i}.jpg",
+                        hashlib.sha256(f"{event.id}/{i}".encode()).hexdigest(),
+                        f"{i}.jpg",
+                        i < hidden,
+                        vector(text_vector),
+                    ),
+                )
+                face = (
+                    unit(person + rng.normal(scale=0.07, size=128))
+                    if i < mine
+                    else unit(rng.normal(size=128))
+                )
+                cur.execute(
+                    "INSERT INTO face_embeddings (event_id, photo_id, face_index, model, bbox, det_score, embedding)"
+                    " VALUES (%s, %s, 0, 'sface', '{10,10,50,50}', 0.9, %s::vector)",
+                    (event.id, photo_id, vector(face)),
+                )
+        owner_conn.execute("ANALYZE photos")
+        owner_conn.execute("ANALYZE face_embeddings")
+        return {"person": unit(person + rng.normal(scale=0.07, size=128)), "topic": topic, "ids": ids}
+
+    return make
+
+
+@pytest.fixture
+def events(make_event: Callable[..., Event], seed: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+    """A large event (600 photos and faces) and a small one (60) in the same database."""
+    large, small = make_event("large"), make_event("small")
+    return {
+        "large": (large, seed(large, 600, mine=30, hidden=5)),
+        "small": (small, seed(small, 60, mine=12)),
+    }
+
+
+@pytest.fixture
+def visitor() -> Callable[[Event], Iterator[Recording]]:
+    from contextlib import contextmanager
+
+    @contextmanager
+    def open_(event: Event) -> Iterator[Recording]:
+        with Scope.visitor(event).transaction() as tx:
+            tx.execute(f"SET LOCAL eventlens.event_index_min_rows = {LARGE}")
+            search_repo.tune(tx)
+            yield Recording(tx)
+
+    return open_
+
+
+def build_event_indexes(owner_conn: psycopg.Connection) -> list[str]:
+    """What the schema owner runs after migrating: migration 0013's statements, one by one."""
+    owner_conn.execute(f"SET eventlens.event_index_min_rows = {LARGE}")
+    statements = [row[0] for row in owner_conn.execute("SELECT event_vector_index_ddl()").fetchall()]
+    for statement in statements:
+        owner_conn.execute(statement)
+    return statements
+
+
+def test_a_small_event_beside_a_large_one_reads_its_own_faces_exactly(events, visitor):
+    # Given a small event in a database whose face table is mostly another event's
+    event, data = events["small"]
+    # When find-me looks for the person's faces, even with the planner told to avoid sorting
+    with visitor(event) as tx:
+        tx.execute("SET LOCAL enable_sort = off")
+        found = findme_repo.face_knn_ids(tx, data["person"], "sface", 300)
+        plan = tx.plan("SELECT nn.id")
+        exact = findme_repo.face_knn_ids(tx, data["person"], "sface", 300, exact=True)
+    # Then it computed every distance of the event's own faces (no index-ordered walk) and missed none
+    assert "Order By" not in plan
+    assert "Sort Key" in plan
+    assert found == exact
+    assert len(found) == 60
+
+
+def test_a_large_event_is_searched_through_its_own_index(events, visitor, owner_conn):
+    # Given the owner has built the large event's own indexes (one per model in use)
+    event, data = events["large"]
+    built = build_event_indexes(owner_conn)
+    hex_id = event.id.hex
+    assert sorted(built) == sorted(
+        [
+            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS event_{hex_id}_sface ON face_embeddings USING hnsw"
+            " ((embedding::vector(128)) vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
+            f" WHERE model = 'sface' AND embedding IS NOT NULL AND event_id = '{event.id}'",
+            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS event_{hex_id}_minilm_l6_v2 ON photos USING hnsw"
+            " ((embedding::vector(384)) vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
+            f" WHERE embedding_model = 'minilm-l6-v2' AND embedding IS NOT NULL AND event_id = '{event.id}'",
+        ]
+    )
+    # When find-me and the semantic half of search run in it
+    with visitor(event) as tx:
+        found = findme_repo.face_knn_ids(tx, data["person"], "sface", 10)
+        face_plan = tx.plan("SELECT nn.id")
+        search_repo.hybrid_candidates(tx, "zzz", data["topic"], "minilm-l6-v2", PhotoFilter(), 0.0, limit=20)
+        photo_plan = tx.plan("photos p")
+        exact = findme_repo.face_knn_ids(tx, data["person"], "sface", 10, exact=True)
+    # Then each reads the event's own index, and finds what an exact scan finds
+    assert f"event_{hex_id}_sface" in face_plan
+    assert f"event_{hex_id}_minilm_l6_v2" in photo_plan
+    assert found == exact
+    # And the owner's next run has nothing left to build
+    assert build_event_indexes(owner_conn) == []
+
+
+def test_find_me_in_a_large_event_still_hides_what_a_visitor_may_not_see(events, visitor, owner_conn):
+    # Given the large event's own index, and hidden photos showing the person
+    event, data = events["large"]
+    build_event_indexes(owner_conn)
+    hidden = set(data["ids"][:5])
+    # When a visitor runs find-me and the companions query through that index
+    with visitor(event) as tx:
+        found = findme_repo.face_neighbours(tx, data["person"], "sface", 0.4, 300)
+        companions = findme_repo.companion_photos(tx, data["person"], "sface", 0.4, [r.id for r, _ in found])
+        plan = tx.plan("face_embeddings f")
+    # Then only the event's public photos come back: 25 of the person's 30, none hidden
+    assert f"event_{event.id.hex}_sface" in plan
+    assert {row.event_id for row, _ in found} == {event.id}
+    assert len(found) == 25
+    assert not hidden & {row.id for row, _ in found}
+    assert not hidden & {row.id for row, _ in companions}
+
+
+def test_the_owner_drops_the_indexes_of_a_deleted_event(events, owner_conn):
+    # Given a large event with its own indexes
+    event, _ = events["large"]
+    build_event_indexes(owner_conn)
+    # When the event is deleted
+    owner_conn.execute("DELETE FROM events WHERE id = %s", (event.id,))
+    # Then the owner's next run drops them
+    assert sorted(build_event_indexes(owner_conn)) == [
+        f"DROP INDEX CONCURRENTLY IF EXISTS event_{event.id.hex}_minilm_l6_v2",
+        f"DROP INDEX CONCURRENTLY IF EXISTS event_{event.id.hex}_sface",
+    ]
