@@ -4,16 +4,12 @@ sniffed as, sandboxed, and an original is an attachment (issue 11, "Served media
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Iterator
 from uuid import uuid4
 
-import pytest
 import requests
 from eventlens.config import settings
 from eventlens.db.photos import PhotoFilter
-from eventlens.devserver import make_server
 from eventlens.media import service as media
 from eventlens.moderation import service as moderation
 from eventlens.scope import Scope
@@ -24,17 +20,6 @@ from tests.fixtures_photos import real_jpeg
 from tests.helpers import stored_photo
 
 HTML = b"<html><script>fetch('/api/events/other/admin/errors')</script></html>"
-
-
-@pytest.fixture
-def served(db: str, make_event) -> Iterator[tuple[str, object]]:
-    event = make_event("demo")
-    make_event("other")
-    httpd = make_server("127.0.0.1", 0)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", event
-    httpd.shutdown()
-    httpd.server_close()
 
 
 def _listed(event) -> dict[str, dict]:

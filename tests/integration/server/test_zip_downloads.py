@@ -6,10 +6,8 @@ an expired URL, an expired archive or a photo hidden since opens nothing."""
 from __future__ import annotations
 
 import io
-import threading
 import time
 import zipfile
-from collections.abc import Iterator
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -23,19 +21,6 @@ from eventlens.storage.capability import Capability, sign
 
 from tests.fixtures_photos import real_jpeg
 from tests.helpers import stored_original
-
-
-@pytest.fixture
-def served(db: str, make_event) -> Iterator[tuple[str, Any]]:
-    event = make_event("demo")
-    make_event("other")
-    from eventlens.devserver import make_server
-
-    httpd = make_server("127.0.0.1", 0)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", event
-    httpd.shutdown()
-    httpd.server_close()
 
 
 def _download(server: str, ids: list[Any], slug: str = "demo") -> requests.Response:
