@@ -210,3 +210,22 @@ def test_the_owner_drops_the_indexes_of_a_deleted_event(events, owner_conn):
         f"DROP INDEX CONCURRENTLY IF EXISTS event_{event.id.hex}_minilm_l6_v2",
         f"DROP INDEX CONCURRENTLY IF EXISTS event_{event.id.hex}_sface",
     ]
+
+
+def test_upgrading_builds_the_own_index_of_an_event_that_grew_large(events, owner_conn, db, monkeypatch):
+    """`eventlens db upgrade` (every deploy, every embedded command) runs the owner's statements."""
+    from eventlens.db.migrate import upgrade
+
+    monkeypatch.setenv("PGOPTIONS", f"-c eventlens.event_index_min_rows={LARGE}")
+    large, _ = events["large"]
+
+    built = upgrade(db)
+
+    own = f"event_{large.id.hex}"
+    assert any(own in name for name in built), built
+    names = [
+        r[0]
+        for r in owner_conn.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE %s", (own + "%",))
+    ]
+    assert names
+    assert not [n for n in upgrade(db) if own in n]  # built once

@@ -83,11 +83,23 @@ def upgrade(url: str | None = None, *, to: int | None = None) -> list[str]:
                     )
                 applied.append(migration.name)
             applied += ensure_configured_spaces(conn)
+            applied += build_event_indexes(conn)
             if password := app_password():
                 set_app_password(conn, password)
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
     return applied
+
+
+def build_event_indexes(conn: psycopg.Connection[Any]) -> list[str]:
+    """Each large event's own vector index, built (and a stale one dropped) by the schema owner:
+    migration 0013's `event_vector_index_ddl()`, one statement at a time outside a transaction
+    (CONCURRENTLY: searches go on meanwhile). Runs on every upgrade, i.e. every deploy and every
+    embedded command; an event that grew large since is indexed then."""
+    statements = [row[0] for row in conn.execute("SELECT event_vector_index_ddl()").fetchall()]
+    for statement in statements:
+        conn.execute(statement)
+    return [statement.split(" ON ")[0] for statement in statements]
 
 
 def set_app_password(conn: psycopg.Connection[Any], password: str) -> None:
