@@ -96,6 +96,8 @@ def build_event_indexes(conn: psycopg.Connection[Any]) -> list[str]:
     migration 0013's `event_vector_index_ddl()`, one statement at a time outside a transaction
     (CONCURRENTLY: searches go on meanwhile). Runs on every upgrade, i.e. every deploy and every
     embedded command; an event that grew large since is indexed then."""
+    if conn.execute("SELECT to_regprocedure('event_vector_index_ddl()')").fetchone() == (None,):
+        return []  # a schema older than migration 0013 (`upgrade(to=...)`)
     statements = [row[0] for row in conn.execute("SELECT event_vector_index_ddl()").fetchall()]
     for statement in statements:
         conn.execute(statement)
