@@ -135,8 +135,10 @@ def test_who_reads_which_entries(make_event) -> None:
     a, b = make_event("reader-a"), make_event("reader-b")
     with db.transaction(a.id, "visitor") as tx:
         assert tx.execute("SELECT count(*) AS n FROM audit_log").fetchone() == {"n": 0}
-    with db.transaction(a.id, "organizer", "alice") as tx:
+    with db.transaction(a.id, "organizer", "alice", role="ADMIN") as tx:
         assert {r["event_id"] for r in tx.execute("SELECT event_id FROM audit_log")} == {a.id}
+    with db.transaction(a.id, "organizer", "eddie", role="EDITOR") as tx:  # audit.read: ADMIN and up
+        assert tx.execute("SELECT count(*) AS n FROM audit_log").fetchone() == {"n": 0}
     page = audit.entries(Scope.organizer(b, "bob"))
     assert [e.action for e in page.entries] == ["event_create"]
     assert {e.event_id for e in audit.entries(Scope.system()).entries} >= {a.id, b.id}

@@ -63,6 +63,11 @@ def two_events(make_event, owner_conn):
     return a, b, _seed(owner_conn, a.id, "a"), _seed(owner_conn, b.id, "b")
 
 
+def _role(actor: str) -> str | None:
+    """The organizer here is the event's ADMIN (what each role may read: test_permission_matrix)."""
+    return "ADMIN" if actor == "organizer" else None
+
+
 READABLE = {
     "visitor": {"photos", "face_embeddings"},  # a visitor reads only its own find-me session's rows
     "organizer": {"photos", "face_embeddings", "match_sessions", "pipeline_runs"},  # + analytics, runs
@@ -74,7 +79,7 @@ READABLE = {
 @pytest.mark.parametrize("actor", ["visitor", *STAFF])
 def test_a_query_without_where_sees_only_its_event(two_events, actor: str) -> None:
     a, _, _, _ = two_events
-    with db.transaction(a.id, actor) as tx:
+    with db.transaction(a.id, actor, role=_role(actor)) as tx:
         for table in CONTENT_TABLES:
             rows = tx.execute(f"SELECT event_id FROM {table}").fetchall()  # no WHERE on purpose
             assert {r["event_id"] for r in rows} <= {a.id}, f"{table} leaked another event's rows to {actor}"
@@ -83,7 +88,7 @@ def test_a_query_without_where_sees_only_its_event(two_events, actor: str) -> No
 
 @pytest.mark.parametrize("actor", ["visitor", *STAFF])
 def test_no_event_in_scope_sees_no_content(two_events, actor: str) -> None:
-    with db.transaction(None, actor) as tx:
+    with db.transaction(None, actor, role=_role(actor)) as tx:
         for table in CONTENT_TABLES:
             assert tx.execute(f"SELECT count(*) AS n FROM {table}").fetchone()["n"] == 0, table
 
@@ -96,7 +101,7 @@ def test_a_visitor_sees_no_hidden_photo_and_staff_sees_them(two_events) -> None:
         assert tx.execute("SELECT id FROM photos WHERE hidden").fetchall() == []
         assert tx.execute("SELECT id FROM photos WHERE id = %s", (seeded["hidden"],)).fetchall() == []
     for actor in STAFF:
-        with db.transaction(a.id, actor) as tx:
+        with db.transaction(a.id, actor, role=_role(actor)) as tx:
             ids = {r["id"] for r in tx.execute("SELECT id FROM photos").fetchall()}
             assert ids == {seeded["visible"], seeded["hidden"]}, actor
 
@@ -166,13 +171,13 @@ def test_staff_of_one_event_cannot_touch_another(two_events, owner_conn, actor: 
     a, b, _, seeded_b = two_events
     with (
         pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"),
-        db.transaction(a.id, actor) as tx,
+        db.transaction(a.id, actor, role=_role(actor)) as tx,
     ):
         tx.execute(
             "INSERT INTO photos (event_id, source_key, content_hash, filename) VALUES (%s, 'x', 'h', 'x.jpg')",
             (b.id,),
         )
-    with db.transaction(a.id, actor) as tx:
+    with db.transaction(a.id, actor, role=_role(actor)) as tx:
         assert tx.execute("UPDATE photos SET hidden = true WHERE event_id = %s", (b.id,)).rowcount == 0
         assert tx.execute("DELETE FROM photos WHERE id = %s", (seeded_b["visible"],)).rowcount == 0
         assert (
@@ -183,7 +188,7 @@ def test_staff_of_one_event_cannot_touch_another(two_events, owner_conn, actor: 
         # Moving a photo of A into B is refused too (WITH CHECK).
     with (
         pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"),
-        db.transaction(a.id, actor) as tx,
+        db.transaction(a.id, actor, role=_role(actor)) as tx,
     ):
         tx.execute("UPDATE photos SET event_id = %s", (b.id,))
     assert owner_conn.execute("SELECT name FROM events WHERE id = %s", (b.id,)).fetchone() == ("Event-B",)
@@ -202,7 +207,7 @@ def test_faces_are_written_by_the_pipeline_only(two_events) -> None:
     for actor in ("visitor", "organizer"):
         with (
             pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"),
-            db.transaction(a.id, actor) as tx,
+            db.transaction(a.id, actor, role=_role(actor)) as tx,
         ):
             tx.execute(insert, (seeded["hidden"],))
     with Scope.pipeline(a).transaction() as tx:
@@ -245,7 +250,7 @@ def test_events_are_public_but_only_the_operator_creates_and_only_staff_of_the_e
     for actor in ("visitor", "organizer", "pipeline"):
         with (
             pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"),
-            db.transaction(a.id, actor) as tx,
+            db.transaction(a.id, actor, role=_role(actor)) as tx,
         ):
             tx.execute("INSERT INTO events (slug, name) VALUES ('sneaky', 'Sneaky')")
     with Scope.organizer(a, "alice").transaction() as tx:
@@ -260,12 +265,12 @@ def test_no_actor_reads_the_password_hash_column(two_events, actor: str) -> None
     a, _, _, _ = two_events
     with (
         pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"),
-        db.transaction(a.id, actor) as tx,
+        db.transaction(a.id, actor, role=_role(actor)) as tx,
     ):
         tx.execute("SELECT password_hash FROM events")
     with (
         pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"),
-        db.transaction(a.id, actor) as tx,
+        db.transaction(a.id, actor, role=_role(actor)) as tx,
     ):
         tx.execute("SELECT * FROM events")
 
@@ -276,7 +281,7 @@ def test_the_password_hash_answers_the_operator_and_the_events_own_organizer_onl
     a, _, _, _ = two_events
 
     def stored(event_id: UUID | None, actor: str, slug: str) -> str | None:
-        with db.transaction(event_id, actor) as tx:
+        with db.transaction(event_id, actor, role=_role(actor)) as tx:
             return tx.execute("SELECT event_password_hash(%s) AS h", (slug,)).fetchone()["h"]
 
     assert verify_password("password-event-a", stored(None, "system", "event-a"))

@@ -103,6 +103,41 @@ class WeakPassword(BadRequest):
     pass
 
 
+# -- people, organizations and roles ------------------------------------------------------------
+
+
+class NotAllowed(Forbidden):
+    """The caller's role may not take this action (access.rights)."""
+
+
+class OrganizationNotFound(NotFound):
+    pass
+
+
+class OrganizationExists(Conflict):
+    pass
+
+
+class PersonNotFound(NotFound):
+    pass
+
+
+class AccountExists(Conflict):
+    pass
+
+
+class InvalidEmail(BadRequest):
+    pass
+
+
+class LinkInvalid(BadRequest):
+    """A mailed link that is unknown, already used or expired (the message says which)."""
+
+
+class InvitationInvalid(BadRequest):
+    """An invitation that is unknown, expired, revoked, used, or for another address."""
+
+
 # -- media, uploads and storage -----------------------------------------------------------------
 
 

@@ -8,7 +8,8 @@ what this actor may see of this event: a visitor never a hidden photo nor a pipe
 Actors:
 - `visitor`: anyone on the public gallery (find me included); reads visible photos, writes only
   its own find-me session.
-- `organizer`: a signed-in organizer of the event; reads and moderates everything of the event.
+- `organizer`: a signed-in person acting on the dashboard for an event or an organization, with
+  the role it holds there (`role`, access/rights.py): the policies' `may(action)` reads it.
 - `pipeline`: the phases, ingest and run bookkeeping; writes photos, faces and runs.
 - `system`: the operator's command line and lookups that precede a tenant (an event by slug, a
   run by id); sees no event's content unless it names the event.
@@ -18,11 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 from uuid import UUID
 
 from eventlens import db
+from eventlens.access.rights import Role
 from eventlens.errors import EventNotFound
 from eventlens.types import Event
 
@@ -39,6 +41,10 @@ class Scope:
     only its own find-me session, or a ZIP archive's id, so it reads only that archive."""
     origin: str | None = None
     """Where the request came from (the client's address, "cli"): the audit log records it."""
+    role: Role | None = None
+    """The role the actor holds for this tenant (access.service resolves it from grants)."""
+    organization: UUID | None = None
+    """The organization acted for when no event is in scope (its members, its settings)."""
 
     @classmethod
     def visitor(cls, event: Event | None = None, subject: str | None = None) -> Scope:
@@ -49,8 +55,14 @@ class Scope:
         return cls("visitor", event, subject)
 
     @classmethod
-    def organizer(cls, event: Event, subject: str) -> Scope:
-        return cls("organizer", event, subject)
+    def organizer(cls, event: Event, subject: str, role: Role = Role.ADMIN) -> Scope:
+        """A person acting for `event` with `role` (the event password's holder is its ADMIN)."""
+        return cls("organizer", event, subject, role=role)
+
+    @classmethod
+    def for_organization(cls, organization: UUID, subject: str, role: Role) -> Scope:
+        """A person acting for an organization itself (no event): its members, its name."""
+        return cls("organizer", None, subject, role=role, organization=organization)
 
     @classmethod
     def pipeline(cls, event: Event | None = None, subject: str | None = None) -> Scope:
@@ -64,6 +76,10 @@ class Scope:
     def event_id(self) -> UUID | None:
         return None if self.event is None else self.event.id
 
+    @property
+    def organization_id(self) -> UUID | None:
+        return self.organization if self.event is None else self.event.organization_id
+
     def tenant(self) -> Event:
         """The event this scope acts for (a service that needs one says so here)."""
         if self.event is None:
@@ -71,14 +87,19 @@ class Scope:
         return self.event
 
     def at(self, event: Event) -> Scope:
-        """The same actor, acting for `event`."""
-        return Scope(self.actor, event, self.subject, self.origin)
+        """The same actor with a fresher copy of its event (a role is never carried elsewhere)."""
+        if self.event is not None and self.event.id != event.id:
+            raise ValueError("a scope's role holds for its own event only")
+        return replace(self, event=event)
 
     def coming_from(self, origin: str | None) -> Scope:
         """The same actor, its requests coming from `origin`."""
-        return Scope(self.actor, self.event, self.subject, origin)
+        return replace(self, origin=origin)
 
     @contextmanager
     def transaction(self) -> Iterator[db.Tx]:
-        with db.transaction(self.event_id, self.actor, self.subject, self.origin) as tx:
+        role = None if self.role is None else self.role.value
+        with db.transaction(
+            self.event_id, self.actor, self.subject, self.origin, role, self.organization_id
+        ) as tx:
             yield tx

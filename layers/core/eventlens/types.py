@@ -66,6 +66,11 @@ class Event(Model):
     created_at: datetime | None = None
     sessions_valid_after: datetime | None = None
     """Organizer tokens issued before this are refused (a password change, "sign out everywhere")."""
+    organization_id: UUID | None = None
+    visibility: Literal["public", "private"] = "public"
+    """A private event's gallery is seen only by those whose role may view it (access.rights)."""
+    grants_version: int = 0
+    """Its organization's grants version when read: a cached role older than it is stale."""
 
     @field_validator("slug")
     @classmethod

@@ -186,7 +186,12 @@ Tx = psycopg.Connection[dict[str, Any]]
 
 @contextmanager
 def transaction(
-    event_id: UUID | None, actor: str, subject: str | None = None, origin: str | None = None
+    event_id: UUID | None,
+    actor: str,
+    subject: str | None = None,
+    origin: str | None = None,
+    role: str | None = None,
+    organization_id: UUID | None = None,
 ) -> Iterator[Tx]:
     """One transaction as the app role, for `actor` acting in `event_id` (None: no event's rows).
 
@@ -197,8 +202,16 @@ def transaction(
     with pool().connection() as conn, conn.transaction():
         conn.execute(
             "SELECT set_config('eventlens.event_id', %s, true), set_config('eventlens.actor', %s, true),"
-            " set_config('eventlens.subject', %s, true), set_config('eventlens.origin', %s, true)",
-            ("" if event_id is None else str(event_id), actor, subject or "", origin or ""),
+            " set_config('eventlens.subject', %s, true), set_config('eventlens.origin', %s, true),"
+            " set_config('eventlens.role', %s, true), set_config('eventlens.organization_id', %s, true)",
+            (
+                "" if event_id is None else str(event_id),
+                actor,
+                subject or "",
+                origin or "",
+                role or "",
+                "" if organization_id is None else str(organization_id),
+            ),
         )
         yield conn  # type: ignore[misc]
 

@@ -82,6 +82,7 @@ def upgrade(url: str | None = None, *, to: int | None = None) -> list[str]:
                         (migration.version, migration.name, migration.checksum),
                     )
                 applied.append(migration.name)
+            applied += sync_role_rights(conn)
             applied += ensure_configured_spaces(conn)
             applied += build_event_indexes(conn)
             if password := app_password():
@@ -89,6 +90,24 @@ def upgrade(url: str | None = None, *, to: int | None = None) -> list[str]:
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
     return applied
+
+
+def sync_role_rights(conn: psycopg.Connection[Any]) -> list[str]:
+    """Copy the code's table of rights (`access.rights.TABLE`) into `role_rights`, which the
+    policies' `may(action)` reads: on every upgrade, so a changed right needs no migration."""
+    if conn.execute("SELECT to_regclass('role_rights')").fetchone() == (None,):
+        return []  # a schema older than migration 0015
+    from eventlens.access.rights import rows
+
+    wanted = set(rows())
+    held = {(row[0], row[1]) for row in conn.execute("SELECT role, action FROM role_rights").fetchall()}
+    if wanted == held:
+        return []
+    with conn.transaction():
+        conn.execute("DELETE FROM role_rights")
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO role_rights (role, action) VALUES (%s, %s)", sorted(wanted))
+    return [f"role_rights: {len(wanted)} rights"]
 
 
 def build_event_indexes(conn: psycopg.Connection[Any]) -> list[str]:

@@ -12,7 +12,11 @@ from eventlens.db import Tx
 from eventlens.errors import EventExists, EventNotFound
 from eventlens.types import Event, EventSettings
 
-_COLUMNS = "id, slug, name, settings, created_at, sessions_valid_after"
+_COLUMNS = "id, slug, name, settings, created_at, sessions_valid_after, organization_id, visibility"
+_SELECT = (
+    "SELECT e.id, e.slug, e.name, e.settings, e.created_at, e.sessions_valid_after, e.organization_id,"
+    " e.visibility, o.grants_version FROM events e JOIN organizations o ON o.id = e.organization_id"
+)
 
 
 def _event(row: dict[str, Any]) -> Event:
@@ -23,14 +27,26 @@ def _event(row: dict[str, Any]) -> Event:
         settings=EventSettings.model_validate(row["settings"] or {}),
         created_at=row["created_at"],
         sessions_valid_after=row["sessions_valid_after"],
+        organization_id=row["organization_id"],
+        visibility=row["visibility"],
+        grants_version=row.get("grants_version") or 0,
     )
 
 
-def create_event(tx: Tx, slug: str, name: str, password_hash: str | None, settings: EventSettings) -> Event:
+def create_event(
+    tx: Tx,
+    slug: str,
+    name: str,
+    password_hash: str | None,
+    settings: EventSettings,
+    organization_id: UUID,
+    visibility: str = "public",
+) -> Event:
     try:
         row = tx.execute(
-            f"INSERT INTO events (slug, name, password_hash, settings) VALUES (%s, %s, %s, %s) RETURNING {_COLUMNS}",
-            (slug, name, password_hash, Jsonb(settings.model_dump())),
+            "INSERT INTO events (slug, name, password_hash, settings, organization_id, visibility)"
+            f" VALUES (%s, %s, %s, %s, %s, %s) RETURNING {_COLUMNS}",
+            (slug, name, password_hash, Jsonb(settings.model_dump()), organization_id, visibility),
         ).fetchone()
     except psycopg.errors.UniqueViolation:
         raise EventExists(f"an event with slug {slug!r} already exists") from None
@@ -39,14 +55,14 @@ def create_event(tx: Tx, slug: str, name: str, password_hash: str | None, settin
 
 
 def get_event(tx: Tx, slug: str) -> Event:
-    row = tx.execute(f"SELECT {_COLUMNS} FROM events WHERE slug = %s", (slug,)).fetchone()
+    row = tx.execute(f"{_SELECT} WHERE e.slug = %s", (slug,)).fetchone()
     if row is None:
         raise EventNotFound(f"no event {slug!r}")
     return _event(row)
 
 
 def get_event_by_id(tx: Tx, event_id: UUID | str) -> Event:
-    row = tx.execute(f"SELECT {_COLUMNS} FROM events WHERE id = %s", (event_id,)).fetchone()
+    row = tx.execute(f"{_SELECT} WHERE e.id = %s", (event_id,)).fetchone()
     if row is None:
         raise EventNotFound(f"no event {event_id}")
     return _event(row)
@@ -54,7 +70,7 @@ def get_event_by_id(tx: Tx, event_id: UUID | str) -> Event:
 
 def list_events(tx: Tx) -> list[Event]:
     return [
-        _event(row) for row in tx.execute(f"SELECT {_COLUMNS} FROM events ORDER BY created_at").fetchall()
+        _event(row) for row in tx.execute(f"{_SELECT} ORDER BY e.created_at").fetchall()
     ]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from eventlens.audit import service as audit
@@ -11,22 +11,34 @@ from eventlens.config import settings
 from eventlens.errors import InvalidEvent
 from eventlens.events import repo
 from eventlens.events.views import EventView
+from eventlens.orgs import repo as orgs_repo
 from eventlens.scope import Scope
 from eventlens.storage import blob_store
 from eventlens.storage.keys import event_prefix
 from eventlens.types import SLUG, Event, EventSettings
 
 
-def create_event(slug: str, name: str, password: str | None = None, **event_settings: Any) -> Event:
-    """A new event (the operator's command line: the `system` actor)."""
+def create_event(
+    slug: str,
+    name: str,
+    password: str | None = None,
+    *,
+    organization: str = "default",
+    visibility: Literal["public", "private"] = "public",
+    **event_settings: Any,
+) -> Event:
+    """A new event of `organization` (its slug), created by the operator (the `system` actor)."""
     if not SLUG.match(slug):
         raise InvalidEvent(f"{slug!r} is not a valid slug: use lowercase letters, digits and dashes (max 63)")
     if not name.strip() or len(name) > 200:
         raise InvalidEvent("the event name must be 1 to 200 characters")
     password_hash = hash_password(password) if password else None
     with Scope.system().transaction() as tx:
-        event = repo.create_event(tx, slug, name, password_hash, EventSettings.model_validate(event_settings))
-        audit.record(tx, "event_create", slug, event_id=event.id, name=name)
+        owner = orgs_repo.by_slug(tx, organization)
+        event = repo.create_event(
+            tx, slug, name, password_hash, EventSettings.model_validate(event_settings), owner.id, visibility
+        )
+        audit.record(tx, "event_create", slug, event_id=event.id, name=name, organization=owner.slug)
     return event
 
 

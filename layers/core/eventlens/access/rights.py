@@ -1,0 +1,101 @@
+"""The one table of rights: which role may take which action (DESIGN: "three layers").
+
+The service layer asks `can(role, action)` before it acts; the database's policies ask the same
+question through `may(action)`, reading `role_rights`, which every upgrade rewrites from this table
+(`db.migrate.upgrade`); the dashboard hides what `/api/me` says the role may not do; docs/roles.md
+prints it. Change a right here and all four follow.
+
+Roles are ordered: each may do everything the one below it may, and more. A role is held for an
+organization (all its events) or for one event; SUPER_ADMIN only for the installation.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal, get_args
+
+
+class Role(StrEnum):
+    VIEWER = "VIEWER"
+    MEMBER = "MEMBER"
+    CONTRIBUTOR = "CONTRIBUTOR"
+    EDITOR = "EDITOR"
+    ADMIN = "ADMIN"
+    SUPER_ADMIN = "SUPER_ADMIN"
+
+    @property
+    def rank(self) -> int:
+        return ROLES.index(self)
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+ROLES: tuple[Role, ...] = tuple(Role)
+"""Lowest first."""
+
+Action = Literal[
+    "gallery.view",
+    "members.view",
+    "photo.upload",
+    "event.inspect",
+    "photo.moderate",
+    "pipeline.run",
+    "findme.analytics",
+    "event.settings",
+    "members.manage",
+    "audit.read",
+    "event.delete",
+    "event.transfer",
+    "org.create_event",
+    "org.manage",
+    "installation.manage",
+]
+ACTIONS: tuple[Action, ...] = get_args(Action)
+
+_ = False
+X = True
+# fmt: off
+TABLE: dict[Action, tuple[bool, bool, bool, bool, bool, bool]] = {
+    # action                VIEWER MEMBER CONTRIB EDITOR ADMIN  SUPER
+    "gallery.view":        (X,     X,     X,      X,     X,     X),  # a private event's gallery
+    "members.view":        (_,     X,     X,      X,     X,     X),  # who else belongs
+    "photo.upload":        (_,     _,     X,      X,     X,     X),
+    "event.inspect":       (_,     _,     _,      X,     X,     X),  # runs, errors, hidden and held photos
+    "photo.moderate":      (_,     _,     _,      X,     X,     X),  # hide, unhide, approve, reject
+    "pipeline.run":        (_,     _,     _,      X,     X,     X),  # start runs, retry errors
+    "findme.analytics":    (_,     _,     _,      _,     X,     X),
+    "event.settings":      (_,     _,     _,      _,     X,     X),  # settings, password, sign out everywhere
+    "members.manage":      (_,     _,     _,      _,     X,     X),  # invite, change roles, remove
+    "audit.read":          (_,     _,     _,      _,     X,     X),
+    "event.delete":        (_,     _,     _,      _,     X,     X),
+    "event.transfer":      (_,     _,     _,      _,     X,     X),  # to another organization
+    "org.create_event":    (_,     _,     _,      _,     X,     X),
+    "org.manage":          (_,     _,     _,      _,     X,     X),  # rename the organization
+    "installation.manage": (_,     _,     _,      _,     _,     X),  # organizations, super admins
+}
+# fmt: on
+
+
+def roles_allowed(action: Action) -> frozenset[Role]:
+    return frozenset(role for role, allowed in zip(ROLES, TABLE[action], strict=True) if allowed)
+
+
+def can(role: Role | None, action: Action) -> bool:
+    """Whether `role` may take `action` (no role: nothing in this table)."""
+    return role is not None and TABLE[action][role.rank]
+
+
+def allowed_actions(role: Role | None) -> list[Action]:
+    """What `role` may do, in the table's order (the dashboard shows only these)."""
+    return [action for action in ACTIONS if can(role, action)]
+
+
+def rows() -> list[tuple[str, str]]:
+    """(role, action) for every allowed cell: what `role_rights` holds in the database."""
+    return [(role.value, action) for action in ACTIONS for role in roles_allowed(action)]
+
+
+def may_grant(granter: Role | None, role: Role) -> bool:
+    """An ADMIN grants any role up to its own; only a SUPER_ADMIN grants SUPER_ADMIN."""
+    return can(granter, "members.manage") and granter is not None and granter.at_least(role)

@@ -1,0 +1,1 @@
+"""Organizations: who owns events (a conference series, an agency, a festival)."""
