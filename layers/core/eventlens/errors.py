@@ -110,6 +110,10 @@ class NotAllowed(Forbidden):
     """The caller's role may not take this action (access.rights)."""
 
 
+class UnknownRole(BadRequest):
+    pass
+
+
 class OrganizationNotFound(NotFound):
     pass
 

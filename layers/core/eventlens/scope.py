@@ -47,12 +47,15 @@ class Scope:
     """The organization acted for when no event is in scope (its members, its settings)."""
 
     @classmethod
-    def visitor(cls, event: Event | None = None, subject: str | None = None) -> Scope:
+    def visitor(
+        cls, event: Event | None = None, subject: str | None = None, role: Role | None = None
+    ) -> Scope:
         """Anyone on the public gallery. `subject` is find me's session key
         (`findme.session.session_key`, from the tab's own random session id) or the id of a ZIP
         archive it asked for (`media.archives.holder_scope`): the one subject the policies read, so
-        a visitor reads only the find-me sessions recorded under its key, or that archive."""
-        return cls("visitor", event, subject)
+        a visitor reads only the find-me sessions recorded under its key, or that archive. `role`:
+        what a signed-in visitor holds for a private event (`gallery.view` opens it)."""
+        return cls("visitor", event, subject, role=role)
 
     @classmethod
     def organizer(cls, event: Event, subject: str, role: Role = Role.ADMIN) -> Scope:

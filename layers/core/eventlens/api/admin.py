@@ -1,4 +1,5 @@
-"""Organizer routes: pipeline, moderation, uploads, settings. Every one acts in an organizer's scope."""
+"""Dashboard routes: pipeline, moderation, uploads, settings. Each names the action it takes
+(access/rights.py) and acts only if the caller's role in the event may take it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
+from eventlens.access import service as access
+from eventlens.access.rights import Action
 from eventlens.api.params import Cursor, Slug, Text
 from eventlens.api.requests import (
     PhotoPatch,
@@ -40,43 +43,42 @@ router = Router()
 SECURITY: list[dict[str, list[str]]] = [{"organizer": []}]
 
 
-def _organizer(slug: str) -> Scope:
-    """Who calls (verified claims, or our bearer token) and that they organize this event."""
+def _acting(slug: str, action: Action) -> Scope:
+    """Who calls (verified claims, or our bearer token), and that their role in this event may
+    take `action` (403 otherwise): the scope the service then acts in."""
     request: APIGatewayProxyEventV2 = router.current_event  # type: ignore[assignment]
-    authorizer = request.request_context.authorizer
-    claims = authorizer.jwt_claim if authorizer else None
-    who = auth.principal(dict(claims) if claims else None, request.headers)
+    who = auth.caller(request)
     origin = request.request_context.http.source_ip
-    return auth.organizer_scope(who, events.get_event(slug)).coming_from(origin)
+    return access.authorize(who, events.get_event(slug), action).coming_from(origin)
 
 
 @router.get(
     "/api/events/<slug>/admin/pipeline", summary="Counts by phase and status, recent runs", security=SECURITY
 )
 def pipeline_status(slug: Slug) -> PipelineStatus:
-    return jobs.pipeline_status(_organizer(slug))
+    return jobs.pipeline_status(_acting(slug, "event.inspect"))
 
 
 @router.post("/api/events/<slug>/admin/pipeline/runs", summary="Start a pipeline run", security=SECURITY)
 def start_run(slug: Slug, body: PipelineRunRequest) -> Response[PipelineRun]:
-    return Response(202, "application/json", jobs.start_run(_organizer(slug), body.phase))
+    return Response(202, "application/json", jobs.start_run(_acting(slug, "pipeline.run"), body.phase))
 
 
 @router.get("/api/events/<slug>/admin/pipeline/runs/<run_id>", summary="One run", security=SECURITY)
 def get_run(slug: Slug, run_id: UUID) -> PipelineRun:
-    return jobs.get_run(_organizer(slug), run_id)
+    return jobs.get_run(_acting(slug, "event.inspect"), run_id)
 
 
 @router.get("/api/events/<slug>/admin/errors", summary="Photos whose processing failed", security=SECURITY)
 def list_errors(slug: Slug) -> ErrorList:
-    return jobs.list_errors(_organizer(slug))
+    return jobs.list_errors(_acting(slug, "event.inspect"))
 
 
 @router.post("/api/events/<slug>/admin/retry", summary="Re-queue failed photos", security=SECURITY)
 def retry(slug: Slug) -> RetryResponse:
     from eventlens.pipeline.runner import retry_errors
 
-    return RetryResponse(requeued=retry_errors(_organizer(slug)))
+    return RetryResponse(requeued=retry_errors(_acting(slug, "pipeline.run")))
 
 
 @router.get("/api/events/<slug>/admin/duplicates", summary="Duplicate clusters", security=SECURITY)
@@ -85,7 +87,7 @@ def duplicates(
 ) -> DuplicateList:
     from eventlens.dedupe.service import duplicate_clusters
 
-    return duplicate_clusters(_organizer(slug), near_duplicate_distance)
+    return duplicate_clusters(_acting(slug, "event.inspect"), near_duplicate_distance)
 
 
 @router.get(
@@ -94,7 +96,7 @@ def duplicates(
     security=SECURITY,
 )
 def flagged(slug: Slug) -> PhotoList:
-    return PhotoList(photos=moderation.review_queue(_organizer(slug)))
+    return PhotoList(photos=moderation.review_queue(_acting(slug, "photo.moderate")))
 
 
 @router.get(
@@ -109,14 +111,14 @@ def list_photos(
     sort: Annotated[Sort, Query()] = "taken_at",
 ) -> PhotoPage:
     filters = PhotoFilter(folder=folder, include_hidden=True, hidden=hidden)
-    return media.list_photos(_organizer(slug), filters, sort, limit, cursor)
+    return media.list_photos(_acting(slug, "event.inspect"), filters, sort, limit, cursor)
 
 
 @router.get(
     "/api/events/<slug>/admin/photos/<photo_id>", summary="One photo, hidden or not", security=SECURITY
 )
 def get_photo(slug: Slug, photo_id: UUID) -> Photo:
-    return media.get_photo(_organizer(slug), photo_id)
+    return media.get_photo(_acting(slug, "event.inspect"), photo_id)
 
 
 @router.patch(
@@ -125,14 +127,16 @@ def get_photo(slug: Slug, photo_id: UUID) -> Photo:
     security=SECURITY,
 )
 def patch_photo(slug: Slug, photo_id: UUID, body: PhotoPatch) -> Photo:
-    return moderation.update_photo(_organizer(slug), photo_id, hidden=body.hidden, review=body.review)
+    return moderation.update_photo(
+        _acting(slug, "photo.moderate"), photo_id, hidden=body.hidden, review=body.review
+    )
 
 
 @router.patch(
     "/api/events/<slug>/admin/settings", summary="Name, theme, face matching, thresholds", security=SECURITY
 )
 def patch_settings(slug: Slug, body: SettingsPatch) -> EventView:
-    scope = _organizer(slug)
+    scope = _acting(slug, "event.settings")
     patch = body.model_dump(exclude_none=True, exclude={"name"})
     event = events.update_event(scope, name=body.name, settings_patch=patch)
     if body.nsfw_threshold is not None:
@@ -142,7 +146,7 @@ def patch_settings(slug: Slug, body: SettingsPatch) -> EventView:
 
 @router.post("/api/events/<slug>/admin/uploads", summary="A URL to upload one file to", security=SECURITY)
 def upload_ticket(slug: Slug, body: UploadRequest) -> UploadTicket:
-    return sources.upload_ticket(_organizer(slug), body.filename, body.content_type, body.size)
+    return sources.upload_ticket(_acting(slug, "photo.upload"), body.filename, body.content_type, body.size)
 
 
 @router.post(
@@ -151,7 +155,7 @@ def upload_ticket(slug: Slug, body: UploadRequest) -> UploadTicket:
     security=SECURITY,
 )
 def upload_complete(slug: Slug, body: UploadComplete) -> UploadCompleteResponse:
-    return sources.complete_uploads(_organizer(slug), body.keys)
+    return sources.complete_uploads(_acting(slug, "photo.upload"), body.keys)
 
 
 @router.post(
@@ -160,7 +164,7 @@ def upload_complete(slug: Slug, body: UploadComplete) -> UploadCompleteResponse:
     security=SECURITY,
 )
 def sign_out_everywhere(slug: Slug) -> Response[str]:
-    auth.sign_out_everywhere(_organizer(slug))
+    auth.sign_out_everywhere(_acting(slug, "event.settings"))
     return Response(204, None, "")
 
 
@@ -175,7 +179,7 @@ def audit_log(
     before: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:
-    return audit.entries(_organizer(slug), action, before, limit)
+    return audit.entries(_acting(slug, "audit.read"), action, before, limit)
 
 
 @router.get(
@@ -186,4 +190,4 @@ def audit_log(
 def analytics(slug: Slug) -> MatchAnalytics:
     from eventlens.findme.service import match_analytics
 
-    return match_analytics(_organizer(slug))
+    return match_analytics(_acting(slug, "findme.analytics"))

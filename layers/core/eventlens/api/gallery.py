@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from eventlens import db
+from eventlens.access import service as access
 from eventlens.api.headers import MEDIA_HEADERS
 from eventlens.api.params import Cursor, Kind, Limit, Slug, Text
 from eventlens.api.requests import DownloadRequest, LoginRequest
@@ -40,7 +41,9 @@ class Health(Model):
 
 
 def _visitor(slug: str) -> Scope:
-    return Scope.visitor(events.get_event(slug))
+    """Anyone, for a public event; for a private one, a signed-in role that may view its gallery."""
+    who = auth.optional_caller(router.current_event)  # type: ignore[arg-type]
+    return access.gallery_scope(who, events.get_event(slug))
 
 
 @router.get("/api/health", summary="Liveness and database reachability")

@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from dataclasses import replace
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from eventlens.access import service as access
 from eventlens.api.params import Slug
 from eventlens.api.requests import MatchRequest
+from eventlens.auth import service as auth
 from eventlens.errors import BadRequest, MalformedRequest
 from eventlens.events.service import get_event
 from eventlens.findme.session import SESSION_FIELD, SESSION_HEADER, find_me_scope, session_id
@@ -50,4 +53,5 @@ def match(slug: Slug) -> MatchResponse:
         query = body.q
         session = session_id(header, fields.get(SESSION_FIELD) if isinstance(fields, dict) else None)
     query = (normalize(query) or None) if query else None  # no NUL reaches the database
-    return find_me(find_me_scope(event, session), image, query=query)
+    visitor = access.gallery_scope(auth.optional_caller(request), event)  # a private event: its members
+    return find_me(replace(find_me_scope(event, session), role=visitor.role), image, query=query)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from uuid import UUID
 
 from eventlens.errors import NotSignedIn
 
@@ -15,9 +16,17 @@ from eventlens.errors import NotSignedIn
 @dataclass(frozen=True)
 class Principal:
     subject: str
-    events: frozenset[str]  # slugs this principal organizes; "*" for every event
+    events: frozenset[str]
+    """Slugs whose ADMIN this principal is by its token alone (the event password, a Cognito group
+    `event:<slug>`); "*": SUPER_ADMIN (the Cognito group `admins`). Everything else comes from grants."""
     issued_at: float | None = None
     """When its token was issued (seconds since the epoch): older than a revocation is refused."""
+    person_id: UUID | None = None
+    """The person's profile (our own token names it; a Cognito login finds or makes it)."""
+    email: str | None = None
+    email_verified: bool = False
+    identity_provider: bool = False
+    """Claims an identity provider (Cognito) vouched for: the profile is found just in time."""
 
     def organizes(self, slug: str) -> bool:
         return "*" in self.events or slug in self.events
@@ -45,7 +54,17 @@ def principal_from_claims(claims: Mapping[str, object]) -> Principal:
             events.add("*")
         elif str(group).startswith("event:"):
             events.add(str(group)[len("event:") :])
-    return Principal(subject=str(claims.get("sub", "")), events=frozenset(events), issued_at=_seconds(claims))
+    person = claims.get("pid")
+    from_provider = "cognito:username" in claims or "token_use" in claims
+    return Principal(
+        subject=str(claims.get("sub", "")),
+        events=frozenset(events),
+        issued_at=_seconds(claims),
+        person_id=UUID(str(person)) if person else None,
+        email=str(claims["email"]) if isinstance(claims.get("email"), str) else None,
+        email_verified=str(claims.get("email_verified", "")).lower() == "true",
+        identity_provider=from_provider,
+    )
 
 
 def _seconds(claims: Mapping[str, object]) -> float | None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
+
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from eventlens.audit import service as audit
 from eventlens.auth import repo
@@ -130,9 +133,10 @@ def _cognito_login(event: Event, username: str | None, password: str, client_id:
 
 
 def principal(verified_claims: Mapping[str, object] | None, headers: Mapping[str, str]) -> Principal:
-    """Claims the HTTP API authorizer verified, else (embedded) our bearer token verified here."""
+    """Claims the HTTP API authorizer verified (Cognito: the person's profile found or made just in
+    time), else our own bearer token verified here."""
     if verified_claims:
-        return principal_from_claims(verified_claims)
+        return _with_profile(principal_from_claims(verified_claims))
     token = bearer_token(headers)
     if settings().organizer_login == "cognito":
         # Only the HTTP API's authorizer vouches for Cognito tokens; we issue and verify none here.
@@ -140,28 +144,46 @@ def principal(verified_claims: Mapping[str, object] | None, headers: Mapping[str
     return principal_from_claims(verify_token(token, settings().token_secret))
 
 
-def organizer_scope(who: Principal, event: Event) -> Scope:
-    """The scope an organizer acts in for `event`: NotOrganizer, or NotSignedIn for a revoked token."""
-    _require_organizer(who, event)
-    revoked = event.sessions_valid_after
-    if revoked is not None and (who.issued_at is None or who.issued_at < revoked.timestamp()):
-        raise NotSignedIn(
-            "You were signed out (the password changed, or someone signed out everywhere): sign in again"
-        )
-    return Scope.organizer(event, who.subject)
+def caller(request: APIGatewayProxyEventV2) -> Principal:
+    """Who sends this API request (NotSignedIn without a valid token)."""
+    authorizer = request.request_context.authorizer
+    claims = authorizer.jwt_claim if authorizer else None
+    return principal(dict(claims) if claims else None, request.headers)
+
+
+def optional_caller(request: APIGatewayProxyEventV2) -> Principal | None:
+    """Who sends this request, if it carries a token (a public gallery needs none)."""
+    headers = request.headers or {}
+    if not any(k.lower() == "authorization" for k in headers):
+        authorizer = request.request_context.authorizer
+        if not (authorizer and authorizer.jwt_claim):
+            return None
+    return caller(request)
+
+
+def _with_profile(who: Principal) -> Principal:
+    if not who.identity_provider or who.person_id is not None or not who.subject:
+        return who
+    from eventlens.accounts.service import profile_for_claims
+
+    person = profile_for_claims(who.subject, who.email, who.email_verified)
+    return replace(who, person_id=person.id)
 
 
 def sign_out_everywhere(scope: Scope) -> None:
-    """Refuse every organizer token of the event issued before now (this one included)."""
+    """Refuse every token of the event's password (and its Cognito group) issued before now."""
     with scope.transaction() as tx:
         repo.revoke_sessions(tx, scope.tenant().id)
         audit.record(tx, "sign_out_everywhere", scope.tenant().slug)
 
 
 def _require_organizer(who: Principal, event: Event) -> None:
-    if not who.organizes(event.slug):
+    from eventlens.access.service import role_in_event
+
+    if role_in_event(_with_profile(who), event) is None:
         raise NotOrganizer(
-            f"You do not organize the event {event.slug!r}: an admin must add you to the group event:{event.slug}"
+            f"You have no role in the event {event.slug!r}: an admin must invite you"
+            f" (or add you to the group event:{event.slug})"
         )
 
 

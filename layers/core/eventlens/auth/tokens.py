@@ -8,6 +8,7 @@ it at cold start.
 from __future__ import annotations
 
 import time
+from uuid import UUID
 
 from eventlens.errors import NotSignedIn
 
@@ -22,6 +23,22 @@ def issue_token(slug: str, secret: str, ttl_s: int, now: float | None = None) ->
     issued = round(now if now is not None else time.time(), 3)  # ms: a revocation may follow within a second
     expires = int(issued) + ttl_s
     claims = {"iss": ISSUER, "sub": f"organizer:{slug}", "event": slug, "iat": issued, "exp": expires}
+    return jwt.encode(claims, secret, algorithm=ALGORITHM), expires
+
+
+def issue_person_token(person_id: UUID, secret: str, ttl_s: int, now: float | None = None) -> tuple[str, int]:
+    """A signed access token naming a person (`pid`); what they may do comes from their grants."""
+    import jwt
+
+    issued = round(now if now is not None else time.time(), 3)
+    expires = int(issued) + ttl_s
+    claims = {
+        "iss": ISSUER,
+        "sub": f"person:{person_id}",
+        "pid": str(person_id),
+        "iat": issued,
+        "exp": expires,
+    }
     return jwt.encode(claims, secret, algorithm=ALGORITHM), expires
 
 

@@ -69,9 +69,7 @@ def get_event_by_id(tx: Tx, event_id: UUID | str) -> Event:
 
 
 def list_events(tx: Tx) -> list[Event]:
-    return [
-        _event(row) for row in tx.execute(f"{_SELECT} ORDER BY e.created_at").fetchall()
-    ]
+    return [_event(row) for row in tx.execute(f"{_SELECT} ORDER BY e.created_at").fetchall()]
 
 
 def update_event(tx: Tx, event_id: UUID, name: str | None, settings: EventSettings | None) -> Event:

@@ -38,6 +38,7 @@ from dataclasses import replace
 from typing import Any
 from uuid import UUID, uuid4
 
+from eventlens.access.service import capability_role
 from eventlens.config import settings
 from eventlens.db import Tx
 from eventlens.errors import (
@@ -88,7 +89,7 @@ GONE = "A photo in this download is no longer available. Please select the photo
 
 def holder_scope(event: Event, archive_id: UUID) -> Scope:
     """The visitor that holds `archive_id`: the one scope that may read that archive (0012)."""
-    return Scope.visitor(event, subject=str(archive_id))
+    return Scope.visitor(event, subject=str(archive_id), role=capability_role(event))
 
 
 def create_archive(scope: Scope, photo_ids: list[UUID]) -> Archive:
@@ -236,7 +237,8 @@ def build_archive(event_id: UUID | str, archive_id: UUID | str, budget: WallCloc
 
 def _build(event: Event, builder: Scope, row: ArchiveRow, budget: WallClockGuard | None) -> None:
     cfg = settings()
-    with Scope.visitor(event).transaction() as tx:  # what is public now, not when it was asked for
+    # what is public now, not when it was asked for
+    with Scope.visitor(event, role=capability_role(event)).transaction() as tx:
         sizes = dict(repo.archivable_photos(tx, row.photo_ids))
         photos = {photo.id: photo for photo in repo.get_photos(tx, list(sizes))}
     rows = [photos[photo_id] for photo_id in sizes if photo_id in photos]

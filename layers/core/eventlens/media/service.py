@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from eventlens.access.service import capability_role
 from eventlens.config import settings
 from eventlens.db.photos import PhotoFilter, Sort
 from eventlens.errors import EventNotFound, InvalidCursor, MediaNotFound, PhotoNotFound
@@ -118,7 +119,11 @@ def open_media(token: str) -> MediaGrant:
         return MediaGrant(
             archive.blob_key, "application/zip", archives.download_name(event), capability.max_age_s, False
         )
-    scope = Scope.visitor(event) if capability.audience == "public" else Scope.organizer(event, "media-url")
+    scope = (
+        Scope.visitor(event, role=capability_role(event))
+        if capability.audience == "public"
+        else Scope.organizer(event, "media-url")
+    )
     with scope.transaction() as tx:
         row = repo.get_photo(tx, capability.object_id)
     if row is None:

@@ -44,7 +44,9 @@ def by_id(tx: Tx, organization_id: UUID) -> Organization:
 
 
 def list_all(tx: Tx) -> list[Organization]:
-    return [_organization(r) for r in tx.execute(f"SELECT {_COLUMNS} FROM organizations ORDER BY slug").fetchall()]
+    return [
+        _organization(r) for r in tx.execute(f"SELECT {_COLUMNS} FROM organizations ORDER BY slug").fetchall()
+    ]
 
 
 def rename(tx: Tx, organization_id: UUID, name: str) -> Organization:
@@ -57,4 +59,7 @@ def rename(tx: Tx, organization_id: UUID, name: str) -> Organization:
 
 
 def move_event(tx: Tx, event_id: UUID, organization_id: UUID) -> None:
-    tx.execute("UPDATE events SET organization_id = %s, updated_at = now() WHERE id = %s", (organization_id, event_id))
+    tx.execute(
+        "UPDATE events SET organization_id = %s, updated_at = now() WHERE id = %s",
+        (organization_id, event_id),
+    )

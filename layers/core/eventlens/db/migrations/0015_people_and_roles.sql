@@ -148,6 +148,25 @@ CREATE TRIGGER event_moved AFTER UPDATE OF organization_id ON events
   FOR EACH ROW WHEN (OLD.organization_id IS DISTINCT FROM NEW.organization_id)
   EXECUTE FUNCTION event_moved();
 
+-- A person signed out everywhere: the roles cached for them are stale in every organization
+-- where they hold a grant (everywhere for a SUPER_ADMIN), so their old tokens are refused at once.
+CREATE FUNCTION person_signed_out() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = public, pg_temp
+AS $fn$
+BEGIN
+  UPDATE organizations o SET grants_version = grants_version + 1
+   WHERE EXISTS (
+     SELECT 1 FROM grants g LEFT JOIN events e ON e.id = g.event_id
+      WHERE g.person_id = NEW.id
+        AND (g.role = 'SUPER_ADMIN' OR g.organization_id = o.id OR e.organization_id = o.id));
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER person_signed_out AFTER UPDATE OF sessions_valid_after ON people
+  FOR EACH ROW WHEN (OLD.sessions_valid_after IS DISTINCT FROM NEW.sessions_valid_after)
+  EXECUTE FUNCTION person_signed_out();
+
 -- The settings a transaction states next to the actor and the event.
 CREATE FUNCTION current_organization_id() RETURNS uuid
   LANGUAGE sql STABLE

@@ -1,0 +1,1 @@
+"""People's accounts: sign-up, passwords, mailed links, sessions, and profiles made just in time."""
