@@ -103,6 +103,11 @@ class WeakPassword(BadRequest):
     pass
 
 
+class MailRejected(BadRequest):
+    """The mail server refused the message for good (a 5xx reply): usually the address. Retrying
+    will not help; the person should check the address they gave."""
+
+
 # -- media, uploads and storage -----------------------------------------------------------------
 
 
