@@ -91,7 +91,7 @@ class Settings(BaseModel):
 
     smtp_host: str | None = Field(
         default=None,
-        description="EVENTLENS_SMTP_HOST: the mail server account mails go through. Unset: mails are "
+        description="EVENTLENS_SMTP_HOST: the mail server that sends mail. Unset: mails are "
         "written to the outbox under EVENTLENS_HOME (`eventlens mail` prints them).",
     )
     smtp_port: int | None = Field(

@@ -89,7 +89,7 @@ def entries(folder: Path) -> list[OutboxEntry]:
                 to=str(email["To"] or ""),
                 subject=str(email["Subject"] or ""),
                 kind=str(email[KIND_HEADER] or ""),
-                link=str(email[LINK_HEADER] or ""),
+                link=str(email[LINK_HEADER] or "").strip(),  # folded onto its own line when long
             )
         )
     return found

@@ -89,16 +89,6 @@ def reply_code(exc: BaseException) -> int | None:
     return None
 
 
-def reply_text(exc: BaseException) -> str:
-    if isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
-        raw = next(iter(exc.recipients.values()))[1]
-    elif isinstance(exc, smtplib.SMTPResponseException):
-        raw = exc.smtp_error
-    else:
-        return ""
-    return (raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw))[:200]
-
-
 def classify(exc: BaseException) -> Failure | None:
     """For resilience.call_with_retry: the reply code as the failure's status."""
     code = reply_code(exc)
