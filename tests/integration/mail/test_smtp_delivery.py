@@ -7,13 +7,14 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
+from dataclasses import replace
 from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
 from eventlens.errors import MailRejected
 from eventlens.mail import Message, compose, send
-from eventlens.resilience import RetryPolicy
+from eventlens.mail.service import RETRY
 
 from tests.fakes.smtp_server import FakeSmtpServer
 from tests.integration.mail.conftest import LINK
@@ -27,7 +28,7 @@ def no_retry(seconds: float) -> None:
     pytest.fail(f"retried after {seconds}s")
 
 
-FAST = RetryPolicy(base_s=0.01, cap_s=0.05, max_attempts=3, retry_statuses=frozenset(range(400, 500)))
+FAST = replace(RETRY, base_s=0.01, cap_s=0.05)  # the production policy, without the waiting
 
 
 def test_starttls_with_login_delivers_headers_the_link_and_escaped_html(trust, smtp_settings) -> None:
