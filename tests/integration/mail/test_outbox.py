@@ -77,6 +77,9 @@ def test_a_half_written_file_is_never_listed(home: Path) -> None:
 
 
 def test_eventlens_mail_lists_newest_first_with_time_to_and_subject(home: Path) -> None:
+    code, usage = run("mail", "--help")
+    assert code == 0
+    assert "--show N" in usage
     three_mails()
     code, output = run("mail")
     assert code == 0

@@ -205,3 +205,16 @@ def test_a_login_is_never_sent_in_clear_to_another_host(tmp_path, sign_in_mail) 
     )
     with pytest.raises(RuntimeError, match="in clear"):
         send(sign_in_mail, cfg=cfg, sleep=no_retry)
+
+
+def test_a_server_that_drops_starttls_gets_no_password_and_no_retry(smtp_settings, sign_in_mail) -> None:
+    """A server (or a man in the middle) that stops offering STARTTLS: the client refuses to go on
+    in clear rather than log in over plain text."""
+    with (
+        FakeSmtpServer(tls="none", users=USERS) as server,
+        pytest.raises(smtplib.SMTPNotSupportedError),
+    ):
+        send(sign_in_mail, cfg=smtp_settings(server.port, **LOGIN), policy=FAST, sleep=no_retry)
+    assert "AUTH" not in server.verbs
+    assert server.connections == 1
+    assert server.received == []

@@ -78,7 +78,7 @@ def send(
                 attempts,
                 server,
                 type(exc).__name__,
-                smtp.reply_code(exc) or "",
+                smtp.reply_code(exc) or "(no reply)",
             )
             raise
 

@@ -77,22 +77,27 @@ def _secret(arn: str) -> tuple[str | None, str]:
 
 
 def reply_code(exc: BaseException) -> int | None:
-    """The SMTP reply code a failure carries (the connection's failures count as 421), or None."""
+    """The SMTP reply code a failure carries, or None (a connection or TLS failure)."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return min(code for code, _ in exc.recipients.values()) if exc.recipients else None
     if isinstance(exc, smtplib.SMTPResponseException):
         return exc.smtp_code
-    if isinstance(exc, ssl.SSLError | smtplib.SMTPNotSupportedError):
-        return None
-    if isinstance(exc, OSError):  # refused, reset, timed out, disconnected (SMTPException is one)
-        return 421
     return None
 
 
 def classify(exc: BaseException) -> Failure | None:
-    """For resilience.call_with_retry: the reply code as the failure's status."""
-    code = reply_code(exc)
-    return None if code is None else Failure(code)
+    """For resilience.call_with_retry: the reply code as the failure's status; a connection
+    refused, reset, timed out or dropped counts as 421 (transient); TLS and a missing feature
+    (no STARTTLS, no AUTH mechanism in common) are not retried."""
+    if (code := reply_code(exc)) is not None:
+        return Failure(code)
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return Failure(421)
+    if isinstance(exc, smtplib.SMTPException | ssl.SSLError):  # both are OSErrors: test them first
+        return None
+    if isinstance(exc, OSError):
+        return Failure(421)
+    return None
 
 
 TRANSIENT = frozenset(range(400, 500))
