@@ -345,6 +345,68 @@ def duplicates(slug: str, near_duplicate_distance: int | None, as_json: bool) ->
     click.echo(f"{len(result.clusters)} clusters, {len(result.exact_copies)} photos with exact copies")
 
 
+# -- mail -----------------------------------------------------------------------------------
+
+
+@main.command("mail")
+@click.option(
+    "--show", type=click.IntRange(min=1), metavar="N", help="Print mail N of the listing (1 = newest)."
+)
+@click.option("--last", is_flag=True, help="Print the newest mail.")
+@click.option("--clear", is_flag=True, help="Delete every mail in the outbox.")
+@click.option("--json", "as_json", is_flag=True)
+def mail(show: int | None, last: bool, clear: bool, as_json: bool) -> None:
+    """The outbox: mails kept under $EVENTLENS_HOME/outbox when no SMTP server is set.
+
+    Lists them newest first; --show N or --last prints one with its link, to open sign-in,
+    verification and invitation links on this machine (docs/mail.md).
+    """
+    from eventlens.config import settings
+    from eventlens.mail import outbox
+
+    if sum((show is not None, last, clear)) > 1:
+        _fail("give one of --show, --last, --clear")
+    cfg = settings()
+    if cfg.smtp_host:
+        click.echo(
+            f"mail goes to {cfg.smtp_host} (EVENTLENS_SMTP_HOST); this outbox keeps older mail", err=True
+        )
+    if clear:
+        click.echo(f"deleted {outbox.clear(cfg.outbox_dir)} mail(s)")
+        return
+    found = outbox.entries(cfg.outbox_dir)
+    if show is not None or last:
+        n = show or 1
+        if n > len(found):
+            _fail(f"no mail {n}: the outbox holds {len(found)}")
+        entry = found[n - 1]
+        if as_json:
+            _echo_json({**_mail_json(entry), "text": entry.text()})
+            return
+        click.echo(f"To: {entry.to}\nDate: {entry.time:%Y-%m-%d %H:%M:%S} UTC\nSubject: {entry.subject}")
+        click.echo(f"File: {entry.path}\n\n{entry.text().rstrip()}")
+        return
+    if as_json:
+        _echo_json([_mail_json(entry) for entry in found])
+        return
+    if not found:
+        click.echo(f"no mail in {cfg.outbox_dir}")
+    for entry in found:
+        click.echo(f"{entry.n:>3}  {entry.time:%Y-%m-%d %H:%M:%S}  {entry.to}  {entry.subject}")
+
+
+def _mail_json(entry: Any) -> dict[str, Any]:
+    return {
+        "n": entry.n,
+        "time": entry.time.isoformat(),
+        "to": entry.to,
+        "subject": entry.subject,
+        "kind": entry.kind,
+        "link": entry.link,
+        "path": str(entry.path),
+    }
+
+
 # -- serving --------------------------------------------------------------------------------
 
 

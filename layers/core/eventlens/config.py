@@ -89,6 +89,36 @@ class Settings(BaseModel):
         default=None, description="The user pool's app client (AWS): organizers sign in with Cognito."
     )
 
+    smtp_host: str | None = Field(
+        default=None,
+        description="EVENTLENS_SMTP_HOST: the mail server that sends mail. Unset: mails are "
+        "written to the outbox under EVENTLENS_HOME (`eventlens mail` prints them).",
+    )
+    smtp_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="EVENTLENS_SMTP_PORT: default 587, 465 with ssl, 25 with none.",
+    )
+    smtp_tls: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls",
+        description="EVENTLENS_SMTP_TLS: STARTTLS on a plain connection, TLS from the start (ssl), or "
+        "none (a local relay only: credentials are never sent unencrypted to another host).",
+    )
+    smtp_user: str | None = Field(default=None, description="EVENTLENS_SMTP_USER: log in when set.")
+    smtp_password: str | None = Field(
+        default=None,
+        repr=False,
+        description="EVENTLENS_SMTP_PASSWORD; on AWS EVENTLENS_SMTP_SECRET_ARN instead (the password, or "
+        'JSON {"username", "password"}).',
+    )
+    smtp_secret_arn: str | None = None
+    smtp_timeout_s: float = Field(default=10.0, gt=0, le=60, description="EVENTLENS_SMTP_TIMEOUT_S.")
+    mail_from: str = Field(
+        default="EventLens <eventlens@localhost>",
+        description="EVENTLENS_MAIL_FROM: the From of every mail; a real server wants its own domain.",
+    )
+
     face_model: Literal["sface", "buffalo_l"] = "sface"
     buffalo_dir: Path = Path("/opt/models/buffalo_l")
     text_embedder: Literal["minilm-l6-v2", "gemini-embedding-001"] = "minilm-l6-v2"
@@ -165,6 +195,11 @@ class Settings(BaseModel):
     @property
     def pgdata(self) -> Path:
         return self.home / "pgdata"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where mails go when no SMTP server is configured (embedded)."""
+        return self.home / "outbox"
 
 
 _token_secret_lock = threading.Lock()

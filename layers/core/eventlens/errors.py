@@ -142,6 +142,11 @@ class InvitationInvalid(BadRequest):
     """An invitation that is unknown, expired, revoked, used, or for another address."""
 
 
+class MailRejected(BadRequest):
+    """The mail server refused the message for good (a 5xx reply): usually the address. Retrying
+    will not help; the person should check the address they gave."""
+
+
 # -- media, uploads and storage -----------------------------------------------------------------
 
 
