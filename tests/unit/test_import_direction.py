@@ -18,6 +18,7 @@ BASE = {
     "eventlens.config",
     "eventlens.resilience",
     "eventlens.pipeline.graph",
+    "eventlens.access.rights",
 }
 ENTRY = {"eventlens.cli", "eventlens.devserver", "eventlens.demo"}
 INFRA_PACKAGES = ("eventlens.db", "eventlens.storage", "eventlens.ml")

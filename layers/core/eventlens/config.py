@@ -85,6 +85,11 @@ class Settings(BaseModel):
     media_secret_arn: str | None = None
 
     token_ttl_s: int = 8 * 3600
+    public_url: str | None = Field(
+        default=None,
+        description="EVENTLENS_PUBLIC_URL: where people reach the gallery (links in mails). Unset: the "
+        "host each request came to.",
+    )
     cognito_client_id: str | None = Field(
         default=None, description="The user pool's app client (AWS): organizers sign in with Cognito."
     )

@@ -60,7 +60,9 @@ from eventlens.storage.base import content_disposition
 from eventlens.storage.keys import event_of_original
 from eventlens.storage.local import LocalBlobStore
 
-ADMIN_PATH = re.compile(r"^/api/events/[^/]+/admin(/|$)")
+ADMIN_PATH = re.compile(r"^/api/(events/[^/]+/admin|me|orgs|invitations)(/|$)")
+"""Routes of the signed-in function (on AWS behind the JWT authorizer): an event's dashboard, who
+am I, invitations, organizations."""
 MATCH_PATH = re.compile(r"^/api/events/[^/]+/match/?$")
 TEXT_TYPES = ("application/json", "text/", "application/javascript", "image/svg+xml")
 

@@ -9,15 +9,15 @@ Each change is one audit entry, in the change's own transaction.
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 from uuid import UUID
 
 from eventlens.access import repo
-from eventlens.access.repo import InvitationRow, Member
 from eventlens.access.rights import Role, may_grant
-from eventlens.accounts import repo as people
+from eventlens.access.views import InvitationRow, Member
+from eventlens.accounts import service as accounts
 from eventlens.accounts.service import normalize_email, secret_hash
 from eventlens.audit import service as audit
+from eventlens.db import Tx
 from eventlens.errors import Conflict, InvitationInvalid, NotAllowed, PersonNotFound
 from eventlens.scope import Scope
 
@@ -50,8 +50,7 @@ def grant(scope: Scope, email: str, role: Role) -> Member:
     """Give an existing account `role` here (an invitation is for someone without one)."""
     _check_grantable(scope, role)
     organization_id, event_id = _level(scope)
-    with Scope.system().transaction() as tx:
-        person = people.by_email(tx, normalize_email(email))
+    person = accounts.find_person(email)
     if person is None:
         raise PersonNotFound(f"no account for {email}: send an invitation instead")
     with scope.transaction() as tx:
@@ -155,10 +154,8 @@ def revoke_invitation(scope: Scope, invitation_id: UUID) -> None:
 
 def accept(person_id: UUID, token: str) -> InvitationRow:
     """The signed-in person takes the invitation: it must name their address, be open and fresh."""
+    person = accounts.get_person(person_id)
     with Scope.system().transaction() as tx:
-        person = people.by_id(tx, person_id)
-        if person is None:
-            raise PersonNotFound("no such account")
         invitation, fresh = repo.take_invitation(tx, secret_hash(token), person_id)
         if invitation.accepted_at is not None:
             raise InvitationInvalid("This invitation was already used")
@@ -178,29 +175,29 @@ def accept(person_id: UUID, token: str) -> InvitationRow:
             invitation.event_id,
             invitation.invited_by,
         )
-        people.mark_verified(tx, person_id)  # the link reached this address
         repo.mark_accepted(tx, invitation.id, person_id)
         audit.record(
             tx,
             "invite_accept",
             person.email,
-            event_id=str(invitation.event_id) if invitation.event_id else None,
+            event_id=invitation.event_id,
             role=invitation.role,
             invitation=str(invitation.id),
         )
-        return invitation
+    accounts.mark_verified(person_id)  # the invitation's link reached this address
+    return invitation
 
 
-def _current(tx: object, scope: Scope, person_id: UUID) -> Member:
+def _current(tx: Tx, scope: Scope, person_id: UUID) -> Member:
     level = _level_name(scope)
-    found = [m for m in repo.members(tx) if m.person_id == person_id and m.level == level]  # type: ignore[arg-type]
+    found = [m for m in repo.members(tx) if m.person_id == person_id and m.level == level]
     if not found:
         raise PersonNotFound("this person holds no role here")
     return found[0]
 
 
-def _keep_an_admin(tx: object, organization_id: UUID | None, event_id: UUID | None) -> None:
-    if repo.count_admins(tx, organization_id, event_id) <= 1:  # type: ignore[arg-type]
+def _keep_an_admin(tx: Tx, organization_id: UUID | None, event_id: UUID | None) -> None:
+    if repo.count_admins(tx, organization_id, event_id) <= 1:
         raise Conflict("This is the last ADMIN here: make someone else ADMIN first")
 
 
@@ -211,6 +208,3 @@ def _level_name(scope: Scope) -> str:
 def _person(scope: Scope) -> UUID | None:
     subject = scope.subject or ""
     return UUID(subject.removeprefix("person:")) if subject.startswith("person:") else None
-
-
-__all__ = ["INVITATION_TTL_S", "timedelta"]

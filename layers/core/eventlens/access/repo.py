@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from eventlens.access.views import InvitationRow, Member
 from eventlens.db import Tx
 from eventlens.errors import InvitationInvalid
 from eventlens.types import Model
@@ -17,29 +18,6 @@ class RoleLookup(Model):
     roles: list[str]
     sessions_valid_after: datetime | None = None
     exists: bool = True
-
-
-class Member(Model):
-    person_id: UUID
-    email: str
-    display_name: str
-    role: str
-    level: str
-    """`organization` (all its events) or `event` (this one)."""
-    granted_at: datetime
-
-
-class InvitationRow(Model):
-    id: UUID
-    email: str
-    role: str
-    organization_id: UUID | None
-    event_id: UUID | None
-    invited_by: UUID | None
-    created_at: datetime
-    expires_at: datetime
-    accepted_at: datetime | None
-    revoked_at: datetime | None
 
 
 def role_lookup(tx: Tx, person_id: UUID, organization_id: UUID | None, event_id: UUID | None) -> RoleLookup:

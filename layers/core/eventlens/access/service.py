@@ -54,6 +54,17 @@ def authorize_organization(who: Principal, organization: Organization, action: A
     return Scope.for_organization(organization.id, who.subject, role)
 
 
+def authorize_installation(who: Principal) -> Scope:
+    """The operator's scope, for a SUPER_ADMIN (the Cognito group `admins`, or a grant)."""
+    role = Role.SUPER_ADMIN if "*" in who.events else None
+    if role is None and who.person_id is not None:
+        with Scope.system().transaction() as tx:
+            found = repo.role_lookup(tx, who.person_id, None, None)
+        role = Role.SUPER_ADMIN if "SUPER_ADMIN" in found.roles else None
+    _require(role, "installation.manage", "this installation")
+    return Scope("system", None, who.subject)
+
+
 def gallery_scope(who: Principal | None, event: Event) -> Scope:
     """Anyone reads a public event's gallery; a private one only a role that may view it."""
     if event.visibility == "public":

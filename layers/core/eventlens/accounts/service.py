@@ -10,7 +10,6 @@ token (only its hash is stored) that is replaced at each use.
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
 import time
 from typing import Literal
@@ -20,12 +19,12 @@ from eventlens.accounts import repo
 from eventlens.accounts.repo import LinkPurpose
 from eventlens.accounts.views import Person, Session
 from eventlens.audit import service as audit
-from eventlens.auth import repo as sign_in_repo
+from eventlens.auth import service as sign_ins
 from eventlens.auth.passwords import hash_password, verify_password
 from eventlens.auth.tokens import issue_person_token
 from eventlens.config import settings
 from eventlens.db import Tx
-from eventlens.errors import InvalidEmail, LinkInvalid, LoginFailed, NotSignedIn, TooManySignIns
+from eventlens.errors import InvalidEmail, LinkInvalid, LoginFailed, NotSignedIn
 from eventlens.scope import Scope
 
 ACCESS_TTL_S = 15 * 60
@@ -36,8 +35,6 @@ LINK_TTL_S: dict[LinkPurpose, int] = {
     "reset_password": 3600,
 }
 FREE_FAILURES = 5
-MAX_WAIT_S = 900.0
-QUIET_RESET_S = 900.0
 
 _DUMMY_HASH = hash_password("not-a-password-of-anyone")
 """Checked against when no account exists, so a wrong email costs what a wrong password does."""
@@ -93,7 +90,7 @@ def sign_in(email: str, password: str, client: str = "unknown") -> Session:
     password, with the same back-off as the event password (per client and per account)."""
     email = normalize_email(email)
     key = f"account:{email.lower()}"
-    _throttle(key, client)
+    sign_ins.throttle(key, client, FREE_FAILURES, FREE_FAILURES * 10)
     with Scope.system().transaction() as tx:
         person = repo.by_email(tx, email)
         stored = repo.password_hash(tx, person.id) if person else None
@@ -102,9 +99,8 @@ def sign_in(email: str, password: str, client: str = "unknown") -> Session:
             Scope.system().coming_from(client), "sign_in", email, outcome="refused", reason="LoginFailed"
         )
         raise LoginFailed("wrong email or password")
+    sign_ins.succeeded(key, client)
     with Scope.system().coming_from(client).transaction() as tx:
-        sign_in_repo.clear_failures(tx, key, client)
-        sign_in_repo.forgive_attempt(tx, key, "*")
         audit.record(tx, "sign_in", email, person_id=str(person.id), method="password")
         return _session(tx, person)
 
@@ -189,6 +185,11 @@ def sign_out_everywhere(person_id: UUID, client: str = "unknown") -> None:
         )
 
 
+def mark_verified(person_id: UUID) -> None:
+    with Scope.system().transaction() as tx:
+        repo.mark_verified(tx, person_id)
+
+
 def get_person(person_id: UUID) -> Person:
     with Scope.system().transaction() as tx:
         person = repo.by_id(tx, person_id)
@@ -260,17 +261,6 @@ def _use_link(tx: Tx, token: str, purpose: LinkPurpose) -> UUID:
     if person_id is None:
         raise LinkInvalid(_WHY[outcome])
     return person_id
-
-
-def _throttle(key: str, client: str) -> None:
-    for who, free in ((client, FREE_FAILURES), ("*", FREE_FAILURES * 10)):
-        with Scope.system().transaction() as tx:
-            wait = sign_in_repo.count_attempt(tx, key, who, free, MAX_WAIT_S, QUIET_RESET_S)
-        if wait > 0:
-            raise TooManySignIns(
-                f"Too many failed sign-ins: try again in {math.ceil(wait)} seconds",
-                retry_after_s=math.ceil(wait),
-            )
 
 
 def _mail(kind: str, to: str, link: str, ttl_s: int) -> None:

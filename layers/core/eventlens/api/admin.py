@@ -11,13 +11,19 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
+from eventlens.access import members
 from eventlens.access import service as access
-from eventlens.access.rights import Action
+from eventlens.access.rights import Action, Role
+from eventlens.access.views import InvitationList, InvitationRow, Member, MemberList
+from eventlens.api.links import link_base
 from eventlens.api.params import Cursor, Slug, Text
 from eventlens.api.requests import (
+    GrantRequest,
     PhotoPatch,
     PipelineRunRequest,
+    RoleChange,
     SettingsPatch,
+    TransferRequest,
     UploadComplete,
     UploadRequest,
 )
@@ -34,6 +40,7 @@ from eventlens.jobs.views import ErrorList, PipelineRun, PipelineStatus, RetryRe
 from eventlens.media import service as media
 from eventlens.media.views import Photo, PhotoList, PhotoPage
 from eventlens.moderation import service as moderation
+from eventlens.orgs import service as orgs
 from eventlens.scope import Scope
 from eventlens.sources import service as sources
 from eventlens.sources.views import UploadCompleteResponse, UploadTicket
@@ -137,8 +144,8 @@ def patch_photo(slug: Slug, photo_id: UUID, body: PhotoPatch) -> Photo:
 )
 def patch_settings(slug: Slug, body: SettingsPatch) -> EventView:
     scope = _acting(slug, "event.settings")
-    patch = body.model_dump(exclude_none=True, exclude={"name"})
-    event = events.update_event(scope, name=body.name, settings_patch=patch)
+    patch = body.model_dump(exclude_none=True, exclude={"name", "visibility"})
+    event = events.update_event(scope, name=body.name, settings_patch=patch, visibility=body.visibility)
     if body.nsfw_threshold is not None:
         moderation.hold_for_review(scope.at(event))
     return events.event_view(scope.at(event))
@@ -191,3 +198,80 @@ def analytics(slug: Slug) -> MatchAnalytics:
     from eventlens.findme.service import match_analytics
 
     return match_analytics(_acting(slug, "findme.analytics"))
+
+
+@router.get("/api/events/<slug>/admin/members", summary="The event's people and roles", security=SECURITY)
+def list_members(slug: Slug) -> MemberList:
+    return MemberList(members=members.list_members(_acting(slug, "members.view")))
+
+
+@router.post(
+    "/api/events/<slug>/admin/members", summary="Give an account a role in the event", security=SECURITY
+)
+def grant(slug: Slug, body: GrantRequest) -> Member:
+    return members.grant(_acting(slug, "members.manage"), body.email, access.role_named(body.role))
+
+
+@router.patch(
+    "/api/events/<slug>/admin/members/<person_id>", summary="Change someone's role", security=SECURITY
+)
+def change_role(slug: Slug, person_id: UUID, body: RoleChange) -> Member:
+    return members.change_role(_acting(slug, "members.manage"), person_id, access.role_named(body.role))
+
+
+@router.delete(
+    "/api/events/<slug>/admin/members/<person_id>", summary="Remove someone's role", security=SECURITY
+)
+def remove_member(slug: Slug, person_id: UUID) -> Response[str]:
+    members.remove(_acting(slug, "members.manage"), person_id)
+    return Response(204, None, "")
+
+
+@router.get("/api/events/<slug>/admin/invitations", summary="Open invitations", security=SECURITY)
+def list_invitations(slug: Slug) -> InvitationList:
+    return InvitationList(invitations=members.list_invitations(_acting(slug, "members.manage")))
+
+
+@router.post("/api/events/<slug>/admin/invitations", summary="Invite someone by email", security=SECURITY)
+def invite(slug: Slug, body: GrantRequest) -> Response[InvitationRow]:
+    scope = _acting(slug, "members.manage")
+    request: APIGatewayProxyEventV2 = router.current_event  # type: ignore[assignment]
+    inviter = auth.caller(request).email or ""
+    invitation = members.invite(scope, body.email, access.role_named(body.role), link_base(request), inviter)
+    return Response(201, "application/json", invitation)
+
+
+@router.delete(
+    "/api/events/<slug>/admin/invitations/<invitation_id>",
+    summary="Withdraw an invitation",
+    security=SECURITY,
+)
+def revoke_invitation(slug: Slug, invitation_id: UUID) -> Response[str]:
+    members.revoke_invitation(_acting(slug, "members.manage"), invitation_id)
+    return Response(204, None, "")
+
+
+@router.post(
+    "/api/events/<slug>/admin/transfer",
+    summary="Move the event to another organization, or make another account its ADMIN",
+    security=SECURITY,
+)
+def transfer(slug: Slug, body: TransferRequest) -> EventView:
+    scope = _acting(slug, "event.transfer")
+    if body.owner is not None:
+        members.grant(scope, body.owner, Role.ADMIN)
+        return events.event_view(scope)
+    assert body.organization is not None
+    request: APIGatewayProxyEventV2 = router.current_event  # type: ignore[assignment]
+    target = orgs.get_organization(body.organization)
+    access.authorize_organization(auth.caller(request), target, "org.create_event")
+    moved = orgs.transfer_event(scope, target)
+    return events.event_view(Scope.system(moved))
+
+
+@router.delete(
+    "/api/events/<slug>/admin/event", summary="Delete the event, its photos and data", security=SECURITY
+)
+def delete_event(slug: Slug) -> Response[str]:
+    events.delete_event(slug, by=_acting(slug, "event.delete"))
+    return Response(204, None, "")

@@ -109,9 +109,9 @@ def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
 def openapi_json() -> str:
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-    from eventlens.api import admin, gallery, match
+    from eventlens.api import accounts, admin, gallery, match, people
 
-    app = build_resolver(gallery.router, match.router, admin.router)
+    app = build_resolver(gallery.router, accounts.router, match.router, admin.router, people.router)
     return app.get_openapi_json_schema(
         title=TITLE,
         version=VERSION,

@@ -53,5 +53,6 @@ def match(slug: Slug) -> MatchResponse:
         query = body.q
         session = session_id(header, fields.get(SESSION_FIELD) if isinstance(fields, dict) else None)
     query = (normalize(query) or None) if query else None  # no NUL reaches the database
-    visitor = access.gallery_scope(auth.optional_caller(request), event)  # a private event: its members
+    caller = auth.optional_caller(request)  # type: ignore[arg-type]
+    visitor = access.gallery_scope(caller, event)  # a private event: only its members
     return find_me(replace(find_me_scope(event, session), role=visitor.role), image, query=query)

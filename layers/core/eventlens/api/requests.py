@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import Field, model_validator
@@ -45,6 +45,7 @@ class SettingsPatch(Model):
     face_threshold: Annotated[float, Field(ge=0, le=1)] | None = None
     nsfw_threshold: Annotated[float, Field(ge=0, le=1)] | None = None
     near_duplicate_distance: Annotated[int, Field(ge=0, le=32)] | None = None
+    visibility: Literal["public", "private"] | None = None
 
 
 class PipelineRunRequest(Model):
@@ -68,3 +69,81 @@ class DownloadRequest(Model):
 class MatchRequest(Model):
     image_base64: Annotated[str, Field(min_length=1)]
     q: Annotated[str, Field(max_length=200)] | None = None
+
+
+# -- accounts, members, organizations -------------------------------------------------------------
+
+Email = Annotated[str, Field(min_length=3, max_length=254)]
+Password = Annotated[str, Field(min_length=1, max_length=512)]
+Token = Annotated[str, Field(min_length=16, max_length=256)]
+RoleName = Annotated[str, Field(min_length=4, max_length=16)]
+
+
+class SignUpRequest(Model):
+    email: Email
+    password: Password
+    display_name: Annotated[str, Field(max_length=200)] = ""
+
+
+class SignInRequest(Model):
+    email: Email
+    password: Password
+
+
+class EmailRequest(Model):
+    email: Email
+
+
+class TokenRequest(Model):
+    token: Token
+
+
+class ResetRequest(Model):
+    token: Token
+    password: Password
+
+
+class RefreshRequest(Model):
+    refresh_token: Token
+
+
+class PasswordChange(Model):
+    current_password: Password
+    new_password: Password
+
+
+class GrantRequest(Model):
+    email: Email
+    role: RoleName
+
+
+class RoleChange(Model):
+    role: RoleName
+
+
+class TransferRequest(Model):
+    """To another organization (its slug), or to another owner (an account's email, made ADMIN)."""
+
+    organization: Annotated[str, Field(min_length=1, max_length=63)] | None = None
+    owner: Email | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> TransferRequest:
+        if (self.organization is None) == (self.owner is None):
+            raise ValueError("name either the organization or the owner to transfer the event to")
+        return self
+
+
+class OrganizationCreate(Model):
+    slug: Annotated[str, Field(min_length=1, max_length=63)]
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class OrganizationPatch(Model):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class EventCreate(Model):
+    slug: Annotated[str, Field(min_length=1, max_length=63)]
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    visibility: Literal["public", "private"] = "public"

@@ -100,16 +100,28 @@ def _login(slug: str, password: str, username: str | None, client: str) -> tuple
 
 
 def _throttle(slug: str, client: str) -> None:
-    """Count this attempt as a failure until it succeeds, or refuse it while the client (or the
-    event as a whole) must wait; both counts are taken before the slow password check."""
-    for who, free in ((client, FREE_FAILURES_PER_CLIENT), ("*", FREE_FAILURES_PER_EVENT)):
+    throttle(slug, client, FREE_FAILURES_PER_CLIENT, FREE_FAILURES_PER_EVENT)
+
+
+def throttle(key: str, client: str, free_per_client: int, free_overall: int) -> None:
+    """Count this attempt as a failure until it succeeds, or refuse it while the client (or
+    everyone, for this event or account `key`) must wait; both counts are taken before the slow
+    password check."""
+    for who, free in ((client, free_per_client), ("*", free_overall)):
         with Scope.system().transaction() as tx:
-            wait = repo.count_attempt(tx, slug, who, free, MAX_WAIT_S, QUIET_RESET_S)
+            wait = repo.count_attempt(tx, key, who, free, MAX_WAIT_S, QUIET_RESET_S)
         if wait > 0:
             raise TooManySignIns(
                 f"Too many failed sign-ins: try again in {math.ceil(wait)} seconds",
                 retry_after_s=math.ceil(wait),
             )
+
+
+def succeeded(key: str, client: str) -> None:
+    """The attempt counted by `throttle` succeeded: the client starts over, the overall count forgives it."""
+    with Scope.system().transaction() as tx:
+        repo.clear_failures(tx, key, client)
+        repo.forgive_attempt(tx, key, "*")
 
 
 def _cognito_login(event: Event, username: str | None, password: str, client_id: str) -> tuple[str, int]:

@@ -72,11 +72,13 @@ def list_events(tx: Tx) -> list[Event]:
     return [_event(row) for row in tx.execute(f"{_SELECT} ORDER BY e.created_at").fetchall()]
 
 
-def update_event(tx: Tx, event_id: UUID, name: str | None, settings: EventSettings | None) -> Event:
+def update_event(
+    tx: Tx, event_id: UUID, name: str | None, settings: EventSettings | None, visibility: str | None = None
+) -> Event:
     row = tx.execute(
-        "UPDATE events SET name = coalesce(%s, name), settings = coalesce(%s, settings), updated_at = now() "
-        f"WHERE id = %s RETURNING {_COLUMNS}",
-        (name, None if settings is None else Jsonb(settings.model_dump()), event_id),
+        "UPDATE events SET name = coalesce(%s, name), settings = coalesce(%s, settings),"
+        f" visibility = coalesce(%s, visibility), updated_at = now() WHERE id = %s RETURNING {_COLUMNS}",
+        (name, None if settings is None else Jsonb(settings.model_dump()), visibility, event_id),
     ).fetchone()
     if row is None:
         raise EventNotFound(f"no event {event_id}")

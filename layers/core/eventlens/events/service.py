@@ -11,7 +11,7 @@ from eventlens.config import settings
 from eventlens.errors import InvalidEvent
 from eventlens.events import repo
 from eventlens.events.views import EventView
-from eventlens.orgs import repo as orgs_repo
+from eventlens.orgs.service import get_organization
 from eventlens.scope import Scope
 from eventlens.storage import blob_store
 from eventlens.storage.keys import event_prefix
@@ -25,16 +25,19 @@ def create_event(
     *,
     organization: str = "default",
     visibility: Literal["public", "private"] = "public",
+    by: Scope | None = None,
     **event_settings: Any,
 ) -> Event:
-    """A new event of `organization` (its slug), created by the operator (the `system` actor)."""
+    """A new event of `organization` (its slug), created as the operator (the `system` actor), for
+    the command line or, `by`, a person whose role in the organization may create events."""
     if not SLUG.match(slug):
         raise InvalidEvent(f"{slug!r} is not a valid slug: use lowercase letters, digits and dashes (max 63)")
     if not name.strip() or len(name) > 200:
         raise InvalidEvent("the event name must be 1 to 200 characters")
     password_hash = hash_password(password) if password else None
-    with Scope.system().transaction() as tx:
-        owner = orgs_repo.by_slug(tx, organization)
+    owner = get_organization(organization)
+    as_operator = Scope("system", None, by.subject, by.origin) if by is not None else Scope.system()
+    with as_operator.transaction() as tx:
         event = repo.create_event(
             tx, slug, name, password_hash, EventSettings.model_validate(event_settings), owner.id, visibility
         )
@@ -42,11 +45,13 @@ def create_event(
     return event
 
 
-def delete_event(slug: str) -> int:
-    """Delete an event for good (the operator's: the `system` actor): its rows (photos, faces,
-    runs, find-me sessions cascade) and every blob under its prefix. How many blobs went."""
+def delete_event(slug: str, by: Scope | None = None) -> int:
+    """Delete an event for good (as the operator, for the command line or, `by`, a role that may
+    delete it): its rows (photos, faces, runs, find-me sessions cascade) and every blob under its
+    prefix. How many blobs went."""
     event = get_event(slug)
-    with Scope.system(event).transaction() as tx:
+    as_operator = Scope("system", event, by.subject, by.origin) if by is not None else Scope.system(event)
+    with as_operator.transaction() as tx:
         repo.delete_event(tx, event.id)
         audit.record(tx, "event_delete", slug, name=event.name)
     store = blob_store()
@@ -81,15 +86,20 @@ def event_view(scope: Scope) -> EventView:
         slug=event.slug,
         name=event.name,
         settings=event.settings,
+        visibility=event.visibility,
         organizer_login=settings().organizer_login,
         **facets,
     )
 
 
 def update_event(
-    scope: Scope, name: str | None = None, settings_patch: dict[str, Any] | None = None
+    scope: Scope,
+    name: str | None = None,
+    settings_patch: dict[str, Any] | None = None,
+    visibility: Literal["public", "private"] | None = None,
 ) -> Event:
-    """Rename the event and/or merge a partial settings change (nested objects merge key by key)."""
+    """Rename the event, merge a partial settings change (nested objects merge key by key), make
+    its gallery public or private (members only)."""
     event = scope.tenant()
     merged = None
     if settings_patch:
@@ -101,11 +111,11 @@ def update_event(
                 current[key] = value
         merged = EventSettings.model_validate(current)
     with scope.transaction() as tx:
-        updated = repo.update_event(tx, event.id, name, merged)
+        updated = repo.update_event(tx, event.id, name, merged, visibility)
         before, after = event.model_dump(mode="json"), updated.model_dump(mode="json")
         changed = {
             key: {"before": before[key], "after": after[key]}
-            for key in ("name", "settings")
+            for key in ("name", "settings", "visibility")
             if before[key] != after[key]
         }
         if changed:

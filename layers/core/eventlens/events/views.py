@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from eventlens.config import OrganizerLogin
@@ -15,6 +17,10 @@ class EventView(Model):
     photo_count: int
     folders: list[str]
     tags: list[str]
+    visibility: Literal["public", "private"] = Field(
+        default="public",
+        description="private: only its members see the gallery (access/rights.py gallery.view).",
+    )
     organizer_login: OrganizerLogin = Field(
         description='What the dashboard asks for: "password" (the event\'s) or "cognito" (username too).'
     )

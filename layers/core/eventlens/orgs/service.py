@@ -7,7 +7,7 @@ from eventlens.errors import InvalidEvent
 from eventlens.orgs import repo
 from eventlens.orgs.views import Organization
 from eventlens.scope import Scope
-from eventlens.types import SLUG
+from eventlens.types import SLUG, Event
 
 DEFAULT = "default"
 """The organization migration 0015 created for every event before it; new events go there unless
@@ -45,3 +45,19 @@ def rename_organization(scope: Scope, name: str) -> Organization:
         after = repo.rename(tx, scope.organization_id, name.strip())
         audit.record(tx, "org_rename", after.slug, before=before.name, after=after.name)
     return after
+
+
+def transfer_event(scope: Scope, target: Organization) -> Event:
+    """Move the event in scope to `target` (the caller holds `event.transfer` here and
+    `org.create_event` there). Grants on the event itself stay; the old organization's stop
+    reaching it, the new one's start (both organizations' cached roles are made stale)."""
+    event = scope.tenant()
+    with Scope("system", event, scope.subject, scope.origin).transaction() as tx:
+        before = repo.by_id(tx, event.organization_id) if event.organization_id else None
+        repo.move_event(tx, event.id, target.id)
+        audit.record(
+            tx, "event_transfer", event.slug, before=before.slug if before else None, after=target.slug
+        )
+    from eventlens.events.service import get_event
+
+    return get_event(event.slug)
