@@ -110,7 +110,9 @@ def load_credentials(info: dict[str, Any]) -> Any:
     if kind == "authorized_user":
         from google.oauth2.credentials import Credentials
 
-        return Credentials.from_authorized_user_info(info, scopes=list(SCOPES))
+        credentials = Credentials.from_authorized_user_info(info, scopes=list(SCOPES))
+        # google-auth puts Google's token endpoint in place of the file's; the file's is meant
+        return credentials.with_token_uri(info["token_uri"]) if info.get("token_uri") else credentials
     raise DriveAccessDenied(f"credentials of type {kind!r}: expected 'service_account' or 'authorized_user'")
 
 
