@@ -274,3 +274,38 @@ def test_the_source_accepts_an_oauth_authorized_user_file(make_event, drive, tmp
     assert report is not None
     assert report.added == 1
     assert drive.calls("token")[0].query["grant_type"] == "refresh_token"
+
+
+def test_a_sync_out_of_time_stops_between_files_and_the_next_one_goes_on(drive_event, drive) -> None:
+    from eventlens.resilience import WallClockGuard
+
+    ids = {drive.add_file(f"{name}.jpg", photo(name)) for name in ("chelsea", "coffee", "rocket")}
+
+    first = sync_drive(Scope.pipeline(drive_event), blob_store(), WallClockGuard(0))
+
+    assert first is not None
+    assert (first.added, first.done) == (1, False)  # one file per call, however short the budget
+    assert drive_source(Scope.pipeline(drive_event)).synced_at is None
+    second = sync(drive_event)
+    assert second is not None
+    assert (second.added, second.unchanged, second.done) == (2, 1, True)
+    assert set(rows(drive_event)) == ids
+
+
+def test_a_visitor_can_read_neither_the_source_nor_its_tree(drive_event, drive) -> None:
+    import pytest
+    from eventlens import db
+    from eventlens.errors import DriveSourceNotFound
+
+    drive.add_file("cat.jpg", photo("chelsea"))
+    sync(drive_event)
+
+    with db.transaction(drive_event.id, "visitor") as tx:
+        seen = tx.execute(
+            "SELECT (SELECT count(*) FROM drive_sources) + (SELECT count(*) FROM drive_items)"
+        ).fetchone()
+    assert next(iter(seen.values())) == 0
+    with scoped(drive_event.id) as tx:
+        assert tx.execute("SELECT count(*) AS n FROM drive_items").fetchone()["n"] == 1
+    with pytest.raises(DriveSourceNotFound):
+        drive_source(Scope.visitor(drive_event))

@@ -7,6 +7,9 @@ keeping every derived field (only its key, name and folder change). An alias gon
 an object replaced in place, photo or alias, is registered again. scan then registers every
 object the database knows neither as a photo nor as an alias: a pending photo, or an alias of
 the photo with its bytes.
+
+An event with a Google Drive folder has it synced first (sources.drive.service): its photos live
+under their own prefix, keyed by Drive file id, so this listing leaves them alone.
 """
 
 from __future__ import annotations
