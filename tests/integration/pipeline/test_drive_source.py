@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
 from click.testing import CliRunner
 from eventlens.cli import main
 from eventlens.db.photos import PhotoFilter
@@ -21,16 +20,6 @@ from tests.fakes.drive_server import ROOT, FakeDriveServer
 from tests.fixtures_photos import real_jpeg
 from tests.helpers import scoped
 from tests.integration.pipeline.conftest import faces_of, photos_by_name
-
-
-@pytest.fixture
-def drive(monkeypatch: pytest.MonkeyPatch, db: str):
-    with FakeDriveServer(page_size=2) as fake:
-        monkeypatch.setenv("EVENTLENS_DRIVE_API_ENDPOINT", fake.base_url)
-        from eventlens.config import reset_settings
-
-        reset_settings()
-        yield fake
 
 
 def cli(*args: str) -> str:

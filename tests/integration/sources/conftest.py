@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.fakes.drive_server import ROOT, FakeDriveServer
-
-
-@pytest.fixture
-def drive(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDriveServer]:
-    with FakeDriveServer(page_size=2) as fake:
-        monkeypatch.setenv("EVENTLENS_DRIVE_API_ENDPOINT", fake.base_url)
-        from eventlens.config import reset_settings
-
-        reset_settings()
-        yield fake
 
 
 @pytest.fixture
