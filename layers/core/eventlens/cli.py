@@ -249,6 +249,8 @@ def drive_sync(slug: str, as_json: bool) -> None:
         return
     if as_json:
         _echo_json(report)
+    elif report.busy:
+        click.echo("another sync of this folder is running: nothing done")
     else:
         click.echo(
             f"{report.files} files: added {report.added}, updated {report.updated}, moved {report.moved},"

@@ -309,3 +309,17 @@ def test_a_visitor_can_read_neither_the_source_nor_its_tree(drive_event, drive) 
         assert tx.execute("SELECT count(*) AS n FROM drive_items").fetchone()["n"] == 1
     with pytest.raises(DriveSourceNotFound):
         drive_source(Scope.visitor(drive_event))
+
+
+def test_a_sync_while_another_runs_does_nothing_and_says_so(drive_event, drive) -> None:
+    from eventlens import db
+
+    drive.add_file("cat.jpg", photo("chelsea"))
+
+    with db.advisory_lock(f"eventlens-drive:{drive_event.id}") as held:
+        assert held
+        report = sync(drive_event)
+
+    assert report is not None
+    assert (report.busy, report.added, drive.requests) == (True, 0, [])
+    assert sync(drive_event).added == 1

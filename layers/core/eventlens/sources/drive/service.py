@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from eventlens import db
 from eventlens.config import settings
 from eventlens.errors import DriveSourceNotFound, InvalidDriveSource
 from eventlens.media.formats import UNDECODABLE_TYPES
@@ -124,7 +125,20 @@ def sync_drive(
         source = repo.get_source(tx)
     if source is None:
         return None
-    guard = guard or WallClockGuard(float("inf"))
+    with db.advisory_lock(f"eventlens-drive:{scope.tenant().id}") as sole:
+        if not sole:  # two syncs of one folder would fetch every new file twice
+            return DriveSyncReport(busy=True)
+        return _sync(scope, store, source, guard or WallClockGuard(float("inf")), on_item, client_factory)
+
+
+def _sync(
+    scope: Scope,
+    store: BlobStore,
+    source: DriveSourceRow,
+    guard: WallClockGuard,
+    on_item: Callable[[], None] | None,
+    client_factory: ClientFactory,
+) -> DriveSyncReport:
     report = DriveSyncReport()
     try:
         client = client_factory(source, guard)

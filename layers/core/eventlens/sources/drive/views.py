@@ -36,6 +36,9 @@ class DriveSyncReport(Model):
     )
     errors: list[str] = Field(default_factory=list, description="Files Drive kept failing to send")
     error: str | None = None
+    busy: bool = Field(
+        default=False, description="Another sync of this folder was running: this one did nothing"
+    )
     done: bool = True
 
     @property
