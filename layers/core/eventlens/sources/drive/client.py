@@ -158,9 +158,12 @@ class DriveClient:
         deadline: Deadline | None = None,
         timeout_s: float = 60.0,
     ) -> None:
-        import google_auth_httplib2
-        import httplib2
-        from googleapiclient.discovery import build
+        try:
+            import google_auth_httplib2
+            import httplib2
+            from googleapiclient.discovery import build
+        except ImportError as exc:  # a runtime built without the Drive libraries (a Lambda layer)
+            raise DriveUnavailable(f"the Google API client is not installed here ({exc.name})") from exc
 
         credentials = load_credentials(credentials_info)
         http = google_auth_httplib2.AuthorizedHttp(credentials, http=httplib2.Http(timeout=timeout_s))
