@@ -73,6 +73,8 @@ def test_every_table_the_app_reads_is_row_level_secured(db: str, owner_conn) -> 
     assert {name for name, _, _ in readable} == {
         "archives",
         "audit_log",
+        "drive_items",
+        "drive_sources",
         "events",
         "face_embeddings",
         "match_sessions",

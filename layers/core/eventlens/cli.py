@@ -206,6 +206,64 @@ def ingest(path: Path, slug: str, as_json: bool) -> None:
 
 
 @main.group()
+def drive() -> None:
+    """An event's Google Drive folder as its source (synced by the pipeline's sync phase)."""
+
+
+@drive.command("add")
+@click.argument("folder_id")
+@click.option("--event", "slug", required=True, help="Event slug.")
+@click.option(
+    "--credentials",
+    required=True,
+    help="A service-account (or OAuth authorized-user) JSON file, or a Secrets Manager ARN holding one.",
+)
+@click.option("--json", "as_json", is_flag=True)
+def drive_add(folder_id: str, slug: str, credentials: str, as_json: bool) -> None:
+    """Point the event at the Drive folder FOLDER_ID (the id in the folder's URL) and its subfolders."""
+    from eventlens.sources.drive.service import add_drive_source
+
+    try:
+        source = add_drive_source(_scope(slug, "system"), folder_id, credentials)
+    except DomainError as error:
+        _fail(str(error))
+    if as_json:
+        _echo_json(source)
+    else:
+        click.echo(f"event {slug} now follows Drive folder {source.folder_id}: run `eventlens pipeline run`")
+
+
+@drive.command("sync")
+@click.option("--event", "slug", required=True, help="Event slug.")
+@click.option("--json", "as_json", is_flag=True)
+def drive_sync(slug: str, as_json: bool) -> None:
+    """Bring the event's photos in step with its Drive folder now (the pipeline's sync phase does too)."""
+    from eventlens.sources.drive.service import sync_drive
+    from eventlens.storage import blob_store
+
+    report = sync_drive(_scope(slug, "pipeline"), blob_store())
+    if report is None:
+        _fail(
+            f"event {slug} has no Drive source: add one with `eventlens drive add FOLDER_ID --event {slug} ...`"
+        )
+        return
+    if as_json:
+        _echo_json(report)
+    elif report.busy:
+        click.echo("another sync of this folder is running: nothing done")
+    else:
+        click.echo(
+            f"{report.files} files: added {report.added}, updated {report.updated}, moved {report.moved},"
+            f" removed {report.removed}, unchanged {report.unchanged}, skipped {len(report.skipped)},"
+            f" {len(report.ignored)} ignored, {len(report.errors)} errors"
+        )
+        for line in (*report.skipped, *report.ignored, *report.errors):
+            click.echo(f"  {line}", err=True)
+    if report.error is not None:
+        _fail(report.error)
+
+
+@main.group()
 def pipeline() -> None:
     """Run the processing pipeline."""
 

@@ -133,6 +133,11 @@ class Settings(BaseModel):
     gemini_base_url: str | None = None
     gemini_model: str = "gemini-2.5-flash"
     gemini_rpm: int = 60
+    drive_api_endpoint: str | None = Field(
+        default=None,
+        description="EVENTLENS_DRIVE_API_ENDPOINT: another server for the Drive API (the tests' fake "
+        "Drive); unset: Google's. A Drive source's credentials are named on the source itself.",
+    )
 
     find_me_retention_minutes: int = Field(
         default=30,

@@ -195,6 +195,14 @@ class BlobNotFound(NotFound):
     pass
 
 
+class InvalidDriveSource(BadRequest):
+    """A Drive folder id that is not one, or credentials that cannot be read."""
+
+
+class DriveSourceNotFound(NotFound):
+    """The event has no Google Drive source."""
+
+
 # -- pipeline and jobs --------------------------------------------------------------------------
 
 

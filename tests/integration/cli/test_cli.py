@@ -28,6 +28,8 @@ def test_every_command_has_help(run) -> None:
         ["db", "upgrade"],
         ["event", "create"],
         ["ingest"],
+        ["drive", "add"],
+        ["drive", "sync"],
         ["pipeline", "run"],
         ["serve"],
         ["demo"],

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 from uuid import UUID
 
@@ -75,20 +77,40 @@ def register(scope: Scope, store: BlobStore, key: str, etag: str, data: bytes | 
         return Registered("unchanged", alias.photo_id)
     if data is None:
         data = store.get(key)
+    return register_content(scope, store, location(key, prefix), content_of(data, etag))
+
+
+def content_of(data: bytes, etag: str) -> Content:
     kind, mime = sniff(data[:64])
-    content = Content(content_hash=content_hash(data), etag=etag, size_bytes=len(data), mime=mime, kind=kind)
+    return Content(content_hash=content_hash(data), etag=etag, size_bytes=len(data), mime=mime, kind=kind)
+
+
+def register_content(
+    scope: Scope,
+    store: BlobStore,
+    at: Location,
+    content: Content,
+    locate: Callable[[str], Location] | None = None,
+) -> Registered:
+    """Register `content` stored at `at`: a photo, an alias, or a photo whose bytes changed.
+
+    `locate` names the file behind another key (an alias a photo moves to); by default its key
+    under the event's originals says it. A source whose keys are ids (Drive) passes its own."""
+    locate = locate or partial(location, prefix=originals_prefix(scope.tenant().slug))
     for _ in range(_ATTEMPTS):
         try:
             with scope.transaction() as tx:
-                registered, stale = _record(tx, prefix, location(key, prefix), content)
+                registered, stale = _record(tx, locate, at, content)
         except _Raced:
             continue
         delete_thumbnails(store, stale)
         return registered
-    raise RuntimeError(f"registering {key}: the photos it conflicted with kept changing")
+    raise RuntimeError(f"registering {at.source_key}: the photos it conflicted with kept changing")
 
 
-def _record(tx: Tx, prefix: str, at: Location, content: Content) -> tuple[Registered, dict[str, str]]:
+def _record(
+    tx: Tx, locate: Callable[[str], Location], at: Location, content: Content
+) -> tuple[Registered, dict[str, str]]:
     """The row (or alias) for the object at `at` with `content`; and thumbnails left stale."""
     stale: dict[str, str] = {}
     existing = repo.find_by_key(tx, at.source_key)
@@ -102,9 +124,7 @@ def _record(tx: Tx, prefix: str, at: Location, content: Content) -> tuple[Regist
         survivors = repo.aliases_of(tx, existing.id)
         if survivors:
             first = survivors[0]
-            repo.move(
-                tx, existing.id, existing.source_key, location(first.source_key, prefix), first.etag or ""
-            )
+            repo.move(tx, existing.id, existing.source_key, locate(first.source_key), first.etag or "")
         elif repo.find_by_hash(tx, content.content_hash) is None and repo.replace_content(
             tx, existing.id, content
         ):

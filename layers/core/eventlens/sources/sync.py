@@ -7,6 +7,9 @@ keeping every derived field (only its key, name and folder change). An alias gon
 an object replaced in place, photo or alias, is registered again. scan then registers every
 object the database knows neither as a photo nor as an alias: a pending photo, or an alias of
 the photo with its bytes.
+
+An event with a Google Drive folder has it synced first (sources.drive.service): its photos live
+under their own prefix, keyed by Drive file id, so this listing leaves them alone.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from uuid import UUID
 
 from eventlens.pipeline.context import PhaseContext
 from eventlens.sources import repo
+from eventlens.sources.drive.service import sync_drive
 from eventlens.sources.registry import content_hash, delete_thumbnails, is_media_key, location, register
 from eventlens.sources.repo import AliasRow, SourceRow
 from eventlens.storage.base import BlobInfo
@@ -31,12 +35,24 @@ def _etag(info: BlobInfo) -> str:
 
 
 def run_sync(ctx: PhaseContext) -> tuple[int, int, bool]:
+    drive = sync_drive(ctx.scope, ctx.store, ctx.guard, on_item=ctx.item_done)  # None: no Drive source
+    if drive is not None and not drive.done:
+        return drive.processed, len(drive.errors), False
+    processed, errors, done = _sync_originals(ctx)
+    if drive is not None:
+        processed += drive.processed
+        errors += len(drive.errors) + (drive.error is not None)
+    return processed, errors, done
+
+
+def _sync_originals(ctx: PhaseContext) -> tuple[int, int, bool]:
     prefix = ctx.originals_prefix
     # Rows before objects: a row registered meanwhile had its object written first, so it is
-    # listed, never mistaken for one whose object is gone.
+    # listed, never mistaken for one whose object is gone. Photos from elsewhere (a Drive source's
+    # keys) are not this listing's to reconcile.
     with ctx.scope.transaction() as tx:
-        rows = repo.source_rows(tx)
-        aliases = repo.aliases(tx)
+        rows = [row for row in repo.source_rows(tx) if row.source_key.startswith(prefix)]
+        aliases = [alias for alias in repo.aliases(tx) if alias.source_key.startswith(prefix)]
     listing = _listing(ctx)
     by_key = {row.source_key: row for row in rows}
     vanished = {row.id: row for row in rows if row.source_key not in listing}

@@ -33,3 +33,10 @@ def event_of_original(key: str) -> str | None:
     if len(parts) < 4 or parts[0] != "events" or parts[2] != "originals" or not parts[3]:
         return None
     return parts[1]
+
+
+def drive_prefix(slug: str) -> str:
+    """Originals fetched from the event's Google Drive folder: `events/<slug>/drive/`, one object per
+    Drive file id (its identity: a rename or a move in Drive leaves the key). Outside `originals/`,
+    so neither the folder sync nor the S3 upload notification takes them for their own."""
+    return f"events/{slug}/drive/"
