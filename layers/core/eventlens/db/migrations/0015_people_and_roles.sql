@@ -267,6 +267,8 @@ CREATE FUNCTION person_password_hash(person uuid) RETURNS text
     SELECT p.password_hash FROM people p WHERE p.id = person AND current_actor() = 'system';
   END;
 REVOKE ALL ON FUNCTION person_password_hash(uuid) FROM PUBLIC;
+-- The triggers fire whoever changes the rows; nobody calls them.
+REVOKE ALL ON FUNCTION grants_changed(), event_moved(), person_signed_out() FROM PUBLIC;
 
 -- grants and invitations: the tenant's, read by those who may see its members, written by those
 -- who may manage them (the service also refuses a grant above the granter's own role); the
