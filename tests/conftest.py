@@ -131,3 +131,11 @@ def photo_dir(tmp_path: Path) -> Callable[[dict[str, bytes]], Path]:
         return root
 
     return make
+
+
+@pytest.fixture
+def people(db: str, owner_conn: psycopg.Connection):
+    """Organizations, people and grants seeded as the schema owner, and tokens for the people."""
+    from tests.helpers import People
+
+    return People(owner_conn)

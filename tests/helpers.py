@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
+import psycopg
 from eventlens import db
 from eventlens.db.photos import PHOTO_COLUMNS, PhotoRow
 from eventlens.storage import blob_store
@@ -70,3 +73,53 @@ def stored_original(
             (event_id, key, key, len(original), filename, folder, hidden),
         ).fetchone()
     return PhotoRow.of(row)  # type: ignore[arg-type]
+
+
+@dataclass
+class People:
+    owner_conn: psycopg.Connection
+
+    def organization(self, slug: str) -> UUID:
+        row = self.owner_conn.execute(
+            "INSERT INTO organizations (slug, name) VALUES (%s, %s) RETURNING id", (slug, slug.title())
+        ).fetchone()
+        assert row is not None
+        return row[0]
+
+    def person(self, email: str) -> UUID:
+        row = self.owner_conn.execute(
+            "INSERT INTO people (email, email_verified_at) VALUES (%s, now()) RETURNING id", (email,)
+        ).fetchone()
+        assert row is not None
+        return row[0]
+
+    def grant(
+        self, person: UUID, role: str, organization: UUID | None = None, event: UUID | None = None
+    ) -> None:
+        self.owner_conn.execute(
+            "INSERT INTO grants (person_id, role, organization_id, event_id) VALUES (%s, %s, %s, %s)",
+            (person, role, organization, event),
+        )
+
+    def token(self, person: UUID) -> str:
+        from eventlens.auth.tokens import issue_person_token
+        from eventlens.config import settings
+
+        return issue_person_token(person, settings().token_secret, 900)[0]
+
+    def with_role(
+        self, role: str | None, *, organization: UUID | None = None, event: UUID | None = None
+    ) -> Any:
+        """A new person holding `role` there (SUPER_ADMIN: the installation; None: nothing), and its token."""
+        person = self.person(f"{(role or 'nobody').lower()}-{UUID(int=self._next()).hex[-8:]}@example.org")
+        if role == "SUPER_ADMIN":
+            self.grant(person, role)
+        elif role is not None:
+            self.grant(person, role, organization, event)
+        return person, self.token(person)
+
+    _counter: int = 0
+
+    def _next(self) -> int:
+        self._counter += 1
+        return self._counter

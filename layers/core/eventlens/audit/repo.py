@@ -24,11 +24,11 @@ def append(
     event_id: UUID | None = None,
 ) -> int:
     """`event_id` counts only for the operator with no event in scope (the trigger decides)."""
-    row = tx.execute(
-        "INSERT INTO audit_log (action, target, outcome, detail, event_id) VALUES (%s, %s, %s, %s, %s)"
-        " RETURNING seq",
+    tx.execute(
+        "INSERT INTO audit_log (action, target, outcome, detail, event_id) VALUES (%s, %s, %s, %s, %s)",
         (action, target, outcome, Jsonb(detail), event_id),
-    ).fetchone()
+    )
+    row = tx.execute("SELECT current_setting('eventlens.audit_seq') AS seq").fetchone()  # set by the trigger
     assert row is not None
     return int(row["seq"])
 

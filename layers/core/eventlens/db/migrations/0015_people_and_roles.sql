@@ -205,6 +205,14 @@ CREATE OR REPLACE FUNCTION may_read_event(event uuid) RETURNS boolean
         OR may('gallery.view'));
   END;
 
+-- photos: an organizer changes one only to moderate it (hide, unhide, approve, reject).
+DROP POLICY photos_update ON photos;
+CREATE POLICY photos_update ON photos FOR UPDATE
+  USING (may_write_event(event_id)
+    AND (current_actor() IN ('pipeline', 'system') OR (current_actor() = 'organizer' AND may('photo.moderate'))))
+  WITH CHECK (may_write_event(event_id)
+    AND (current_actor() IN ('pipeline', 'system') OR (current_actor() = 'organizer' AND may('photo.moderate'))));
+
 -- events: changed by the operator or a role that may change the event's settings.
 DROP POLICY events_update ON events;
 CREATE POLICY events_update ON events FOR UPDATE
@@ -231,6 +239,35 @@ DROP POLICY audit_read ON audit_log;
 CREATE POLICY audit_read ON audit_log FOR SELECT
   USING (current_actor() = 'system'
     OR (current_actor() = 'organizer' AND event_id = current_event_id() AND may('audit.read')));
+
+-- An entry's writer may not be among its readers (an EDITOR hides a photo; audit.read is an
+-- ADMIN's): the trigger hands the new entry's number back in a transaction setting, so appending
+-- needs no RETURNING, which the read policy would refuse.
+CREATE OR REPLACE FUNCTION audit_log_append() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = public, pg_temp
+AS $fn$
+DECLARE
+  head record;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtextextended('eventlens-audit-log', 0));
+  SELECT a.seq, a.hash INTO head FROM public.audit_log a ORDER BY a.seq DESC LIMIT 1;
+  NEW.seq := coalesce(head.seq, 0) + 1;
+  NEW.prev_hash := coalesce(head.hash, '\x'::bytea);
+  NEW.at := clock_timestamp();
+  -- The event in scope; only the operator, acting before any event is in scope (creating one),
+  -- may name the event an entry is about.
+  NEW.event_id := CASE WHEN current_event_id() IS NULL AND current_actor() = 'system'
+                       THEN NEW.event_id ELSE current_event_id() END;
+  NEW.actor := coalesce(current_actor(), 'unknown');
+  NEW.subject := current_subject();
+  NEW.origin := nullif(current_setting('eventlens.origin', true), '');
+  NEW.hash := audit_entry_hash(NEW.seq, NEW.at, NEW.event_id, NEW.actor, NEW.subject, NEW.origin,
+    NEW.action, NEW.target, NEW.outcome, NEW.detail, NEW.prev_hash);
+  PERFORM set_config('eventlens.audit_seq', NEW.seq::text, true);
+  RETURN NEW;
+END
+$fn$;
 
 -- organizations: names are public (an event page shows its organizer); the operator creates and
 -- deletes them, a role that may manage one renames it.

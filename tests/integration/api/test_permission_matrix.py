@@ -1,0 +1,280 @@
+"""The whole permission matrix through the real handlers: every signed-in route × every role × the
+caller's own tenant and another one.
+
+The expected rights are written out here, independently of the code's table
+(eventlens/access/rights.py): change any cell there and a route answers differently from this
+spec, so the test fails (the closing note of issue 14 records that mutation run). Allowed means
+anything but 401/403 and never a 5xx (a route may still refuse its input: an unknown key, a run
+that does not exist); refused means exactly 403 for a signed-in person without the right, 401
+for nobody signed in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from eventlens.access.rights import ACTIONS, ROLES
+
+ROLE_NAMES = [role.value for role in ROLES]
+
+SPEC = """
+action               VIEWER MEMBER CONTRIBUTOR EDITOR ADMIN SUPER_ADMIN
+gallery.view         x      x      x           x      x     x
+members.view         .      x      x           x      x     x
+photo.upload         .      .      x           x      x     x
+event.inspect        .      .      .           x      x     x
+photo.moderate       .      .      .           x      x     x
+pipeline.run         .      .      .           x      x     x
+findme.analytics     .      .      .           .      x     x
+event.settings       .      .      .           .      x     x
+members.manage       .      .      .           .      x     x
+audit.read           .      .      .           .      x     x
+event.delete         .      .      .           .      x     x
+event.transfer       .      .      .           .      x     x
+org.create_event     .      .      .           .      x     x
+org.manage           .      .      .           .      x     x
+installation.manage  .      .      .           .      .     x
+"""
+
+
+def _spec() -> dict[str, set[str]]:
+    lines = [line.split() for line in SPEC.strip().splitlines()]
+    header = lines[0][1:]
+    return {
+        row[0]: {role for role, cell in zip(header, row[1:], strict=True) if cell == "x"} for row in lines[1:]
+    }
+
+
+EXPECTED = _spec()
+
+
+@dataclass
+class World:
+    """Organization A (the caller's) with a private event, organization B (another tenant)."""
+
+    org_a: UUID
+    org_b: UUID
+    event_a: Any
+    event_b: Any
+    target: UUID
+    """A person with a VIEWER grant on both events, whom member routes change or remove."""
+    make_event: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    action: str
+    body: Callable[[World], Any] | None = None
+    level: str = "event"
+    """event: the role is granted on the event; organization: on the organization."""
+    fresh_event: bool = False
+    """Destructive: each call gets an event of its own (delete, transfer)."""
+
+
+ROUTES = [
+    Route("GET", "/api/events/{slug}", "gallery.view"),
+    Route("GET", "/api/events/{slug}/photos", "gallery.view"),
+    Route("GET", "/api/events/{slug}/search?q=keynote", "gallery.view"),
+    Route("GET", "/api/events/{slug}/admin/pipeline", "event.inspect"),
+    Route("POST", "/api/events/{slug}/admin/pipeline/runs", "pipeline.run", lambda w: {"phase": "tag"}),
+    Route("GET", "/api/events/{slug}/admin/pipeline/runs/" + str(UUID(int=7)), "event.inspect"),
+    Route("GET", "/api/events/{slug}/admin/errors", "event.inspect"),
+    Route("POST", "/api/events/{slug}/admin/retry", "pipeline.run"),
+    Route("GET", "/api/events/{slug}/admin/duplicates", "event.inspect"),
+    Route("GET", "/api/events/{slug}/admin/flagged", "photo.moderate"),
+    Route("GET", "/api/events/{slug}/admin/photos", "event.inspect"),
+    Route("GET", "/api/events/{slug}/admin/photos/" + str(UUID(int=8)), "event.inspect"),
+    Route(
+        "PATCH",
+        "/api/events/{slug}/admin/photos/" + str(UUID(int=8)),
+        "photo.moderate",
+        lambda w: {"hidden": True},
+    ),
+    Route("PATCH", "/api/events/{slug}/admin/settings", "event.settings", lambda w: {"face_threshold": 0.5}),
+    Route(
+        "POST",
+        "/api/events/{slug}/admin/uploads",
+        "photo.upload",
+        lambda w: {"filename": "a.jpg", "content_type": "image/jpeg", "size": 10},
+    ),
+    Route(
+        "POST",
+        "/api/events/{slug}/admin/uploads/complete",
+        "photo.upload",
+        lambda w: {"keys": ["events/nowhere/originals/a.jpg"]},
+    ),
+    Route("POST", "/api/events/{slug}/admin/sign-out-everywhere", "event.settings"),
+    Route("GET", "/api/events/{slug}/admin/audit", "audit.read"),
+    Route("GET", "/api/events/{slug}/admin/analytics", "findme.analytics"),
+    Route("GET", "/api/events/{slug}/admin/members", "members.view"),
+    Route(
+        "POST",
+        "/api/events/{slug}/admin/members",
+        "members.manage",
+        lambda w: {"email": "target@example.org", "role": "VIEWER"},
+    ),
+    Route(
+        "PATCH", "/api/events/{slug}/admin/members/{target}", "members.manage", lambda w: {"role": "VIEWER"}
+    ),
+    Route("DELETE", "/api/events/{slug}/admin/members/{target}", "members.manage"),
+    Route("GET", "/api/events/{slug}/admin/invitations", "members.manage"),
+    Route(
+        "POST",
+        "/api/events/{slug}/admin/invitations",
+        "members.manage",
+        lambda w: {"email": "new@example.org", "role": "VIEWER"},
+    ),
+    Route("DELETE", "/api/events/{slug}/admin/invitations/" + str(UUID(int=9)), "members.manage"),
+    Route(
+        "POST",
+        "/api/events/{slug}/admin/transfer",
+        "event.transfer",
+        lambda w: {"owner": "target@example.org"},
+        fresh_event=True,
+    ),
+    Route("DELETE", "/api/events/{slug}/admin/event", "event.delete", fresh_event=True),
+    Route("PATCH", "/api/orgs/{org}", "org.manage", lambda w: {"name": "Renamed"}, level="organization"),
+    Route(
+        "POST",
+        "/api/orgs/{org}/events",
+        "org.create_event",
+        lambda w: {"slug": f"new-{uuid4().hex[:8]}", "name": "New"},
+        level="organization",
+    ),
+    Route("GET", "/api/orgs/{org}/members", "members.view", level="organization"),
+    Route(
+        "POST",
+        "/api/orgs/{org}/members",
+        "members.manage",
+        lambda w: {"email": "target@example.org", "role": "VIEWER"},
+        level="organization",
+    ),
+    Route(
+        "PATCH",
+        "/api/orgs/{org}/members/{target}",
+        "members.manage",
+        lambda w: {"role": "VIEWER"},
+        level="organization",
+    ),
+    Route("DELETE", "/api/orgs/{org}/members/{target}", "members.manage", level="organization"),
+    Route("GET", "/api/orgs/{org}/invitations", "members.manage", level="organization"),
+    Route(
+        "POST",
+        "/api/orgs/{org}/invitations",
+        "members.manage",
+        lambda w: {"email": "new@example.org", "role": "MEMBER"},
+        level="organization",
+    ),
+    Route(
+        "DELETE", "/api/orgs/{org}/invitations/" + str(UUID(int=9)), "members.manage", level="organization"
+    ),
+    Route(
+        "POST",
+        "/api/orgs",
+        "installation.manage",
+        lambda w: {"slug": f"org-{uuid4().hex[:8]}", "name": "Another"},
+        level="installation",
+    ),
+]
+
+SIGNED_IN_PREFIXES = ("/api/events/{slug}/admin", "/api/orgs", "/api/me", "/api/invitations")
+UNCHECKED = {("GET", "/api/me"), ("POST", "/api/invitations/accept")}
+"""Signed-in routes that take no action of the table: they answer for the caller itself."""
+
+
+@pytest.fixture
+def world(people, make_event, owner_conn) -> World:
+    org_a, org_b = people.organization("org-a"), people.organization("org-b")
+    event_a = make_event("event-a", organization="org-a", visibility="private")
+    event_b = make_event("event-b", organization="org-b", visibility="private")
+    target = people.person("target@example.org")
+    people.grant(target, "VIEWER", event=event_a.id)
+    people.grant(target, "VIEWER", event=event_b.id)
+    for event in (
+        event_a,
+        event_b,
+    ):  # a second ADMIN, so removing or demoting one is never refused as the last
+        people.grant(people.person(f"admin-{event.slug}@example.org"), "ADMIN", event=event.id)
+    return World(org_a, org_b, event_a, event_b, target, make_event)
+
+
+def _call(api, people, world: World, route: Route, role: str | None, own: bool) -> int:
+    """Call `route` as a new person holding `role` in tenant A, on tenant A (own) or B."""
+    if route.fresh_event:
+        slug = f"fresh-{uuid4().hex[:8]}"
+        event = world.make_event(slug, organization="org-a" if own else "org-b")
+        people.grant(people.person(f"admin-{slug}@example.org"), "ADMIN", event=event.id)
+    else:
+        event = world.event_a if own else world.event_b
+    if route.level == "event":
+        _, token = people.with_role(role, event=(event if own else world.event_a).id)
+    else:
+        _, token = people.with_role(role, organization=world.org_a)
+    path = route.path.format(slug=event.slug, org="org-a" if own else "org-b", target=world.target)
+    status, _ = api(route.method, path, route.body(world) if route.body else None, token=token)
+    return int(status)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_each_role_is_allowed_exactly_what_the_table_says_in_its_own_tenant_and_nothing_in_another(
+    api, people, world: World, route: Route
+) -> None:
+    mismatches = []
+    for role in ROLE_NAMES:
+        allowed = role in EXPECTED[route.action]
+        for own in (True, False):
+            if route.level == "installation" and not own:
+                continue  # the installation has no other tenant
+            status = _call(api, people, world, route, role, own)
+            assert status < 500, f"{route.method} {route.path} as {role}: {status}"
+            should = allowed if own else allowed and role == "SUPER_ADMIN"
+            if should != (status not in (401, 403)):
+                mismatches.append(f"{role} {'own' if own else 'other'}: {status}")
+            if not should and status != 403:
+                mismatches.append(f"{role} {'own' if own else 'other'}: refused with {status}, not 403")
+    assert mismatches == [], f"{route.method} {route.path} ({route.action})"
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_nobody_signed_in_gets_401_and_a_role_elsewhere_is_no_role_here(
+    api, people, world: World, route: Route
+) -> None:
+    path = route.path.format(slug=world.event_a.slug, org="org-a", target=world.target)
+    status, _ = api(route.method, path, route.body(world) if route.body else None)
+    assert status == 401
+    _, no_role = people.with_role(None)
+    status, _ = api(route.method, path, route.body(world) if route.body else None, token=no_role)
+    assert status == 403
+
+
+def test_the_matrix_covers_every_action_and_every_signed_in_route(api) -> None:
+    from eventlens.api.app import openapi_json
+
+    assert {route.action for route in ROUTES} == set(ACTIONS)
+    assert set(EXPECTED) == set(ACTIONS)
+    import json
+
+    document = json.loads(openapi_json())
+    signed_in = {
+        (method.upper(), re.sub(r"\{(\w+)\}", lambda m: "{" + m.group(1) + "}", path))
+        for path, operations in document["paths"].items()
+        for method in operations
+        if path.startswith(("/api/events/{slug}/admin", "/api/orgs", "/api/me", "/api/invitations"))
+    }
+    covered = {(r.method, _template(r.path)) for r in ROUTES} | UNCHECKED
+    assert signed_in - covered == set()
+
+
+def _template(path: str) -> str:
+    path = path.split("?")[0]
+    path = re.sub(r"/runs/[0-9a-f-]{36}", "/runs/{run_id}", path)
+    path = re.sub(r"/photos/[0-9a-f-]{36}", "/photos/{photo_id}", path)
+    path = re.sub(r"/invitations/[0-9a-f-]{36}", "/invitations/{invitation_id}", path)
+    return path.replace("{target}", "{person_id}")
