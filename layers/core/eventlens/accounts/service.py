@@ -190,6 +190,18 @@ def mark_verified(person_id: UUID) -> None:
         repo.mark_verified(tx, person_id)
 
 
+def signed_in_person(person_id: UUID, issued_at: float | None) -> Person:
+    """The person a token names, if that token is still good: the account exists and the token
+    was issued after its last "sign out everywhere" (or password change)."""
+    person = get_person(person_id)
+    revoked = person.sessions_valid_after
+    if revoked is not None and (issued_at is None or issued_at < revoked.timestamp()):
+        raise NotSignedIn(
+            "You were signed out (the password changed, or someone signed out everywhere): sign in again"
+        )
+    return person
+
+
 def get_person(person_id: UUID) -> Person:
     with Scope.system().transaction() as tx:
         person = repo.by_id(tx, person_id)

@@ -115,4 +115,4 @@ def _person_id() -> UUID:
     who = auth.caller(router.current_event)  # type: ignore[arg-type]
     if who.person_id is None:
         raise NotSignedIn("Sign in with your account (the event password has none)")
-    return who.person_id
+    return accounts.signed_in_person(who.person_id, who.issued_at).id

@@ -61,7 +61,7 @@ def me(
     organization: Annotated[str | None, Query(max_length=63)] = None,
 ) -> Me:
     who = _who()
-    person = accounts.get_person(who.person_id) if who.person_id else None
+    person = accounts.signed_in_person(who.person_id, who.issued_at) if who.person_id else None
     role = None
     if event:
         role = access.role_in_event(who, events.get_event(event))
@@ -80,6 +80,7 @@ def accept_invitation(body: TokenRequest) -> InvitationRow:
     who = _who()
     if who.person_id is None:
         raise NotSignedIn("Sign in with the account of the invited address first")
+    accounts.signed_in_person(who.person_id, who.issued_at)
     return members.accept(who.person_id, body.token)
 
 
