@@ -801,7 +801,7 @@ def describe_plan(definition: Path, template: Template, map_workers: str | None)
                 width = f" x{s.workers}" + (
                     f" (<= {s.max_concurrency} at once)" if s.max_concurrency < s.workers else ""
                 )
-                shard = ", sharded" if s.sharded else ""
+                shard = ", sharded" if s.sharded and s.phase == "scan" else ""
                 parts.append(
                     f"{s.phase}{width if s.workers > 1 else ''} ({spec.memory_mb} MB, {spec.threads} in flight{shard})"
                 )
