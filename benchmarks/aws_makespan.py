@@ -79,6 +79,8 @@ INVOKE_OVERHEAD_S = 0.08
 """Assumed: Step Functions Task -> Lambda invoke and reply, per batch."""
 BUDGET_MARGIN_S = 50.0
 """WallClockGuard.for_lambda's margin: a batch stops this long before the Lambda timeout."""
+ONE_AT_A_TIME = ("scan", "embed")
+"""Phases whose batch works through its items in one thread (run_scan; embed's claim-embed loop)."""
 INLINE_MAP_CAP = 40
 """Step Functions: an inline Map runs at most 40 iterations at once (MaxConcurrency 0 = 40)."""
 
@@ -604,7 +606,7 @@ class Worker:
         begin = now + warm_up
         if run.step.phase == "scan":
             begin += S3_LIST_S_PER_1000 * sim.photos / 1000  # every worker lists the prefix
-        threads = 1 if run.step.phase in ("scan", "embed") else run.spec.threads
+        threads = 1 if run.step.phase in ONE_AT_A_TIME else run.spec.threads
         self.slots_busy = threads
         for _ in range(threads):
             sim.at(begin, self._next_item)
@@ -803,7 +805,7 @@ def describe_plan(definition: Path, template: Template, map_workers: str | None)
                 )
                 shard = ", sharded" if s.sharded and s.phase == "scan" else ""
                 parts.append(
-                    f"{s.phase}{width if s.workers > 1 else ''} ({spec.memory_mb} MB, {spec.threads} in flight{shard})"
+                    f"{s.phase}{width if s.workers > 1 else ''} ({spec.memory_mb} MB, {1 if s.phase in ONE_AT_A_TIME else spec.threads} in flight{shard})"
                 )
         return " -> ".join(parts)
 

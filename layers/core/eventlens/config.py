@@ -97,7 +97,19 @@ class Settings(BaseModel):
     gemini_secret_arn: str | None = None
     gemini_base_url: str | None = None
     gemini_model: str = "gemini-2.5-flash"
-    gemini_rpm: int = 60
+    gemini_rpm: int = Field(
+        default=60,
+        ge=1,
+        description="EVENTLENS_GEMINI_RPM: requests per minute to each Gemini model, for the whole "
+        "project (every worker takes from one shared window, see gemini_limiter): set it to the quota.",
+    )
+    gemini_thinking_budget: int = Field(
+        default=0,
+        ge=-1,
+        description="EVENTLENS_GEMINI_THINKING_BUDGET: thinking tokens a description may spend. 0 (the "
+        "default) turns Gemini 2.5 Flash's thinking off: a description needs none, and thinking is "
+        "slower and billed as output. -1: the model decides (dynamic thinking).",
+    )
 
     find_me_retention_minutes: int = Field(
         default=30,

@@ -62,7 +62,10 @@ def describer(name: str = "local") -> Describer:
         from eventlens.ml._config import gemini_options
         from eventlens.ml.gemini import GeminiDescriber
 
-        return GeminiDescriber(model=settings().gemini_model, **gemini_options())
+        cfg = settings()
+        return GeminiDescriber(
+            model=cfg.gemini_model, thinking_budget=cfg.gemini_thinking_budget, **gemini_options()
+        )
     raise UnknownModelError(f"unknown describer {name!r}; expected one of {list(DESCRIBERS)}")
 
 

@@ -199,11 +199,15 @@ class GeminiDescriber:
         retry: RetryPolicy | None = None,
         timeout_s: float = 60.0,
         max_side: int = MAX_IMAGE_SIDE,
+        thinking_budget: int | None = 0,
         limiter: RateLimiter | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.model = model
         self.max_side = max_side
+        self.thinking_budget = thinking_budget
+        """Sent with every request: 0 (no thinking) unless configured; -1 lets the model decide;
+        None sends no thinking config (the model's default, which for 2.5 Flash is to think)."""
         self._caller = _GeminiCaller(
             api_key=api_key,
             base_url=base_url,
@@ -225,12 +229,16 @@ class GeminiDescriber:
             build_prompt(context),
         ]
         client = self._caller.client
+        thinking = None
+        if self.thinking_budget is not None:
+            thinking = types.ThinkingConfig(thinking_budget=self.thinking_budget)
 
         def generate(timeout_ms: int) -> Any:
             config = types.GenerateContentConfig(
                 response_mime_type="application/json",
                 response_schema=RESPONSE_SCHEMA,
                 temperature=0.2,
+                thinking_config=thinking,
                 http_options=types.HttpOptions(timeout=timeout_ms),
             )
             return client.models.generate_content(model=self.model, contents=contents, config=config)
