@@ -37,7 +37,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "layers" / "core"))
 
-DEFINITION = ROOT / "infra" / "statemachines" / "pipeline.asl.json"
 TEMPLATE = ROOT / "template.yaml"
 
 # ---------------------------------------------------------------- ASSUMPTIONS (with sources)
@@ -359,6 +358,11 @@ class Template:
         values = {k: str(self.value(v)) for k, v in subs.items() if not isinstance(self.value(v), dict)}
         return {**values, **overrides}
 
+    def definition_path(self) -> Path:
+        """The file the PipelineStateMachine deploys (its DefinitionUri)."""
+        props = self.raw["Resources"]["PipelineStateMachine"]["Properties"]
+        return ROOT / str(props["DefinitionUri"])
+
     def resources(self, kind: str) -> list[dict[str, Any]]:
         return [r for r in self.raw["Resources"].values() if r["Type"] == kind]
 
@@ -504,9 +508,11 @@ class Simulation:
         """One call: waits for the limiter the code puts in front of it (one shared by every worker,
         or each process's own) and for the project quota, then takes a drawn latency."""
         quota = QUOTA[model]
-        if model not in self.limiters:
-            self.limiters[model] = Limiter(quota.rpm / 60.0, quota.tpm / 60.0)
         setup = self.setup_for(model)
+        if model not in self.limiters:
+            # The quota, or the shared limiter where it is set lower (it then keeps every worker under it).
+            rpm = min(quota.rpm, setup.rpm_setting) if setup.shared_limiter else quota.rpm
+            self.limiters[model] = Limiter(rpm / 60.0, quota.tpm / 60.0)
 
         def on_quota(t: float) -> None:
             start = self.limiters[model].reserve(t, tokens)
@@ -772,13 +778,14 @@ def idle_monthly(template: Template) -> dict[str, float]:
 def simulate(
     photos: int,
     *,
-    definition: Path = DEFINITION,
+    definition: Path | None = None,
     template: Template | None = None,
     seed: int = 13,
     map_workers: str | None = None,
     thinking: int | None = None,
 ) -> Result:
     template = template or Template.load(TEMPLATE)
+    definition = definition or template.definition_path()
     overrides = {"MapWorkers": map_workers} if map_workers else {}
     asl = json.loads(_substitute(definition.read_text(), template.substitutions(overrides)))
     plan = DefinitionReader(asl).plan()
@@ -815,13 +822,14 @@ def describe_plan(definition: Path, template: Template, map_workers: str | None)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=int, nargs="+", default=[1_000, 10_000, 100_000])
-    parser.add_argument("--definition", type=Path, default=DEFINITION)
+    parser.add_argument("--definition", type=Path, help="default: the template's DefinitionUri")
     parser.add_argument("--template", type=Path, default=TEMPLATE)
     parser.add_argument("--map-workers", help="override the template's PipelineWorkers default")
     parser.add_argument("--thinking-budget", type=int, help="override the setting; -1: dynamic thinking")
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args()
     template = Template.load(args.template)
+    args.definition = args.definition or template.definition_path()
     setup = gemini_setup(template.function("DescribeFunction").env, args.thinking_budget)
 
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")

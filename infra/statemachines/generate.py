@@ -29,14 +29,15 @@ description (graph.py: embed after describe, describe after analyze); faces need
 decode, and dedupe only analyze's dHash. tag reads descriptions and face counts, so it waits for both."""
 PARALLEL = "Describe beside faces"
 
-WIDTH_STEP: dict[str, int] = {"scan": 1, "analyze": 1, "describe": 3, "faces": 3, "embed": 6}
+WIDTH_STEP: dict[str, int] = {"scan": 1, "analyze": 1, "describe": 2, "faces": 2, "embed": 6}
 """A fan-out phase runs ceil(MapWorkers / step) workers (States.ArrayRange(1, MapWorkers, step)):
 MapWorkers (template.yaml's PipelineWorkers) is the widest phase's width, sized by what Aurora can
-take. Assumption (benchmarks/aws_makespan.py): DbMaxCapacity=4 ACU is ~1 vCPU, each photo costs it
-2-4 ms per phase; at 24 workers scan and analyze keep it under 70% busy. describe runs 8 photos in
-flight per worker (EVENTLENS_PIPELINE_WORKERS: it waits on Gemini), so a third of the width fills
-the Gemini quota; faces (1.7 vCPU each) beside it needs a third to finish first; embed sends 32
-descriptions per call, a sixth is plenty."""
+take. Assumption (benchmarks/aws_makespan.py): DbMaxCapacity=4 ACU is ~1 vCPU and each photo costs
+it 2-4 ms per phase, so 24 scan or analyze workers keep it about a third busy, and describe beside
+faces less. describe runs 8 photos in flight per worker (EVENTLENS_PIPELINE_WORKERS: it waits on
+Gemini), so half the width, 96 calls in flight, keeps the 2,000 RPM quota full at ~2 s a photo;
+faces (1.7 vCPU each) beside it finishes first at half the width; embed sends 32 descriptions a
+call, a sixth is plenty."""
 
 LAMBDA_ERRORS = [
     "Lambda.ServiceException",

@@ -104,5 +104,7 @@ def test_functions_that_read_past_the_policies_are_pinned_and_granted_to_the_app
         ("event_is_large", ["search_path=public, pg_temp"], True, False),
         ("event_password_hash", ["search_path=public, pg_temp"], True, False),
         ("event_vector_rows", ["search_path=public, pg_temp"], False, False),
+        ("gemini_rate_hold", ["search_path=public, pg_temp"], True, False),
+        ("gemini_rate_take", ["search_path=public, pg_temp"], True, False),
         ("search_text_candidates", ["search_path=public, pg_temp"], True, False),
     ]

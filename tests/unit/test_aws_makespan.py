@@ -85,3 +85,15 @@ def test_thinking_tokens_are_billed_as_output(makespan: ModuleType, template: An
     )
     assert none.cost["  of which thinking"] == 0
     assert dynamic.cost["Gemini describe"] > none.cost["Gemini describe"]
+
+
+def test_the_simulated_definition_is_the_one_the_template_deploys_and_the_generator_writes(
+    makespan: ModuleType, template: Any
+) -> None:
+    sys.path.insert(0, str(ROOT / "infra" / "statemachines"))
+    try:
+        import generate
+    finally:
+        sys.path.pop(0)
+    assert template.definition_path() == generate.OUTPUT
+    assert generate.OUTPUT.read_text() == generate.render()

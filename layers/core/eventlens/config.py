@@ -100,8 +100,14 @@ class Settings(BaseModel):
     gemini_rpm: int = Field(
         default=60,
         ge=1,
-        description="EVENTLENS_GEMINI_RPM: requests per minute to each Gemini model, for the whole "
-        "project (every worker takes from one shared window, see gemini_limiter): set it to the quota.",
+        description="EVENTLENS_GEMINI_RPM: requests per minute to each Gemini model: per process, or "
+        "for the whole project with gemini_limiter=database (set it to the project's quota then).",
+    )
+    gemini_limiter: Literal["process", "database"] = Field(
+        default="process",
+        description="EVENTLENS_GEMINI_LIMITER: 'database' makes every process take Gemini requests "
+        "from one sliding window per model in the database (migration 0017), and a 429 hold them all "
+        "back: what AWS's many workers need. 'process' (embedded: one process) keeps it in memory.",
     )
     gemini_thinking_budget: int = Field(
         default=0,
