@@ -30,8 +30,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if pinned and pinned != phase:
         raise ValueError(f"this function runs phase {pinned!r}, not {phase!r}")
     logger.append_keys(event_id=event["event_id"], phase=phase, worker=event.get("worker"))
+    shard = (int(event["worker"]), int(event["workers"])) if event.get("workers") else None
     result = run_phase(
-        event["event_id"], phase, WallClockGuard.for_lambda(context), run_id=event.get("run_id")
+        event["event_id"],
+        phase,
+        WallClockGuard.for_lambda(context),
+        run_id=event.get("run_id"),
+        shard=shard,
     )
     metrics.add_dimension(name="phase", value=phase)
     metrics.add_metric(name="PhotosProcessed", unit=MetricUnit.Count, value=result["processed"])

@@ -17,11 +17,27 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "layers" / "core"))
-from eventlens.pipeline.graph import GRAPH, PHASES
+from eventlens.pipeline.graph import GRAPH, PHASES, prerequisite
 
 FAN_OUT: frozenset[str] = frozenset(p.name for p in GRAPH if p.fan_out)
 """Per-photo phases whose batches run as parallel Map workers: CPU- or API-latency-bound, and each
 worker claims its own rows. The others (listing, event-wide clustering, tagging) stay single."""
+
+BRANCHES: tuple[tuple[str, ...], ...] = (("describe", "embed"), ("faces", "dedupe"))
+"""What runs side by side once analyze is done, one branch each: describe and embed need the
+description (graph.py: embed after describe, describe after analyze); faces needs only analyze's
+decode, and dedupe only analyze's dHash. tag reads descriptions and face counts, so it waits for both."""
+PARALLEL = "Describe beside faces"
+
+WIDTH_STEP: dict[str, int] = {"scan": 1, "analyze": 1, "describe": 2, "faces": 2, "embed": 6}
+"""A fan-out phase runs ceil(MapWorkers / step) workers (States.ArrayRange(1, MapWorkers, step)):
+MapWorkers (template.yaml's PipelineWorkers) is the widest phase's width, sized by what Aurora can
+take. Assumption (benchmarks/aws_makespan.py): DbMaxCapacity=4 ACU is ~1 vCPU and each photo costs
+it 2-4 ms per phase, so 24 scan or analyze workers keep it about a third busy, and describe beside
+faces less. describe runs 8 photos in flight per worker (EVENTLENS_PIPELINE_WORKERS: it waits on
+Gemini), so half the width, 96 calls in flight, keeps the 2,000 RPM quota full at ~2 s a photo;
+faces (1.7 vCPU each) beside it finishes first at half the width; embed sends 32 descriptions a
+call, a sixth is plenty."""
 
 LAMBDA_ERRORS = [
     "Lambda.ServiceException",
@@ -81,6 +97,7 @@ def phase_task(phase: str, result_path: str, nxt: str, worker: bool) -> dict[str
     payload: dict[str, Any] = {"event_id.$": "$.event_id", "run_id.$": "$.run_id", "phase": phase}
     if worker:
         payload["worker.$"] = "$.worker"
+        payload["workers.$"] = "$.workers"  # how many share the phase: scan takes its share of keys
     state = invoke(arn_var(phase), payload)
     state["ResultSelector"] = {f"{f}.$": f"$.Payload.{f}" for f in RESULT_FIELDS}
     state["ResultPath"] = result_path
@@ -110,51 +127,61 @@ def count_batch(nxt: str) -> dict[str, Any]:
     }
 
 
-def phase_states(phase: str, after: str) -> dict[str, dict[str, Any]]:
-    """The states of one phase, entered at title(phase), leaving to `after`."""
+def phase_states(phase: str, after: str, in_branch: bool = False) -> dict[str, dict[str, Any]]:
+    """The states of one phase, entered at title(phase), leaving to `after`. In a Parallel branch a
+    failure ends the branch (the Parallel state's Catch records it): states there cannot name
+    "Record failure"."""
     name = title(phase)
     if phase not in FAN_OUT:
         task, again, too_many = f"{name} batch", f"{name} again", f"{name} never finished"
+        stop: dict[str, Any] = (
+            {"Type": "Fail", **TOO_MANY}
+            if in_branch
+            else {"Type": "Pass", "Result": TOO_MANY, "ResultPath": "$.error", "Next": "Record failure"}
+        )
         return {
             name: {"Type": "Pass", "Result": {"n": 1}, "ResultPath": "$.batch", "Next": task},
             task: phase_task(phase, f"$.results.{phase}", f"{name} done?", worker=False),
             f"{name} done?": loop_choice(f"$.results.{phase}", again, after, too_many),
             again: count_batch(task),
-            too_many: {"Type": "Pass", "Result": TOO_MANY, "ResultPath": "$.error", "Next": "Record failure"},
+            too_many: stop,
         }
     batch, worker_done, finished = f"{name} batch", f"{name} batch done?", f"{name} worker finished"
     again, too_many = f"{name} batch again", f"{name} worker never finished"
+    workers: dict[str, Any] = {
+        "Type": "Map",
+        "ItemsPath": "$.fanout.workers",
+        "ItemSelector": {
+            "event_id.$": "$.event_id",
+            "run_id.$": "$.run_id",
+            "worker.$": "$$.Map.Item.Value",
+            "workers.$": "States.ArrayLength($.fanout.workers)",
+            "batch": {"n": 1},
+        },
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "INLINE"},
+            "StartAt": batch,
+            "States": {
+                batch: phase_task(phase, "$.result", worker_done, worker=True),
+                worker_done: loop_choice("$.result", again, finished, too_many),
+                again: count_batch(batch),
+                too_many: {"Type": "Fail", **TOO_MANY},
+                finished: {"Type": "Pass", "OutputPath": "$.result", "End": True},
+            },
+        },
+        "ResultPath": f"$.results.{phase}",
+        "Next": after,
+    }
+    if not in_branch:
+        workers["Catch"] = CATCH_ALL
     return {
         name: {
             "Type": "Pass",
-            "Parameters": {"workers.$": "States.ArrayRange(1, ${MapWorkers}, 1)"},
+            "Parameters": {"workers.$": f"States.ArrayRange(1, ${{MapWorkers}}, {WIDTH_STEP[phase]})"},
             "ResultPath": "$.fanout",
             "Next": f"{name} workers",
         },
-        f"{name} workers": {
-            "Type": "Map",
-            "ItemsPath": "$.fanout.workers",
-            "ItemSelector": {
-                "event_id.$": "$.event_id",
-                "run_id.$": "$.run_id",
-                "worker.$": "$$.Map.Item.Value",
-                "batch": {"n": 1},
-            },
-            "ItemProcessor": {
-                "ProcessorConfig": {"Mode": "INLINE"},
-                "StartAt": batch,
-                "States": {
-                    batch: phase_task(phase, "$.result", worker_done, worker=True),
-                    worker_done: loop_choice("$.result", again, finished, too_many),
-                    again: count_batch(batch),
-                    too_many: {"Type": "Fail", **TOO_MANY},
-                    finished: {"Type": "Pass", "OutputPath": "$.result", "End": True},
-                },
-            },
-            "ResultPath": f"$.results.{phase}",
-            "Catch": CATCH_ALL,
-            "Next": after,
-        },
+        f"{name} workers": workers,
     }
 
 
@@ -192,8 +219,8 @@ def definition() -> dict[str, Any]:
         "Route phase": {
             "Type": "Choice",
             "Choices": [
-                {"Variable": "$.phase", "StringEquals": "full", "Next": title(PHASES[0])},
-                *({"Variable": "$.phase", "StringEquals": p, "Next": _entry(p)} for p in PHASES),
+                {"Variable": "$.phase", "StringEquals": "full", "Next": _branch_entry(PHASES[0])},
+                *({"Variable": "$.phase", "StringEquals": p, "Next": _branch_entry(p)} for p in PHASES),
             ],
             "Default": "Unknown phase",
         },
@@ -204,28 +231,18 @@ def definition() -> dict[str, Any]:
             "Next": "Record failure",
         },
     }
-    for i, phase in enumerate(PHASES):
-        after = f"After {phase}"
-        states.update(with_catch(phase_states(phase, after)))
-        nxt = _entry(PHASES[i + 1]) if i + 1 < len(PHASES) else "Record success"
-        states[after] = {
+    top = _top_level()
+    for i, step in enumerate(top):
+        nxt = _entry(top[i + 1]) if i + 1 < len(top) else "Record success"
+        if step == PARALLEL:
+            states.update(parallel_states(f"After {PARALLEL.lower()}"))
+        else:
+            states.update(with_catch(phase_states(step, f"After {step}")))
+        states[f"After {step if step != PARALLEL else PARALLEL.lower()}"] = {
             "Type": "Choice",
             "Choices": [{"Variable": "$.phase", "StringEquals": "full", "Next": nxt}],
             "Default": "Record success",
         }
-    states["Faces enabled?"] = {
-        "Type": "Choice",
-        "Choices": [
-            {
-                "And": [
-                    {"Variable": "$.face_matching", "IsPresent": True},
-                    {"Variable": "$.face_matching", "BooleanEquals": False},
-                ],
-                "Next": "After faces",
-            }
-        ],
-        "Default": title("faces"),
-    }
     states["Record success"] = {
         **invoke(
             "${RecordRunFunctionArn}",
@@ -250,15 +267,114 @@ def definition() -> dict[str, Any]:
     }
     states["Failed"] = {"Type": "Fail", "Error": "PipelineFailed", "Cause": "A phase failed; see the run."}
     return {
-        "Comment": "EventLens pipeline: phases in order, each looped until done; generated by generate.py",
+        "Comment": "EventLens pipeline: phases in order, describe beside faces, each looped until done; generated by generate.py",
         "StartAt": "Has run?",
         "States": states,
     }
 
 
+IN_BRANCH: frozenset[str] = frozenset(p for branch in BRANCHES for p in branch)
+
+
+def _top_level() -> list[str]:
+    """The phases in order, those in BRANCHES replaced by the one Parallel state where the first was."""
+    top: list[str] = []
+    for phase in PHASES:
+        if phase not in IN_BRANCH:
+            top.append(phase)
+        elif PARALLEL not in top:
+            top.append(PARALLEL)
+    return top
+
+
+def _check_branches() -> None:
+    """Every per-photo prerequisite of a branch's phase runs before the Parallel or earlier in its
+    own branch (never in a sibling branch, which would race it)."""
+    done_before = set(PHASES[: PHASES.index(min(IN_BRANCH, key=PHASES.index))])
+    for branch in BRANCHES:
+        for i, phase in enumerate(branch):
+            need = prerequisite(phase)
+            if need is not None and need not in done_before and need not in branch[:i]:
+                raise ValueError(f"{phase} needs {need}, which runs beside it")
+
+
 def _entry(phase: str) -> str:
     """Where a phase is entered: faces first asks whether face matching is on."""
     return "Faces enabled?" if phase == "faces" else title(phase)
+
+
+def _branch_entry(phase: str) -> str:
+    return PARALLEL if phase in IN_BRANCH else _entry(phase)
+
+
+def parallel_states(after: str) -> dict[str, dict[str, Any]]:
+    """The branches side by side: a `full` run takes every phase of each branch in order; a
+    one-phase run enters every branch, and only the branch holding that phase runs it. A failure in
+    a branch fails the Parallel, whose Catch records it; the branches' results are merged back into
+    `$.results` (each branch carries the results from before it and adds its own phases')."""
+    _check_branches()
+    branches = []
+    for branch in BRANCHES:
+        name = title(branch[0])
+        route, end = f"Route {branch[0]} branch", f"{name} branch done"
+        states: dict[str, dict[str, Any]] = {
+            route: {
+                "Type": "Choice",
+                "Choices": [
+                    {"Variable": "$.phase", "StringEquals": "full", "Next": _entry(branch[0])},
+                    *({"Variable": "$.phase", "StringEquals": p, "Next": _entry(p)} for p in branch),
+                ],
+                "Default": end,
+            }
+        }
+        for i, phase in enumerate(branch):
+            states.update(phase_states(phase, f"After {phase}", in_branch=True))
+            nxt = _entry(branch[i + 1]) if i + 1 < len(branch) else end
+            states[f"After {phase}"] = {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.phase", "StringEquals": "full", "Next": nxt}],
+                "Default": end,
+            }
+            if phase == "faces":
+                states["Faces enabled?"] = faces_gate()
+        states[end] = {"Type": "Pass", "OutputPath": "$.results", "End": True}
+        branches.append({"StartAt": route, "States": states})
+    # Each branch answers its results; ArrayGetItem rather than "$[1]", which moto reads as a list.
+    merged = "States.ArrayGetItem($, 0)"
+    for i in range(1, len(BRANCHES)):
+        merged = f"States.JsonMerge({merged}, States.ArrayGetItem($, {i}), false)"
+    return {
+        PARALLEL: {
+            "Type": "Parallel",
+            "Branches": branches,
+            "ResultSelector": {"results.$": merged},
+            "ResultPath": "$.joined",
+            "Catch": CATCH_ALL,
+            "Next": "Join results",
+        },
+        "Join results": {
+            "Type": "Pass",
+            "InputPath": "$.joined.results",
+            "ResultPath": "$.results",
+            "Next": after,
+        },
+    }
+
+
+def faces_gate() -> dict[str, Any]:
+    return {
+        "Type": "Choice",
+        "Choices": [
+            {
+                "And": [
+                    {"Variable": "$.face_matching", "IsPresent": True},
+                    {"Variable": "$.face_matching", "BooleanEquals": False},
+                ],
+                "Next": "After faces",
+            }
+        ],
+        "Default": title("faces"),
+    }
 
 
 def render() -> str:

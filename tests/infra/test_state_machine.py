@@ -47,11 +47,13 @@ def test_asl_avoids_what_moto_cannot_run(asl_text: str) -> None:
 
 
 def _states(asl: dict[str, Any]) -> dict[str, Any]:
-    """Top-level states plus those inside Map item processors."""
+    """Top-level states plus those inside Parallel branches and Map item processors."""
     found = dict(asl["States"])
     for state in asl["States"].values():
         if state["Type"] == "Map":
-            found.update(state["ItemProcessor"]["States"])
+            found.update(_states(state["ItemProcessor"]))
+        for branch in state.get("Branches", []):
+            found.update(_states(branch))
     return found
 
 
@@ -117,14 +119,61 @@ def test_lambda_service_errors_are_retried_and_failures_recorded(asl: dict[str, 
 
 
 def test_faces_are_skipped_when_face_matching_is_off(asl: dict[str, Any]) -> None:
-    gate = asl["States"]["Faces enabled?"]
+    states = _states(asl)
+    gate = states["Faces enabled?"]
     rule = gate["Choices"][0]
     assert {"Variable": "$.face_matching", "BooleanEquals": False} in rule["And"]
     assert rule["Next"] == "After faces"
-    assert asl["States"]["After embed"]["Choices"][0]["Next"] == "Faces enabled?"
+    assert states["Route faces branch"]["Choices"][0] == {
+        "Variable": "$.phase",
+        "StringEquals": "full",
+        "Next": "Faces enabled?",
+    }
 
 
 def test_per_photo_phases_fan_out_over_map_workers(asl: dict[str, Any]) -> None:
-    maps = {n for n, s in asl["States"].items() if s["Type"] == "Map"}
-    assert maps == {"Scan workers", "Analyze workers", "Describe workers", "Faces workers"}
+    maps = {n for n, s in _states(asl).items() if s["Type"] == "Map"}
+    assert maps == {"Scan workers", "Analyze workers", "Describe workers", "Embed workers", "Faces workers"}
     assert asl["States"]["Scan"]["Parameters"]["workers.$"] == "States.ArrayRange(1, 2, 1)"
+
+
+def _branch_phases(branch: dict[str, Any]) -> list[str]:
+    return [
+        s["Parameters"]["Payload"]["phase"]
+        for s in _states(branch).values()
+        if s["Type"] == "Task" and "phase" in s["Parameters"]["Payload"]
+    ]
+
+
+def test_faces_run_beside_describe_and_tag_waits_for_both(asl: dict[str, Any]) -> None:
+    from eventlens.pipeline.graph import prerequisite
+
+    [parallel] = [s for s in asl["States"].values() if s["Type"] == "Parallel"]
+    branches = [_branch_phases(b) for b in parallel["Branches"]]
+    assert sorted(map(sorted, branches)) == [["dedupe", "faces"], ["describe", "embed"]]
+    for phases in branches:  # no phase waits on a phase of the other branch
+        others = {p for b in branches if b is not phases for p in b}
+        assert not {prerequisite(p) for p in phases} & others
+    assert asl["States"]["After analyze"]["Choices"][0]["Next"] == "Describe beside faces"
+    join = asl["States"][parallel["Next"]]
+    assert join["InputPath"] == "$.joined.results"
+    assert join["ResultPath"] == "$.results"
+    assert asl["States"][join["Next"]]["Choices"][0]["Next"] == "Tag"
+
+
+def test_a_failed_branch_is_recorded_by_the_parallel_state(asl: dict[str, Any]) -> None:
+    [parallel] = [s for s in asl["States"].values() if s["Type"] == "Parallel"]
+    assert parallel["Catch"][0]["Next"] == "Record failure"
+    for branch in parallel["Branches"]:
+        for name, state in _states(branch).items():
+            assert state.get("Next") != "Record failure", name  # unreachable from inside a branch
+            assert "Catch" not in state, name
+
+
+def test_every_map_worker_learns_how_many_share_its_phase(asl: dict[str, Any]) -> None:
+    for name, state in _states(asl).items():
+        if state["Type"] != "Map":
+            continue
+        assert state["ItemSelector"]["workers.$"] == "States.ArrayLength($.fanout.workers)", name
+        [task] = [s for s in state["ItemProcessor"]["States"].values() if s["Type"] == "Task"]
+        assert task["Parameters"]["Payload"]["workers.$"] == "$.workers", name

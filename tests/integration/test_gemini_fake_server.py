@@ -12,6 +12,7 @@ import socket
 import time
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pytest
@@ -125,6 +126,51 @@ def test_describe_sends_the_photo_as_jpeg_and_asks_for_json(
     image = sent_image(fake)
     assert image.size == (512, 512)
     assert np.abs(np.asarray(image, dtype=np.int16) - astronaut).mean() < 6  # the same photo
+
+
+def thinking_budget(config: dict[str, Any]) -> Any:
+    """The budget as sent (google-genai 1.x writes the inner field in snake_case; the API's JSON
+    accepts either spelling)."""
+    [(name, value)] = config["thinkingConfig"].items()
+    assert name in ("thinkingBudget", "thinking_budget")
+    return value
+
+
+def test_describe_turns_thinking_off_unless_a_budget_is_configured(
+    fake: FakeGeminiServer, describer: GeminiDescriber, astronaut: np.ndarray
+) -> None:
+    fake.script_generate(text_reply(REPLY), text_reply(REPLY))
+    describer.describe(astronaut, CONTEXT)
+    budgeted = GeminiDescriber(API_KEY, base_url=fake.base_url, retry=FAST_RETRY, thinking_budget=512)
+    budgeted.describe(astronaut, CONTEXT)
+    first, second = (call.body["generationConfig"] for call in fake.calls("generateContent"))
+    assert thinking_budget(first) == 0
+    assert thinking_budget(second) == 512
+
+
+def test_the_configured_describer_sends_the_thinking_budget_setting(
+    fake: FakeGeminiServer, astronaut: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eventlens.config import reset_settings
+    from eventlens.ml.describe import describer as configured
+
+    for name, value in {
+        "GEMINI_API_KEY": API_KEY,
+        "EVENTLENS_GEMINI_BASE_URL": fake.base_url,
+        "EVENTLENS_GEMINI_THINKING_BUDGET": "-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    reset_settings()
+    configured.cache_clear()
+    try:
+        fake.script_generate(text_reply(REPLY))
+        assert configured("gemini").describe(astronaut, CONTEXT) == EXPECTED
+    finally:
+        configured.cache_clear()
+        monkeypatch.undo()
+        reset_settings()
+    [call] = fake.calls("generateContent")
+    assert thinking_budget(call.body["generationConfig"]) == -1
 
 
 def test_large_photo_is_sent_at_most_1536_pixels_wide(

@@ -114,6 +114,8 @@ def test_functions_that_read_past_the_policies_are_pinned_and_granted_to_the_app
         ("event_moved", ["search_path=public, pg_temp"], False, False),
         ("event_password_hash", ["search_path=public, pg_temp"], True, False),
         ("event_vector_rows", ["search_path=public, pg_temp"], False, False),
+        ("gemini_rate_hold", ["search_path=public, pg_temp"], True, False),
+        ("gemini_rate_take", ["search_path=public, pg_temp"], True, False),
         ("grants_changed", ["search_path=public, pg_temp"], False, False),
         ("person_password_hash", ["search_path=public, pg_temp"], True, False),
         ("person_signed_out", ["search_path=public, pg_temp"], False, False),

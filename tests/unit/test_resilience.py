@@ -243,3 +243,14 @@ def test_guard_for_lambda_keeps_a_margin_before_the_timeout() -> None:
 def test_http_date_in_the_past_means_retry_now() -> None:
     past = (NOW - timedelta(minutes=5)).strftime("%a, %d %b %Y %H:%M:%S GMT")
     assert parse_retry_after(past, now=lambda: NOW) == 0.0
+
+
+def test_a_limiter_wait_past_the_deadline_raises_out_of_time_instead_of_sleeping() -> None:
+    from eventlens.resilience import OutOfTime, RateLimiter, WallClockGuard
+
+    slept: list[float] = []
+    limiter = RateLimiter(1, 30.0, clock=lambda: 100.0, sleep=slept.append)
+    assert limiter.acquire() == 0.0
+    with pytest.raises(OutOfTime):
+        limiter.acquire(WallClockGuard(5_000, clock=lambda: 100.0))
+    assert slept == []  # a 30 s wait with 5 s left is not slept

@@ -132,7 +132,25 @@ class Settings(BaseModel):
     gemini_secret_arn: str | None = None
     gemini_base_url: str | None = None
     gemini_model: str = "gemini-2.5-flash"
-    gemini_rpm: int = 60
+    gemini_rpm: int = Field(
+        default=60,
+        ge=1,
+        description="EVENTLENS_GEMINI_RPM: requests per minute to each Gemini model: per process, or "
+        "for the whole project with gemini_limiter=database (set it to the project's quota then).",
+    )
+    gemini_limiter: Literal["process", "database"] = Field(
+        default="process",
+        description="EVENTLENS_GEMINI_LIMITER: 'database' makes every process take Gemini requests "
+        "from one sliding window per model in the database (migration 0017), and a 429 hold them all "
+        "back: what AWS's many workers need. 'process' (embedded: one process) keeps it in memory.",
+    )
+    gemini_thinking_budget: int = Field(
+        default=0,
+        ge=-1,
+        description="EVENTLENS_GEMINI_THINKING_BUDGET: thinking tokens a description may spend. 0 (the "
+        "default) turns Gemini 2.5 Flash's thinking off: a description needs none, and thinking is "
+        "slower and billed as output. -1: the model decides (dynamic thinking).",
+    )
     drive_api_endpoint: str | None = Field(
         default=None,
         description="EVENTLENS_DRIVE_API_ENDPOINT: another server for the Drive API (the tests' fake "

@@ -215,13 +215,20 @@ class RateLimiter:
                 return 0.0
             return self._starts[0] + self.per_seconds - now
 
-    def acquire(self) -> float:
-        """Block until a slot is free and take it; returns the seconds spent waiting."""
+    def acquire(self, deadline: Deadline | None = None) -> float:
+        """Block until a slot is free and take it; returns the seconds spent waiting. A wait that
+        would pass `deadline` raises ``OutOfTime`` instead (the work waits for the next batch)."""
         waited = 0.0
         while (wait := self.try_acquire()) > 0:
+            if deadline is not None and wait * 1000.0 >= deadline.remaining_ms():
+                raise OutOfTime(f"the rate limiter asks for {wait:.1f}s, past the deadline")
             self._sleep(wait)
             waited += wait
         return waited
+
+    def hold_off(self, seconds: float) -> None:
+        """A server answered 429 asking for `seconds`. One process's limiter leaves that wait to the
+        retry of the call that got it; a limiter shared between processes holds everyone back."""
 
 
 class LambdaTimeLeft(Protocol):

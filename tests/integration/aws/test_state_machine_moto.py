@@ -224,3 +224,50 @@ def test_a_phase_that_never_finishes_fails_the_run_instead_of_looping_forever(
     run = jobs.get_run(Scope.organizer(event, "test"), run_id)
     assert run.status == "failed"
     assert "TooManyBatches" in str(run.error)
+
+
+def test_a_full_run_takes_every_phase_with_describe_beside_faces_and_scan_split_between_workers(
+    aws: None, routes: dict[str, Handler], make_event: Any
+) -> None:
+    """The Parallel's branch results merge back into the run; two scan workers register each
+    object once between them (each takes its share of the keys)."""
+    from eventlens.jobs import service as jobs
+    from eventlens.pipeline.graph import PHASES
+    from eventlens.scope import Scope
+    from eventlens.storage import blob_store
+
+    from tests.fixtures_photos import real_jpeg, text_photo
+
+    event = make_event("moto-full")
+    photos = {
+        "a.jpg": real_jpeg("astronaut", (320, 320)),
+        "b.jpg": real_jpeg("coffee", (320, 240)),
+        "c.jpg": text_photo("KEYNOTE HALL", (480, 320)),
+        "d.jpg": real_jpeg("chelsea", (300, 200)),
+    }
+    for name, data in photos.items():
+        blob_store().put(f"events/moto-full/originals/{name}", data)
+    scan_payloads: list[dict[str, Any]] = []
+    arn = deploy_state_machine(routes)
+    real_scan = routes["ScanFunction"]
+
+    def scan(payload: dict[str, Any], context: Any) -> Any:
+        scan_payloads.append(payload)
+        return real_scan(payload, context)
+
+    routes["ScanFunction"] = scan
+    run_id = jobs.open_run(Scope.pipeline(event), "full")
+    described = run_to_end(arn, {"event_id": str(event.id), "phase": "full", "run_id": str(run_id)})
+    assert described["status"] == "SUCCEEDED", described
+    run = jobs.get_run(Scope.organizer(event, "test"), run_id)
+    assert run.status == "succeeded"
+    assert {r.phase for r in run.results} == set(PHASES)
+    assert all(r.done for r in run.results)
+    assert sorted((p["worker"], p["workers"]) for p in scan_payloads) == [(1, 2), (2, 2)]
+    with Scope.pipeline(event).transaction() as tx:
+        rows = tx.execute(
+            "SELECT describe_status, embed_status, faces_status FROM photos WHERE event_id = %s",
+            (event.id,),
+        ).fetchall()
+    assert len(rows) == len(photos)
+    assert {tuple(r.values()) for r in rows} == {("completed", "completed", "completed")}

@@ -59,10 +59,16 @@ def describer(name: str = "local") -> Describer:
         return LocalDescriber()
     if name == "gemini":
         from eventlens.config import settings
-        from eventlens.ml._config import gemini_options
+        from eventlens.ml._config import gemini_limiter, gemini_options
         from eventlens.ml.gemini import GeminiDescriber
 
-        return GeminiDescriber(model=settings().gemini_model, **gemini_options())
+        cfg = settings()
+        return GeminiDescriber(
+            model=cfg.gemini_model,
+            thinking_budget=cfg.gemini_thinking_budget,
+            limiter=gemini_limiter(cfg.gemini_model),
+            **gemini_options(),
+        )
     raise UnknownModelError(f"unknown describer {name!r}; expected one of {list(DESCRIBERS)}")
 
 

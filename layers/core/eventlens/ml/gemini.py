@@ -2,7 +2,8 @@
 
 The AWS configuration describes photos with Gemini and embeds descriptions with Gemini's
 embedding model. Both are metered, remote and sometimes flaky, so every request passes our
-sliding-window rate limiter and our retry (429/5xx only, ``Retry-After`` honoured);
+sliding-window rate limiter (the process's, or one shared by every worker in the database: a 429's
+``Retry-After`` then holds all of them back) and our retry (429/5xx only, ``Retry-After`` honoured);
 google-genai's own retry is switched off so exactly one policy decides. google-genai is
 imported on first use: it costs ~2 s of import time that API Lambdas must never pay.
 """
@@ -25,6 +26,7 @@ from eventlens.resilience import (
     RateLimiter,
     RetryPolicy,
     call_with_retry,
+    parse_retry_after,
     retry_after_header,
 )
 
@@ -123,14 +125,21 @@ class _GeminiCaller:
         import httpx
         from google.genai import errors
 
+        def classify(exc: BaseException) -> Failure | None:
+            failure = _classify(exc)
+            if failure is not None and failure.status == 429:
+                asked = parse_retry_after(failure.retry_after)
+                self.limiter.hold_off(self.retry.base_s if asked is None else asked)
+            return failure
+
         try:
             return call_with_retry(
                 lambda: fn(self.attempt_timeout_ms(deadline)),
                 policy=self.retry,
-                classify=_classify,
+                classify=classify,
                 sleep=self._sleep,
                 deadline=deadline,
-                before_attempt=self.limiter.acquire,
+                before_attempt=lambda: self.limiter.acquire(deadline),
             )
         except errors.APIError as exc:
             notes = " ".join(getattr(exc, "__notes__", []))
@@ -199,11 +208,15 @@ class GeminiDescriber:
         retry: RetryPolicy | None = None,
         timeout_s: float = 60.0,
         max_side: int = MAX_IMAGE_SIDE,
+        thinking_budget: int | None = 0,
         limiter: RateLimiter | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.model = model
         self.max_side = max_side
+        self.thinking_budget = thinking_budget
+        """Sent with every request: 0 (no thinking) unless configured; -1 lets the model decide;
+        None sends no thinking config (the model's default, which for 2.5 Flash is to think)."""
         self._caller = _GeminiCaller(
             api_key=api_key,
             base_url=base_url,
@@ -225,12 +238,16 @@ class GeminiDescriber:
             build_prompt(context),
         ]
         client = self._caller.client
+        thinking = None
+        if self.thinking_budget is not None:
+            thinking = types.ThinkingConfig(thinking_budget=self.thinking_budget)
 
         def generate(timeout_ms: int) -> Any:
             config = types.GenerateContentConfig(
                 response_mime_type="application/json",
                 response_schema=RESPONSE_SCHEMA,
                 temperature=0.2,
+                thinking_config=thinking,
                 http_options=types.HttpOptions(timeout=timeout_ms),
             )
             return client.models.generate_content(model=self.model, contents=contents, config=config)

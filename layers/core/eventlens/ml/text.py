@@ -48,10 +48,12 @@ def text_embedder(name: str = MINILM) -> TextEmbedder:
     if name == MINILM:
         return MiniLMEmbedder()
     if name == GEMINI:
-        from eventlens.ml._config import gemini_options
+        from eventlens.ml._config import gemini_limiter, gemini_options
         from eventlens.ml.gemini import GeminiEmbedder
 
-        return GeminiEmbedder(model=GEMINI, dim=DIMS[GEMINI], **gemini_options())
+        return GeminiEmbedder(
+            model=GEMINI, dim=DIMS[GEMINI], limiter=gemini_limiter(GEMINI), **gemini_options()
+        )
     raise UnknownModelError(f"unknown text embedder {name!r}; expected one of {sorted(DIMS)}")
 
 

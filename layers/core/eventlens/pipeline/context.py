@@ -53,6 +53,10 @@ class PhaseContext:
     store: BlobStore
     options: PipelineOptions = field(default_factory=PipelineOptions)
     on_item: Callable[[], None] | None = None
+    shard: tuple[int, int] | None = None
+    """(worker, workers) when this batch is one of `workers` Map workers of the phase (worker counts
+    from 1): a phase that cannot claim rows (scan registers objects not yet in the database) takes
+    only its share, so no two workers fetch and hash the same object."""
 
     @property
     def scope(self) -> Scope:

@@ -53,6 +53,7 @@ GRAPH: tuple[Phase, ...] = (
         "eventlens.pipeline.phases.embed:run",
         per_photo=True,
         after="describe",
+        fan_out=True,
         summary="description embeddings",
     ),
     Phase(

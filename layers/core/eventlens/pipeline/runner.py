@@ -46,7 +46,11 @@ def _event(event: Event | UUID | str) -> Event:
 
 
 def _context(
-    event: Event, guard: WallClockGuard, options: PipelineOptions | None, on_item: Callable[[], None] | None
+    event: Event,
+    guard: WallClockGuard,
+    options: PipelineOptions | None,
+    on_item: Callable[[], None] | None,
+    shard: tuple[int, int] | None = None,
 ) -> PhaseContext:
     return PhaseContext(
         event=event,
@@ -55,6 +59,7 @@ def _context(
         store=blob_store(),
         options=options or PipelineOptions(),
         on_item=on_item,
+        shard=shard,
     )
 
 
@@ -66,16 +71,18 @@ def run_phase(
     options: PipelineOptions | None = None,
     on_item: Callable[[], None] | None = None,
     run_id: UUID | str | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
     """One phase until done or out of budget: {phase, processed, remaining, errors, done}.
 
     `event` is the Event, or its id as a state machine message carries it; `budget` a guard (a
     Lambda's: `WallClockGuard.for_lambda(context)`) or milliseconds; `run_id`, the run this batch
-    works for, gets a heartbeat after the batch (a run whose batches stop beating is closed as failed).
+    works for, gets a heartbeat after the batch (a run whose batches stop beating is closed as failed);
+    `shard` is (worker, workers) for one of a Map's workers.
     """
     fn = phase_function(phase)
     guard = budget if isinstance(budget, WallClockGuard) else WallClockGuard(budget)
-    ctx = _context(_event(event), guard, options, on_item)
+    ctx = _context(_event(event), guard, options, on_item, shard)
     processed, errors, done = fn(ctx)
     if run_id is not None:
         from eventlens.jobs.service import beat

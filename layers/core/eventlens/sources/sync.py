@@ -14,6 +14,7 @@ under their own prefix, keyed by Drive file id, so this listing leaves them alon
 
 from __future__ import annotations
 
+import zlib
 from collections import defaultdict
 from uuid import UUID
 
@@ -134,8 +135,17 @@ def pending_scan(ctx: PhaseContext) -> list[BlobInfo]:
     return [info for key, info in listing.items() if key not in known]
 
 
+def in_shard(key: str, shard: tuple[int, int] | None) -> bool:
+    """Whether worker `shard[0]` of `shard[1]` registers `key`: a stable hash splits the keys, so
+    every object is fetched and hashed by exactly one scan worker."""
+    if shard is None:
+        return True
+    worker, workers = shard
+    return zlib.crc32(key.encode()) % max(1, workers) == (worker - 1) % max(1, workers)
+
+
 def run_scan(ctx: PhaseContext) -> tuple[int, int, bool]:
-    todo = pending_scan(ctx)
+    todo = [info for info in pending_scan(ctx) if in_shard(info.key, ctx.shard)]
     processed = 0
     for info in todo:
         if processed and ctx.guard.expired():

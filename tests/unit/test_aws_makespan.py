@@ -1,0 +1,99 @@
+"""benchmarks/aws_makespan.py simulates the state machine it reads, not one of its own."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PHOTOS = 300
+
+
+@pytest.fixture(scope="module")
+def makespan() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("aws_makespan", ROOT / "benchmarks" / "aws_makespan.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["aws_makespan"] = module  # dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def template(makespan: ModuleType) -> Any:
+    return makespan.Template.load(ROOT / "template.yaml")
+
+
+def asl() -> dict[str, Any]:
+    return dict(json.loads((ROOT / "infra" / "statemachines" / "pipeline.asl.json").read_text()))
+
+
+def maps(states: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every Map state, top level or inside a Parallel branch."""
+    found = {n: s for n, s in states.items() if s["Type"] == "Map"}
+    for state in states.values():
+        for branch in state.get("Branches", []):
+            found.update(maps(branch["States"]))
+    return found
+
+
+def test_a_narrower_describe_map_in_the_definition_makes_the_gallery_later(
+    makespan: ModuleType, template: Any, tmp_path: Path
+) -> None:
+    # Given the committed definition and a copy whose describe Map runs one worker at a time
+    narrow = asl()
+    maps(narrow["States"])["Describe workers"]["MaxConcurrency"] = 1
+    copy = tmp_path / "narrow.asl.json"
+    copy.write_text(json.dumps(narrow))
+    # When both are simulated on the same photos and seed
+    shipped = makespan.simulate(PHOTOS, template=template)
+    narrowed = makespan.simulate(PHOTOS, definition=copy, template=template)
+    # Then only the describe span changed, and it grew
+    assert narrowed.tally.spans["describe"][1] - narrowed.tally.spans["describe"][0] > 1.5 * (
+        shipped.tally.spans["describe"][1] - shipped.tally.spans["describe"][0]
+    )
+    assert narrowed.seconds > shipped.seconds
+
+
+def test_the_simulation_is_deterministic_for_a_seed(makespan: ModuleType, template: Any) -> None:
+    first = makespan.simulate(PHOTOS, template=template, seed=7)
+    again = makespan.simulate(PHOTOS, template=template, seed=7)
+    other = makespan.simulate(PHOTOS, template=template, seed=8)
+    assert first.seconds == again.seconds
+    assert first.seconds != other.seconds
+
+
+def test_every_phase_of_the_definition_is_simulated(makespan: ModuleType, template: Any) -> None:
+    from eventlens.pipeline.graph import PHASES
+
+    result = makespan.simulate(PHOTOS, template=template)
+    assert set(result.tally.spans) == set(PHASES)
+
+
+def test_thinking_tokens_are_billed_as_output(makespan: ModuleType, template: Any) -> None:
+    dynamic = makespan.simulate(PHOTOS, template=template, thinking=-1)
+    none = makespan.simulate(PHOTOS, template=template, thinking=0)
+    assert dynamic.cost["  of which thinking"] == pytest.approx(
+        makespan.DYNAMIC_THINKING_TOKENS * makespan.PRICE["flash_output_token"] * 1000
+    )
+    assert none.cost["  of which thinking"] == 0
+    assert dynamic.cost["Gemini describe"] > none.cost["Gemini describe"]
+
+
+def test_the_simulated_definition_is_the_one_the_template_deploys_and_the_generator_writes(
+    makespan: ModuleType, template: Any
+) -> None:
+    sys.path.insert(0, str(ROOT / "infra" / "statemachines"))
+    try:
+        import generate
+    finally:
+        sys.path.pop(0)
+    assert template.definition_path() == generate.OUTPUT
+    assert generate.OUTPUT.read_text() == generate.render()
