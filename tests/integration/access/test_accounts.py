@@ -4,7 +4,7 @@ sessions that refresh, expire and end, and profiles made just in time from ident
 from __future__ import annotations
 
 import re
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from email.message import Message
 
 import pytest
@@ -21,7 +21,7 @@ def api(db: str) -> Api:
 def _mails() -> list[Message]:
     outbox = settings().outbox_dir
     return (
-        [message_from_bytes(p.read_bytes()) for p in sorted(outbox.glob("*.eml"))] if outbox.exists() else []
+        [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(outbox.glob("*.eml"))] if outbox.exists() else []
     )
 
 
