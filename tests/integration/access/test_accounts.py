@@ -21,7 +21,9 @@ def api(db: str) -> Api:
 def _mails() -> list[Message]:
     outbox = settings().outbox_dir
     return (
-        [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(outbox.glob("*.eml"))] if outbox.exists() else []
+        [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(outbox.glob("*.eml"))]
+        if outbox.exists()
+        else []
     )
 
 
