@@ -76,8 +76,20 @@ def event() -> None:
 @click.option("--name", required=True, help="Display name of the event.")
 @click.option("--password", help="Organizer password (prompted when omitted on a terminal).")
 @click.option("--no-face-matching", is_flag=True, help="Turn 'find me' off for this event.")
+@click.option(
+    "--org", "organization", default="default", show_default=True, help="The organization it belongs to."
+)
+@click.option("--private", is_flag=True, help="Only its members see the gallery.")
 @click.option("--json", "as_json", is_flag=True, help="Print the event as JSON.")
-def event_create(slug: str, name: str, password: str | None, no_face_matching: bool, as_json: bool) -> None:
+def event_create(
+    slug: str,
+    name: str,
+    password: str | None,
+    no_face_matching: bool,
+    organization: str,
+    private: bool,
+    as_json: bool,
+) -> None:
     """Create the event SLUG with an organizer password."""
     from eventlens.db.migrate import upgrade
     from eventlens.events.service import create_event
@@ -89,7 +101,14 @@ def event_create(slug: str, name: str, password: str | None, no_face_matching: b
         password = click.prompt("Organizer password", hide_input=True, confirmation_prompt=True)
     upgrade()
     try:
-        created = create_event(slug, name, password=password, face_matching=not no_face_matching)
+        created = create_event(
+            slug,
+            name,
+            password=password,
+            organization=organization,
+            visibility="private" if private else "public",
+            face_matching=not no_face_matching,
+        )
     except DomainError as error:
         _fail(error.message)
     if as_json:
@@ -111,6 +130,136 @@ def event_list(as_json: bool) -> None:
         _echo_json([e.model_dump(mode="json") for e in found])
     for item in [] if as_json else found:
         click.echo(f"{item.slug}\t{item.name}")
+
+
+# -- organizations, people and grants ------------------------------------------------------
+
+
+@main.group()
+def org() -> None:
+    """Organizations: who owns events."""
+
+
+@org.command("create")
+@click.argument("slug")
+@click.option("--name", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def org_create(slug: str, name: str, as_json: bool) -> None:
+    """Create the organization SLUG."""
+    from eventlens.db.migrate import upgrade
+    from eventlens.orgs.service import create_organization
+    from eventlens.scope import Scope
+
+    upgrade()
+    try:
+        created = create_organization(Scope("system", None, "cli", "cli"), slug, name)
+    except DomainError as error:
+        _fail(error.message)
+    _echo_json(created) if as_json else click.echo(f"created organization {created.slug} ({created.name})")
+
+
+@org.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def org_list(as_json: bool) -> None:
+    from eventlens.db.migrate import upgrade
+    from eventlens.orgs.service import list_organizations
+
+    upgrade()
+    found = list_organizations()
+    if as_json:
+        _echo_json([o.model_dump(mode="json") for o in found])
+    for item in [] if as_json else found:
+        click.echo(f"{item.slug}\t{item.name}")
+
+
+@main.group()
+def user() -> None:
+    """People's accounts."""
+
+
+@user.command("create")
+@click.argument("email")
+@click.option("--name", default="", help="Display name.")
+@click.option("--password", help="A password (else the person signs in with a mailed link).")
+@click.option("--json", "as_json", is_flag=True)
+def user_create(email: str, name: str, password: str | None, as_json: bool) -> None:
+    """Create a verified account for EMAIL."""
+    from eventlens.accounts.service import create_person
+    from eventlens.db.migrate import upgrade
+
+    upgrade()
+    try:
+        person = create_person(email, name, password or os.environ.get("EVENTLENS_USER_PASSWORD"))
+    except DomainError as error:
+        _fail(error.message)
+    _echo_json(person) if as_json else click.echo(f"created account {person.email}")
+
+
+@user.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def user_list(as_json: bool) -> None:
+    from eventlens.accounts.service import list_people
+    from eventlens.db.migrate import upgrade
+
+    upgrade()
+    found = list_people()
+    if as_json:
+        _echo_json([p.model_dump(mode="json") for p in found])
+    for item in [] if as_json else found:
+        click.echo(f"{item.email}\t{item.display_name}")
+
+
+def _grant_place(event_slug: str | None, org_slug: str | None, installation: bool) -> tuple[Any, Any]:
+    from eventlens.events.service import get_event
+    from eventlens.orgs.service import get_organization
+
+    if sum(bool(x) for x in (event_slug, org_slug, installation)) != 1:
+        _fail("name exactly one of --event, --org, --installation")
+    if event_slug:
+        return None, get_event(event_slug).id
+    if org_slug:
+        return get_organization(org_slug).id, None
+    return None, None
+
+
+@main.command("grant")
+@click.argument("role")
+@click.argument("email")
+@click.option("--event", "event_slug", help="For this event.")
+@click.option("--org", "org_slug", help="For this organization (all its events).")
+@click.option("--installation", is_flag=True, help="SUPER_ADMIN of the installation.")
+def grant(role: str, email: str, event_slug: str | None, org_slug: str | None, installation: bool) -> None:
+    """Give EMAIL's account ROLE (VIEWER, MEMBER, CONTRIBUTOR, EDITOR, ADMIN, SUPER_ADMIN)."""
+    from eventlens.access.members import operator_grant
+    from eventlens.access.service import role_named
+    from eventlens.db.migrate import upgrade
+
+    upgrade()
+    try:
+        organization_id, event_id = _grant_place(event_slug, org_slug, installation)
+        operator_grant(email, role_named(role), organization_id, event_id)
+    except DomainError as error:
+        _fail(error.message)
+    click.echo(f"{email} is {role.upper()} of {event_slug or org_slug or 'the installation'}")
+
+
+@main.command("revoke")
+@click.argument("email")
+@click.option("--event", "event_slug")
+@click.option("--org", "org_slug")
+@click.option("--installation", is_flag=True)
+def revoke(email: str, event_slug: str | None, org_slug: str | None, installation: bool) -> None:
+    """Take EMAIL's role there away."""
+    from eventlens.access.members import operator_revoke
+    from eventlens.db.migrate import upgrade
+
+    upgrade()
+    try:
+        organization_id, event_id = _grant_place(event_slug, org_slug, installation)
+        before = operator_revoke(email, organization_id, event_id)
+    except DomainError as error:
+        _fail(error.message)
+    click.echo(f"{email} was {before} there; no longer" if before else f"{email} held no role there")
 
 
 # -- audit ----------------------------------------------------------------------------------

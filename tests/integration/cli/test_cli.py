@@ -36,6 +36,10 @@ def test_every_command_has_help(run) -> None:
         ["search"],
         ["match"],
         ["duplicates"],
+        ["org", "create"],
+        ["user", "create"],
+        ["grant"],
+        ["revoke"],
     ):
         code, output = run(*command, "--help")
         assert code == 0
@@ -128,3 +132,39 @@ def test_match_json_is_the_apis_match_response(run, tmp_path: Path) -> None:
     assert MatchResponse.model_validate(payload).model_dump(mode="json") == payload
     assert [m["photo"]["filename"] for m in payload["matches"]] == ["group.jpg"]
     assert 0 < payload["matches"][0]["confidence"] <= 100
+
+
+def test_an_operator_creates_an_organization_an_event_an_account_and_grants_a_role(run, owner_conn) -> None:
+    assert run("org", "create", "festival", "--name", "Summer Festival")[0] == 0
+    code, output = run(
+        "event",
+        "create",
+        "day-one",
+        "--name",
+        "Day One",
+        "--password",
+        "pw-123456",
+        "--org",
+        "festival",
+        "--private",
+    )
+    assert code == 0, output
+    assert run("user", "create", "ana@example.org", "--name", "Ana")[0] == 0
+    code, output = run("grant", "editor", "ana@example.org", "--event", "day-one")
+    assert (code, output.strip()) == (0, "ana@example.org is EDITOR of day-one")
+    code, output = run("grant", "SUPER_ADMIN", "ana@example.org", "--event", "day-one")
+    assert code == 1
+    assert "SUPER_ADMIN is held for the installation" in output
+    code, output = run("grant", "boss", "ana@example.org", "--org", "festival")
+    assert code == 1
+    assert "no role 'boss'" in output
+    code, output = run("grant", "ADMIN", "ghost@example.org", "--org", "festival")
+    assert code == 1
+    assert "no account for ghost@example.org" in output
+    assert owner_conn.execute(
+        "SELECT g.role, e.slug, e.visibility, o.slug FROM grants g JOIN events e ON e.id = g.event_id"
+        " JOIN organizations o ON o.id = e.organization_id"
+    ).fetchall() == [("EDITOR", "day-one", "private", "festival")]
+    code, output = run("revoke", "ana@example.org", "--event", "day-one")
+    assert (code, output.strip()) == (0, "ana@example.org was EDITOR there; no longer")
+    assert owner_conn.execute("SELECT count(*) FROM grants").fetchone() == (0,)

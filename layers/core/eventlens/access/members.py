@@ -188,6 +188,55 @@ def accept(person_id: UUID, token: str) -> InvitationRow:
     return invitation
 
 
+def operator_grant(
+    email: str, role: Role, organization_id: UUID | None = None, event_id: UUID | None = None
+) -> None:
+    """The operator's grant (the command line): any role, SUPER_ADMIN for the installation
+    (neither organization nor event)."""
+    if (role is Role.SUPER_ADMIN) != (organization_id is None and event_id is None):
+        raise NotAllowed(
+            "SUPER_ADMIN is held for the installation, every other role for an organization or event"
+        )
+    person = accounts.find_person(email)
+    if person is None:
+        raise PersonNotFound(f"no account for {email}: create it first (eventlens user create)")
+    with Scope("system", None, "cli", "cli").transaction() as tx:
+        before = repo.upsert_grant(tx, person.id, role.value, organization_id, event_id, None)
+        place = str(event_id or organization_id or "installation")
+        audit.record(
+            tx,
+            "grant",
+            place,
+            person_id=str(person.id),
+            email=person.email,
+            before=before,
+            after=role.value,
+            event_id=event_id,
+        )
+
+
+def operator_revoke(
+    email: str, organization_id: UUID | None = None, event_id: UUID | None = None
+) -> str | None:
+    person = accounts.find_person(email)
+    if person is None:
+        raise PersonNotFound(f"no account for {email}")
+    with Scope("system", None, "cli", "cli").transaction() as tx:
+        before = repo.delete_grant(tx, person.id, organization_id, event_id)
+        if before is not None:
+            place = str(event_id or organization_id or "installation")
+            audit.record(
+                tx,
+                "revoke",
+                place,
+                person_id=str(person.id),
+                email=person.email,
+                before=before,
+                event_id=event_id,
+            )
+    return before
+
+
 def _current(tx: Tx, scope: Scope, person_id: UUID) -> Member:
     level = _level_name(scope)
     found = [m for m in repo.members(tx) if m.person_id == person_id and m.level == level]
