@@ -84,10 +84,12 @@ def test_each_policy_lets_exactly_the_roles_of_the_spec_through(seeded, action: 
     for role in ROLE_NAMES:
         organization_level = action.startswith("org.")
         event_id = None if organization_level else seeded["event"]
-        with db.transaction(event_id, actor, "probe", role=role, organization_id=seeded["org"]) as tx:
-            with tx.transaction() as probing:  # undone: each role probes the same rows
-                seen[role] = probe(tx, seeded) > 0
-                raise psycopg.Rollback(probing)
+        with (
+            db.transaction(event_id, actor, "probe", role=role, organization_id=seeded["org"]) as tx,
+            tx.transaction() as probing,  # undone: each role probes the same rows
+        ):
+            seen[role] = probe(tx, seeded) > 0
+            raise psycopg.Rollback(probing)
     assert {role for role, allowed in seen.items() if allowed} == EXPECTED[action]
 
 

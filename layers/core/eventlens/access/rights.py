@@ -99,3 +99,13 @@ def rows() -> list[tuple[str, str]]:
 def may_grant(granter: Role | None, role: Role) -> bool:
     """An ADMIN grants any role up to its own; only a SUPER_ADMIN grants SUPER_ADMIN."""
     return can(granter, "members.manage") and granter is not None and granter.at_least(role)
+
+
+def markdown_table() -> str:
+    """The table as docs/roles.md shows it (a test keeps the two the same)."""
+    lines = ["| action | " + " | ".join(role.value for role in ROLES) + " |"]
+    lines.append("|---|" + "---|" * len(ROLES))
+    for action in ACTIONS:
+        cells = " | ".join("✓" if allowed else "·" for allowed in TABLE[action])
+        lines.append(f"| `{action}` | {cells} |")
+    return "\n".join(lines)
