@@ -153,3 +153,44 @@ def test_a_profile_is_made_just_in_time_by_subject_first_then_by_verified_email(
     assert me["person"]["id"] != str(existing)
     status, again = api("GET", "/api/me", claims=unverified)
     assert again["person"]["id"] == me["person"]["id"]
+
+
+def test_each_account_action_writes_exactly_one_audit_entry(api, owner_conn) -> None:
+    def counts() -> dict[tuple[str, str], int]:
+        rows = owner_conn.execute("SELECT action, outcome, count(*) FROM audit_log GROUP BY 1, 2").fetchall()
+        return {(action, outcome): n for action, outcome, n in rows}
+
+    before = counts()
+    steps = [
+        (
+            ("POST", "/api/account/sign-up", {"email": "hal@example.org", "password": "password-1"}),
+            ("account_create", "ok"),
+        ),
+        (
+            ("POST", "/api/account/sign-in", {"email": "hal@example.org", "password": "wrong-one"}),
+            ("sign_in", "refused"),
+        ),
+        (
+            ("POST", "/api/account/sign-in", {"email": "hal@example.org", "password": "password-1"}),
+            ("sign_in", "ok"),
+        ),
+    ]
+    for (method, path, body), key in steps:
+        api(method, path, body)
+        after = counts()
+        assert {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)} == {key: 1}, path
+        before = after
+    _, session = api("POST", "/api/account/sign-in", {"email": "hal@example.org", "password": "password-1"})
+    before = counts()
+    api(
+        "POST",
+        "/api/account/password",
+        {"current_password": "password-1", "new_password": "password-2"},
+        token=session["access_token"],
+    )
+    after = counts()
+    assert after[("password_change", "ok")] - before.get(("password_change", "ok"), 0) == 1
+    _, session = api("POST", "/api/account/sign-in", {"email": "hal@example.org", "password": "password-2"})
+    before = counts()
+    api("POST", "/api/account/sign-out-everywhere", token=session["access_token"])
+    assert counts()[("sign_out_everywhere", "ok")] - before.get(("sign_out_everywhere", "ok"), 0) == 1
