@@ -75,3 +75,36 @@ def test_the_operator_refuses_an_unknown_action_and_a_bad_slug(db: str) -> None:
     reply = operator.lambda_handler({"action": "create_event", "slug": "Bad Slug!", "name": "x"}, Context())
     assert reply["ok"] is False
     assert "slug" in reply["error"]
+
+
+def test_the_operator_seeds_an_organization_a_profile_and_its_first_admin(db: str, owner_conn) -> None:
+    """On AWS the database is not reachable from a laptop: the first ADMIN is granted through the
+    operator function; the person's first Cognito sign-in lands on the profile by its email."""
+    operator = _load("functions/operator/app.py", "operator_app_under_test")
+
+    class Context:
+        function_name = "operator"
+        memory_limit_in_mb = 512
+        aws_request_id = "req"
+        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:operator"
+
+    def call(**payload: Any) -> dict[str, Any]:
+        reply = operator.lambda_handler(payload, Context())
+        assert reply["ok"], reply
+        return reply
+
+    call(action="create_organization", slug="festival", name="Festival")
+    call(action="create_event", slug="main-stage", name="Main stage", organization="festival", private=True)
+    call(action="create_person", email="boss@example.org")
+    call(action="grant", email="boss@example.org", role="admin", organization="festival")
+    assert (
+        operator.lambda_handler({"action": "grant", "email": "boss@example.org", "role": "ADMIN"}, Context())[
+            "ok"
+        ]
+        is False
+    )  # no place named
+    assert owner_conn.execute(
+        "SELECT p.email, g.role, o.slug FROM grants g JOIN people p ON p.id = g.person_id"
+        " JOIN organizations o ON o.id = g.organization_id"
+    ).fetchall() == [("boss@example.org", "ADMIN", "festival")]
+    assert call(action="revoke", email="boss@example.org", organization="festival")["revoked"] == "ADMIN"
