@@ -424,3 +424,26 @@ def test_ci_runs_checkov_on_the_template() -> None:
     assert "template.yaml" in lint
     assert re.search(r"^CHECKOV := checkov==\d+\.\d+\.\d+$", makefile, re.M), "pin the version"
     assert re.search(r"^test:.*\blint\b", makefile, re.M)
+
+
+# --------------------------------------------------------------------- direct execute-api calls
+
+
+def test_cloudfront_sends_the_origin_secret_and_every_api_function_may_read_it(
+    resources: dict[str, Any],
+) -> None:
+    distribution = resources["Distribution"]["Properties"]["DistributionConfig"]
+    [api_origin] = [o for o in distribution["Origins"] if o["Id"] == "api"]
+    [header] = api_origin["OriginCustomHeaders"]
+    assert header["HeaderName"] == "X-EventLens-Origin"
+    assert header["HeaderValue"] == {"Fn::Sub": "{{resolve:secretsmanager:${OriginSecret}:SecretString}}"}
+    for name, function in functions(resources).items():
+        events = function["Properties"].get("Events") or {}
+        if not any(e.get("Type") == "HttpApi" for e in events.values()):
+            continue
+        readable = [
+            p["AWSSecretsManagerGetSecretValuePolicy"]["SecretArn"]
+            for p in function["Properties"].get("Policies", [])
+            if isinstance(p, dict) and "AWSSecretsManagerGetSecretValuePolicy" in p
+        ]
+        assert {"Ref": "OriginSecret"} in readable, name

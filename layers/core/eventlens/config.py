@@ -83,6 +83,14 @@ class Settings(BaseModel):
         "the installation's token secret (embedded) or read from EVENTLENS_MEDIA_SECRET_ARN (AWS).",
     )
     media_secret_arn: str | None = None
+    origin_secret: str | None = Field(
+        default=None,
+        repr=False,
+        description="EVENTLENS_ORIGIN_SECRET: the value CloudFront sends in X-EventLens-Origin; set, the "
+        "API answers only requests that carry it (no direct execute-api calls). Unset: no check "
+        "(embedded), or read from EVENTLENS_ORIGIN_SECRET_ARN (AWS).",
+    )
+    origin_secret_arn: str | None = None
 
     token_ttl_s: int = 8 * 3600
     public_url: str | None = Field(
@@ -192,6 +200,7 @@ class Settings(BaseModel):
 
     _token_secret: str | None = PrivateAttr(default=None)
     _media_key: bytes | None = PrivateAttr(default=None)
+    _origin_key: str | None = PrivateAttr(default=None)
 
     @property
     def organizer_login(self) -> OrganizerLogin:
@@ -217,6 +226,14 @@ class Settings(BaseModel):
             return self._media_key
 
     @property
+    def origin_key(self) -> str | None:
+        """What X-EventLens-Origin must say (None: no check)."""
+        with _origin_lock:
+            if self._origin_key is None and (self.origin_secret or self.origin_secret_arn):
+                self._origin_key = self.origin_secret or _secret_string(str(self.origin_secret_arn))
+            return self._origin_key
+
+    @property
     def blob_dir(self) -> Path:
         return self.home / "blobs"
 
@@ -232,6 +249,13 @@ class Settings(BaseModel):
 
 _token_secret_lock = threading.Lock()
 _media_key_lock = threading.Lock()
+_origin_lock = threading.Lock()
+
+
+def _secret_string(arn: str) -> str:
+    import boto3
+
+    return str(boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]).strip()
 
 
 def _stored_token_secret(home: Path) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import json
 from collections.abc import Callable, Mapping
 from functools import cached_property
@@ -17,7 +18,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from eventlens.api.errors import register_error_handlers
 from eventlens.api.headers import with_api_headers
-from eventlens.errors import MalformedRequest
+from eventlens.config import settings
+from eventlens.errors import Forbidden, MalformedRequest
 
 TITLE = "EventLens API"
 VERSION = "0.1.0"
@@ -75,6 +77,20 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+ORIGIN_HEADER = "x-eventlens-origin"
+
+
+def require_origin(app: APIGatewayHttpResolver, next_middleware: Callable[..., Response[Any]]) -> Any:
+    """On AWS only CloudFront reaches the API: it adds X-EventLens-Origin with a secret, and a call
+    to the execute-api endpoint itself (past WAF and the site's headers) is refused with 403."""
+    expected = settings().origin_key
+    if expected is not None:
+        given = next((v for k, v in (app.current_event.headers or {}).items() if k.lower() == ORIGIN_HEADER), "")
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            raise Forbidden("Call the API through the site's own address")
+    return next_middleware(app)
+
+
 def refuse_nul_parameters(app: APIGatewayHttpResolver, next_middleware: Callable[..., Response[Any]]) -> Any:
     """A NUL in a query parameter is refused (400) before the route: no parameter can hold one,
     and PostgreSQL would refuse it deep inside a query (a 500)."""
@@ -101,7 +117,7 @@ def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
     app = Resolver(enable_validation=True)
     for router in routers:
         app.include_router(router)
-    app.use(middlewares=[refuse_nul_parameters])
+    app.use(middlewares=[require_origin, refuse_nul_parameters])
     register_error_handlers(app)
     return app
 
