@@ -172,10 +172,12 @@ COSTLY_ROUTES = {
     "POST /api/events/{slug}/login",
     "POST /api/events/{slug}/match",
     "GET /api/events/{slug}/search",
+    "POST /api/events/{slug}/download",
+    "GET /api/events/{slug}/archives/{archive_id}",
 }
 
 
-def test_login_match_and_search_have_their_own_tighter_throttles(resources: dict[str, Any]) -> None:
+def test_login_match_search_and_zip_downloads_have_their_own_tighter_throttles(resources: dict[str, Any]) -> None:
     api = resources["HttpApi"]["Properties"]
     routes = api["RouteSettings"]
     assert set(routes) == COSTLY_ROUTES
