@@ -177,7 +177,9 @@ COSTLY_ROUTES = {
 }
 
 
-def test_login_match_search_and_zip_downloads_have_their_own_tighter_throttles(resources: dict[str, Any]) -> None:
+def test_login_match_search_and_zip_downloads_have_their_own_tighter_throttles(
+    resources: dict[str, Any],
+) -> None:
     api = resources["HttpApi"]["Properties"]
     routes = api["RouteSettings"]
     assert set(routes) == COSTLY_ROUTES

@@ -77,7 +77,7 @@ PROBES: dict[str, tuple[str, Callable[[db.Tx, dict[str, UUID]], int]]] = {
 }
 
 
-@pytest.mark.parametrize("action", sorted(PROBES))
+@pytest.mark.parametrize("action", sorted(PROBES), ids=lambda action: action.replace(".", "_"))
 def test_each_policy_lets_exactly_the_roles_of_the_spec_through(seeded, action: str) -> None:
     actor, probe = PROBES[action]
     seen = {}

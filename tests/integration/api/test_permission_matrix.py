@@ -222,7 +222,7 @@ def _call(api, people, world: World, route: Route, role: str | None, own: bool) 
     return int(status)
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path} {r.action.replace('.', '_')}")
 def test_each_role_is_allowed_exactly_what_the_table_says_in_its_own_tenant_and_nothing_in_another(
     api, people, world: World, route: Route
 ) -> None:
@@ -242,7 +242,7 @@ def test_each_role_is_allowed_exactly_what_the_table_says_in_its_own_tenant_and_
     assert mismatches == [], f"{route.method} {route.path} ({route.action})"
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path} {r.action.replace('.', '_')}")
 def test_nobody_signed_in_gets_401_and_a_role_elsewhere_is_no_role_here(
     api, people, world: World, route: Route
 ) -> None:
