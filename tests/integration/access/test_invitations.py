@@ -18,7 +18,10 @@ def api(db: str) -> Api:
 
 
 def _invitation_token(to: str) -> str:
-    mails = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(settings().outbox_dir.glob("*.eml"))]
+    mails = [
+        message_from_bytes(p.read_bytes(), policy=policy.default)
+        for p in sorted(settings().outbox_dir.glob("*.eml"))
+    ]
     links = [str(m["X-EventLens-Link"]) for m in mails if to in str(m["To"])]
     found = [re.search(r"/account/invitation#token=([\w-]+)$", link) for link in links]
     tokens = [f.group(1) for f in found if f]
@@ -47,7 +50,9 @@ def test_an_accepted_invitation_names_its_event_and_gives_the_role_me_reports(ap
     _invite(api, "ed@example.org", "EDITOR")
     token = _account(api, "ed@example.org")
 
-    status, accepted = api("POST", "/api/invitations/accept", {"token": _invitation_token("ed@")}, token=token)
+    status, accepted = api(
+        "POST", "/api/invitations/accept", {"token": _invitation_token("ed@")}, token=token
+    )
 
     assert status == 200, accepted
     assert (accepted["event_slug"], accepted["role"]) == ("demo", "EDITOR")
@@ -63,7 +68,9 @@ def test_an_invitation_taken_by_another_address_is_refused_naming_the_invited_on
     _invite(api, "fay@example.org", "EDITOR")
     token = _account(api, "gus@example.org")
 
-    status, refused = api("POST", "/api/invitations/accept", {"token": _invitation_token("fay@")}, token=token)
+    status, refused = api(
+        "POST", "/api/invitations/accept", {"token": _invitation_token("fay@")}, token=token
+    )
 
     assert status == 400
     assert refused["message"] == (
