@@ -141,7 +141,9 @@ def test_an_invited_editor_reviews_without_settings_or_member_management_until_r
         "You have no role in the event 'demo': ask one of its admins to invite you"
     )
     expect(invitee.locator("#app-view")).to_be_hidden()
-    public = {p["filename"] for p in invitee.request.get("/api/events/demo/photos?limit=200").json()["photos"]}
+    public = {
+        p["filename"] for p in invitee.request.get("/api/events/demo/photos?limit=200").json()["photos"]
+    }
     assert name in public
 
 
@@ -207,3 +209,35 @@ def test_a_mailed_sign_in_link_returns_to_the_dashboard_and_the_session_renews_i
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_label("Organizer password")).to_be_visible()
     assert page.evaluate("localStorage.getItem('eventlens.account')") is None
+
+
+def test_the_members_tab_changes_roles_withdraws_invitations_and_shows_refusals_in_plain_words(
+    admin_page: Page,
+) -> None:
+    """The event password's holder (the event's ADMIN) manages members from the dashboard."""
+    viewer, invited = _address("viewer"), _address("maybe")
+    _account_with_role(admin_page.request, viewer, "VIEWER")
+    admin_page.get_by_role("tab", name="Members").click()
+    row = admin_page.locator("#members-table tbody tr").filter(has_text=viewer)
+
+    row.get_by_label(f"Role of {viewer}").select_option("CONTRIBUTOR")
+
+    expect(row.get_by_label(f"Role of {viewer}")).to_have_value("CONTRIBUTOR")
+    headers = {"Authorization": f"Bearer {_event_token(admin_page.request)}"}
+    listed = admin_page.request.get("/api/events/demo/admin/members", headers=headers).json()["members"]
+    assert [m["role"] for m in listed if m["email"] == viewer] == ["CONTRIBUTOR"]
+
+    admin_page.get_by_label("Email address to invite").fill(invited)
+    admin_page.get_by_role("button", name="Send invitation").click()
+    invitation = admin_page.locator(".invitation").filter(has_text=invited)
+    expect(invitation).to_contain_text("as VIEWER")
+    admin_page.get_by_role("button", name=f"Withdraw the invitation for {invited}").click()
+    expect(invitation).to_have_count(0)
+
+    # removed behind the page's back: the stale row's change is refused, in the API's words
+    person_id = next(m["person_id"] for m in listed if m["email"] == viewer)
+    gone = admin_page.request.delete(f"/api/events/demo/admin/members/{person_id}", headers=headers)
+    assert gone.status == 204
+    row.get_by_label(f"Role of {viewer}").select_option("EDITOR")
+    expect(admin_page.locator("#members-error")).to_have_text("This person holds no role here")
+    expect(row).to_have_count(0)

@@ -27,7 +27,7 @@ export function mountMembers(session, toast, myRole) {
 
   function problem(message = "") {
     errorEl.hidden = !message;
-    errorEl.textContent = message;
+    errorEl.textContent = message.charAt(0).toUpperCase() + message.slice(1);
   }
 
   /** Runs an action; its refusal is shown in the panel in the API's words. */
@@ -52,7 +52,7 @@ export function mountMembers(session, toast, myRole) {
     let roleCell = m.role;
     let actions = null;
     if (manage && m.level === "event" && mine) {
-      const select = h("select", { "aria-label": `Role of ${m.email}`,
+      const select = h("select", { class: "member-manage", "aria-label": `Role of ${m.email}`,
         onchange: async () => {
           select.disabled = true;
           const ok = await attempt(() => session.admin(`/members/${encodeURIComponent(m.person_id)}`,
@@ -61,7 +61,7 @@ export function mountMembers(session, toast, myRole) {
           await refresh();
         } }, options(m.role));
       roleCell = select;
-      actions = h("button", { type: "button", class: "btn btn-small member-remove",
+      actions = h("button", { type: "button", class: "btn btn-small member-manage member-remove",
         "aria-label": `Remove ${m.email}`,
         onclick: async () => {
           if (await attempt(() => session.admin(`/members/${encodeURIComponent(m.person_id)}`, { method: "DELETE" }))) {

@@ -18,7 +18,7 @@ export const RIGHTS = {
   "#tab-activity": ["audit.read"],
   "#tab-members": ["members.view", "members.manage"],
   "#members-manage": ["members.manage"],
-  ".member-manage": ["members.manage"],
+  ".member-manage": ["members.manage"], // each member's role select and Remove (members.js)
 };
 
 let allowed = new Set();

@@ -18,7 +18,8 @@ export class Session {
     this.key = `eventlens.token.${slug}`;
     this.onExpired = onExpired;
     this.onRefused = onRefused;
-    this.fresh = account.keepFresh((reason) => this.expire(reason));
+    // A failed renewal ends an account's session, never the event password's beside it.
+    this.fresh = account.keepFresh((reason) => { if (this.kind !== "password") this.expire(reason); });
   }
 
   /** "password" (the event's), "account", or null when signed out; the event password wins. */
