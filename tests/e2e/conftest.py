@@ -1,7 +1,8 @@
 """E2E fixtures: a real `eventlens demo` server in a temporary home, and headless Debian Chromium.
 
 Set EVENTLENS_E2E_URL to run the browser tests against a server that is already running
-(its demo event must use the organizer password "demo-password").
+(its demo event must use the organizer password "demo-password"), and EVENTLENS_E2E_HOME to its
+EVENTLENS_HOME for the tests that read its outbox.
 """
 
 from __future__ import annotations
@@ -92,12 +93,21 @@ def stop_demo(proc: subprocess.Popen[str]) -> None:
 
 
 @pytest.fixture(scope="session")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo server's EVENTLENS_HOME (its outbox holds the mails it sent): EVENTLENS_E2E_HOME
+    for a server that is already running, a fresh folder otherwise."""
+    if home := os.environ.get("EVENTLENS_E2E_HOME"):
+        return Path(home)
+    return tmp_path_factory.mktemp("eventlens-home")
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_home: Path) -> Iterator[str]:
     """Base URL of `eventlens demo` (event "demo", organizer password "demo-password")."""
     if url := os.environ.get("EVENTLENS_E2E_URL"):
         yield url.rstrip("/")
         return
-    proc, url = start_demo(tmp_path_factory.mktemp("eventlens-home"))
+    proc, url = start_demo(demo_home)
     try:
         yield url
     finally:

@@ -49,7 +49,7 @@ def test_a_cognito_event_asks_for_the_organizers_email_and_sends_it(page: Page) 
     page.route("**/api/events/demo/login", refuse)
     page.goto("/e/demo/admin")
 
-    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_label("Email", exact=True).fill("ada@example.com")
     page.get_by_label("Password", exact=True).fill("Organizer-Passw0rd")
     page.get_by_role("button", name="Sign in").click()
 

@@ -30,7 +30,16 @@ def watched(browser: Browser, demo_server: str) -> Iterator[tuple[Page, list[str
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/e/demo", "/e/demo/admin", "/js/gallery/main.js", "/css/gallery.css", "/favicon.svg"]
+    "path",
+    [
+        "/",
+        "/e/demo",
+        "/e/demo/admin",
+        "/account/invitation",
+        "/js/gallery/main.js",
+        "/css/gallery.css",
+        "/favicon.svg",
+    ],
 )
 def test_pages_and_their_assets_carry_the_page_headers(page: Page, path: str) -> None:
     reply = page.request.get(path)

@@ -651,6 +651,8 @@ class Handler(BaseHTTPRequestHandler):
                 target = root / "index.html"
             elif re.match(r"^/e/[^/]+/admin/?$", path):
                 target = root / "admin.html"
+            elif re.match(r"^/account/(invitation|magic|verify|reset)/?$", path):
+                target = root / "account.html"  # mailed links; the token rides in the fragment
             else:
                 target = (root / unquote(path).lstrip("/")).resolve()
             found = target.is_relative_to(root) and target.is_file()

@@ -1,19 +1,42 @@
 /**
- * The organizer's session: the bearer token lives in sessionStorage (gone when the tab closes),
- * and any 401 ends the session in one place so every panel gets the same "session expired" path.
+ * The organizer's session, one of two kinds: the event password's bearer token (sessionStorage,
+ * gone when the tab closes) or a signed-in account (lib/account.js, renewed before it expires).
+ * Any 401 ends the session in one place, and any 403 asks the page to re-read the caller's rights,
+ * so every panel gets the same "session expired" and "no role" paths.
  */
 import { api, eventPath, ApiError } from "../lib/api.js";
+import * as account from "../lib/account.js";
 
 export class Session {
-  /** @param {string} slug @param {(reason: string) => void} onExpired */
-  constructor(slug, onExpired) {
+  /**
+   * @param {string} slug
+   * @param {(reason: string) => void} onExpired
+   * @param {(reason: string) => void} [onRefused]  a 403: the role changed or was removed
+   */
+  constructor(slug, onExpired, onRefused = () => {}) {
     this.slug = slug;
     this.key = `eventlens.token.${slug}`;
     this.onExpired = onExpired;
+    this.onRefused = onRefused;
+    // A failed renewal ends an account's session, never the event password's beside it.
+    this.fresh = account.keepFresh((reason) => { if (this.kind !== "password") this.expire(reason); });
   }
 
-  get token() { return sessionStorage.getItem(this.key); }
-  get active() { return Boolean(this.token); }
+  /** "password" (the event's), "account", or null when signed out; the event password wins. */
+  get kind() {
+    if (sessionStorage.getItem(this.key)) return "password";
+    return account.signedIn() ? "account" : null;
+  }
+
+  /** The current bearer token (synchronous: the upload's local PUT needs it). */
+  get token() {
+    return sessionStorage.getItem(this.key) || account.stored()?.access_token || null;
+  }
+
+  get active() { return this.kind !== null; }
+
+  /** The signed-in account's email, or null for the event password. */
+  get email() { return this.kind === "account" ? account.stored()?.person.email ?? null : null; }
 
   /**
    * Signs in with the event's password, or (organizer_login "cognito") a user-pool account.
@@ -25,10 +48,25 @@ export class Session {
     sessionStorage.setItem(this.key, token);
   }
 
-  logout() { sessionStorage.removeItem(this.key); }
+  /** Signs in with an EventLens account (the embedded installation's own). */
+  async signIn(email, password) {
+    sessionStorage.removeItem(this.key);
+    await account.signIn(email, password);
+    this.fresh.plan();
+  }
+
+  logout() {
+    if (sessionStorage.getItem(this.key)) sessionStorage.removeItem(this.key);
+    else account.forget();
+  }
+
+  expire(reason) {
+    this.logout();
+    this.onExpired(reason);
+  }
 
   /**
-   * Calls an organizer endpoint (path under /events/{slug}/admin); a 401 expires the session.
+   * Calls an organizer endpoint (path under /events/{slug}/admin).
    * @param {string} path @param {Parameters<typeof api>[1]} [opts]
    */
   async admin(path, opts = {}) {
@@ -38,11 +76,13 @@ export class Session {
   /** Like admin() but for any API path, still sending the token. */
   async call(path, opts = {}) {
     try {
+      if (this.kind === "account") return await account.call(path, opts);
       return await api(path, { ...opts, token: this.token });
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) {
-        this.logout();
-        this.onExpired("Your session expired. Please sign in again.");
+        this.expire("Your session expired. Please sign in again.");
+      } else if (err instanceof ApiError && err.status === 403) {
+        this.onRefused(err.message);
       }
       throw err;
     }

@@ -89,7 +89,8 @@ def count_admins(tx: Tx, organization_id: UUID | None, event_id: UUID | None) ->
 
 
 _INVITATION = (
-    "id, email, role, organization_id, event_id, invited_by, created_at, expires_at, accepted_at, revoked_at"
+    "id, email, role, organization_id, event_id, invited_by, created_at, expires_at, accepted_at, revoked_at,"
+    " (SELECT e.slug FROM events e WHERE e.id = invitations.event_id) AS event_slug"
 )
 
 

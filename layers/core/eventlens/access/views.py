@@ -32,6 +32,8 @@ class InvitationRow(Model):
     expires_at: datetime
     accepted_at: datetime | None
     revoked_at: datetime | None
+    event_slug: str | None = None
+    """Where an accepted invitation leads (the event's dashboard or gallery); None for an organization."""
 
 
 class MemberList(Model):
