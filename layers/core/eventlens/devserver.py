@@ -49,7 +49,7 @@ from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 from eventlens.api.headers import API_CACHE_CONTROL, API_HEADERS, MEDIA_HEADERS
 from eventlens.api.multipart import FORM_OVERHEAD
-from eventlens.auth.principals import bearer_token, principal_from_claims
+from eventlens.auth.principals import Principal, bearer_token, principal_from_claims
 from eventlens.auth.tokens import verify_token
 from eventlens.config import settings
 from eventlens.errors import MediaNotFound, NotSignedIn
@@ -256,6 +256,19 @@ def body_limit(method: str, path: str) -> int:
     if ADMIN_PATH.match(path):
         return ADMIN_MAX_BODY
     return PUBLIC_MAX_BODY
+
+
+def _may_upload(who: Principal, slug: str) -> bool:
+    """The same check as the upload ticket's route (`photo.upload`, access/rights.py)."""
+    from eventlens.access.service import authorize
+    from eventlens.errors import DomainError
+    from eventlens.events.service import get_event
+
+    try:
+        authorize(who, get_event(slug), "photo.upload")
+    except DomainError:
+        return False
+    return True
 
 
 def route_group(path: str) -> str:
@@ -608,7 +621,7 @@ class Handler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.PARTIAL_CONTENT, data, headers, length=end - start + 1)
 
     def _upload(self, store: Any, key: str, length: int) -> None:
-        """A local presigned PUT: only the event's organizer, only under its originals, a valid key
+        """A local presigned PUT: only a role that may upload to the event, only under its originals, a valid key
         (body_limit already held it to max_upload_bytes); all checked before the body is read."""
         slug = event_of_original(key)
         try:
@@ -616,8 +629,10 @@ class Handler(BaseHTTPRequestHandler):
         except NotSignedIn as error:
             self._refuse(HTTPStatus.UNAUTHORIZED, f"Unauthorized: {error}")
             return
-        if slug is None or not principal_from_claims(claims).organizes(slug):
-            self._refuse(HTTPStatus.FORBIDDEN, "Uploads go to your own event's originals")
+        if slug is None or not _may_upload(principal_from_claims(claims), slug):
+            self._refuse(
+                HTTPStatus.FORBIDDEN, "Uploads go to the originals of an event where your role may upload"
+            )
             return
         try:
             validate_key(key)

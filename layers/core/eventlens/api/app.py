@@ -85,7 +85,9 @@ def require_origin(app: APIGatewayHttpResolver, next_middleware: Callable[..., R
     to the execute-api endpoint itself (past WAF and the site's headers) is refused with 403."""
     expected = settings().origin_key
     if expected is not None:
-        given = next((v for k, v in (app.current_event.headers or {}).items() if k.lower() == ORIGIN_HEADER), "")
+        given = next(
+            (v for k, v in (app.current_event.headers or {}).items() if k.lower() == ORIGIN_HEADER), ""
+        )
         if not hmac.compare_digest(given.encode(), expected.encode()):
             raise Forbidden("Call the API through the site's own address")
     return next_middleware(app)
