@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -12,24 +11,7 @@ from botocore.config import Config
 from eventlens.storage import BlobNotFound, BlobStore, InvalidKey
 from eventlens.storage.local import LocalBlobStore
 from eventlens.storage.s3 import S3BlobStore
-from moto import mock_aws
 from moto.server import ThreadedMotoServer
-
-
-@pytest.fixture(params=["local", "s3"])
-def store(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[BlobStore]:
-    if request.param == "local":
-        yield LocalBlobStore(tmp_path / "blobs")
-        return
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket="originals")
-        yield S3BlobStore("originals", client)
 
 
 def test_put_then_get_returns_the_bytes(store: BlobStore) -> None:

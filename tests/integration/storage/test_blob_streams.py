@@ -4,34 +4,15 @@ leaves nothing, and on S3 a blob past one part is a multipart upload of parts th
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from eventlens.storage import BlobNotFound, BlobStore
-from eventlens.storage.local import LocalBlobStore
 from eventlens.storage.s3 import MIN_PART_BYTES, S3BlobStore
 from moto import mock_aws
 
 MiB = 1024 * 1024
-
-
-@pytest.fixture(params=["local", "s3"])
-def store(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[BlobStore]:
-    if request.param == "local":
-        yield LocalBlobStore(tmp_path / "blobs")
-        return
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket="media")
-        yield S3BlobStore("media", client)
 
 
 def _write_then_fail(store: BlobStore, key: str) -> None:

@@ -72,13 +72,3 @@ export function formatBytes(n) {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
-
-/** Saves a Blob under a file name via a temporary object URL. */
-export function saveBlob(blob, filename) {
-  const url = URL.createObjectURL(blob);
-  const a = h("a", { href: url, download: filename });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}

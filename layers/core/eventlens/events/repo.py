@@ -68,6 +68,14 @@ def get_event_by_id(tx: Tx, event_id: UUID | str) -> Event:
     return _event(row)
 
 
+def lock_event(tx: Tx, event_id: UUID) -> Event:
+    """The event as stored, locked until the transaction ends (a read-modify-write of its settings)."""
+    row = tx.execute(f"{_SELECT} WHERE e.id = %s FOR UPDATE OF e", (event_id,)).fetchone()
+    if row is None:
+        raise EventNotFound(f"no event {event_id}")
+    return _event(row)
+
+
 def list_events(tx: Tx) -> list[Event]:
     return [_event(row) for row in tx.execute(f"{_SELECT} ORDER BY e.created_at").fetchall()]
 

@@ -100,17 +100,17 @@ def update_event(
 ) -> Event:
     """Rename the event, merge a partial settings change (nested objects merge key by key), make
     its gallery public or private (members only)."""
-    event = scope.tenant()
-    merged = None
-    if settings_patch:
-        current = event.settings.model_dump()
-        for key, value in settings_patch.items():
-            if isinstance(value, dict) and isinstance(current.get(key), dict):
-                current[key] = {**current[key], **value}
-            else:
-                current[key] = value
-        merged = EventSettings.model_validate(current)
     with scope.transaction() as tx:
+        event = repo.lock_event(tx, scope.tenant().id)  # as stored now; a concurrent change waits
+        merged = None
+        if settings_patch:
+            current = event.settings.model_dump()
+            for key, value in settings_patch.items():
+                if isinstance(value, dict) and isinstance(current.get(key), dict):
+                    current[key] = {**current[key], **value}
+                else:
+                    current[key] = value
+            merged = EventSettings.model_validate(current)
         updated = repo.update_event(tx, event.id, name, merged, visibility)
         before, after = event.model_dump(mode="json"), updated.model_dump(mode="json")
         changed = {
