@@ -451,3 +451,11 @@ def test_cloudfront_sends_the_origin_secret_and_every_api_function_may_read_it(
             if isinstance(p, dict) and "AWSSecretsManagerGetSecretValuePolicy" in p
         ]
         assert {"Ref": "OriginSecret"} in readable, name
+
+
+def test_the_largest_selfie_the_api_takes_fits_a_lambda_invocation(template: dict[str, Any]) -> None:
+    """A synchronous invocation carries at most 6 MB; a larger request fails in the gateway with a
+    bare 500, so the limit the page and the match route enforce must keep under it."""
+    limit = int(template["Globals"]["Function"]["Environment"]["Variables"]["EVENTLENS_MAX_SELFIE_BYTES"])
+    base64_json = -(-limit * 4 // 3) + 64 * 1024  # the body, the JSON around it, headers
+    assert base64_json < 6 * 1024 * 1024

@@ -20,7 +20,7 @@ const SESSION_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 export class FindMe {
   /**
-   * @param {{slug: string, getQuery: () => string, onResults: (r: MatchResult) => void,
+   * @param {{slug: string, maxSelfieBytes: number, getQuery: () => string, onResults: (r: MatchResult) => void,
    *          onClear: () => void, onOpenPhoto: (photo: any) => void}} opts
    */
   constructor(opts) {
@@ -97,6 +97,9 @@ export class FindMe {
   /** @returns {Promise<MatchResult|null>} null when a newer request superseded this one */
   async #match(blob, q) {
     const id = ++this.requestId;
+    // Past the installation's limit the request would not reach the API at all on AWS (a Lambda
+    // takes 6 MB): say so here instead of failing in the gateway.
+    if (blob.size > this.maxSelfieBytes) throw new ApiError(413, "selfie too large");
     // JSON rather than multipart: the selfie is already small, and JSON passes every gateway intact.
     const result = await api(`${eventPath(this.slug)}/match`, {
       json: { image_base64: await base64(blob), q: q || null, session_id: findMeSession() },

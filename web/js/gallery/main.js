@@ -78,6 +78,7 @@ async function start() {
   });
   const findMe = new FindMe({
     slug,
+    maxSelfieBytes: event.max_selfie_bytes,
     getQuery: () => view.q,
     onResults: (result) => { matchResult = result; reload(); },
     onClear: () => { matchResult = null; reload(); },

@@ -87,6 +87,7 @@ def event_view(scope: Scope) -> EventView:
         name=event.name,
         settings=event.settings,
         visibility=event.visibility,
+        max_selfie_bytes=settings().max_selfie_bytes,
         organizer_login=settings().organizer_login,
         **facets,
     )
