@@ -294,11 +294,13 @@ def test_aliases_are_read_and_written_by_the_events_staff_only(make_event, owner
         (event.id, photo_id),
     )
 
-    def visible(event_id: UUID, actor: str) -> int:
-        with db.transaction(event_id, actor) as tx:
+    def visible(event_id: UUID, actor: str, role: str | None = None) -> int:
+        with db.transaction(event_id, actor, role=role) as tx:
             return tx.execute("SELECT count(*) AS n FROM photo_aliases").fetchone()["n"]
 
-    assert [visible(event.id, actor) for actor in ("organizer", "pipeline", "system")] == [1, 1, 1]
+    assert [visible(event.id, actor) for actor in ("pipeline", "system")] == [1, 1]
+    assert visible(event.id, "organizer", "EDITOR") == 1  # event.inspect
+    assert visible(event.id, "organizer", "CONTRIBUTOR") == 0
     assert visible(event.id, "visitor") == 0
     assert visible(other.id, "system") == 0
     with pytest.raises(psycopg.errors.InsufficientPrivilege), db.transaction(event.id, "visitor") as tx:
