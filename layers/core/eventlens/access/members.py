@@ -70,6 +70,21 @@ def grant(scope: Scope, email: str, role: Role) -> Member:
     return next(m for m in members if m.person_id == person.id and m.level == _level_name(scope))
 
 
+def transfer_ownership(scope: Scope, email: str) -> None:
+    """Hand the event in scope to another account, made its ADMIN. The caller holds
+    `event.transfer`, and that right is the whole rule: no grant rule on top (the operator writes
+    the grant after the check, as it moves an event between organizations)."""
+    event = scope.tenant()
+    person = accounts.find_person(email)
+    if person is None:
+        raise PersonNotFound(f"no account for {email}: the new owner must have one")
+    with Scope("system", event, scope.subject, scope.origin).transaction() as tx:
+        before = repo.upsert_grant(tx, person.id, Role.ADMIN.value, None, event.id, _person(scope))
+        audit.record(
+            tx, "event_transfer", event.slug, owner=person.email, before=before, after=Role.ADMIN.value
+        )
+
+
 def change_role(scope: Scope, person_id: UUID, role: Role) -> Member:
     _check_grantable(scope, role)
     organization_id, event_id = _level(scope)

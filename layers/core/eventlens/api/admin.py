@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from eventlens.access import members
 from eventlens.access import service as access
-from eventlens.access.rights import Action, Role
+from eventlens.access.rights import Action
 from eventlens.access.views import InvitationList, InvitationRow, Member, MemberList
 from eventlens.api.links import link_base
 from eventlens.api.params import Cursor, Slug, Text
@@ -259,7 +259,7 @@ def revoke_invitation(slug: Slug, invitation_id: UUID) -> Response[str]:
 def transfer(slug: Slug, body: TransferRequest) -> EventView:
     scope = _acting(slug, "event.transfer")
     if body.owner is not None:
-        members.grant(scope, body.owner, Role.ADMIN)
+        members.transfer_ownership(scope, body.owner)
         return events.event_view(scope)
     assert body.organization is not None
     request: APIGatewayProxyEventV2 = router.current_event  # type: ignore[assignment]

@@ -22,7 +22,8 @@ class EventView(Model):
         description="private: only its members see the gallery (access/rights.py gallery.view).",
     )
     max_selfie_bytes: int = Field(
-        default=8 * 1024 * 1024, description="The largest selfie find me takes (the page refuses larger ones itself)."
+        default=8 * 1024 * 1024,
+        description="The largest selfie find me takes (the page refuses larger ones itself).",
     )
     organizer_login: OrganizerLogin = Field(
         description='What the dashboard asks for: "password" (the event\'s) or "cognito" (username too).'
