@@ -8,7 +8,9 @@ from eventlens.events.service import get_event, update_event
 from eventlens.scope import Scope
 
 
-def test_concurrent_partial_settings_changes_all_land_and_the_scopes_stale_copy_loses_nothing(make_event) -> None:
+def test_concurrent_partial_settings_changes_all_land_and_the_scopes_stale_copy_loses_nothing(
+    make_event,
+) -> None:
     event = make_event("busy-settings")
     stale = Scope.organizer(event, "admin")  # made before any change: its copy of the event is old
 

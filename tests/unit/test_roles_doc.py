@@ -27,3 +27,11 @@ def test_each_role_may_do_everything_the_one_below_it_may() -> None:
 def test_the_database_copy_is_every_allowed_cell() -> None:
     assert len(rows()) == sum(sum(cells) for cells in TABLE.values())
     assert {role for role, _ in rows()} <= {role.value for role in ROLES}
+
+
+def test_only_a_super_admin_may_manage_the_installation() -> None:
+    """Nobody holds a lower role for the installation (grants allow SUPER_ADMIN only there), so a
+    lower cell in this row could never be reached through a route: it must stay empty."""
+    from eventlens.access.rights import Role, roles_allowed
+
+    assert roles_allowed("installation.manage") == {Role.SUPER_ADMIN}
