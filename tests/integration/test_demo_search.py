@@ -38,3 +38,18 @@ def test_text_typo_stem_meaning_and_nonsense_queries(demo_event) -> None:
     assert _search(demo_event, "motorcycle")[0] == ("motorbike-booth.jpg", ["semantic"])
     # Nothing related: nothing returned.
     assert _search(demo_event, "zebra quantum") == []
+
+
+def test_demo_photos_are_found_by_what_they_show(demo_event) -> None:
+    # Words in no file name, folder or sign: only the image tagger's description has them.
+    for query, photo in [("cat", "office-cat.jpg"), ("coffee", "coffee-break.jpg"), ("rocket", "rocket-exhibit.jpg")]:
+        names = [name for name, _ in _search(demo_event, query)]
+        assert names[:1] == [photo], (query, names)
+    assert [name for name, _ in _search(demo_event, "kitten")][:1] == ["office-cat.jpg"]
+    assert [name for name, _ in _search(demo_event, "espresso")][:1] == ["coffee-break.jpg"]
+
+
+def test_keynote_finds_the_keynote_not_unrelated_meanings(demo_event) -> None:
+    names = [name for name, _ in _search(demo_event, "KEYNOTE")]
+    assert names[0] == "keynote-banner.jpg"
+    assert not {"office-cat.jpg", "rocket-exhibit.jpg", "coffee-break.jpg"} & set(names), names

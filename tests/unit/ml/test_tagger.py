@@ -74,7 +74,8 @@ def test_local_describer_puts_the_tags_in_the_scene_line(lite0, reader):
     description = LocalDescriber(reader, tagger=lite0).describe(skimage.data.chelsea(), context)
 
     assert description.scene_description.startswith("Photo of cat (")
-    assert description.scene_description.endswith("without people, in folder 'Expo'")
+    assert description.scene_description.endswith("), in folder 'Expo'")
+    assert "people" not in description.scene_description
 
 
 def test_scene_line_lists_tags_before_people_and_place():

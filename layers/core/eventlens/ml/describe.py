@@ -112,12 +112,12 @@ class LocalDescriber:
 
 
 def scene_line(context: DescribeContext, tags: list[Tag] | None = None) -> str:
-    """ "Photo of cat (tabby), without people, taken 2024-05-02 14:10 in folder 'Expo' (Canon EOS R5)"."""
+    """ "Photo of cat (tabby), with 1 person, taken 2024-05-02 14:10 in folder 'Expo' (Canon EOS R5)"."""
     line = "Photo"
     if tags:
-        line += " of " + ", ".join(t.text() for t in tags)
-        line += "," if context.face_count is not None else ""
-    line = line if context.face_count is None else f"{line} {_people(context.face_count)},"
+        line += " of " + ", ".join(t.text() for t in tags) + ","
+    if context.face_count:  # no "without people": a search for "people" would find every empty room
+        line = f"{line} {_people(context.face_count)},"
     details = []
     if context.taken_at is not None:
         details.append(f"taken {context.taken_at:%Y-%m-%d %H:%M}")
@@ -130,8 +130,6 @@ def scene_line(context: DescribeContext, tags: list[Tag] | None = None) -> str:
 
 
 def _people(count: int) -> str:
-    if count == 0:
-        return "without people"
     return "with 1 person" if count == 1 else f"with {count} people"
 
 
