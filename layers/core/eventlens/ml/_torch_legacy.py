@@ -18,6 +18,8 @@ from typing import IO, Any
 
 import numpy as np
 
+from eventlens.ml.errors import ModelUnavailableError
+
 MAGIC = 0x1950A86A20F9469CFC6C
 _DTYPES = {
     "FloatStorage": np.float32,
@@ -49,7 +51,7 @@ class _Unpickler(pickle.Unpickler):
             return name
         if (module, name) == ("collections", "OrderedDict"):
             return collections.OrderedDict
-        raise pickle.UnpicklingError(f"refusing {module}.{name} in a weights file")
+        raise ModelUnavailableError(f"refusing {module}.{name} in a weights file")
 
     def persistent_load(self, pid: Any) -> tuple[str, str]:
         _kind, storage_type, key, _location, _size, *_ = pid
