@@ -136,6 +136,11 @@ class Settings(BaseModel):
     buffalo_dir: Path = Path("/opt/models/buffalo_l")
     text_embedder: Literal["minilm-l6-v2", "gemini-embedding-001"] = "minilm-l6-v2"
     describer: Literal["local", "gemini"] = "local"
+    image_tagger: Literal["efficientnet-lite0", "none"] = Field(
+        default="efficientnet-lite0",
+        description="EVENTLENS_IMAGE_TAGGER: what the local describer names in a photo (ml/tagger.py); "
+        "'none' leaves it to OCR and metadata.",
+    )
     gemini_api_key: str | None = Field(default=None, repr=False)
     gemini_secret_arn: str | None = None
     gemini_base_url: str | None = None

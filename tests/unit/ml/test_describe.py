@@ -32,7 +32,7 @@ def test_local_description_reads_the_sign_and_states_what_is_known(reader, sign)
     ("context", "line"),
     [
         (DescribeContext("a.jpg", ""), "Photo"),
-        (DescribeContext("a.jpg", "", face_count=0), "Photo without people"),
+        (DescribeContext("a.jpg", "", face_count=0), "Photo"),
         (DescribeContext("a.jpg", "Gala", face_count=1), "Photo with 1 person, in folder 'Gala'"),
         (DescribeContext("a.jpg", "", exif={"Make": "FUJIFILM", "Model": "X-T5"}), "Photo (FUJIFILM X-T5)"),
     ],

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
-from eventlens.search.fusion import Candidate, fuse, page
+from eventlens.search.fusion import Candidate, drop_weak_meanings, fuse, page
 
 
 def uid(n: int) -> UUID:
@@ -76,3 +76,17 @@ def test_default_rule_keeps_a_lone_typo_match_near_the_top_of_semantic_near_miss
     candidates += [Candidate(uid(i), semantic=0.36 - i / 1000) for i in range(1, 21)]
     assert uid(100) in [r.candidate.id for r in fuse(candidates)][:2]
     assert [r.candidate.id for r in fuse(candidates, "weighted")][-1] == uid(100)
+
+
+def test_a_meaning_alone_far_under_the_best_meaning_is_dropped():
+    banner = Candidate(uuid4(), fulltext=0.58, trigram=1.0, semantic=0.64)
+    rocket = Candidate(uuid4(), semantic=0.44)  # "KEYNOTE" vs "Photo of rocket ... in folder 'Expo'"
+    assert drop_weak_meanings([banner, rocket], floor=0.3, margin=0.1) == [banner]
+
+
+def test_a_meaning_alone_near_the_best_or_backed_by_words_is_kept():
+    cat = Candidate(uuid4(), semantic=0.30)  # "pet": the cat is the query's best meaning
+    dog = Candidate(uuid4(), semantic=0.25)
+    worded = Candidate(uuid4(), fulltext=0.1, semantic=0.05)
+    assert drop_weak_meanings([cat, dog, worded], floor=0.3, margin=0.1) == [cat, worded]
+    assert drop_weak_meanings([], floor=0.3, margin=0.1) == []

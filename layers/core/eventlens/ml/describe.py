@@ -1,8 +1,9 @@
 """Describers turn a photo into searchable words: visible text, people and scene.
 
 Gemini vision does it on AWS (`eventlens.ml.gemini`); the embedded mode has no vision
-language model, so `LocalDescriber` reads the visible text by OCR and writes the scene line
-from what the pipeline already knows (faces, time, folder, camera). Both fill one
+language model, so `LocalDescriber` reads the visible text by OCR, names what an offline image
+classifier sees (`eventlens.ml.tagger`: "cat", "coffee (espresso)") and writes the rest of the
+scene line from what the pipeline already knows (faces, time, folder, camera). Both fill one
 `Description`, so search never asks which describer ran.
 """
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from eventlens.ml.ocr import TextReader
+    from eventlens.ml.tagger import ImageTagger, Tag
     from eventlens.resilience import Deadline
 
 DESCRIBERS = ("local", "gemini")
@@ -56,7 +58,9 @@ class Describer(Protocol):
 def describer(name: str = "local") -> Describer:
     """The process-wide describer for `name` ("local" or "gemini"), built on first use."""
     if name == "local":
-        return LocalDescriber()
+        from eventlens.config import settings
+
+        return LocalDescriber(tagger_name=settings().image_tagger)
     if name == "gemini":
         from eventlens.config import settings
         from eventlens.ml._config import gemini_limiter, gemini_options
@@ -73,12 +77,19 @@ def describer(name: str = "local") -> Describer:
 
 
 class LocalDescriber:
-    """OCR for the visible text, metadata for the scene line; no people descriptions."""
+    """OCR for the visible text, image tags and metadata for the scene line; no people descriptions."""
 
     name = "local"
 
-    def __init__(self, reader: TextReader | None = None) -> None:
+    def __init__(
+        self,
+        reader: TextReader | None = None,
+        tagger: ImageTagger | None = None,
+        tagger_name: str = "none",
+    ) -> None:
         self._reader = reader
+        self._tagger = tagger
+        self._tagger_name = None if tagger is not None else tagger_name
 
     def describe(
         self, image: np.ndarray, context: DescribeContext, deadline: Deadline | None = None
@@ -87,17 +98,26 @@ class LocalDescriber:
             from eventlens.ml.ocr import text_reader
 
             self._reader = text_reader()
+        if self._tagger_name is not None:
+            from eventlens.ml.tagger import image_tagger
+
+            self._tagger, self._tagger_name = image_tagger(self._tagger_name), None
+        tags = self._tagger.tags(image) if self._tagger is not None else []
         return Description(
             visible_text=self._reader.read(image).text,
             people_descriptions="",
-            scene_description=scene_line(context),
+            scene_description=scene_line(context, tags),
             face_count=context.face_count,
         )
 
 
-def scene_line(context: DescribeContext) -> str:
-    """ "Photo with 3 people, taken 2024-05-02 14:10 in folder 'Keynote' (Canon EOS R5)"."""
-    line = "Photo" if context.face_count is None else f"Photo {_people(context.face_count)},"
+def scene_line(context: DescribeContext, tags: list[Tag] | None = None) -> str:
+    """ "Photo of cat (tabby), with 1 person, taken 2024-05-02 14:10 in folder 'Expo' (Canon EOS R5)"."""
+    line = "Photo"
+    if tags:
+        line += " of " + ", ".join(t.text() for t in tags) + ","
+    if context.face_count:  # no "without people": a search for "people" would find every empty room
+        line = f"{line} {_people(context.face_count)},"
     details = []
     if context.taken_at is not None:
         details.append(f"taken {context.taken_at:%Y-%m-%d %H:%M}")
@@ -110,8 +130,6 @@ def scene_line(context: DescribeContext) -> str:
 
 
 def _people(count: int) -> str:
-    if count == 0:
-        return "without people"
     return "with 1 person" if count == 1 else f"with {count} people"
 
 

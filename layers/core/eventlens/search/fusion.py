@@ -62,6 +62,21 @@ class Ranked:
         return list(self.candidate.scores())
 
 
+def drop_weak_meanings(candidates: Sequence[Candidate], floor: float, margin: float) -> list[Candidate]:
+    """Candidates without the semantic-only ones below `floor` or more than `margin` under the
+    query's best semantic score: a meaning alone must be one of the query's clear best, or "KEYNOTE"
+    brings the cat and the rocket along (their descriptions share the "Photo ... in folder" frame)."""
+    best = max((c.semantic for c in candidates if c.semantic is not None), default=None)
+    if best is None:
+        return list(candidates)
+    bar = max(floor, best - margin)
+    return [
+        c
+        for c in candidates
+        if c.fulltext is not None or c.trigram is not None or (c.semantic is not None and c.semantic >= bar)
+    ]
+
+
 def _ranks(candidates: Sequence[Candidate]) -> dict[str, dict[UUID, int]]:
     ranks: dict[str, dict[UUID, int]] = {}
     for modality in MODALITIES:

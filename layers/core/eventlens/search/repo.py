@@ -234,6 +234,22 @@ def similar_photos(
     return [PhotoRow.of(r) for r in tx.execute(statement, params).fetchall()]
 
 
+VOCABULARY_CAP = 20000
+"""Distinct words read for did-you-mean at most (a large event's long tail adds nothing useful)."""
+
+
+def event_words(tx: Tx, filters: PhotoFilter) -> list[str]:
+    """The distinct words the caller's photos carry (text, descriptions, folder, file name), as written."""
+    where, params = filters.where()
+    statement = sql.SQL(
+        "SELECT DISTINCT w.word FROM photos p, regexp_split_to_table("
+        " concat_ws(' ', p.visible_text, p.scene_description, p.people_descriptions, p.folder, p.filename),"
+        " '[^[:alnum:]]+') AS w(word)"
+        " WHERE length(w.word) >= 3 AND {where} LIMIT {cap}"
+    ).format(where=where, cap=sql.Literal(VOCABULARY_CAP))
+    return [r["word"] for r in tx.execute(statement, params).fetchall()]
+
+
 def photo_exists(tx: Tx, photo_id: UUID) -> bool:
     row = tx.execute(
         "SELECT 1 FROM photos WHERE id = %s AND event_id = current_event_id()", (photo_id,)
