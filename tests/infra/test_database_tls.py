@@ -77,6 +77,7 @@ def test_aws_connections_to_the_cluster_verify_against_the_rds_ca_bundle(
         assert params["sslrootcert"] == str(bundle)
         assert params["host"] == CLUSTER
         assert int(params["connect_timeout"]) >= 20
+        assert params["options"] == f"-c idle_session_timeout={db.IDLE_SESSION_TIMEOUT_S}s"
     bundle.unlink()
     with pytest.raises(RuntimeError, match="make rds-ca"):
         db.app_database_url(cfg)

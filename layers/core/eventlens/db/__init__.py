@@ -39,6 +39,8 @@ RDS_CA_BUNDLE = Path(__file__).with_name("rds-global-bundle.pem")
 """The RDS CA bundle an Aurora cluster endpoint's certificate chains to (AWS publishes it; no
 package ships it): `make rds-ca` puts it here before `sam build` (docs/deploy.md)."""
 
+IDLE_SESSION_TIMEOUT_S = 60
+
 _lock = threading.Lock()
 _pool: ConnectionPool | None = None
 _pool_url: str | None = None
@@ -122,6 +124,10 @@ def _url_from_secret(cfg: Settings, arn: str) -> str:
         sslrootcert=str(ca_bundle(cfg, host)),
         # A paused Aurora holds a new connection while it resumes (~15 s): wait that long for it.
         connect_timeout=30,
+        # Aurora pauses only once no connection is open: a frozen Lambda's pooled connection would
+        # keep it up for as long as the instance lives, so the server closes one idle for a minute
+        # (the pool's checkout check replaces it).
+        options=f"-c idle_session_timeout={IDLE_SESSION_TIMEOUT_S}s",
     )
 
 
@@ -284,5 +290,6 @@ def advisory_lock(name: str) -> Iterator[bool]:
     process never leaves it behind.
     """
     with psycopg.connect(app_database_url(), autocommit=True) as conn:
+        conn.execute("SET idle_session_timeout = 0")  # held idle for a whole run: never closed under it
         row = conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (name,)).fetchone()
         yield bool(row and row[0])
