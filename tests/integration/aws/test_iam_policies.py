@@ -99,3 +99,27 @@ def test_the_archive_function_calls_only_what_its_role_allows(
         "s3:AbortMultipartUpload",
     }
     assert refused("ArchiveFunction", seen) == []
+
+
+def test_the_find_me_marker_calls_are_allowed_to_the_match_and_purge_roles(s3: Calls, make_event) -> None:
+    """The match function writes the kept-template marker; the scheduled purge lists and deletes
+    markers (and, with none, makes no other call): each call is in its own role."""
+    from datetime import UTC, datetime, timedelta
+
+    from eventlens.findme.service import mark_template_kept, purge_if_kept
+
+    make_event("iam")
+    s3.seen.clear()
+    assert purge_if_kept() is None
+    idle = list(s3.seen)
+    assert {c[0] for c in idle} == {"s3:ListBucket"}
+    s3.seen.clear()
+    mark_template_kept()
+    marked = list(s3.seen)
+    s3.seen.clear()
+    assert purge_if_kept(now=datetime.now(UTC) + timedelta(hours=1)) == 0
+    purged = list(s3.seen)
+    assert {c[0] for c in marked} == {"s3:PutObject"}
+    assert {c[0] for c in purged} == {"s3:ListBucket", "s3:DeleteObject"}
+    assert refused("MatchFunction", marked) == []
+    assert refused("FindMePurgeFunction", idle + purged) == []
