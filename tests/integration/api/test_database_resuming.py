@@ -8,6 +8,7 @@ forwards them: the application connects through it as `eventlens_app`.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -84,10 +85,8 @@ def _pipe(source: socket.socket, sink: socket.socket) -> None:
         pass
     finally:
         for sock in (source, sink):
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 def _upstream(owner_url: str) -> tuple[tuple[str, int] | str, dict[str, str]]:
