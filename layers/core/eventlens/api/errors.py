@@ -38,8 +38,11 @@ def error_response(
 def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(DomainError)
     def _domain(error: DomainError) -> Response[str]:
-        waits = isinstance(error, TooManyRequests | ServiceUnavailable)
-        retry = {"Retry-After": str(error.retry_after_s)} if waits else None
+        retry = (
+            {"Retry-After": str(error.retry_after_s)}
+            if isinstance(error, TooManyRequests | ServiceUnavailable)
+            else None
+        )
         return error_response(error.status, error.message, headers=retry)
 
     @app.exception_handler(RequestValidationError)

@@ -232,7 +232,7 @@ def transaction(
     try:
         with conn.transaction():
             _scope_settings(conn, event_id, actor, subject, origin, role, organization_id)
-            yield conn  # type: ignore[misc]
+            yield conn
     finally:
         connections.putconn(conn)
 
