@@ -17,7 +17,7 @@ as many photos in flight as its process runs threads; each photo takes its phase
 for Gemini phases, a call that waits for the rate limiter and then a drawn latency.
 
     .venv/bin/python benchmarks/aws_makespan.py [--photos 1000 10000 100000] [--definition PATH]
-        [--template PATH] [--map-workers N] [--thinking-budget N] [--seed 13]
+        [--template PATH] [--map-workers N] [--thinking-budget N] [--seed 13] [--idle-baseline REV]
 """
 
 from __future__ import annotations
@@ -131,6 +131,14 @@ PRICE = {
     "embedding_token": 0.15 / 1e6,  # gemini-embedding-001
 }
 HOURS_PER_MONTH = 730
+IDLE_REGION = "us-east-1"
+"""The prices above are us-east-1's, so the template's conditions are read as a stack there."""
+BASELINE_REV = "81506b7"
+"""The commit whose template.yaml is "before" in the idle comparison: issue 13's pipeline work, before
+the idle work (Aurora at 0.5 ACU minimum, RDS Proxy, a NAT gateway)."""
+AURORA_RESUME_S = 15.0
+"""Aurora Serverless v2 resuming from a pause at 0 ACU (AWS Aurora user guide, "auto-pause"): a run
+that starts on an idle gallery waits this long for its first connection (DbMinCapacity=0)."""
 AURORA_SCALE_DOWN_TAIL_S = 300
 """Assumed: after a run Aurora takes ~5 minutes to scale back down (billed at half the peak)."""
 
@@ -364,7 +372,44 @@ class Template:
         return ROOT / str(props["DefinitionUri"])
 
     def resources(self, kind: str) -> list[dict[str, Any]]:
-        return [r for r in self.raw["Resources"].values() if r["Type"] == kind]
+        """The resources of `kind` the stack creates with its parameter defaults (in IDLE_REGION)."""
+        return [
+            r
+            for r in self.raw["Resources"].values()
+            if r["Type"] == kind and ("Condition" not in r or self.condition(r["Condition"]))
+        ]
+
+    def condition(self, name: str) -> bool:
+        return bool(self._evaluate(self.raw.get("Conditions", {})[name]))
+
+    def _evaluate(self, node: Any) -> Any:
+        """Conditions' intrinsics over parameter defaults: Equals, Not, And, Or, Condition, Ref, Join."""
+        if isinstance(node, list):
+            return [self._evaluate(n) for n in node]
+        if not isinstance(node, dict):
+            return node
+        [(fn, arg)] = node.items()
+        if fn == "Ref":
+            if arg == "AWS::Region":
+                return IDLE_REGION
+            default = self.parameter(arg)
+            return (
+                default.split(",") if self.raw["Parameters"][arg]["Type"] == "CommaDelimitedList" else default
+            )
+        if fn == "Condition":
+            return self.condition(arg)
+        args = self._evaluate(arg)
+        if fn == "Fn::Equals":
+            return str(args[0]) == str(args[1])
+        if fn == "Fn::Not":
+            return not args[0]
+        if fn == "Fn::And":
+            return all(args)
+        if fn == "Fn::Or":
+            return any(args)
+        if fn == "Fn::Join":
+            return args[0].join(str(a) for a in args[1])
+        raise ValueError(f"cannot evaluate {fn} in a condition")
 
 
 # ---------------------------------------------------------------- configuration, read
@@ -452,6 +497,8 @@ class Simulation:
         self.tally = Tally()
         db_acu = float(template.parameter("DbMaxCapacity"))
         self.db = Server(db_acu * VCPU_PER_ACU)
+        if float(template.parameter("DbMinCapacity")) == 0:
+            self.db.free_at = AURORA_RESUME_S  # the run starts on a paused database
         self.db_acu = db_acu
         self.map_workers = map_workers
         self.thinking = thinking
@@ -740,14 +787,22 @@ def idle_monthly(template: Template) -> dict[str, float]:
     min_acu = float(template.parameter("DbMinCapacity"))
     clusters = template.resources("AWS::RDS::DBCluster")
     if clusters:
-        out[f"Aurora at DbMinCapacity={min_acu:g} ACU"] = min_acu * PRICE["acu_hour"] * HOURS_PER_MONTH
+        scaling = clusters[0]["Properties"].get("ServerlessV2ScalingConfiguration", {})
+        if min_acu == 0 and "SecondsUntilAutoPause" in scaling:
+            pause = template.value(scaling["SecondsUntilAutoPause"])
+            out[f"Aurora paused at 0 ACU (after {pause} s idle; storage aside)"] = 0.0
+        else:
+            out[f"Aurora at DbMinCapacity={min_acu:g} ACU"] = min_acu * PRICE["acu_hour"] * HOURS_PER_MONTH
     if template.resources("AWS::RDS::DBProxy"):
         out["RDS Proxy (8-ACU minimum)"] = 8 * PRICE["proxy_acu_hour"] * HOURS_PER_MONTH
     nats = template.resources("AWS::EC2::NatGateway")
     if nats:
-        out[f"NAT gateway x{len(nats)} + its public IPv4"] = (
-            len(nats) * (PRICE["nat_hour"] + PRICE["ipv4_hour"]) * HOURS_PER_MONTH
-        )
+        out[f"NAT gateway x{len(nats)}"] = len(nats) * PRICE["nat_hour"] * HOURS_PER_MONTH
+    addresses = template.resources("AWS::EC2::EIP")
+    if addresses:
+        out[f"public IPv4 address x{len(addresses)}"] = len(addresses) * PRICE["ipv4_hour"] * HOURS_PER_MONTH
+    if template.resources("AWS::EC2::EgressOnlyInternetGateway"):
+        out["egress-only internet gateway (IPv6; per GB only)"] = 0.0
     interface = [
         r
         for r in template.resources("AWS::EC2::VPCEndpoint")
@@ -827,6 +882,11 @@ def main() -> None:
     parser.add_argument("--map-workers", help="override the template's PipelineWorkers default")
     parser.add_argument("--thinking-budget", type=int, help="override the setting; -1: dynamic thinking")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--idle-baseline",
+        default=BASELINE_REV,
+        help="git revision whose template.yaml is the 'before' idle cost ('' for none)",
+    )
     args = parser.parse_args()
     template = Template.load(args.template)
     args.definition = args.definition or template.definition_path()
@@ -875,11 +935,69 @@ def main() -> None:
     totals = [sum(v for k, v in r.cost.items() if not k.startswith(" ")) for r in results]
     print(f"{'total':<28}" + "".join(f"{t:>12.4f}" for t in totals))
     print()
-    idle = idle_monthly(template)
-    print("idle, per month (USD; storage, logs and per-request charges aside):")
-    for key, value in idle.items():
-        print(f"  {key:<48}{value:>8.2f}")
-    print(f"  {'total':<48}{sum(idle.values()):>8.2f}")
+    print_idle(template, args.idle_baseline)
+
+
+def baseline_template(rev: str) -> Template | None:
+    """template.yaml as it was at `rev` (git), or None where git or the commit is not there."""
+    import subprocess
+    import tempfile
+
+    try:
+        text = subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"{rev}:template.yaml"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as out:
+        out.write(text)
+    try:
+        return Template.load(Path(out.name))
+    finally:
+        Path(out.name).unlink()
+
+
+def print_idle(template: Template, baseline_rev: str | None) -> None:
+    """Idle cost per month, line by line, of `template` and (before) of template.yaml at `baseline_rev`."""
+    after = idle_monthly(template)
+    before = idle_monthly(base) if baseline_rev and (base := baseline_template(baseline_rev)) else None
+    print(f"idle, per month (USD, {IDLE_REGION} prices; storage, logs and per-request charges aside):")
+    if before is not None:
+        print(f"  {'':<52}{'before':>8}{'after':>8}   (before: template.yaml at {baseline_rev})")
+        for key in [*before, *(k for k in after if k not in before)]:
+            was = f"{before[key]:>8.2f}" if key in before else f"{'-':>8}"
+            now = f"{after[key]:>8.2f}" if key in after else f"{'-':>8}"
+            print(f"  {key:<52}{was}{now}")
+        print(f"  {'total':<52}{sum(before.values()):>8.2f}{sum(after.values()):>8.2f}")
+    else:
+        for key, value in after.items():
+            print(f"  {key:<52}{value:>8.2f}")
+        print(f"  {'total':<52}{sum(after.values()):>8.2f}")
+    free = cloudwatch_free_tier(template)
+    print(
+        f"  {'total where CloudWatch free tier is unused elsewhere':<52}{'':>8}{sum(after.values()) - free:>8.2f}"
+        f"   ({FREE_ALARM_METRICS} alarm metrics and {FREE_DASHBOARDS} dashboards a month are free per account)"
+    )
+
+
+FREE_ALARM_METRICS = 10
+FREE_DASHBOARDS = 3
+"""CloudWatch's always-free tier, per account (aws.amazon.com/cloudwatch/pricing)."""
+
+
+def cloudwatch_free_tier(template: Template) -> float:
+    """What the free tier takes off this stack's alarms and dashboard, were it the account's only user."""
+    alarms = template.resources("AWS::CloudWatch::Alarm")
+    metrics = sum(max(1, len(a["Properties"].get("Metrics", []) or [])) for a in alarms)
+    dashboards = len(template.resources("AWS::CloudWatch::Dashboard"))
+    return (
+        min(metrics, FREE_ALARM_METRICS) * PRICE["alarm_month"]
+        + min(dashboards, FREE_DASHBOARDS) * PRICE["dashboard_month"]
+    )
 
 
 def _mmss(seconds: float) -> str:
