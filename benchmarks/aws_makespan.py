@@ -205,6 +205,8 @@ class DefinitionReader:
                     continue
                 if state["Parameters"]["Payload"].get("action") == "start":
                     data["run_id"] = "started"
+                if state["Parameters"]["Payload"].get("action") == "caught_up":
+                    data["more"] = {"waiting": 0}  # one burst, all there when the run starts
             elif kind == "Pass":
                 self._pass(state, data)
             elif kind == "Choice":
@@ -303,6 +305,10 @@ class DefinitionReader:
             return bool(value == rule["StringEquals"])
         if "BooleanEquals" in rule:
             return bool(value == rule["BooleanEquals"])
+        if "NumericEquals" in rule:
+            return bool(value == rule["NumericEquals"])
+        if "NumericGreaterThanEquals" in rule:
+            return value is not None and bool(value >= rule["NumericGreaterThanEquals"])
         return False
 
 

@@ -271,3 +271,52 @@ def test_a_full_run_takes_every_phase_with_describe_beside_faces_and_scan_split_
         ).fetchall()
     assert len(rows) == len(photos)
     assert {tuple(r.values()) for r in rows} == {("completed", "completed", "completed")}
+
+
+def test_a_photo_registered_while_a_full_run_goes_joins_that_run(
+    aws: None, routes: dict[str, Handler], make_event: Any
+) -> None:
+    """Given a full run past analyze, when an upload is registered (as the ingest does) and the
+    ingest asks for processing, then it is told the running run, and that execution goes round once
+    more and takes the new photo through every phase before it ends; the run closes as succeeded
+    only when nothing waits, and a later upload finds no running run (it would start its own)."""
+    from eventlens.jobs import repo as jobs_repo
+    from eventlens.jobs import service as jobs
+    from eventlens.scope import Scope
+    from eventlens.sources.registry import register
+    from eventlens.storage import blob_store
+
+    from tests.fixtures_photos import real_jpeg
+
+    event = make_event("moto-join")
+    store = blob_store()
+    store.put("events/moto-join/originals/first.jpg", real_jpeg("astronaut", (320, 320)))
+    arn = deploy_state_machine(routes)
+    real_tag, tags, told = routes["TagFunction"], [], []
+
+    def tag(payload: dict[str, Any], context: Any) -> Any:
+        tags.append(1)
+        if len(tags) == 1:  # the run is past analyze, describe and faces: a photo arrives
+            info = store.put("events/moto-join/originals/late.jpg", real_jpeg("coffee", (320, 240)))
+            register(Scope.pipeline(event), store, info.key, info.etag)
+            with Scope.pipeline(event).transaction() as tx:
+                told.append(jobs_repo.running_run(tx))  # what process_new_photos returns
+        return real_tag(payload, context)
+
+    routes["TagFunction"] = tag
+    run_id = jobs.open_run(Scope.pipeline(event), "full")
+    described = run_to_end(arn, {"event_id": str(event.id), "phase": "full", "run_id": str(run_id)})
+    assert described["status"] == "SUCCEEDED", described
+    assert told == [run_id]
+    assert len(tags) == 2  # a second round
+    run = jobs.get_run(Scope.organizer(event, "test"), run_id)
+    assert run.status == "succeeded"
+    with Scope.pipeline(event).transaction() as tx:
+        rows = tx.execute(
+            "SELECT source_key, analyze_status, describe_status, embed_status, faces_status FROM photos"
+            " WHERE event_id = %s ORDER BY source_key",
+            (event.id,),
+        ).fetchall()
+        assert jobs_repo.running_run(tx) is None
+    assert [r["source_key"].rsplit("/", 1)[1] for r in rows] == ["first.jpg", "late.jpg"]
+    assert {tuple(r.values())[1:] for r in rows} == {("completed",) * 4}

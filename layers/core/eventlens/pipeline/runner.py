@@ -110,6 +110,12 @@ def remaining(ctx: PhaseContext, phase: str, done: bool = False) -> int:
     return 0 if done else 1
 
 
+def photos_waiting(tx: db.Tx) -> int:
+    """Photos registered but not yet analyzed (the first per-photo phase every new photo needs), or
+    being analyzed: what a run that reached its end missed because it arrived meanwhile."""
+    return repo.count_remaining(tx, PHOTO_PHASES[0])
+
+
 def run_pipeline(
     event: Event,
     phase: str = "full",
