@@ -55,6 +55,8 @@ analyze also writes three thumbnails. scan reads every new object once to hash i
 
 S3_LIST_S_PER_1000 = 0.15
 """Assumed: one ListObjectsV2 page (1,000 keys) per ~150 ms."""
+S3_MANIFEST_S_PER_1000 = 0.002
+"""Assumed: the scan manifest's ~100 bytes a key read at ~50 MB/s (one GET), plus parsing."""
 
 EVENT_CPU_S_PER_PHOTO = {"sync": 0.0002, "dedupe": 0.0005, "tag": 0.0002}
 """Event-wide phases: measured 0.000 s/photo at 12 photos (docs/deploy.md); assumed linear at these
@@ -158,6 +160,8 @@ class PhaseStep:
     sharded: bool = False
     """The worker learns how many workers share the phase (and takes only its share)."""
     max_batches: int = 50
+    listed_once: bool = False
+    """One invocation listed the prefix before the Map; its workers read the manifest instead."""
     transitions_per_batch: int = 3
     transitions_fixed: int = 0
 
@@ -186,6 +190,8 @@ class DefinitionReader:
     def __init__(self, asl: dict[str, Any]) -> None:
         self.asl = asl
         self.transitions = 0
+        self.listed: set[str] = set()
+        """Phases one invocation listed for before their Map ({"list": true} in its payload)."""
 
     def plan(self) -> Plan:
         steps = self._walk(self.asl["States"], self.asl["StartAt"], {"phase": "full", "face_matching": True})
@@ -199,7 +205,9 @@ class DefinitionReader:
             kind = state["Type"]
             if kind == "Task":
                 phase = state["Parameters"]["Payload"].get("phase")
-                if isinstance(phase, str):
+                if isinstance(phase, str) and state["Parameters"]["Payload"].get("list"):
+                    self.listed.add(phase)
+                elif isinstance(phase, str):
                     step, name = self._phase_loop(states, name, state)
                     steps.append(step)
                     continue
@@ -251,6 +259,7 @@ class DefinitionReader:
         concurrency = int(state.get("MaxConcurrency", 0)) or INLINE_MAP_CAP
         inner.workers = len(items)
         inner.max_concurrency = min(concurrency, INLINE_MAP_CAP, len(items))
+        inner.listed_once = inner.phase in self.listed
         return inner
 
     def _pass(self, state: dict[str, Any], data: dict[str, Any]) -> None:
@@ -607,8 +616,13 @@ class PhaseRun:
         if not self.per_photo:
             self._event_wide()
             return
+        begin = self.started
+        if step.listed_once:  # one invocation lists the prefix and writes the manifest first
+            begin += INVOKE_OVERHEAD_S + COLD_START_S["Zip"] + S3_LIST_S_PER_1000 * sim.photos / 1000
+            self._bill(self.started, begin)
+            sim.tally.transitions += 1
         for _ in range(min(step.max_concurrency, step.workers)):
-            self._launch_worker(self.started)
+            self._launch_worker(begin)
 
     def _event_wide(self) -> None:
         sim, phase = self.sim, self.step.phase
@@ -664,7 +678,9 @@ class Worker:
         self.deadline = now + run.spec.timeout_s - BUDGET_MARGIN_S
         begin = now + warm_up
         if run.step.phase == "scan":
-            begin += S3_LIST_S_PER_1000 * sim.photos / 1000  # every worker lists the prefix
+            # Each worker lists the prefix, or reads the manifest listed once (~100 bytes a key).
+            per_1000 = S3_MANIFEST_S_PER_1000 if run.step.listed_once else S3_LIST_S_PER_1000
+            begin += per_1000 * sim.photos / 1000
         threads = 1 if run.step.phase in ONE_AT_A_TIME else run.spec.threads
         self.slots_busy = threads
         for _ in range(threads):
@@ -872,6 +888,7 @@ def describe_plan(definition: Path, template: Template, map_workers: str | None)
                     f" (<= {s.max_concurrency} at once)" if s.max_concurrency < s.workers else ""
                 )
                 shard = ", sharded" if s.sharded and s.phase == "scan" else ""
+                shard += ", listed once" if s.listed_once else ""
                 parts.append(
                     f"{s.phase}{width if s.workers > 1 else ''} ({spec.memory_mb} MB, {1 if s.phase in ONE_AT_A_TIME else spec.threads} in flight{shard})"
                 )

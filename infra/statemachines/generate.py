@@ -39,6 +39,11 @@ Gemini), so half the width, 96 calls in flight, keeps the 2,000 RPM quota full a
 faces (1.7 vCPU each) beside it finishes first at half the width; embed sends 32 descriptions a
 call, a sixth is plenty."""
 
+LISTED_ONCE: frozenset[str] = frozenset({"scan"})
+"""Fan-out phases whose work is a listing: one invocation lists the prefix ({"list": true}: the
+scan manifest, sources.sync.list_for_scan) before the Map, and its workers take their keys from it
+rather than each listing the same objects."""
+
 LAMBDA_ERRORS = [
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",
@@ -178,8 +183,9 @@ def phase_states(phase: str, after: str, in_branch: bool = False) -> dict[str, d
     }
     if not in_branch:
         workers["Catch"] = CATCH_ALL
-    return {
-        name: {
+    width = f"{name} width" if phase in LISTED_ONCE else name
+    states: dict[str, dict[str, Any]] = {
+        width: {
             "Type": "Pass",
             "Parameters": {"workers.$": f"States.ArrayRange(1, ${{MapWorkers}}, {WIDTH_STEP[phase]})"},
             "ResultPath": "$.fanout",
@@ -187,6 +193,12 @@ def phase_states(phase: str, after: str, in_branch: bool = False) -> dict[str, d
         },
         f"{name} workers": workers,
     }
+    if phase in LISTED_ONCE:
+        listing = invoke(
+            arn_var(phase), {"event_id.$": "$.event_id", "run_id.$": "$.run_id", "phase": phase, "list": True}
+        )
+        states = {name: {**listing, "ResultPath": None, "Next": width}, **states}
+    return states
 
 
 def with_catch(states: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

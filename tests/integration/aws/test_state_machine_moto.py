@@ -227,10 +227,11 @@ def test_a_phase_that_never_finishes_fails_the_run_instead_of_looping_forever(
 
 
 def test_a_full_run_takes_every_phase_with_describe_beside_faces_and_scan_split_between_workers(
-    aws: None, routes: dict[str, Handler], make_event: Any
+    aws: None, routes: dict[str, Handler], make_event: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The Parallel's branch results merge back into the run; two scan workers register each
-    object once between them (each takes its share of the keys)."""
+    """The Parallel's branch results merge back into the run; the originals are listed once for
+    scan (one invocation before its Map writes the manifest), and two scan workers register each
+    object once between them (each takes its share of the manifest's keys, listing nothing)."""
     from eventlens.jobs import service as jobs
     from eventlens.pipeline.graph import PHASES
     from eventlens.scope import Scope
@@ -247,6 +248,14 @@ def test_a_full_run_takes_every_phase_with_describe_beside_faces_and_scan_split_
     }
     for name, data in photos.items():
         blob_store().put(f"events/moto-full/originals/{name}", data)
+    store_type, listings = type(blob_store()), []
+    real_list = store_type.list
+
+    def counted_list(self: Any, prefix: str = "") -> Any:
+        listings.append(prefix)
+        return real_list(self, prefix)
+
+    monkeypatch.setattr(store_type, "list", counted_list)
     scan_payloads: list[dict[str, Any]] = []
     arn = deploy_state_machine(routes)
     real_scan = routes["ScanFunction"]
@@ -263,7 +272,12 @@ def test_a_full_run_takes_every_phase_with_describe_beside_faces_and_scan_split_
     assert run.status == "succeeded"
     assert {r.phase for r in run.results} == set(PHASES)
     assert all(r.done for r in run.results)
-    assert sorted((p["worker"], p["workers"]) for p in scan_payloads) == [(1, 2), (2, 2)]
+    assert sorted((p["worker"], p["workers"]) for p in scan_payloads if "worker" in p) == [(1, 2), (2, 2)]
+    assert [p for p in scan_payloads if p.get("list")] == [
+        {"event_id": str(event.id), "run_id": str(run_id), "phase": "scan", "list": True}
+    ]
+    # sync lists the originals once, and scan once for both its workers
+    assert listings.count("events/moto-full/originals/") == 2
     with Scope.pipeline(event).transaction() as tx:
         rows = tx.execute(
             "SELECT describe_status, embed_status, faces_status FROM photos WHERE event_id = %s",
