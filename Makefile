@@ -6,7 +6,7 @@ UV := $(VENV)/bin/uv
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve test lint typecheck system-deps sam-build bench clean
+.PHONY: install demo serve test lint typecheck system-deps sam-build rds-ca bench clean
 
 $(UV):
 	python3 -m venv $(VENV)
@@ -44,6 +44,19 @@ typecheck: install
 # `sam build` of every zip function and layer (not the Docker image), checked: needs Python 3.12.
 sam-build: install
 	bash scripts/sam-build-check.sh
+
+# The CA bundle an Aurora cluster endpoint's certificate chains to (eventlens.db.RDS_CA_BUNDLE): no
+# package ships it, so a deploy fetches it from AWS's trust store first; the functions verify the
+# cluster against it (verify-full). Every certificate in it must be an Amazon RDS CA.
+RDS_CA_URL := https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
+RDS_CA := layers/core/eventlens/db/rds-global-bundle.pem
+
+rds-ca:
+	curl -fsSL --proto =https $(RDS_CA_URL) -o $(RDS_CA).tmp
+	@awk '/BEGIN CERT/{n++} END{exit n<1}' $(RDS_CA).tmp
+	@! openssl crl2pkcs7 -nocrl -certfile $(RDS_CA).tmp | openssl pkcs7 -print_certs -noout \
+		| grep '^subject' | grep -v 'Amazon RDS' || { echo "not an RDS CA bundle" >&2; exit 1; }
+	mv $(RDS_CA).tmp $(RDS_CA)
 
 # pytest includes tests/infra/test_sam_build.py, which runs `sam build` (scripts/sam-build-check.sh).
 test: install system-deps lint typecheck

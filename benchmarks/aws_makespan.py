@@ -17,7 +17,7 @@ as many photos in flight as its process runs threads; each photo takes its phase
 for Gemini phases, a call that waits for the rate limiter and then a drawn latency.
 
     .venv/bin/python benchmarks/aws_makespan.py [--photos 1000 10000 100000] [--definition PATH]
-        [--template PATH] [--map-workers N] [--thinking-budget N] [--seed 13]
+        [--template PATH] [--map-workers N] [--thinking-budget N] [--seed 13] [--idle-baseline REV]
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ analyze also writes three thumbnails. scan reads every new object once to hash i
 
 S3_LIST_S_PER_1000 = 0.15
 """Assumed: one ListObjectsV2 page (1,000 keys) per ~150 ms."""
+S3_MANIFEST_S_PER_1000 = 0.002
+"""Assumed: the scan manifest's ~100 bytes a key read at ~50 MB/s (one GET), plus parsing."""
 
 EVENT_CPU_S_PER_PHOTO = {"sync": 0.0002, "dedupe": 0.0005, "tag": 0.0002}
 """Event-wide phases: measured 0.000 s/photo at 12 photos (docs/deploy.md); assumed linear at these
@@ -131,6 +133,14 @@ PRICE = {
     "embedding_token": 0.15 / 1e6,  # gemini-embedding-001
 }
 HOURS_PER_MONTH = 730
+IDLE_REGION = "us-east-1"
+"""The prices above are us-east-1's, so the template's conditions are read as a stack there."""
+BASELINE_REV = "81506b7"
+"""The commit whose template.yaml is "before" in the idle comparison: issue 13's pipeline work, before
+the idle work (Aurora at 0.5 ACU minimum, RDS Proxy, a NAT gateway)."""
+AURORA_RESUME_S = 15.0
+"""Aurora Serverless v2 resuming from a pause at 0 ACU (AWS Aurora user guide, "auto-pause"): a run
+that starts on an idle gallery waits this long for its first connection (DbMinCapacity=0)."""
 AURORA_SCALE_DOWN_TAIL_S = 300
 """Assumed: after a run Aurora takes ~5 minutes to scale back down (billed at half the peak)."""
 
@@ -150,6 +160,8 @@ class PhaseStep:
     sharded: bool = False
     """The worker learns how many workers share the phase (and takes only its share)."""
     max_batches: int = 50
+    listed_once: bool = False
+    """One invocation listed the prefix before the Map; its workers read the manifest instead."""
     transitions_per_batch: int = 3
     transitions_fixed: int = 0
 
@@ -178,6 +190,8 @@ class DefinitionReader:
     def __init__(self, asl: dict[str, Any]) -> None:
         self.asl = asl
         self.transitions = 0
+        self.listed: set[str] = set()
+        """Phases one invocation listed for before their Map ({"list": true} in its payload)."""
 
     def plan(self) -> Plan:
         steps = self._walk(self.asl["States"], self.asl["StartAt"], {"phase": "full", "face_matching": True})
@@ -191,12 +205,16 @@ class DefinitionReader:
             kind = state["Type"]
             if kind == "Task":
                 phase = state["Parameters"]["Payload"].get("phase")
-                if isinstance(phase, str):
+                if isinstance(phase, str) and state["Parameters"]["Payload"].get("list"):
+                    self.listed.add(phase)
+                elif isinstance(phase, str):
                     step, name = self._phase_loop(states, name, state)
                     steps.append(step)
                     continue
                 if state["Parameters"]["Payload"].get("action") == "start":
                     data["run_id"] = "started"
+                if state["Parameters"]["Payload"].get("action") == "caught_up":
+                    data["more"] = {"waiting": 0}  # one burst, all there when the run starts
             elif kind == "Pass":
                 self._pass(state, data)
             elif kind == "Choice":
@@ -241,6 +259,7 @@ class DefinitionReader:
         concurrency = int(state.get("MaxConcurrency", 0)) or INLINE_MAP_CAP
         inner.workers = len(items)
         inner.max_concurrency = min(concurrency, INLINE_MAP_CAP, len(items))
+        inner.listed_once = inner.phase in self.listed
         return inner
 
     def _pass(self, state: dict[str, Any], data: dict[str, Any]) -> None:
@@ -295,6 +314,10 @@ class DefinitionReader:
             return bool(value == rule["StringEquals"])
         if "BooleanEquals" in rule:
             return bool(value == rule["BooleanEquals"])
+        if "NumericEquals" in rule:
+            return bool(value == rule["NumericEquals"])
+        if "NumericGreaterThanEquals" in rule:
+            return value is not None and bool(value >= rule["NumericGreaterThanEquals"])
         return False
 
 
@@ -364,7 +387,44 @@ class Template:
         return ROOT / str(props["DefinitionUri"])
 
     def resources(self, kind: str) -> list[dict[str, Any]]:
-        return [r for r in self.raw["Resources"].values() if r["Type"] == kind]
+        """The resources of `kind` the stack creates with its parameter defaults (in IDLE_REGION)."""
+        return [
+            r
+            for r in self.raw["Resources"].values()
+            if r["Type"] == kind and ("Condition" not in r or self.condition(r["Condition"]))
+        ]
+
+    def condition(self, name: str) -> bool:
+        return bool(self._evaluate(self.raw.get("Conditions", {})[name]))
+
+    def _evaluate(self, node: Any) -> Any:
+        """Conditions' intrinsics over parameter defaults: Equals, Not, And, Or, Condition, Ref, Join."""
+        if isinstance(node, list):
+            return [self._evaluate(n) for n in node]
+        if not isinstance(node, dict):
+            return node
+        [(fn, arg)] = node.items()
+        if fn == "Ref":
+            if arg == "AWS::Region":
+                return IDLE_REGION
+            default = self.parameter(arg)
+            return (
+                default.split(",") if self.raw["Parameters"][arg]["Type"] == "CommaDelimitedList" else default
+            )
+        if fn == "Condition":
+            return self.condition(arg)
+        args = self._evaluate(arg)
+        if fn == "Fn::Equals":
+            return str(args[0]) == str(args[1])
+        if fn == "Fn::Not":
+            return not args[0]
+        if fn == "Fn::And":
+            return all(args)
+        if fn == "Fn::Or":
+            return any(args)
+        if fn == "Fn::Join":
+            return args[0].join(str(a) for a in args[1])
+        raise ValueError(f"cannot evaluate {fn} in a condition")
 
 
 # ---------------------------------------------------------------- configuration, read
@@ -452,6 +512,8 @@ class Simulation:
         self.tally = Tally()
         db_acu = float(template.parameter("DbMaxCapacity"))
         self.db = Server(db_acu * VCPU_PER_ACU)
+        if float(template.parameter("DbMinCapacity")) == 0:
+            self.db.free_at = AURORA_RESUME_S  # the run starts on a paused database
         self.db_acu = db_acu
         self.map_workers = map_workers
         self.thinking = thinking
@@ -554,8 +616,13 @@ class PhaseRun:
         if not self.per_photo:
             self._event_wide()
             return
+        begin = self.started
+        if step.listed_once:  # one invocation lists the prefix and writes the manifest first
+            begin += INVOKE_OVERHEAD_S + COLD_START_S["Zip"] + S3_LIST_S_PER_1000 * sim.photos / 1000
+            self._bill(self.started, begin)
+            sim.tally.transitions += 1
         for _ in range(min(step.max_concurrency, step.workers)):
-            self._launch_worker(self.started)
+            self._launch_worker(begin)
 
     def _event_wide(self) -> None:
         sim, phase = self.sim, self.step.phase
@@ -611,7 +678,9 @@ class Worker:
         self.deadline = now + run.spec.timeout_s - BUDGET_MARGIN_S
         begin = now + warm_up
         if run.step.phase == "scan":
-            begin += S3_LIST_S_PER_1000 * sim.photos / 1000  # every worker lists the prefix
+            # Each worker lists the prefix, or reads the manifest listed once (~100 bytes a key).
+            per_1000 = S3_MANIFEST_S_PER_1000 if run.step.listed_once else S3_LIST_S_PER_1000
+            begin += per_1000 * sim.photos / 1000
         threads = 1 if run.step.phase in ONE_AT_A_TIME else run.spec.threads
         self.slots_busy = threads
         for _ in range(threads):
@@ -740,14 +809,22 @@ def idle_monthly(template: Template) -> dict[str, float]:
     min_acu = float(template.parameter("DbMinCapacity"))
     clusters = template.resources("AWS::RDS::DBCluster")
     if clusters:
-        out[f"Aurora at DbMinCapacity={min_acu:g} ACU"] = min_acu * PRICE["acu_hour"] * HOURS_PER_MONTH
+        scaling = clusters[0]["Properties"].get("ServerlessV2ScalingConfiguration", {})
+        if min_acu == 0 and "SecondsUntilAutoPause" in scaling:
+            pause = template.value(scaling["SecondsUntilAutoPause"])
+            out[f"Aurora paused at 0 ACU (after {pause} s idle; storage aside)"] = 0.0
+        else:
+            out[f"Aurora at DbMinCapacity={min_acu:g} ACU"] = min_acu * PRICE["acu_hour"] * HOURS_PER_MONTH
     if template.resources("AWS::RDS::DBProxy"):
         out["RDS Proxy (8-ACU minimum)"] = 8 * PRICE["proxy_acu_hour"] * HOURS_PER_MONTH
     nats = template.resources("AWS::EC2::NatGateway")
     if nats:
-        out[f"NAT gateway x{len(nats)} + its public IPv4"] = (
-            len(nats) * (PRICE["nat_hour"] + PRICE["ipv4_hour"]) * HOURS_PER_MONTH
-        )
+        out[f"NAT gateway x{len(nats)}"] = len(nats) * PRICE["nat_hour"] * HOURS_PER_MONTH
+    addresses = template.resources("AWS::EC2::EIP")
+    if addresses:
+        out[f"public IPv4 address x{len(addresses)}"] = len(addresses) * PRICE["ipv4_hour"] * HOURS_PER_MONTH
+    if template.resources("AWS::EC2::EgressOnlyInternetGateway"):
+        out["egress-only internet gateway (IPv6; per GB only)"] = 0.0
     interface = [
         r
         for r in template.resources("AWS::EC2::VPCEndpoint")
@@ -811,6 +888,7 @@ def describe_plan(definition: Path, template: Template, map_workers: str | None)
                     f" (<= {s.max_concurrency} at once)" if s.max_concurrency < s.workers else ""
                 )
                 shard = ", sharded" if s.sharded and s.phase == "scan" else ""
+                shard += ", listed once" if s.listed_once else ""
                 parts.append(
                     f"{s.phase}{width if s.workers > 1 else ''} ({spec.memory_mb} MB, {1 if s.phase in ONE_AT_A_TIME else spec.threads} in flight{shard})"
                 )
@@ -827,6 +905,11 @@ def main() -> None:
     parser.add_argument("--map-workers", help="override the template's PipelineWorkers default")
     parser.add_argument("--thinking-budget", type=int, help="override the setting; -1: dynamic thinking")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--idle-baseline",
+        default=BASELINE_REV,
+        help="git revision whose template.yaml is the 'before' idle cost ('' for none)",
+    )
     args = parser.parse_args()
     template = Template.load(args.template)
     args.definition = args.definition or template.definition_path()
@@ -875,11 +958,69 @@ def main() -> None:
     totals = [sum(v for k, v in r.cost.items() if not k.startswith(" ")) for r in results]
     print(f"{'total':<28}" + "".join(f"{t:>12.4f}" for t in totals))
     print()
-    idle = idle_monthly(template)
-    print("idle, per month (USD; storage, logs and per-request charges aside):")
-    for key, value in idle.items():
-        print(f"  {key:<48}{value:>8.2f}")
-    print(f"  {'total':<48}{sum(idle.values()):>8.2f}")
+    print_idle(template, args.idle_baseline)
+
+
+def baseline_template(rev: str) -> Template | None:
+    """template.yaml as it was at `rev` (git), or None where git or the commit is not there."""
+    import subprocess
+    import tempfile
+
+    try:
+        text = subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"{rev}:template.yaml"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as out:
+        out.write(text)
+    try:
+        return Template.load(Path(out.name))
+    finally:
+        Path(out.name).unlink()
+
+
+def print_idle(template: Template, baseline_rev: str | None) -> None:
+    """Idle cost per month, line by line, of `template` and (before) of template.yaml at `baseline_rev`."""
+    after = idle_monthly(template)
+    before = idle_monthly(base) if baseline_rev and (base := baseline_template(baseline_rev)) else None
+    print(f"idle, per month (USD, {IDLE_REGION} prices; storage, logs and per-request charges aside):")
+    if before is not None:
+        print(f"  {'':<52}{'before':>8}{'after':>8}   (before: template.yaml at {baseline_rev})")
+        for key in [*before, *(k for k in after if k not in before)]:
+            was = f"{before[key]:>8.2f}" if key in before else f"{'-':>8}"
+            now = f"{after[key]:>8.2f}" if key in after else f"{'-':>8}"
+            print(f"  {key:<52}{was}{now}")
+        print(f"  {'total':<52}{sum(before.values()):>8.2f}{sum(after.values()):>8.2f}")
+    else:
+        for key, value in after.items():
+            print(f"  {key:<52}{value:>8.2f}")
+        print(f"  {'total':<52}{sum(after.values()):>8.2f}")
+    free = cloudwatch_free_tier(template)
+    print(
+        f"  {'total where CloudWatch free tier is unused elsewhere':<52}{'':>8}{sum(after.values()) - free:>8.2f}"
+        f"   ({FREE_ALARM_METRICS} alarm metrics and {FREE_DASHBOARDS} dashboards a month are free per account)"
+    )
+
+
+FREE_ALARM_METRICS = 10
+FREE_DASHBOARDS = 3
+"""CloudWatch's always-free tier, per account (aws.amazon.com/cloudwatch/pricing)."""
+
+
+def cloudwatch_free_tier(template: Template) -> float:
+    """What the free tier takes off this stack's alarms and dashboard, were it the account's only user."""
+    alarms = template.resources("AWS::CloudWatch::Alarm")
+    metrics = sum(max(1, len(a["Properties"].get("Metrics", []) or [])) for a in alarms)
+    dashboards = len(template.resources("AWS::CloudWatch::Dashboard"))
+    return (
+        min(metrics, FREE_ALARM_METRICS) * PRICE["alarm_month"]
+        + min(dashboards, FREE_DASHBOARDS) * PRICE["dashboard_month"]
+    )
 
 
 def _mmss(seconds: float) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from eventlens.pipeline.runner import run_phase
+from eventlens.pipeline.runner import list_for_scan, run_phase
 from eventlens.resilience import WallClockGuard
 
 logger = Logger()
@@ -30,6 +30,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if pinned and pinned != phase:
         raise ValueError(f"this function runs phase {pinned!r}, not {phase!r}")
     logger.append_keys(event_id=event["event_id"], phase=phase, worker=event.get("worker"))
+    if event.get("list"):  # scan: the one listing its Map workers share
+        listed = list_for_scan(event["event_id"])
+        logger.info("listed for scan", extra={"listed": listed})
+        return {"phase": phase, "listed": listed}
     shard = (int(event["worker"]), int(event["workers"])) if event.get("workers") else None
     result = run_phase(
         event["event_id"],

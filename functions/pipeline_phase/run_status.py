@@ -1,4 +1,5 @@
-"""The state machine's "record run" step: opens a run and closes it as succeeded or failed.
+"""The state machine's "record run" step: opens a run, closes it as succeeded or failed, and at the
+end of a full run says how many photos arrived meanwhile (closing it when none did).
 
 Closing it from the state machine (also on the Catch path) means a run the admin page shows as
 running really is running: a phase that crashed still ends its run as failed, with the error.
@@ -13,7 +14,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from eventlens.events.service import event_by_id
-from eventlens.jobs.service import finish_run, open_run
+from eventlens.jobs.service import close_if_caught_up, finish_run, open_run
 from eventlens.pipeline.graph import PHASES
 from eventlens.scope import Scope
 
@@ -57,6 +58,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if event["action"] == "start":
         scope = Scope.pipeline(event_by_id(event["event_id"]))
         return {"run_id": str(open_run(scope, event["phase"]))}
+    if event["action"] == "caught_up":
+        waiting = close_if_caught_up(event["run_id"], results_list(event.get("results") or {}))
+        return {"run_id": event["run_id"], "waiting": waiting}
     finish_run(
         event["run_id"],
         event["status"],

@@ -1,5 +1,6 @@
-"""TLS to the database on AWS: verify-full against the Amazon roots RDS Proxy's certificate chains
-to, shipped with the code; the embedded server and a URL given in full are left as they are."""
+"""TLS to the database on AWS: verify-full against the RDS CA bundle for the cluster endpoint (what
+template.yaml's DB_HOST names), or the Amazon roots for an RDS Proxy endpoint; the embedded server
+and a URL given in full are left as they are."""
 
 from __future__ import annotations
 
@@ -54,6 +55,35 @@ def secrets(monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, Any]]:
     }
     monkeypatch.setattr(db, "_secret", lambda arn: stored[arn])
     return stored
+
+
+CLUSTER = "eventlens-dbcluster-abc.cluster-abc.eu-west-1.rds.amazonaws.com"
+
+
+def test_aws_connections_to_the_cluster_verify_against_the_rds_ca_bundle(
+    tmp_path: Path, secrets: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given the cluster endpoint as DB_HOST (no RDS Proxy), when the URLs are built, then both
+    require verify-full for that host against the RDS CA bundle beside eventlens.db, and wait long
+    enough for a paused cluster to resume; without the bundle the URL is refused, never built to
+    trust something else."""
+    bundle = tmp_path / "rds-global-bundle.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    monkeypatch.setattr(db, "RDS_CA_BUNDLE", bundle)
+    cfg = load_settings(aws_env(tmp_path, host=CLUSTER))
+    for url in (db.app_database_url(cfg), db.database_url(cfg)):
+        params = conninfo_to_dict(url)
+        assert params["sslmode"] == "verify-full"
+        assert params["sslrootcert"] == str(bundle)
+        assert params["host"] == CLUSTER
+        assert int(params["connect_timeout"]) >= 20
+        assert params["options"] == f"-c idle_session_timeout={db.IDLE_SESSION_TIMEOUT_S}s"
+    bundle.unlink()
+    with pytest.raises(RuntimeError, match="make rds-ca"):
+        db.app_database_url(cfg)
+    given = tmp_path / "mine.pem"
+    cfg = load_settings({**aws_env(tmp_path, host=CLUSTER), "EVENTLENS_DB_CA_BUNDLE": str(given)})
+    assert conninfo_to_dict(db.app_database_url(cfg))["sslrootcert"] == str(given)
 
 
 def test_aws_connections_verify_the_proxys_certificate_and_name(tmp_path: Path, secrets: Any) -> None:
@@ -194,7 +224,8 @@ def test_libpq_refuses_a_server_whose_certificate_is_not_from_the_bundle(
     trusting that server's certificate instead gets through TLS: the bundle is what decides."""
     port, own_cert, received = impostor
     secrets["arn:aws:secretsmanager:eu-west-1:123456789012:secret:app"]["port"] = port
-    url = db.app_database_url(load_settings(aws_env(tmp_path, host="localhost")))
+    env = {**aws_env(tmp_path, host="localhost"), "EVENTLENS_DB_CA_BUNDLE": str(db.AWS_ROOT_CA)}
+    url = db.app_database_url(load_settings(env))
 
     local = {"hostaddr": "127.0.0.1", "connect_timeout": 5, "gssencmode": "disable"}
 

@@ -63,7 +63,9 @@ def test_every_phase_loops_until_done(asl: dict[str, Any]) -> None:
         task = next(
             (n, s)
             for n, s in states.items()
-            if s["Type"] == "Task" and s["Parameters"]["Payload"].get("phase") == phase
+            if s["Type"] == "Task"
+            and s["Parameters"]["Payload"].get("phase") == phase
+            and not s["Parameters"]["Payload"].get("list")  # scan's listing, before its Map
         )
         name, state = task
         choice = states[state["Next"]]
@@ -85,7 +87,9 @@ def test_a_phase_that_never_finishes_fails_the_run_after_max_batches(asl: dict[s
         task = next(
             s
             for s in states.values()
-            if s["Type"] == "Task" and s["Parameters"]["Payload"].get("phase") == phase
+            if s["Type"] == "Task"
+            and s["Parameters"]["Payload"].get("phase") == phase
+            and not s["Parameters"]["Payload"].get("list")  # scan's listing, before its Map
         )
         cap = states[task["Next"]]["Choices"][1]
         assert (cap["Variable"], cap["NumericGreaterThanEquals"]) == ("$.batch.n", MAX_BATCHES)
@@ -134,7 +138,26 @@ def test_faces_are_skipped_when_face_matching_is_off(asl: dict[str, Any]) -> Non
 def test_per_photo_phases_fan_out_over_map_workers(asl: dict[str, Any]) -> None:
     maps = {n for n, s in _states(asl).items() if s["Type"] == "Map"}
     assert maps == {"Scan workers", "Analyze workers", "Describe workers", "Embed workers", "Faces workers"}
-    assert asl["States"]["Scan"]["Parameters"]["workers.$"] == "States.ArrayRange(1, 2, 1)"
+    assert asl["States"]["Scan width"]["Parameters"]["workers.$"] == "States.ArrayRange(1, 2, 1)"
+
+
+def test_scan_lists_the_originals_once_before_its_workers(asl: dict[str, Any]) -> None:
+    """Entering scan is one invocation that lists the prefix (the manifest), then the Map whose
+    workers read it: no worker lists, and no other fan-out phase has such a step."""
+    states = _states(asl)
+    listing = states["Scan"]
+    assert listing["Type"] == "Task"
+    assert listing["Parameters"]["Payload"] == {
+        "event_id.$": "$.event_id",
+        "run_id.$": "$.run_id",
+        "phase": "scan",
+        "list": True,
+    }
+    assert listing["ResultPath"] is None
+    assert states[listing["Next"]]["Next"] == "Scan workers"
+    assert listing["Catch"][0]["Next"] == "Record failure"
+    listings = [s for s in states.values() if s["Type"] == "Task" and s["Parameters"]["Payload"].get("list")]
+    assert listings == [listing]
 
 
 def _branch_phases(branch: dict[str, Any]) -> list[str]:

@@ -193,20 +193,23 @@ def test_no_function_is_granted_wildcard_actions_or_buckets(resources: dict[str,
         assert not any(isinstance(p, str) for p in props.get("Policies", [])), f"{name}: managed policy"
 
 
-def test_database_sits_behind_rds_proxy_in_the_vpc(
+def test_functions_reach_the_database_cluster_itself_in_the_vpc(
     resources: dict[str, Any], template: dict[str, Any]
 ) -> None:
     cluster = resources["DbCluster"]["Properties"]
     assert cluster["Engine"] == "aurora-postgresql"
     assert "ServerlessV2ScalingConfiguration" in cluster
     assert resources["DbInstance"]["Properties"]["DBInstanceClass"] == "db.serverless"
-    auth = [a["SecretArn"] for a in resources["DbProxy"]["Properties"]["Auth"]]
-    assert auth == [{"Ref": "DbSecret"}, {"Ref": "DbAppSecret"}]
+    assert resources["DbInstance"]["Properties"]["PubliclyAccessible"] is False
+    assert not [n for n, r in resources.items() if r["Type"].startswith("AWS::RDS::DBProxy")]
     env = template["Globals"]["Function"]["Environment"]["Variables"]
-    assert env["DB_HOST"] == {"Fn::GetAtt": ["DbProxy", "Endpoint"]}
+    assert env["DB_HOST"] == {"Fn::GetAtt": ["DbCluster", "Endpoint.Address"]}
     assert env["DB_APP_SECRET_ARN"] == {"Ref": "DbAppSecret"}
     assert "DB_SECRET_ARN" not in env
     assert "VpcConfig" in template["Globals"]["Function"]
+    (ingress,) = resources["DbSecurityGroup"]["Properties"]["SecurityGroupIngress"]
+    assert ingress["SourceSecurityGroupId"] == {"Ref": "LambdaSecurityGroup"}
+    assert (ingress["FromPort"], ingress["ToPort"]) == (5432, 5432)
     assert resources["Schema"]["Properties"]["ServiceToken"] == {"Fn::GetAtt": ["MigrateFunction", "Arn"]}
 
 

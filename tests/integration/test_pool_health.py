@@ -24,3 +24,23 @@ def test_a_connection_closed_by_the_server_is_replaced_before_the_next_request(
     assert get_event("healthy").slug == "healthy"  # no "server closed the connection unexpectedly"
     with db.transaction(None, "system") as tx:
         assert tx.execute("SELECT 1 AS one").fetchone() == {"one": 1}
+
+
+def test_the_app_role_may_ask_the_server_to_close_its_idle_sessions(make_event) -> None:
+    """The AWS URL asks PostgreSQL (startup option) to close an app session idle for a while, so a
+    frozen Lambda's connection does not keep a paused-at-0-ACU Aurora awake: eventlens_app may set
+    it, the server does close the session, and the pool then serves the next request anyway."""
+    import time
+
+    make_event("idle")
+    url = db.app_database_url()
+    with psycopg.connect(url, options="-c idle_session_timeout=1s", autocommit=True) as conn:
+        assert conn.execute("SHOW idle_session_timeout").fetchone() == ("1s",)
+        time.sleep(1.6)
+        try:
+            conn.execute("SELECT 1")
+            closed = False
+        except psycopg.OperationalError:
+            closed = True
+    assert closed
+    assert get_event("idle").slug == "idle"

@@ -97,3 +97,43 @@ def test_the_simulated_definition_is_the_one_the_template_deploys_and_the_genera
         sys.path.pop(0)
     assert template.definition_path() == generate.OUTPUT
     assert generate.OUTPUT.read_text() == generate.render()
+
+
+def test_idle_cost_reads_the_templates_defaults_and_conditions(makespan: ModuleType, template: Any) -> None:
+    """Given today's template, idle costs no Aurora ACU (paused at 0), no RDS Proxy, no NAT gateway
+    or public IPv4 address (InternetEgress=ipv6 leaves them out); with InternetEgress=nat they come
+    back, priced hourly: the cost model follows the template, not a list of its own."""
+    idle = makespan.idle_monthly(template)
+    assert not [k for k in idle if "Proxy" in k or "NAT" in k or "IPv4" in k]
+    (aurora,) = [k for k in idle if k.startswith("Aurora")]
+    assert "paused at 0 ACU" in aurora
+    assert idle[aurora] == 0
+    assert sum(idle.values()) < 20
+
+    raw = json.loads(json.dumps(template.raw, default=str))
+    raw["Parameters"]["InternetEgress"]["Default"] = "nat"
+    raw["Parameters"]["DbMinCapacity"]["Default"] = 0.5
+    nat = makespan.idle_monthly(makespan.Template(raw))
+    assert nat["NAT gateway x1"] == pytest.approx(0.045 * 730)
+    assert nat["public IPv4 address x1"] == pytest.approx(0.005 * 730)
+    assert nat["Aurora at DbMinCapacity=0.5 ACU"] == pytest.approx(0.5 * 0.12 * 730)
+
+
+def test_idle_before_is_the_baseline_commits_template(makespan: ModuleType) -> None:
+    """The 'before' column is template.yaml at BASELINE_REV: Aurora at 0.5 ACU, RDS Proxy and a NAT
+    gateway, ~$186 a month; the current template is cheaper by all three."""
+    before = makespan.baseline_template(makespan.BASELINE_REV)
+    assert before is not None
+    idle = makespan.idle_monthly(before)
+    assert idle["RDS Proxy (8-ACU minimum)"] == pytest.approx(8 * 0.015 * 730)
+    assert idle["NAT gateway x1"] > 30
+    assert sum(idle.values()) > 150
+
+
+def test_a_run_on_a_paused_database_waits_for_it_to_resume(makespan: ModuleType, template: Any) -> None:
+    """DbMinCapacity=0: the first connection of a run waits AURORA_RESUME_S; kept warm, it does not."""
+    paused = makespan.simulate(PHOTOS, template=template).seconds
+    raw = json.loads(json.dumps(template.raw, default=str))
+    raw["Parameters"]["DbMinCapacity"]["Default"] = 0.5
+    warm = makespan.simulate(PHOTOS, template=makespan.Template(raw)).seconds
+    assert paused - warm == pytest.approx(makespan.AURORA_RESUME_S, abs=3)

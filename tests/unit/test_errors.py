@@ -55,10 +55,14 @@ def _call(exc: BaseException) -> tuple[int, dict]:
     return reply["statusCode"], json.loads(reply["body"])
 
 
-def test_every_domain_error_carries_a_client_error_status() -> None:
+def test_every_domain_error_carries_a_client_error_status_or_a_503_to_retry() -> None:
+    """A 4xx the caller can act on, or 503 with Retry-After for a dependency that is starting."""
     assert len(DOMAIN_ERRORS) > 20
     for cls in DOMAIN_ERRORS:
-        assert 400 <= int(cls.status) < 500, cls
+        if issubclass(cls, errors.ServiceUnavailable):
+            assert int(cls.status) == 503, cls
+        else:
+            assert 400 <= int(cls.status) < 500, cls
 
 
 @pytest.mark.parametrize("cls", DOMAIN_ERRORS, ids=lambda c: c.__name__)

@@ -72,6 +72,21 @@ class Settings(BaseModel):
         "demand). The default lets every instance of the embedded server's three API functions hold "
         "one at once; a Lambda, with one invocation at a time, opens one or two.",
     )
+    db_connect_wait_s: float = Field(
+        default=12.0,
+        gt=0,
+        le=600,
+        description="EVENTLENS_DB_CONNECT_WAIT_S: how long a transaction waits for a database connection "
+        "before answering 503 with Retry-After (DatabaseResuming). Aurora paused at 0 ACU resumes in ~15 s: "
+        "an API request gives up within API Gateway's 29 s while the pool keeps connecting; the pipeline's "
+        "state machine retries the batch.",
+    )
+    db_ca_bundle: Path | None = Field(
+        default=None,
+        description="EVENTLENS_DB_CA_BUNDLE: the certificates an AWS database's TLS must chain to. Unset: "
+        "the RDS CA bundle shipped beside eventlens.db for a cluster endpoint, the Amazon roots for an "
+        "RDS Proxy endpoint.",
+    )
 
     blob_backend: Literal["local", "s3"] = "local"
     bucket: str | None = None

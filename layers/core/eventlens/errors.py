@@ -1,6 +1,7 @@
 """One hierarchy of domain errors, each carrying its HTTP status.
 
 Services raise these; the API maps `DomainError` to `{"message"}` with `status` in one handler
+(a 4xx, or 503 with Retry-After for a dependency that is starting)
 and every other exception to a logged 500, so an internal message never reaches a client.
 The message of a domain error is written for the person who will read it.
 """
@@ -53,6 +54,21 @@ class TooManyRequests(DomainError):
     def __init__(self, message: str, retry_after_s: int = 1) -> None:
         super().__init__(message)
         self.retry_after_s = max(1, retry_after_s)
+
+
+class ServiceUnavailable(DomainError):
+    """Not now, soon: a dependency is starting (the database resuming from a pause); the client is
+    told when to try again (Retry-After) rather than shown a 500."""
+
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+
+    def __init__(self, message: str, retry_after_s: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after_s = max(1, retry_after_s)
+
+
+class DatabaseResuming(ServiceUnavailable):
+    """No database connection within the wait: on AWS, Aurora paused at 0 ACU takes ~15 s to resume."""
 
 
 # -- events and sign-in -----------------------------------------------------------------------

@@ -99,3 +99,52 @@ def test_the_archive_function_calls_only_what_its_role_allows(
         "s3:AbortMultipartUpload",
     }
     assert refused("ArchiveFunction", seen) == []
+
+
+def test_the_find_me_marker_calls_are_allowed_to_the_match_and_purge_roles(s3: Calls, make_event) -> None:
+    """The match function writes the kept-template marker; the scheduled purge lists and deletes
+    markers (and, with none, makes no other call): each call is in its own role."""
+    from datetime import UTC, datetime, timedelta
+
+    from eventlens.findme.service import mark_template_kept, purge_if_kept
+
+    make_event("iam")
+    s3.seen.clear()
+    assert purge_if_kept() is None
+    idle = list(s3.seen)
+    assert {c[0] for c in idle} == {"s3:ListBucket"}
+    s3.seen.clear()
+    mark_template_kept()
+    marked = list(s3.seen)
+    s3.seen.clear()
+    assert purge_if_kept(now=datetime.now(UTC) + timedelta(hours=1)) == 0
+    purged = list(s3.seen)
+    assert {c[0] for c in marked} == {"s3:PutObject"}
+    assert {c[0] for c in purged} == {"s3:ListBucket", "s3:DeleteObject"}
+    assert refused("MatchFunction", marked) == []
+    assert refused("FindMePurgeFunction", idle + purged) == []
+
+
+def test_scan_lists_once_and_its_workers_read_the_manifest_within_their_role(s3: Calls, make_event) -> None:
+    """Given new originals in S3, the listing step lists the prefix and writes the manifest; then
+    each of two workers registers its share from the manifest without listing: every object once,
+    every call in ScanFunction's role."""
+    from eventlens.pipeline.runner import list_for_scan, run_phase
+
+    event = make_event("iam")
+    store = blob_store()
+    names = ("astronaut", "coffee", "chelsea")
+    for name in names:
+        store.put(f"events/iam/originals/{name}.jpg", real_jpeg(name, (96, 64)), "image/jpeg")
+    s3.seen.clear()
+    assert list_for_scan(event) == len(names)
+    listing = list(s3.seen)
+    s3.seen.clear()
+    processed = [run_phase(event, "scan", 60_000, shard=(w, 2))["processed"] for w in (1, 2)]
+    workers = list(s3.seen)
+    assert sum(processed) == len(names)
+    assert {c[0] for c in listing} == {"s3:ListBucket", "s3:PutObject"}
+    assert "s3:ListBucket" not in {c[0] for c in workers}
+    assert refused("ScanFunction", listing + workers) == []
+    with Scope.pipeline(event).transaction() as tx:
+        assert tx.execute("SELECT count(*) AS n FROM photos").fetchone() == {"n": len(names)}

@@ -227,10 +227,11 @@ def test_a_phase_that_never_finishes_fails_the_run_instead_of_looping_forever(
 
 
 def test_a_full_run_takes_every_phase_with_describe_beside_faces_and_scan_split_between_workers(
-    aws: None, routes: dict[str, Handler], make_event: Any
+    aws: None, routes: dict[str, Handler], make_event: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The Parallel's branch results merge back into the run; two scan workers register each
-    object once between them (each takes its share of the keys)."""
+    """The Parallel's branch results merge back into the run; the originals are listed once for
+    scan (one invocation before its Map writes the manifest), and two scan workers register each
+    object once between them (each takes its share of the manifest's keys, listing nothing)."""
     from eventlens.jobs import service as jobs
     from eventlens.pipeline.graph import PHASES
     from eventlens.scope import Scope
@@ -247,6 +248,14 @@ def test_a_full_run_takes_every_phase_with_describe_beside_faces_and_scan_split_
     }
     for name, data in photos.items():
         blob_store().put(f"events/moto-full/originals/{name}", data)
+    store_type, listings = type(blob_store()), []
+    real_list = store_type.list
+
+    def counted_list(self: Any, prefix: str = "") -> Any:
+        listings.append(prefix)
+        return real_list(self, prefix)
+
+    monkeypatch.setattr(store_type, "list", counted_list)
     scan_payloads: list[dict[str, Any]] = []
     arn = deploy_state_machine(routes)
     real_scan = routes["ScanFunction"]
@@ -263,7 +272,12 @@ def test_a_full_run_takes_every_phase_with_describe_beside_faces_and_scan_split_
     assert run.status == "succeeded"
     assert {r.phase for r in run.results} == set(PHASES)
     assert all(r.done for r in run.results)
-    assert sorted((p["worker"], p["workers"]) for p in scan_payloads) == [(1, 2), (2, 2)]
+    assert sorted((p["worker"], p["workers"]) for p in scan_payloads if "worker" in p) == [(1, 2), (2, 2)]
+    assert [p for p in scan_payloads if p.get("list")] == [
+        {"event_id": str(event.id), "run_id": str(run_id), "phase": "scan", "list": True}
+    ]
+    # sync lists the originals once, and scan once for both its workers
+    assert listings.count("events/moto-full/originals/") == 2
     with Scope.pipeline(event).transaction() as tx:
         rows = tx.execute(
             "SELECT describe_status, embed_status, faces_status FROM photos WHERE event_id = %s",
@@ -271,3 +285,52 @@ def test_a_full_run_takes_every_phase_with_describe_beside_faces_and_scan_split_
         ).fetchall()
     assert len(rows) == len(photos)
     assert {tuple(r.values()) for r in rows} == {("completed", "completed", "completed")}
+
+
+def test_a_photo_registered_while_a_full_run_goes_joins_that_run(
+    aws: None, routes: dict[str, Handler], make_event: Any
+) -> None:
+    """Given a full run past analyze, when an upload is registered (as the ingest does) and the
+    ingest asks for processing, then it is told the running run, and that execution goes round once
+    more and takes the new photo through every phase before it ends; the run closes as succeeded
+    only when nothing waits, and a later upload finds no running run (it would start its own)."""
+    from eventlens.jobs import repo as jobs_repo
+    from eventlens.jobs import service as jobs
+    from eventlens.scope import Scope
+    from eventlens.sources.registry import register
+    from eventlens.storage import blob_store
+
+    from tests.fixtures_photos import real_jpeg
+
+    event = make_event("moto-join")
+    store = blob_store()
+    store.put("events/moto-join/originals/first.jpg", real_jpeg("astronaut", (320, 320)))
+    arn = deploy_state_machine(routes)
+    real_tag, tags, told = routes["TagFunction"], [], []
+
+    def tag(payload: dict[str, Any], context: Any) -> Any:
+        tags.append(1)
+        if len(tags) == 1:  # the run is past analyze, describe and faces: a photo arrives
+            info = store.put("events/moto-join/originals/late.jpg", real_jpeg("coffee", (320, 240)))
+            register(Scope.pipeline(event), store, info.key, info.etag)
+            with Scope.pipeline(event).transaction() as tx:
+                told.append(jobs_repo.running_run(tx))  # what process_new_photos returns
+        return real_tag(payload, context)
+
+    routes["TagFunction"] = tag
+    run_id = jobs.open_run(Scope.pipeline(event), "full")
+    described = run_to_end(arn, {"event_id": str(event.id), "phase": "full", "run_id": str(run_id)})
+    assert described["status"] == "SUCCEEDED", described
+    assert told == [run_id]
+    assert len(tags) == 2  # a second round
+    run = jobs.get_run(Scope.organizer(event, "test"), run_id)
+    assert run.status == "succeeded"
+    with Scope.pipeline(event).transaction() as tx:
+        rows = tx.execute(
+            "SELECT source_key, analyze_status, describe_status, embed_status, faces_status FROM photos"
+            " WHERE event_id = %s ORDER BY source_key",
+            (event.id,),
+        ).fetchall()
+        assert jobs_repo.running_run(tx) is None
+    assert [r["source_key"].rsplit("/", 1)[1] for r in rows] == ["first.jpg", "late.jpg"]
+    assert {tuple(r.values())[1:] for r in rows} == {("completed",) * 4}

@@ -421,3 +421,34 @@ def test_the_dialog_states_what_is_kept_and_for_how_long() -> None:
     assert "sessionStorage" in script
     assert "session_id: findMeSession()" in script
     assert "crypto.getRandomValues" in script
+
+
+def test_the_scheduled_purge_leaves_an_idle_database_alone_and_purges_while_a_template_may_be_kept(
+    gala, astronaut_selfie, owner_conn, monkeypatch
+) -> None:
+    """Given no find-me with a kept template, the scheduled purge (AWS, every 5 minutes) does not
+    connect at all, so a paused Aurora stays paused (here the app's database is unreachable and it
+    still answers); after a find-me it purges, and once the template is past its retention it
+    forgets it and drops the marker, going back to not connecting."""
+    from eventlens.config import reset_settings
+    from eventlens.db import close_pool
+    from eventlens.findme.service import KEPT_PREFIX, purge_if_kept
+    from eventlens.storage import blob_store
+
+    assert purge_if_kept() is None
+    match(astronaut_selfie, TAB_A)
+    assert [has for _, has in _templates(owner_conn)] == [True]
+    markers = [info.key for info in blob_store().list(KEPT_PREFIX)]
+    assert len(markers) == 1
+
+    assert purge_if_kept() == 0  # young: kept, and so is its marker
+    assert [info.key for info in blob_store().list(KEPT_PREFIX)] == markers
+    later = datetime.now(UTC) + timedelta(minutes=35)
+    assert purge_if_kept(now=later) == 1
+    assert [has for _, has in _templates(owner_conn)] == [False]
+    assert list(blob_store().list(KEPT_PREFIX)) == []
+
+    monkeypatch.setenv("EVENTLENS_APP_DATABASE_URL", "postgresql://eventlens_app@127.0.0.1:9/nowhere")
+    close_pool()
+    reset_settings()
+    assert purge_if_kept(now=later) is None  # nothing listed: no connection attempted

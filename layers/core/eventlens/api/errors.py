@@ -18,7 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from pydantic import ValidationError
 
-from eventlens.errors import DomainError, TooManyRequests
+from eventlens.errors import DomainError, ServiceUnavailable, TooManyRequests
 
 logger = Logger(service="eventlens")
 
@@ -38,7 +38,11 @@ def error_response(
 def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(DomainError)
     def _domain(error: DomainError) -> Response[str]:
-        retry = {"Retry-After": str(error.retry_after_s)} if isinstance(error, TooManyRequests) else None
+        retry = (
+            {"Retry-After": str(error.retry_after_s)}
+            if isinstance(error, TooManyRequests | ServiceUnavailable)
+            else None
+        )
         return error_response(error.status, error.message, headers=retry)
 
     @app.exception_handler(RequestValidationError)

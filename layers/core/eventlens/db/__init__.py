@@ -25,15 +25,21 @@ import psycopg
 import psycopg.rows
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from eventlens.config import Settings, settings
+from eventlens.errors import DatabaseResuming
 
 APP_ROLE = "eventlens_app"
 
 AWS_ROOT_CA = Path(__file__).with_name("amazon-root-ca.pem")
 """The roots RDS Proxy's certificate chains to (ACM's Amazon Trust Services, not the RDS CA):
 shipped with the code, so verifying the server needs no download at run time."""
+RDS_CA_BUNDLE = Path(__file__).with_name("rds-global-bundle.pem")
+"""The RDS CA bundle an Aurora cluster endpoint's certificate chains to (AWS publishes it; no
+package ships it): `make rds-ca` puts it here before `sam build` (docs/deploy.md)."""
+
+IDLE_SESSION_TIMEOUT_S = 60
 
 _lock = threading.Lock()
 _pool: ConnectionPool | None = None
@@ -103,20 +109,42 @@ def _secret(arn: str) -> dict[str, Any]:
 
 
 def _url_from_secret(cfg: Settings, arn: str) -> str:
-    """The AWS connection: to DB_HOST (RDS Proxy) with a secret's credentials, over TLS whose
-    certificate must chain to AWS_ROOT_CA and name that host (verify-full): a password is never
-    sent to a server that merely offers TLS. Connecting past the proxy, to the cluster itself,
-    needs the RDS CA bundle instead: give a full URL (DATABASE_URL, EVENTLENS_APP_DATABASE_URL)."""
+    """The AWS connection: to DB_HOST (the cluster endpoint) with a secret's credentials, over TLS
+    whose certificate must chain to the CA `ca_bundle` picks and name that host (verify-full): a
+    password is never sent to a server that merely offers TLS."""
     secret = _secret(arn)
+    host = cfg.db_host or secret["host"]
     return make_conninfo(
-        host=cfg.db_host or secret["host"],
+        host=host,
         port=secret.get("port", 5432),
         dbname=secret.get("dbname", cfg.db_name),
         user=secret["username"],
         password=secret["password"],
         sslmode="verify-full",
-        sslrootcert=str(AWS_ROOT_CA),
+        sslrootcert=str(ca_bundle(cfg, host)),
+        # A paused Aurora holds a new connection while it resumes (~15 s): wait that long for it.
+        connect_timeout=30,
+        # Aurora pauses only once no connection is open: a frozen Lambda's pooled connection would
+        # keep it up for as long as the instance lives, so the server closes one idle for a minute
+        # (the pool's checkout check replaces it).
+        options=f"-c idle_session_timeout={IDLE_SESSION_TIMEOUT_S}s",
     )
+
+
+def ca_bundle(cfg: Settings, host: str) -> Path:
+    """The roots `host`'s certificate must chain to: EVENTLENS_DB_CA_BUNDLE if set; else ACM's
+    Amazon roots for an RDS Proxy endpoint (`<name>.proxy-<id>.<region>.rds.amazonaws.com`), the
+    RDS CA bundle for anything else (the cluster endpoint)."""
+    if cfg.db_ca_bundle is not None:
+        return cfg.db_ca_bundle
+    if ".proxy-" in host:
+        return AWS_ROOT_CA
+    if not RDS_CA_BUNDLE.is_file():
+        raise RuntimeError(
+            f"{RDS_CA_BUNDLE.name} is missing beside eventlens.db: run `make rds-ca` before `sam build`"
+            " (docs/deploy.md), or set EVENTLENS_DB_CA_BUNDLE"
+        )
+    return RDS_CA_BUNDLE
 
 
 def _configure(conn: psycopg.Connection[Any]) -> None:
@@ -199,21 +227,53 @@ def transaction(
     settings; they are transaction-local, so a pooled connection carries nothing into the next
     transaction. Call through `eventlens.scope.Scope.transaction`.
     """
-    with pool().connection() as conn, conn.transaction():
-        conn.execute(
-            "SELECT set_config('eventlens.event_id', %s, true), set_config('eventlens.actor', %s, true),"
-            " set_config('eventlens.subject', %s, true), set_config('eventlens.origin', %s, true),"
-            " set_config('eventlens.role', %s, true), set_config('eventlens.organization_id', %s, true)",
-            (
-                "" if event_id is None else str(event_id),
-                actor,
-                subject or "",
-                origin or "",
-                role or "",
-                "" if organization_id is None else str(organization_id),
-            ),
-        )
-        yield conn  # type: ignore[misc]
+    connections = pool()
+    conn = _checkout(connections)
+    try:
+        with conn.transaction():
+            _scope_settings(conn, event_id, actor, subject, origin, role, organization_id)
+            yield conn
+    finally:
+        connections.putconn(conn)
+
+
+def _checkout(connections: ConnectionPool) -> psycopg.Connection[Any]:
+    """A pooled connection within `db_connect_wait_s`, else DatabaseResuming (503, Retry-After).
+
+    The pool keeps connecting in the background (with backoff) after the wait gives up, so the
+    retry the client is told to make finds the database resumed rather than starting over."""
+    wait = settings().db_connect_wait_s
+    try:
+        return connections.getconn(timeout=wait)
+    except (PoolTimeout, psycopg.OperationalError) as exc:
+        raise DatabaseResuming(
+            "The database is starting up (it pauses when the gallery is idle); try again in a few seconds.",
+            retry_after_s=max(5, round(wait)),
+        ) from exc
+
+
+def _scope_settings(
+    conn: psycopg.Connection[Any],
+    event_id: UUID | None,
+    actor: str,
+    subject: str | None,
+    origin: str | None,
+    role: str | None,
+    organization_id: UUID | None,
+) -> None:
+    conn.execute(
+        "SELECT set_config('eventlens.event_id', %s, true), set_config('eventlens.actor', %s, true),"
+        " set_config('eventlens.subject', %s, true), set_config('eventlens.origin', %s, true),"
+        " set_config('eventlens.role', %s, true), set_config('eventlens.organization_id', %s, true)",
+        (
+            "" if event_id is None else str(event_id),
+            actor,
+            subject or "",
+            origin or "",
+            role or "",
+            "" if organization_id is None else str(organization_id),
+        ),
+    )
 
 
 def ping() -> None:
@@ -230,5 +290,6 @@ def advisory_lock(name: str) -> Iterator[bool]:
     process never leaves it behind.
     """
     with psycopg.connect(app_database_url(), autocommit=True) as conn:
+        conn.execute("SET idle_session_timeout = 0")  # held idle for a whole run: never closed under it
         row = conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (name,)).fetchone()
         yield bool(row and row[0])

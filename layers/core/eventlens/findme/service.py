@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -40,6 +40,13 @@ NEAR_MISS = 0.05
 
 PURGE_INTERVAL_S = 300.0
 """How often the embedded server purges expired face templates (find me also purges its event's)."""
+
+KEPT_PREFIX = "system/find-me-kept/"
+"""One object per minute in which a find-me kept a face template (`<prefix>YYYYMMDDHHMM`): the
+scheduled purge on AWS lists them (S3, not the database) and connects only while one is young
+enough for its template to be kept, so an idle gallery's Aurora stays paused at 0 ACU."""
+CLOCK_MARGIN = timedelta(minutes=2)
+"""Room for the database's clock and the marker's name to disagree."""
 
 
 def find_me(scope: Scope, image: bytes, query: str | None = None) -> MatchResponse:
@@ -89,6 +96,8 @@ def match_embedding(
             confidence(top, threshold) if top is not None else None,
             query,
         )
+    if kept_under:
+        mark_template_kept()
     matches = [Match(photo=photo_view(row), confidence=confidence(s, threshold)) for row, s in mine]
     earlier = previous if previous is not None and previous.similarity >= threshold else None
     return MatchResponse(
@@ -116,6 +125,38 @@ def purge_expired_templates(now: datetime | None = None, event: Event | None = N
                     tx, "face_templates_purge", each.slug, templates=purged, retention_minutes=minutes
                 )
             forgotten += purged
+    return forgotten
+
+
+def mark_template_kept(now: datetime | None = None) -> None:
+    """Note that a template was kept this minute (after its row, so a purge that sees no marker
+    has no template to miss)."""
+    from eventlens.storage import blob_store
+
+    minute = (now or datetime.now(UTC)).strftime("%Y%m%d%H%M")
+    blob_store().put(f"{KEPT_PREFIX}{minute}", b"", "application/octet-stream")
+
+
+def purge_if_kept(now: datetime | None = None) -> int | None:
+    """The scheduled purge (AWS): None, without touching the database, when no template can be
+    kept; else `purge_expired_templates`, after which the markers of minutes whose templates are all
+    past their retention (so purged by now) are deleted."""
+    from eventlens.storage import blob_store
+
+    store = blob_store()
+    markers = [info.key for info in store.list(KEPT_PREFIX)]
+    if not markers:
+        return None
+    now = now or datetime.now(UTC)
+    forgotten = purge_expired_templates(now=now)
+    cutoff = now - timedelta(minutes=settings().find_me_retention_minutes) - CLOCK_MARGIN
+    for key in markers:
+        try:
+            minute = datetime.strptime(key.removeprefix(KEPT_PREFIX), "%Y%m%d%H%M").replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        if minute + timedelta(minutes=1) < cutoff:
+            store.delete(key)
     return forgotten
 
 

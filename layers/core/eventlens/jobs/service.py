@@ -128,6 +128,27 @@ def finish_run(
         repo.finish_run(tx, run_id, status, results, error)
 
 
+def close_if_caught_up(run_id: UUID | str, results: list[dict[str, Any]]) -> int:
+    """The last step of a full run on AWS: how many photos arrived while it went and still wait;
+    with none, the run is closed as succeeded in the same transaction.
+
+    Counting and closing hold the run-start lock `process_new_photos` takes, so an upload is either
+    counted here (the state machine goes round once more) or finds no running run and starts one:
+    a photo never waits for the next burst."""
+    from eventlens.pipeline.runner import photos_waiting
+
+    with Scope.pipeline().transaction() as tx:
+        event_id = repo.run_event_id(tx, run_id)
+    if event_id is None:
+        raise RunNotFound(f"no pipeline run {run_id}")
+    with Scope.pipeline(event_by_id(event_id), subject=str(run_id)).transaction() as tx:
+        repo.lock_run_start(tx)
+        waiting = photos_waiting(tx)
+        if waiting == 0:
+            repo.finish_run(tx, run_id, "succeeded", results, None)
+    return waiting
+
+
 def get_run(scope: Scope, run_id: UUID | str) -> PipelineRun:
     with scope.transaction() as tx:
         run = repo.get_run(tx, run_id)

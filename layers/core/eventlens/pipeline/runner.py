@@ -97,6 +97,13 @@ def run_phase(
     }
 
 
+def list_for_scan(event: Event | UUID | str) -> int:
+    """List the event's originals once for a run's scan workers (sources.sync.list_for_scan)."""
+    from eventlens.sources.sync import list_for_scan as write_manifest
+
+    return write_manifest(_context(_event(event), WallClockGuard(0), None, None))
+
+
 def remaining(ctx: PhaseContext, phase: str, done: bool = False) -> int:
     """Items `phase` still has to do (per-photo phases count rows in flight elsewhere too)."""
     if phase in PHOTO_PHASES:
@@ -104,10 +111,16 @@ def remaining(ctx: PhaseContext, phase: str, done: bool = False) -> int:
         with ctx.scope.transaction() as tx:
             return repo.count_remaining(tx, phase, model)
     if phase == "scan":
-        from eventlens.sources.sync import pending_scan
+        from eventlens.sources.sync import scan_todo
 
-        return len(pending_scan(ctx))
+        return len(scan_todo(ctx))
     return 0 if done else 1
+
+
+def photos_waiting(tx: db.Tx) -> int:
+    """Photos registered but not yet analyzed (the first per-photo phase every new photo needs), or
+    being analyzed: what a run that reached its end missed because it arrived meanwhile."""
+    return repo.count_remaining(tx, PHOTO_PHASES[0])
 
 
 def run_pipeline(

@@ -14,6 +14,7 @@ under their own prefix, keyed by Drive file id, so this listing leaves them alon
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections import defaultdict
 from uuid import UUID
@@ -23,7 +24,8 @@ from eventlens.sources import repo
 from eventlens.sources.drive.service import sync_drive
 from eventlens.sources.registry import content_hash, delete_thumbnails, is_media_key, location, register
 from eventlens.sources.repo import AliasRow, SourceRow
-from eventlens.storage.base import BlobInfo
+from eventlens.storage.base import BlobInfo, BlobNotFound
+from eventlens.storage.keys import scan_manifest_key
 
 
 def _listing(ctx: PhaseContext) -> dict[str, BlobInfo]:
@@ -144,8 +146,38 @@ def in_shard(key: str, shard: tuple[int, int] | None) -> bool:
     return zlib.crc32(key.encode()) % max(1, workers) == (worker - 1) % max(1, workers)
 
 
+def list_for_scan(ctx: PhaseContext) -> int:
+    """List the originals once for every scan worker: the objects the database does not know yet,
+    written to the event's scan manifest (one object: 10,000 keys are ~1 MB, past what a state
+    machine's state may carry); how many. The state machine runs this once before its scan Map."""
+    todo = pending_scan(ctx)
+    entries = [{"key": i.key, "etag": i.etag, "size": i.size} for i in todo]
+    ctx.store.put(scan_manifest_key(ctx.event.slug), json.dumps(entries).encode(), "application/json")
+    return len(todo)
+
+
+def _from_manifest(ctx: PhaseContext) -> list[BlobInfo] | None:
+    """The manifest's objects the database still does not know, or None where there is none."""
+    try:
+        raw = ctx.store.get(scan_manifest_key(ctx.event.slug))
+    except (BlobNotFound, FileNotFoundError):
+        return None
+    with ctx.scope.transaction() as tx:
+        known = {row.source_key for row in repo.source_rows(tx)} | {a.source_key for a in repo.aliases(tx)}
+    listed = [BlobInfo(key=e["key"], etag=e["etag"], size=e["size"]) for e in json.loads(raw)]
+    return [info for info in listed if info.key not in known]
+
+
+def scan_todo(ctx: PhaseContext) -> list[BlobInfo]:
+    """The new objects scan still has to register: a Map worker (`ctx.shard`) reads them from the
+    manifest listed once for the run (all workers' keys); a lone scan lists the prefix itself."""
+    listed = _from_manifest(ctx) if ctx.shard is not None else None
+    return listed if listed is not None else pending_scan(ctx)
+
+
 def run_scan(ctx: PhaseContext) -> tuple[int, int, bool]:
-    todo = [info for info in pending_scan(ctx) if in_shard(info.key, ctx.shard)]
+    """Register this worker's share of the new objects (`in_shard`)."""
+    todo = [info for info in scan_todo(ctx) if in_shard(info.key, ctx.shard)]
     processed = 0
     for info in todo:
         if processed and ctx.guard.expired():

@@ -19,6 +19,11 @@ def thumbnail_key(slug: str, photo_id: UUID | str, size: int) -> str:
     return f"events/{slug}/thumbs/{photo_id}/{size}.jpg"
 
 
+def scan_manifest_key(slug: str) -> str:
+    """The objects a run's scan has to register, listed once for all its workers (sources.sync)."""
+    return f"{event_prefix(slug)}pipeline/scan-manifest.json"
+
+
 def archive_key(slug: str, archive_id: UUID | str) -> str:
     """A ZIP archive of an event's originals (`media/archives.py`): `events/<slug>/archives/<id>.zip`.
     Under the event's prefix, so deleting the event deletes its archives; the bucket's lifecycle
