@@ -20,7 +20,8 @@ const SESSION_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 export class FindMe {
   /**
-   * @param {{slug: string, maxSelfieBytes: number, getQuery: () => string, onResults: (r: MatchResult) => void,
+   * @param {{slug: string, maxSelfieBytes: number, getQuery: () => string,
+   *          onResults: (r: MatchResult, how: "new"|"refine") => void,
    *          onClear: () => void, onOpenPhoto: (photo: any) => void}} opts
    */
   constructor(opts) {
@@ -28,6 +29,8 @@ export class FindMe {
     /** @type {Blob|null} */
     this.selfie = null;
     this.selfieUrl = "";
+    /** @type {MatchResult|null} */
+    this.result = null;
     this.dialog = /** @type {HTMLDialogElement} */ (document.getElementById("findme-dialog"));
     this.input = /** @type {HTMLInputElement} */ (document.getElementById("selfie-input"));
     this.message = document.getElementById("findme-message");
@@ -40,7 +43,9 @@ export class FindMe {
     this.input.addEventListener("change", () => this.#onFile());
   }
 
-  get active() { return this.selfie !== null; }
+  get active() { return this.result !== null; }
+  /** A new text query can be combined with the face only while the selfie is still in memory. */
+  get canRefine() { return this.selfie !== null; }
 
   /** Shows the button only when the organizer has face matching on. */
   setEnabled(on) {
@@ -54,12 +59,24 @@ export class FindMe {
     this.dialog.showModal();
   }
 
-  clear() {
+  /** Leaves find me; `quiet` when the page does it (Back), so it is not reported as a step. */
+  clear({ quiet = false } = {}) {
     this.selfie = null;
+    this.result = null;
     if (this.selfieUrl) URL.revokeObjectURL(this.selfieUrl);
     this.selfieUrl = "";
     this.section.hidden = true;
-    this.onClear();
+    if (!quiet) this.onClear();
+  }
+
+  /**
+   * Shows results kept from earlier in this tab (a reload, Back/Forward). The selfie itself is not
+   * kept anywhere, so the header shows no picture and a new text query needs a new selfie.
+   * @param {MatchResult} result
+   */
+  restore(result) {
+    this.result = result;
+    this.#render(result);
   }
 
   async #onFile() {
@@ -74,8 +91,9 @@ export class FindMe {
       if (this.selfieUrl) URL.revokeObjectURL(this.selfieUrl);
       this.selfieUrl = URL.createObjectURL(blob);
       this.dialog.close();
+      this.result = result;
       this.#render(result);
-      this.onResults(result);
+      this.onResults(result, "new");
     } catch (err) {
       this.#say(explain(err), "error");
     }
@@ -87,8 +105,9 @@ export class FindMe {
     try {
       const result = await this.#match(this.selfie, this.getQuery());
       if (!result) return;
+      this.result = result;
       this.#render(result);
-      this.onResults(result);
+      this.onResults(result, "refine");
     } catch (err) {
       document.getElementById("findme-summary").textContent = explain(err);
     }
@@ -111,13 +130,10 @@ export class FindMe {
   #render(r) {
     if (!r) return;
     this.section.hidden = false;
-    /** @type {HTMLImageElement} */ (document.getElementById("findme-selfie")).src = this.selfieUrl;
-    const q = this.getQuery();
-    const found = r.matches.length
-      ? `We found you in ${plural(r.matches.length, "photo")}${q ? ` matching “${q}”` : ""}.`
-      : `We could not find you${q ? ` in photos matching “${q}”` : ""}.`;
-    const scope = q && r.message ? ` Showing only photos matching “${q}”.` : "";
-    document.getElementById("findme-summary").textContent = r.message ? `${r.message}${scope}` : found;
+    const selfie = /** @type {HTMLImageElement} */ (document.getElementById("findme-selfie"));
+    selfie.hidden = !this.selfieUrl;
+    if (this.selfieUrl) selfie.src = this.selfieUrl;
+    else selfie.removeAttribute("src");
     const recs = document.getElementById("recommendations");
     recs.hidden = r.recommendations.length === 0;
     document.getElementById("rec-row").replaceChildren(...r.recommendations.map(({ photo, reason }) =>

@@ -9,6 +9,8 @@ import { h, formatDuration } from "../lib/dom.js";
 /** @typedef {(cursor: string|null, signal: AbortSignal) => Promise<{items: GridItem[], next_cursor: string|null, total: number}>} PageLoader */
 
 const PRELOAD_MARGIN = 1600;
+const LONG_PRESS_MS = 500;
+const LONG_PRESS_SLOP_PX = 10;
 
 export class Grid {
   /**
@@ -36,7 +38,13 @@ export class Grid {
       if (entries.some((e) => e.isIntersecting)) this.loadMore();
     }, { rootMargin: `${PRELOAD_MARGIN}px 0px` });
     this.observer.observe(this.sentinel);
+    /** The last tile chosen one by one: a shift-click selects from it to the clicked tile. */
+    this.anchor = -1;
+    /** Set by a long press, so the click that ends it selects rather than opens. */
+    this.pressed = false;
+    this.touch = false;
     this.root.addEventListener("click", (e) => this.#onClick(e));
+    this.#wireLongPress();
     this.selection.subscribe((id) => this.#syncSelected(id));
   }
 
@@ -50,6 +58,7 @@ export class Grid {
     this.cursor = null;
     this.hasMore = true;
     this.loading = null;
+    this.anchor = -1;
     this.root.replaceChildren();
     this.root.setAttribute("aria-busy", "true");
     return this.loadMore();
@@ -117,7 +126,47 @@ export class Grid {
         : null,
       item.badge ? h("span", { class: "tile-badge", title: item.badgeLabel || "" }, item.badge) : null,
       h("button", { type: "button", class: "tile-select", "aria-pressed": String(selected),
-        "aria-label": `Select ${p.filename}` }, "✓"));
+        "aria-label": `Select ${p.filename}` }));
+  }
+
+  /**
+   * Touch: a long press on a tile selects it (instead of opening it, and instead of the browser's
+   * image menu); once something is selected, a tap selects too, as phone galleries do.
+   */
+  #wireLongPress() {
+    let timer = 0, x = 0, y = 0;
+    const cancel = () => { clearTimeout(timer); timer = 0; };
+    this.root.addEventListener("pointerdown", (e) => {
+      this.touch = e.pointerType === "touch";
+      const tile = /** @type {HTMLElement} */ (e.target).closest(".tile");
+      if (!tile || !this.touch || /** @type {HTMLElement} */ (e.target).closest(".tile-select")) return;
+      x = e.clientX; y = e.clientY;
+      cancel();
+      timer = setTimeout(() => {
+        timer = 0;
+        this.pressed = true;
+        this.#choose(Number(tile.dataset.index), false);
+        navigator.vibrate?.(15);
+      }, LONG_PRESS_MS);
+    });
+    this.root.addEventListener("pointermove", (e) => {
+      if (timer && Math.hypot(e.clientX - x, e.clientY - y) > LONG_PRESS_SLOP_PX) cancel();
+    });
+    for (const type of ["pointerup", "pointercancel"]) this.root.addEventListener(type, cancel);
+    this.root.addEventListener("contextmenu", (e) => {
+      if (this.touch && /** @type {HTMLElement} */ (e.target).closest(".tile")) e.preventDefault();
+    });
+  }
+
+  /** Toggles a tile, or with `range` selects every tile from the anchor to it. */
+  #choose(index, range) {
+    if (range && this.anchor >= 0 && this.anchor < this.items.length) {
+      const [a, b] = this.anchor < index ? [this.anchor, index] : [index, this.anchor];
+      this.selection.addAll(this.items.slice(a, b + 1).map((i) => i.photo.id));
+    } else {
+      this.selection.toggle(this.items[index].photo.id);
+    }
+    this.anchor = index;
   }
 
   #onClick(e) {
@@ -125,15 +174,28 @@ export class Grid {
     const tile = target.closest(".tile");
     if (!tile) return;
     const index = Number(tile.dataset.index);
-    if (target.closest(".tile-select")) {
-      this.selection.toggle(this.items[index].photo.id);
-    } else if (target.closest(".tile-open")) {
-      if (this.selection.size > 0 && (e.shiftKey || e.ctrlKey || e.metaKey)) {
-        this.selection.toggle(this.items[index].photo.id);
-      } else {
-        this.onOpen(index);
-      }
+    if (this.pressed) {  // the click that ends a long press: already selected
+      this.pressed = false;
+      e.preventDefault();
+      return;
     }
+    if (target.closest(".tile-select")) {
+      this.#choose(index, e.shiftKey);
+    } else if (target.closest(".tile-open")) {
+      const selecting = this.selection.size > 0;
+      if (selecting && (e.shiftKey || e.ctrlKey || e.metaKey || this.touch)) this.#choose(index, e.shiftKey);
+      else this.onOpen(index);
+    }
+  }
+
+  /** Loads every page (for "select all" / "download all"), stopping once more than `cap` are listed. */
+  async loadAll(cap) {
+    while (this.hasMore && this.items.length <= cap) {
+      const before = this.items.length;
+      await this.loadMore();
+      if (this.items.length === before && this.loading === null && !this.hasMore) break;
+    }
+    return this.items;
   }
 
   #syncSelected(id) {

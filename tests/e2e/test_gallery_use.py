@@ -1,0 +1,253 @@
+"""The gallery as people use it (issue 19), in Chromium against a real `eventlens demo`: Back and
+Forward, the viewer's focus and touch gestures, the phone layout and long press, range selection,
+honest find-me messages and downloads. Each test covers one bullet; few tests, so the folder stays fast."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from playwright.sync_api import Page, expect
+
+
+def _query(page: Page) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query)
+
+
+def _settled(page: Page) -> None:
+    page.wait_for_function("() => !document.querySelector('#grid').hasAttribute('aria-busy')")
+
+
+def _open_gallery(page: Page) -> None:
+    page.goto("/e/demo")
+    expect(page.locator(".tile").first).to_be_visible()
+
+
+def test_back_undoes_each_step_and_forward_redoes_it(page: Page) -> None:
+    _open_gallery(page)
+    viewer = page.get_by_role("dialog", name="Photo viewer")
+    search = page.get_by_role("searchbox", name="Search photos")
+
+    page.get_by_role("tab", name="Keynote").click()
+    expect(page.locator("#status")).to_contain_text("in Keynote")
+    search.fill("keynote")
+    expect(page.locator("#status")).to_contain_text("for “keynote”")
+    _settled(page)
+    page.locator(".tile-open").first.click()
+    expect(viewer).to_be_visible()
+    photo = _query(page)["photo"][0]
+
+    page.go_back()  # closes the viewer, keeps the search
+    expect(viewer).to_be_hidden()
+    assert _query(page) == {"folder": ["Keynote"], "q": ["keynote"]}
+    page.go_back()  # leaves the search
+    expect(search).to_have_value("")
+    expect(page.locator("#status")).to_contain_text("in Keynote")
+    page.go_back()  # back to all photos
+    expect(page.get_by_role("tab", name="All photos")).to_have_attribute("aria-selected", "true")
+    assert urlsplit(page.url).path == "/e/demo"
+    assert _query(page) == {}
+
+    page.go_forward()
+    expect(page.get_by_role("tab", name="Keynote")).to_have_attribute("aria-selected", "true")
+    page.go_forward()
+    expect(search).to_have_value("keynote")
+    page.go_forward()
+    expect(viewer).to_be_visible()
+    assert _query(page)["photo"] == [photo]
+
+    page.keyboard.press("Escape")  # closing is the same step as Back: Forward reopens
+    expect(viewer).to_be_hidden()
+    page.wait_for_function("() => !location.search.includes('photo=')")
+    page.go_forward()
+    expect(viewer).to_be_visible()
+
+
+def test_phone_back_with_a_photo_open_closes_it_and_stays_on_the_gallery(phone_page: Page) -> None:
+    phone_page.goto("/e/demo")
+    phone_page.locator(".tile-open").first.click()
+    viewer = phone_page.get_by_role("dialog", name="Photo viewer")
+    expect(viewer).to_be_visible()
+
+    phone_page.go_back()
+
+    expect(viewer).to_be_hidden()
+    assert urlsplit(phone_page.url).path == "/e/demo"
+    expect(phone_page.locator(".tile").first).to_be_visible()
+
+
+def test_arrow_keys_keep_working_after_select_download_and_the_last_photo(page: Page) -> None:
+    _open_gallery(page)
+    page.locator(".tile-open").first.click()
+    viewer = page.get_by_role("dialog", name="Photo viewer")
+    title = viewer.locator(".lb-title")
+    first = title.inner_text()
+
+    viewer.get_by_role("button", name="Select").click()
+    page.keyboard.press("ArrowRight")
+    expect(title).not_to_have_text(first)
+    second = title.inner_text()
+    with page.expect_download():
+        viewer.get_by_role("link", name="Download").click()
+    page.keyboard.press("ArrowRight")
+    expect(title).not_to_have_text(second)
+
+    following = viewer.get_by_role("button", name="Next photo")
+    for _ in range(100):  # to the last photo with ›, which then goes disabled under the focus
+        if following.is_disabled():
+            break
+        following.click()
+    expect(following).to_be_disabled()
+    last = title.inner_text()
+    assert page.evaluate("document.getElementById('lightbox').contains(document.activeElement)")
+    page.keyboard.press("ArrowLeft")
+    expect(title).not_to_have_text(last)
+
+
+def _pointer(page: Page, kind: str, pointer_id: int, x: float, y: float) -> None:
+    page.locator("#lb-stage").dispatch_event(
+        kind,
+        {
+            "pointerId": pointer_id,
+            "pointerType": "touch",
+            "clientX": x,
+            "clientY": y,
+            "isPrimary": pointer_id == 1,
+        },
+    )
+
+
+def test_phone_viewer_pinch_zooms_and_a_swipe_down_closes_it(phone_page: Page) -> None:
+    phone_page.goto("/e/demo")
+    phone_page.locator(".tile-open").first.click()
+    viewer = phone_page.get_by_role("dialog", name="Photo viewer")
+    expect(viewer).to_be_visible()
+    scale = "() => new DOMMatrix(getComputedStyle(document.querySelector('#lb-stage img')).transform).a"
+
+    _pointer(phone_page, "pointerdown", 1, 150, 300)
+    _pointer(phone_page, "pointerdown", 2, 240, 300)
+    _pointer(phone_page, "pointermove", 1, 100, 300)
+    _pointer(phone_page, "pointermove", 2, 290, 300)
+    _pointer(phone_page, "pointerup", 2, 290, 300)
+    _pointer(phone_page, "pointerup", 1, 100, 300)
+    assert phone_page.evaluate(scale) > 1.8  # fingers 90 px apart, then 190 px
+    expect(viewer).to_be_visible()
+
+    phone_page.locator("#lb-stage").dispatch_event("dblclick")
+    assert phone_page.evaluate(scale) == 1
+    _pointer(phone_page, "pointerdown", 1, 200, 250)
+    _pointer(phone_page, "pointerup", 1, 205, 420)
+
+    expect(viewer).to_be_hidden()
+
+
+def test_phone_layout_rows_targets_selection_bar_and_long_press(phone_page: Page) -> None:
+    phone_page.goto("/e/demo")
+    expect(phone_page.locator(".tile").first).to_be_visible()
+    tabs = phone_page.locator("#folder-tabs").bounding_box()
+    tags = phone_page.locator("#tag-tabs").bounding_box()
+    assert tabs
+    assert tags
+    assert tags["y"] >= tabs["y"] + tabs["height"]  # folders and tags each have their own row
+    keynote = phone_page.get_by_role("tab", name="Keynote").bounding_box()
+    assert keynote
+    assert keynote["x"] + keynote["width"] <= 390
+    target = phone_page.locator(".tile-select").first.bounding_box()
+    assert target
+    assert target["width"] >= 44
+    assert target["height"] >= 44
+
+    tile = phone_page.locator(".tile-open").nth(1)
+    box = tile.bounding_box()
+    assert box
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    tile.dispatch_event("pointerdown", {"pointerId": 7, "pointerType": "touch", "clientX": x, "clientY": y})
+    phone_page.wait_for_timeout(650)
+    tile.dispatch_event("pointerup", {"pointerId": 7, "pointerType": "touch", "clientX": x, "clientY": y})
+    tile.dispatch_event("click")
+
+    bar = phone_page.get_by_role("region", name="Selection")
+    expect(bar).to_contain_text("1 selected")
+    expect(phone_page.get_by_role("dialog", name="Photo viewer")).to_be_hidden()
+    expect(phone_page.locator(".tile").nth(1)).to_have_class(re.compile("is-selected"))
+    bar_box = bar.bounding_box()
+    clear = phone_page.get_by_role("button", name="Clear selection").bounding_box()
+    assert bar_box
+    assert clear
+    assert bar_box["height"] <= 64  # one line
+    assert clear["x"] + clear["width"] <= 390
+    assert clear["x"] >= 0
+
+
+def test_shift_click_selects_a_range_kept_out_of_the_url_and_over_reload(page: Page) -> None:
+    _open_gallery(page)
+    page.locator(".tile").nth(0).hover()
+    page.locator(".tile-select").nth(0).click()
+    page.locator(".tile").nth(3).hover()
+    page.locator(".tile-select").nth(3).click(modifiers=["Shift"])
+
+    expect(page.get_by_role("region", name="Selection")).to_contain_text("4 selected")
+    assert "sel" not in _query(page)
+    page.reload()
+    expect(page.get_by_role("region", name="Selection")).to_contain_text("4 selected")
+    expect(page.locator(".tile.is-selected")).to_have_count(4)
+
+
+def test_select_all_and_the_500_photo_limit_in_plain_words(page: Page) -> None:
+    _open_gallery(page)
+    total = int(re.match(r"\d+", page.locator("#status").inner_text()).group())  # type: ignore[union-attr]
+
+    page.get_by_role("button", name="Select all").click()
+    expect(page.get_by_role("region", name="Selection")).to_contain_text(f"{total} selected")
+    expect(page.locator(".tile.is-selected")).to_have_count(total)
+
+    fake = [f"00000000-0000-4000-8000-{n:012d}" for n in range(501)]
+    page.evaluate("ids => sessionStorage.setItem('eventlens.selection.demo', JSON.stringify(ids))", fake)
+    page.reload()
+    bar = page.get_by_role("region", name="Selection")
+    expect(bar).to_contain_text("501 selected")
+    expect(bar).to_contain_text("At most 500 per download: deselect 1")
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if r.url.endswith("/download") else None)
+    page.get_by_role("button", name="Download selected").click()
+    expect(page.locator(".toast").last).to_contain_text("A ZIP holds at most 500 photos and 501 are chosen")
+    assert requests == []
+
+
+def test_find_me_says_when_a_filter_hides_my_photos_and_survives_reload(
+    page: Page, face_selfie: Path
+) -> None:
+    _open_gallery(page)
+    page.get_by_role("button", name="Find me").click()
+    page.locator("#selfie-input").set_input_files(face_selfie)
+    summary = page.locator("#findme-summary")
+    expect(summary).to_contain_text(re.compile(r"^Found you in \d+ photos?\."), timeout=30_000)
+    _settled(page)
+    found = page.locator(".tile").count()
+    assert found > 0
+    assert page.evaluate("document.activeElement.id") == "findme-title"  # focus goes to the results
+    expect(summary).to_have_text(f"Found you in {found} photo{'s' if found != 1 else ''}.")
+
+    page.get_by_role("tab", name="Expo").click()
+    expect(summary).to_have_text(f"None of your {found} photo{'s' if found != 1 else ''} are in Expo.")
+    expect(page.locator(".tile")).to_have_count(0)
+    expect(page.locator("#empty-title")).to_have_text("None of your photos are in this view")
+    page.get_by_role("button", name="Clear filters").click()
+    expect(summary).to_have_text(re.compile(rf"^Found you in {found} photos?\.$"))
+
+    page.reload()
+    expect(page.locator("#findme-results")).to_be_visible()
+    expect(page.locator(".tile-badge")).to_have_count(found)
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name=re.compile(r"^Download (all my photos|my photo)")).click()
+    with zipfile.ZipFile(io.BytesIO(Path(download_info.value.path()).read_bytes())) as archive:
+        assert len(archive.namelist()) == found
+
+    page.go_back()  # the reload kept the history: Back to Expo, then to all my photos, then out
+    page.go_back()
+    page.go_back()  # before find me
+    expect(page.locator("#findme-results")).to_be_hidden()
+    expect(page.locator(".tile-badge")).to_have_count(0)
