@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 
 def _query(page: Page) -> dict[str, list[str]]:
@@ -251,3 +251,64 @@ def test_find_me_says_when_a_filter_hides_my_photos_and_survives_reload(
     page.go_back()  # before find me
     expect(page.locator("#findme-results")).to_be_hidden()
     expect(page.locator(".tile-badge")).to_have_count(0)
+
+
+def test_ten_thousand_photos_keep_the_dom_small_and_the_end_loads_fast(page: Page) -> None:
+    """A 10,000-photo event (the photo list answered here, thumbnails from one tiny JPEG): after a
+    jump to the end the page holds a few screens of tiles, not 10,000, and the thumbnails on screen
+    arrive without queueing behind off-screen ones."""
+    from PIL import Image
+
+    total = 10_000
+    buf = io.BytesIO()
+    Image.new("RGB", (32, 24), (90, 120, 200)).save(buf, "JPEG")
+    jpeg = buf.getvalue()
+    thumbs: list[str] = []
+
+    def photos(route: Route) -> None:
+        query = parse_qs(urlsplit(route.request.url).query)
+        start = int(query.get("cursor", ["0"])[0])
+        end = min(total, start + int(query["limit"][0]))
+        listed = [
+            {
+                "id": f"00000000-0000-4000-8000-{i:012d}",
+                "filename": f"IMG_{i:05d}.jpg",
+                "kind": "photo",
+                "width": (3, 2, 4)[i % 3] * 100,
+                "height": 300,
+                "thumbnail_url": f"/bench-thumb/{i}.jpg",
+                "preview_url": f"/bench-thumb/{i}.jpg",
+                "original_url": f"/bench-thumb/{i}.jpg",
+                "alt": f"Photo {i}",
+            }
+            for i in range(start, end)
+        ]
+        route.fulfill(
+            json={"photos": listed, "next_cursor": str(end) if end < total else None, "total": total}
+        )
+
+    def thumb(route: Route) -> None:
+        thumbs.append(route.request.url)
+        route.fulfill(body=jpeg, content_type="image/jpeg")
+
+    page.route(re.compile(r"/api/events/demo/photos\?"), photos)
+    page.route(re.compile(r"/bench-thumb/"), thumb)
+    page.goto("/e/demo")
+    expect(page.locator("#status")).to_have_text("10,000 photos")
+
+    for _ in range(60):  # jump to the end; the pages load on the way, in large pages
+        page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
+        if page.locator(f'.tile[data-index="{total - 1}"]').count():
+            break
+        page.wait_for_timeout(100)
+    expect(page.locator(f'.tile[data-index="{total - 1}"]')).to_be_attached()
+    nodes = page.evaluate("document.getElementsByTagName('*').length")
+    assert nodes <= 3000, nodes
+    assert page.locator(".tile").count() < 300
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.tile img')].filter((i) => {
+             const r = i.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; })
+           .every((i) => i.complete && i.naturalWidth > 0)""",
+        timeout=5_000,
+    )
+    assert len(thumbs) < 1000  # the thumbnails asked for are those the window passed, not all 10,000

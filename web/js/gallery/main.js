@@ -16,6 +16,8 @@ import { FindMe } from "./findme.js";
 
 const PAGE_SIZE = 120;
 const SEARCH_PAGE_SIZE = 60;
+/** The search API's largest page (api/gallery.py); the photo list takes up to 500. */
+const SEARCH_MAX_PAGE = 200;
 
 const slug = eventSlug();
 const view = readState();
@@ -94,7 +96,6 @@ async function start() {
 
   const grid = new Grid({
     root: document.getElementById("grid"),
-    sentinel: document.getElementById("sentinel"),
     selection,
     onOpen: (index) => lightbox.open(index),
     onPage: ({ total, items, first }) => { if (first) firstPage(total, items); },
@@ -280,8 +281,10 @@ async function start() {
     if (!heroSet && items.length && !view.q && !matchResult) {
       heroSet = true;
       const hero = items.find((i) => i.photo.kind !== "video") || items[0];
-      document.getElementById("hero").style.setProperty("--hero-image",
-        `url("${hero.photo.preview_url || hero.photo.thumbnail_url}")`);
+      // A phone's banner is a few hundred pixels wide: the thumbnail, not the 1920 px preview.
+      const small = window.matchMedia("(max-width: 760px)").matches;
+      const url = small ? hero.photo.thumbnail_url || hero.photo.preview_url : hero.photo.preview_url || hero.photo.thumbnail_url;
+      document.getElementById("hero").style.setProperty("--hero-image", `url("${url}")`);
     }
     if (matchResult) {
       describeFindMe(items.length);
@@ -329,14 +332,15 @@ async function start() {
       return async () => ({ items, next_cursor: null, total: items.length });
     }
     if (view.q) {
-      return async (cursor, signal) => {
-        const r = await api(`${ep}/search${qs({ q: view.q, limit: SEARCH_PAGE_SIZE, cursor, ...filters })}`, { signal });
+      return async (cursor, signal, limit) => {
+        const size = Math.min(limit || SEARCH_PAGE_SIZE, SEARCH_MAX_PAGE);
+        const r = await api(`${ep}/search${qs({ q: view.q, limit: size, cursor, ...filters })}`, { signal });
         if (!cursor) statusEl.textContent = searchStatus(r.total, view.q, r.modalities);
         return { items: r.results.map((x) => ({ photo: x.photo })), next_cursor: r.next_cursor, total: r.total };
       };
     }
-    return async (cursor, signal) => {
-      const r = await api(`${ep}/photos${qs({ limit: PAGE_SIZE, cursor, sort: view.sort, ...filters })}`, { signal });
+    return async (cursor, signal, limit) => {
+      const r = await api(`${ep}/photos${qs({ limit: limit || PAGE_SIZE, cursor, sort: view.sort, ...filters })}`, { signal });
       return { items: r.photos.map((photo) => ({ photo })), next_cursor: r.next_cursor, total: r.total };
     };
   }
