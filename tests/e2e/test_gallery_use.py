@@ -312,3 +312,51 @@ def test_ten_thousand_photos_keep_the_dom_small_and_the_end_loads_fast(page: Pag
         timeout=5_000,
     )
     assert len(thumbs) < 1000  # the thumbnails asked for are those the window passed, not all 10,000
+
+
+CONTRAST = """(el) => {
+  const rgb = (c) => { const v = c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+    return c.startsWith('color(') ? v.map((x) => x * 255) : v; };  // color-mix() computes to color(srgb 0..1)
+  const lum = (c) => { const [r, g, b] = rgb(c).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  let bg = el, color = getComputedStyle(el).backgroundColor;
+  while (bg && (color === 'rgba(0, 0, 0, 0)' || color === 'transparent')) { bg = bg.parentElement; color = bg ? getComputedStyle(bg).backgroundColor : 'rgb(255, 255, 255)'; }
+  const [a, b] = [lum(getComputedStyle(el).color), lum(color)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}"""
+
+
+def test_keyboard_order_names_and_contrast(page: Page) -> None:
+    """Without axe-core (no Python package ships it), the checks it would make that matter here:
+    Tab reaches the selection's buttons before the tiles, every button and tile has a name of its
+    own, and the text on the page's own colours has at least 4.5:1 contrast."""
+    _open_gallery(page)
+    page.locator(".tile").nth(0).hover()
+    page.locator(".tile-select").nth(0).click()
+    expect(page.get_by_role("region", name="Selection")).to_be_visible()
+
+    page.get_by_role("searchbox", name="Search photos").focus()
+    reached: list[str] = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        reached.append(
+            page.evaluate("document.activeElement.getAttribute('aria-label') || document.activeElement.id")
+        )
+        if page.evaluate("document.activeElement.classList.contains('tile-open')"):
+            break
+    assert reached[-1].startswith("Open "), reached
+    assert "Download selected" in reached, reached
+    assert "Clear selection" in reached, reached
+
+    unnamed = page.evaluate(
+        """() => [...document.querySelectorAll('button, a[href], select, input')]
+             .filter((e) => e.offsetParent !== null)
+             .filter((e) => !(e.getAttribute('aria-label') || e.textContent.trim() || e.labels?.length))
+             .map((e) => e.outerHTML.slice(0, 80))"""
+    )
+    assert unnamed == []
+    names = page.locator(".tile-open").evaluate_all("bs => bs.map(b => b.getAttribute('aria-label'))")
+    assert len(names) == len(set(names)), names
+    for selector in ("#status", ".chip", "#select-all"):
+        ratio = page.locator(selector).first.evaluate(CONTRAST)
+        assert ratio >= 4.5, (selector, ratio)
