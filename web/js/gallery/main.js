@@ -13,6 +13,7 @@ import { Selection, mountSelectionBar, downloadPhotos, tooMany, ARCHIVE_MAX_PHOT
 import { mountToolbar } from "./toolbar.js";
 import { mountSearch, searchStatus } from "./search.js";
 import { FindMe } from "./findme.js";
+import { mountScrubber } from "./scrubber.js";
 
 const PAGE_SIZE = 120;
 const SEARCH_PAGE_SIZE = 60;
@@ -101,6 +102,7 @@ async function start() {
     onPage: ({ total, items, first }) => { if (first) firstPage(total, items); },
     onError: (err) => { statusEl.textContent = `Could not load photos: ${err.message}`; },
   });
+  mountScrubber(grid);
   const lightbox = new Lightbox({
     grid, selection,
     onChange: (photoId, how) => {
@@ -275,8 +277,9 @@ async function start() {
 
   function firstPage(total, items) {
     emptyEl.hidden = total > 0 || items.length > 0;
-    selectAll.hidden = total === 0;
-    downloadAll.hidden = total === 0 || Boolean(matchResult);
+    // Past a ZIP's 500 the two would only say no: a folder, a tag or a search narrows it first.
+    selectAll.hidden = total === 0 || total > ARCHIVE_MAX_PHOTOS;
+    downloadAll.hidden = selectAll.hidden || Boolean(matchResult);
     downloadAll.textContent = `Download all (${formatCount(total)})`;
     if (!heroSet && items.length && !view.q && !matchResult) {
       heroSet = true;
