@@ -9,7 +9,7 @@
  * (docs/security.md, "Faces and find me"); the dialog in index.html says so to the visitor.
  */
 import { api, eventPath, ApiError } from "../lib/api.js";
-import { h, plural } from "../lib/dom.js";
+import { h } from "../lib/dom.js";
 import { altText } from "./grid.js";
 
 const MAX_SIDE = 1280;
@@ -54,6 +54,7 @@ export class FindMe {
   }
 
   ask() {
+    this.#hidePicker();
     this.#say("");
     this.input.value = "";
     this.dialog.showModal();
@@ -82,11 +83,17 @@ export class FindMe {
   async #onFile() {
     const file = this.input.files && this.input.files[0];
     if (!file) return;
+    this.#hidePicker();
     this.#say("Looking for you in the photos…", "busy");
-    const blob = await shrink(file);
+    await this.#search(await shrink(file), true);
+  }
+
+  /** Matches `blob`; on "several faces", with `mayPick`, asks which face is the visitor's. */
+  async #search(blob, mayPick) {
     try {
       const result = await this.#match(blob, this.getQuery());
       if (!result) return;
+      this.#hidePicker();
       this.selfie = blob;
       if (this.selfieUrl) URL.revokeObjectURL(this.selfieUrl);
       this.selfieUrl = URL.createObjectURL(blob);
@@ -95,8 +102,46 @@ export class FindMe {
       this.#render(result);
       this.onResults(result, "new");
     } catch (err) {
-      this.#say(explain(err), "error");
+      const several = err instanceof ApiError && /several faces/i.test(err.message);
+      if (several && mayPick) this.#showPicker(blob);
+      else if (several) this.#say("Still more than one face there: tap the middle of your own face.", "error");
+      else this.#say(explain(err), "error");
     }
+  }
+
+  /**
+   * A selfie with several faces: the visitor taps (or picks with the keyboard, one of nine areas)
+   * their own face, and a square around that point is searched instead. The crop is made here;
+   * the server sees only it.
+   * @param {Blob} blob
+   */
+  #showPicker(blob) {
+    this.#say("We see more than one face. Tap or choose yours.", "error");
+    const url = URL.createObjectURL(blob);
+    const img = h("img", { class: "pick-img", src: url, alt: "" });
+    const areas = ["top left", "top", "top right", "left", "middle", "right", "bottom left", "bottom", "bottom right"]
+      .map((where, i) => h("button", { type: "button", class: "pick-area", "aria-label": `My face is at the ${where}`,
+        onclick: (e) => {
+          const box = img.getBoundingClientRect();
+          // A pointer gives the exact point; Enter or Space the middle of the area.
+          const fx = e.detail > 0 ? (e.clientX - box.left) / box.width : ((i % 3) + 0.5) / 3;
+          const fy = e.detail > 0 ? (e.clientY - box.top) / box.height : (Math.floor(i / 3) + 0.5) / 3;
+          this.#pick(blob, fx, fy);
+        } }));
+    const picker = h("div", { class: "face-picker", id: "face-picker", role: "group", "aria-label": "Which face is yours?" },
+      h("div", { class: "pick-frame" }, img, h("div", { class: "pick-grid" }, ...areas)));
+    img.addEventListener("load", () => URL.revokeObjectURL(url), { once: true });
+    this.message.after(picker);
+    areas[4].focus();
+  }
+
+  #hidePicker() {
+    document.getElementById("face-picker")?.remove();
+  }
+
+  async #pick(blob, fx, fy) {
+    this.#say("Looking for you in the photos…", "busy");
+    await this.#search(await cropAround(blob, fx, fy), false);
   }
 
   /** Runs the match again with the current text query (find me + "on stage"). */
@@ -185,6 +230,22 @@ function base64(blob) {
     reader.onerror = () => reject(reader.error);
     reader.readAsDataURL(blob);
   });
+}
+
+/** Share of the selfie's shorter side that the square around a picked face spans. */
+const PICK_SIDE = 0.3;
+
+/** A square JPEG around the point (fx, fy), given as fractions of the image's width and height. */
+async function cropAround(blob, fx, fy) {
+  const bitmap = await createImageBitmap(blob);
+  const side = Math.max(160, Math.round(Math.min(bitmap.width, bitmap.height) * PICK_SIDE));
+  const x = Math.min(Math.max(0, Math.round(fx * bitmap.width - side / 2)), Math.max(0, bitmap.width - side));
+  const y = Math.min(Math.max(0, Math.round(fy * bitmap.height - side / 2)), Math.max(0, bitmap.height - side));
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = side;
+  canvas.getContext("2d").drawImage(bitmap, x, y, side, side, 0, 0, side, side);
+  bitmap.close();
+  return new Promise((resolve) => canvas.toBlob((b) => resolve(b || blob), "image/jpeg", 0.92));
 }
 
 /** Downscales to MAX_SIDE as JPEG; returns the original if the browser cannot decode it. */
