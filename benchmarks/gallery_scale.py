@@ -13,7 +13,8 @@ measured; the API's own speed is benchmarks/many_events.py's and search.py's bus
 For each variant and size: open the gallery, jump to the end until the last photo is on screen
 (the pages load on the way), then wheel-scroll back through it. Figures: max DOM nodes seen,
 JS heap (CDP), the renderer's RSS, p95 frame interval while wheel-scrolling (300 px steps) and
-flinging (3,000 px steps), and seconds from the first jump until every thumbnail on screen at the
+flinging (3,000 px steps), the main thread's long tasks (over 50 ms) and its script, layout + style and total task time
+during both (CDP Performance metrics: CPU-bound, so compare variants within one run), and seconds from the first jump until every thumbnail on screen at the
 end has loaded.
 """
 
@@ -143,7 +144,9 @@ def web_at(ref: str, into: Path) -> Path:
     return into / "web"
 
 
-FRAMES = """() => { window.__frames = []; let last = performance.now();
+FRAMES = """() => { window.__frames = []; window.__long = 0; let last = performance.now();
+  if (!window.__longObserver) { window.__longObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__long += e.duration; }); window.__longObserver.observe({ type: 'longtask' }); }
   const tick = (t) => { window.__frames.push(t - last); last = t; if (window.__recording) requestAnimationFrame(tick); };
   window.__recording = true; requestAnimationFrame(tick); }"""
 VISIBLE_LOADED = """() => { const imgs = [...document.querySelectorAll('.tile img')].filter((i) => {
@@ -167,7 +170,7 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)] if ordered else 0.0
 
 
-def _wheel(page: Page, step: int, count: int, nodes: list[int]) -> list[float]:
+def _wheel(page: Page, step: int, count: int, nodes: list[int], long: list[float]) -> list[float]:
     page.evaluate(FRAMES)
     for n in range(count):
         page.mouse.wheel(0, step)
@@ -175,6 +178,7 @@ def _wheel(page: Page, step: int, count: int, nodes: list[int]) -> list[float]:
         if n % 5 == 0:
             nodes.append(page.evaluate(NODES))
     page.evaluate("() => { window.__recording = false; }")
+    long.append(page.evaluate("() => window.__long"))
     return page.evaluate("() => window.__frames.slice(1)")
 
 
@@ -206,8 +210,13 @@ def measure(browser: Any, base: str, photos: int) -> dict[str, Any]:
     rss = _renderer_rss()
 
     page.mouse.move(683, 500)
-    scroll = _wheel(page, -300, 120, nodes)
-    fling = _wheel(page, -3000, 40, nodes)
+    long: list[float] = []
+    costs = ("ScriptDuration", "LayoutDuration", "RecalcStyleDuration", "TaskDuration")
+    before = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    scroll = _wheel(page, -300, 120, nodes, long)
+    fling = _wheel(page, -3000, 40, nodes, long)
+    after = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    spent = {k: round((after[k] - before[k]) * 1000) for k in costs}
     context.close()
     return {
         "photos": photos,
@@ -219,6 +228,10 @@ def measure(browser: Any, base: str, photos: int) -> dict[str, Any]:
         "renderer_rss_mb": round(rss / 2**20, 1),
         "p95_frame_ms_scroll": round(p95(scroll), 1),
         "p95_frame_ms_fling": round(p95(fling), 1),
+        "long_task_ms": round(sum(long)),
+        "script_ms": spent["ScriptDuration"],
+        "layout_style_ms": spent["LayoutDuration"] + spent["RecalcStyleDuration"],
+        "main_thread_ms": spent["TaskDuration"],
         "frames": len(scroll) + len(fling),
     }
 
