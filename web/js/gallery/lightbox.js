@@ -191,7 +191,9 @@ export class Lightbox {
         onclick: () => setTimeout(() => this.#keepFocus(), 0) }, "Download"),
       h("button", { type: "button", class: "btn lb-select", "aria-pressed": String(sel),
         onclick: (e) => { this.selection.toggle(photo.id); e.currentTarget.focus(); } }, sel ? "Selected ✓" : "Select")));
-    out.push(h("p", { class: "lb-hint muted" }, "← → to browse · Esc to close"));
+    const touch = window.matchMedia("(pointer: coarse)").matches;
+    out.push(h("p", { class: "lb-hint muted" },
+      touch ? "Swipe sideways to browse · down to close · pinch to zoom" : "← → to browse · Esc to close"));
     return out;
   }
 
