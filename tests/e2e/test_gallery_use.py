@@ -253,6 +253,11 @@ def test_find_me_says_when_a_filter_hides_my_photos_and_survives_reload(
     expect(page.locator(".tile-badge")).to_have_count(0)
 
 
+VISIBLE_THUMBNAILS_LOADED = """() => [...document.querySelectorAll('.tile img')]
+  .filter((i) => { const r = i.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; })
+  .every((i) => i.complete && i.naturalWidth > 0)"""
+
+
 def test_ten_thousand_photos_keep_the_dom_small_and_the_end_loads_fast(page: Page) -> None:
     """A 10,000-photo event (the photo list answered here, thumbnails from one tiny JPEG): after a
     jump to the end the page holds a few screens of tiles, not 10,000, and the thumbnails on screen
@@ -305,12 +310,7 @@ def test_ten_thousand_photos_keep_the_dom_small_and_the_end_loads_fast(page: Pag
     nodes = page.evaluate("document.getElementsByTagName('*').length")
     assert nodes <= 3000, nodes
     assert page.locator(".tile").count() < 300
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('.tile img')].filter((i) => {
-             const r = i.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; })
-           .every((i) => i.complete && i.naturalWidth > 0)""",
-        timeout=5_000,
-    )
+    page.wait_for_function(VISIBLE_THUMBNAILS_LOADED, timeout=5_000)
     assert len(thumbs) < 1000  # the thumbnails asked for are those the window passed, not all 10,000
 
 
