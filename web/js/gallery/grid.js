@@ -46,6 +46,10 @@ export class Grid {
     this.rows = [];
     this.width = 0;
     this.metrics = { target: 220, gap: 6 };
+    /** The canvas's top in the document and its height, as of the last render / layout. */
+    this.top = 0;
+    this.height = 0;
+    this.scrollY = 0;
     /** @type {Map<number, HTMLElement>} index -> tile on screen */
     this.tiles = new Map();
     this.canvas = h("div", { class: "grid-canvas", role: "list" });
@@ -81,6 +85,7 @@ export class Grid {
     this.rows = [];
     this.tiles.clear();
     this.canvas.replaceChildren();
+    this.height = 0;
     this.canvas.style.setProperty("height", "0px");
     this.root.setAttribute("aria-busy", "true");
     return this.loadMore();
@@ -153,7 +158,8 @@ export class Grid {
     if (start < this.items.length) rows.push({ top, height: target, start, end: this.items.length, full: false });
     this.rows = rows;
     if (!append) { for (const tile of this.tiles.values()) tile.remove(); this.tiles.clear(); }
-    this.canvas.style.setProperty("height", `${Math.ceil(this.#estimatedHeight())}px`);
+    this.height = Math.ceil(this.#estimatedHeight());
+    this.canvas.style.setProperty("height", `${this.height}px`);
   }
 
   /** Laid-out rows plus an estimate for the photos not loaded yet (same photos per row as so far). */
@@ -169,7 +175,10 @@ export class Grid {
 
   /** Puts the rows in and near the viewport in the DOM and takes the others out. */
   #render() {
+    // The one layout read of a frame, before any write: the scrubber reuses it (`top`, `height`).
     const box = this.canvas.getBoundingClientRect();
+    this.scrollY = window.scrollY;
+    this.top = box.top + this.scrollY;
     const margin = window.innerHeight * WINDOW_MARGIN;
     const from = -box.top - margin, to = -box.top + window.innerHeight + margin;
     const last = this.rows[this.rows.length - 1];

@@ -24,14 +24,14 @@ export function mountScrubber(grid) {
   let stickToEnd = false;
   for (const type of ["wheel", "touchstart"]) window.addEventListener(type, () => { stickToEnd = false; }, { passive: true });
 
-  const bounds = () => {
-    const box = grid.canvas.getBoundingClientRect();
-    const top = box.top + window.scrollY;
-    return { top, range: Math.max(1, box.height - window.innerHeight) };
-  };
+  // Geometry comes from the grid's own read of the frame (no layout forced after its writes);
+  // the rail's size is read only when it appears or the window is resized.
+  const bounds = () => ({ top: grid.top, range: Math.max(1, grid.height - window.innerHeight) });
+  let travel = 0;
+  const measure = () => { travel = rail.clientHeight - thumb.offsetHeight; };
   const fraction = () => {
     const { top, range } = bounds();
-    return Math.min(1, Math.max(0, (window.scrollY - top) / range));
+    return Math.min(1, Math.max(0, (grid.scrollY - top) / range));
   };
   const jump = (f) => {
     stickToEnd = f >= 1;
@@ -46,13 +46,14 @@ export function mountScrubber(grid) {
 
   function update() {
     frame = 0;
-    const tall = grid.canvas.getBoundingClientRect().height > MIN_SCREENS * window.innerHeight;
+    const tall = grid.height > MIN_SCREENS * window.innerHeight;
+    const appearing = tall && rail.hidden;
     rail.hidden = !tall;
     if (!tall) return;
+    if (appearing || travel <= 0) measure();
     if (stickToEnd && fraction() < 1) window.scrollTo({ top: bounds().top + bounds().range });
     if (stickToEnd && !grid.hasMore) stickToEnd = false;
     const f = fraction();
-    const travel = rail.clientHeight - thumb.offsetHeight;
     thumb.style.setProperty("transform", `translateY(${(f * travel).toFixed(1)}px)`);
     label.style.setProperty("transform", `translateY(${(f * travel).toFixed(1)}px)`);
     const total = grid.total || grid.items.length;
@@ -66,12 +67,13 @@ export function mountScrubber(grid) {
   }
   const schedule = () => { if (!frame) frame = requestAnimationFrame(update); };
   window.addEventListener("scroll", () => { schedule(); if (!rail.hidden) show(); }, { passive: true });
-  window.addEventListener("resize", schedule);
+  window.addEventListener("resize", () => { travel = 0; schedule(); });
   new ResizeObserver(schedule).observe(grid.canvas);
 
   const fromPointer = (e) => {
     const box = rail.getBoundingClientRect();
-    jump((e.clientY - box.top - thumb.offsetHeight / 2) / Math.max(1, box.height - thumb.offsetHeight));
+    const thumbHeight = rail.clientHeight - travel;
+    jump((e.clientY - box.top - thumbHeight / 2) / Math.max(1, travel));
   };
   rail.addEventListener("pointerdown", (e) => {
     rail.setPointerCapture(e.pointerId);
