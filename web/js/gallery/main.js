@@ -3,7 +3,8 @@
  * grid, lightbox, find-me and selection modules together and keeps the URL and the history in
  * step with them (url-state.js: one history entry per step, so Back undoes it).
  */
-import { api, eventPath, eventSlug, qs, ApiError } from "../lib/api.js";
+import { api, eventPath, eventSlug, qs, ApiError, useGalleryPass } from "../lib/api.js";
+import { accessToken, signedIn } from "../lib/account.js";
 import { h, plural, formatCount } from "../lib/dom.js";
 import { applyTheme } from "../lib/theme.js";
 import { readState, writeState, sameList } from "./url-state.js";
@@ -74,6 +75,32 @@ function savedResult() {
   }
 }
 
+/** The event; for a private one, first a pass bought with the signed-in account's session. */
+async function loadEvent() {
+  try {
+    return await api(eventPath(slug));
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 401 || !signedIn()) throw err;
+    await renewPass();
+    return api(eventPath(slug));
+  }
+}
+
+/** Buys a pass to this gallery and renews it a minute before it ends, while the page is open. */
+async function renewPass() {
+  const pass = await api(`${eventPath(slug)}/pass`, { method: "POST", token: await accessToken() });
+  useGalleryPass(pass.token);
+  const wait = Math.max(60, pass.expires_at - Date.now() / 1000 - 60) * 1000;
+  window.setTimeout(() => renewPass().catch(() => useGalleryPass(null)), wait);
+}
+
+/** A private gallery, signed out or without a role: where to sign in with the invited account. */
+function showSignIn() {
+  const link = /** @type {HTMLAnchorElement} */ (document.getElementById("private-sign-in"));
+  link.href = `/e/${encodeURIComponent(slug)}/admin`;
+  link.hidden = false;
+}
+
 async function start() {
   if (!slug) {
     fail("No event selected", "Open the link your organizer shared, e.g. /e/your-event.");
@@ -81,10 +108,15 @@ async function start() {
   }
   let event;
   try {
-    event = await api(eventPath(slug));
+    event = await loadEvent();
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) fail("Event not found", "Check the link you were given.");
-    else fail("The gallery is unavailable", err.message);
+    else if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+      fail("This gallery is private", err.status === 401
+        ? "Sign in with the account you were invited with."
+        : `${err.message}.`);
+      showSignIn();
+    } else fail("The gallery is unavailable", err.message);
     return;
   }
   applyTheme(event.settings && event.settings.theme);
