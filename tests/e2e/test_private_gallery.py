@@ -21,7 +21,9 @@ def private_demo(page: Page) -> Iterator[APIRequestContext]:
     try:
         yield request
     finally:
-        reply = request.patch("/api/events/demo/admin/settings", data={"visibility": "public"}, headers=headers)
+        reply = request.patch(
+            "/api/events/demo/admin/settings", data={"visibility": "public"}, headers=headers
+        )
         assert reply.ok, reply.text()
 
 
