@@ -251,3 +251,11 @@ class SeveralFaces(BadRequest):
 
 class FaceMatchingDisabled(Forbidden):
     pass
+
+
+class InvalidLiveSource(BadRequest):
+    """A live folder that is not one: no such folder, an S3 location without a bucket, unreadable."""
+
+
+class LiveSourceNotFound(NotFound):
+    """The event has no live folder."""
