@@ -784,6 +784,11 @@ def _serve(host: str, port: int, on_ready: Any = None) -> None:
     threading.Thread(target=purge_periodically, args=(stop_purge,), name="find-me-purge", daemon=True).start()
     bound = server.server_address[1]
     click.echo(f"EventLens is serving on http://{host}:{bound}/  (Ctrl-C stops it)", err=False)
+    from eventlens.firstrun.service import issue_code
+
+    code = issue_code()  # a new installation: only who sees this terminal may set it up
+    if code is not None:
+        click.echo(f"First run: open http://{host}:{bound}/ and enter the setup code {code}")
     if on_ready:
         on_ready(f"http://{host}:{bound}")
     sys.stdout.flush()

@@ -259,3 +259,11 @@ class InvalidLiveSource(BadRequest):
 
 class LiveSourceNotFound(NotFound):
     """The event has no live folder."""
+
+
+class SetupRefused(Forbidden):
+    """The first-run wizard without the setup code `eventlens serve` printed (or with a wrong one)."""
+
+
+class SetupDone(Conflict):
+    """The first-run wizard on an installation that has events already."""
