@@ -92,13 +92,16 @@ def test_the_wizard_creates_the_event_and_starts_its_first_run(
     expect(page.get_by_text("/e/launch-2026 (public)")).to_be_visible()
     start = page.get_by_role("button", name="Create and start the first run")
     start.click()
-    expect(page.get_by_role("alert")).to_contain_text("not the setup code")  # back to the first step
+    expect(page.get_by_role("alert")).to_contain_text(
+        "not the setup code", timeout=30_000
+    )  # first step again
     page.get_by_label("Setup code").fill(code)
     for _ in range(7):
         next_step.click()
     start.click()
 
-    expect(page.get_by_text("The first run has started for launch-2026")).to_be_visible()
+    # Two password hashes and a run started: slow on a loaded 2-core machine.
+    expect(page.get_by_text("The first run has started for launch-2026")).to_be_visible(timeout=60_000)
     dashboard = page.get_by_role("link", name="Open the dashboard")
     expect(dashboard).to_have_attribute("href", "/e/launch-2026/admin")
     token = page.evaluate("JSON.parse(localStorage.getItem('eventlens.account')).access_token")

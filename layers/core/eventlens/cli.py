@@ -452,7 +452,7 @@ def sources_list(as_json: bool) -> None:
     upgrade()
     found: list[dict[str, Any]] = []
     for item in list_events():
-        scope = Scope.system(_event(item.slug))
+        scope = Scope.system(item)
         try:
             live = live_source(scope)
             found.append(

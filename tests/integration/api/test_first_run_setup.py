@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from eventlens.firstrun.service import CODE_FILE, issue_code
 from eventlens.scope import Scope
+from eventlens.types import EventSettings
 
 from tests.fixtures_photos import real_jpeg
 
@@ -95,6 +96,10 @@ def test_the_code_sets_up_the_installation_once_and_starts_the_first_run(
         "organizer@example.org",
     )
     event = get_event("launch-2026")
+    keeps = "consent_text" in EventSettings.model_fields  # the event's consent setting (issue 17)
+    assert reply["consent_text_kept"] is keeps
+    if keeps:
+        assert getattr(event.settings, "consent_text") == request("")["consent_text"]  # noqa: B009
     assert event.settings.theme.primary == "#123456"
     assert event.settings.face_matching is False
     grant = owner_conn.execute(

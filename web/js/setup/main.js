@@ -135,6 +135,9 @@ async function finish() {
     $("done-text").textContent = result.run
       ? `The first run has started for ${result.event}: photos appear in the gallery as they are processed.`
       : `${result.event} is ready: upload photos from the dashboard.`;
+    if (body.consent_text && !result.consent_text_kept) {
+      $("done-text").textContent += " The consent text was not stored: this installation has no consent setting.";
+    }
     $("open-dashboard").setAttribute("href", `/e/${encodeURIComponent(result.event)}/admin`);
   } catch (error) {
     if (error instanceof ApiError && error.status === 403) show(0);  // the code

@@ -107,9 +107,8 @@ def setup(request: SetupRequest, client: str = "unknown") -> SetupResult:
         )
         person = accounts.create_person(request.email, request.display_name, request.password)
         operator_grant(person.email, Role.SUPER_ADMIN)
-        extra: dict[str, Any] = (
-            {"consent_text": request.consent_text} if "consent_text" in EventSettings.model_fields else {}
-        )
+        keeps_consent = "consent_text" in EventSettings.model_fields  # the consent setting (issue 17)
+        extra: dict[str, Any] = {"consent_text": request.consent_text} if keeps_consent else {}
         event = events.create_event(
             request.event_slug,
             request.event_name,
@@ -132,4 +131,10 @@ def setup(request: SetupRequest, client: str = "unknown") -> SetupResult:
         if request.source.kind != "none":
             run = jobs.start_run(Scope.organizer(event, person.email), "full")
         _code_path().unlink(missing_ok=True)  # one installation, one setup
-    return SetupResult(event=event.slug, organization=request.organization_slug, email=person.email, run=run)
+    return SetupResult(
+        event=event.slug,
+        organization=request.organization_slug,
+        email=person.email,
+        run=run,
+        consent_text_kept=keeps_consent and request.consent_text is not None,
+    )

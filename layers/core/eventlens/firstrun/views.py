@@ -51,3 +51,6 @@ class SetupResult(Model):
     organization: str
     email: str = Field(description="The organizer account, SUPER_ADMIN of the installation")
     run: PipelineRun | None = Field(description="The first run, started; None without a source")
+    consent_text_kept: bool = Field(
+        description="The consent text was stored on the event (False: this installation has no such setting)"
+    )
