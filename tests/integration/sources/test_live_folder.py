@@ -243,3 +243,25 @@ def test_an_s3_prefix_is_followed_in_place(make_event, monkeypatch: pytest.Monke
         after = rows(event)
         assert list(after) == ["Day 2/coffee.jpg"]
         assert after["Day 2/coffee.jpg"]["id"] == before["Keynote/coffee.jpg"]["id"]
+
+
+def test_a_photo_moved_in_the_originals_no_longer_names_its_old_folder(make_event, photo_dir) -> None:
+    from eventlens.pipeline.runner import run_phase
+    from eventlens.sources.service import import_files
+
+    event = make_event("moves")
+    import_files(Scope.pipeline(event), [photo_dir({"Keynote/coffee.jpg": photo("coffee")})])
+    with scoped(event.id) as tx:  # as the local describer writes it
+        tx.execute(
+            "UPDATE photos SET scene_description = 'Photo of coffee in folder ''Keynote'' (Canon EOS R5)'"
+        )
+    store, prefix = blob_store(), "events/moves/originals/"
+    store.put(prefix + "coffee.jpg", store.get(prefix + "Keynote/coffee.jpg"))  # to the top folder
+    store.delete(prefix + "Keynote/coffee.jpg")
+
+    run_phase(event, "sync", 60_000)
+
+    (moved,) = rows(event).values()
+    assert (moved["folder"], moved["scene_description"]) == ("", "Photo of coffee (Canon EOS R5)")
+    hits = search_photos(Scope.organizer(event, "organizer"), "keynote", PhotoFilter(include_hidden=True))
+    assert hits.results == []
