@@ -498,13 +498,14 @@ def _sync_line(report: Any) -> str:
 
 @sources.command("sync")
 @click.option("--event", "slug", required=True, help="Event slug.")
+@click.option("--rehash", is_flag=True, help="Read every file, not only those whose size or mtime changed.")
 @click.option("--json", "as_json", is_flag=True)
-def sources_sync(slug: str, as_json: bool) -> None:
+def sources_sync(slug: str, rehash: bool, as_json: bool) -> None:
     """Bring the event's photos in step with its live folder now (the pipeline's sync phase does too)."""
     from eventlens.sources.live.service import sync_live
     from eventlens.storage import blob_store
 
-    report = sync_live(_scope(slug, "pipeline"), blob_store())
+    report = sync_live(_scope(slug, "pipeline"), blob_store(), rehash=rehash)
     if report is None:
         _fail(f"event {slug} has no live folder: add one with `eventlens sources add PATH --event {slug}`")
         return

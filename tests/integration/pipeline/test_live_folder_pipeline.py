@@ -108,6 +108,16 @@ def test_a_live_folder_goes_through_sync_gallery_rename_modify_delete_and_resync
     assert "Keynote" not in after["coffee.jpg"]["scene_description"]
     assert "in folder 'Day 2'" in after["coffee.jpg"]["scene_description"]
 
+    # Bytes changed behind the same size and mtime (a restore that kept them): only --rehash sees it.
+    cat = root / "cat.jpg"
+    stat = cat.stat()
+    edited = bytearray(cat.read_bytes())
+    edited[-3] ^= 0xFF  # a byte of the last scan line's data
+    cat.write_bytes(bytes(edited))
+    os.utime(cat, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert "modified 0" in cli("sources", "sync", "--event", event.slug)
+    assert "modified 1" in cli("sources", "sync", "--event", event.slug, "--rehash")
+
 
 def test_watch_syncs_and_processes_what_changed(make_event, tmp_path: Path) -> None:
     event = make_event("live-watch")
