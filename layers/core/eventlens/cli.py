@@ -700,5 +700,39 @@ def demo(port: int, host: str, password: str | None, no_serve: bool) -> None:
     _serve(host, port, on_ready=ready)
 
 
+# -- engagement -----------------------------------------------------------------------------
+
+
+@main.group()
+def engagement() -> None:
+    """Views, upvotes, reactions, comments, watch time: their counters."""
+
+
+@engagement.command("reconcile")
+@click.option("--event", "slug", help="One event (default: every event).")
+@click.option("--repair", is_flag=True, help="Set drifted counters to the recomputed values.")
+@click.option("--json", "as_json", is_flag=True)
+def engagement_reconcile(slug: str | None, repair: bool, as_json: bool) -> None:
+    """Recompute every item's counters from the event tables; report (and with --repair fix) drift.
+    Exits 1 when drift was found and left unrepaired."""
+    from eventlens.db.migrate import upgrade
+    from eventlens.engagement.service import reconcile
+    from eventlens.events.service import list_events
+    from eventlens.scope import Scope
+
+    upgrade()
+    targets = [_event(slug)] if slug else list_events()
+    reports = [reconcile(Scope.system(event), repair) for event in targets]
+    if as_json:
+        _echo_json([r.model_dump(mode="json") for r in reports])
+    else:
+        for report in reports:
+            click.echo(f"{report.event}: {report.items_checked} items, {len(report.drift)} drifted counters")
+            for d in report.drift:
+                click.echo(f"  {d.photo_id} {d.counter}: stored {d.stored:g}, recomputed {d.recomputed:g}")
+    if not repair and any(r.drift for r in reports):
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     main()

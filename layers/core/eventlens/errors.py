@@ -251,3 +251,38 @@ class SeveralFaces(BadRequest):
 
 class FaceMatchingDisabled(Forbidden):
     pass
+
+
+# -- engagement (issue 16) ----------------------------------------------------------------------
+
+
+class ItemLocked(Conflict):
+    """A locked item takes no new views, upvotes, reactions or comments (its history stays)."""
+
+
+class UnknownReaction(BadRequest):
+    pass
+
+
+class ReactionOutOfRange(BadRequest):
+    """A reaction's moment is not within the video (0 to its duration)."""
+
+
+class SessionRequired(BadRequest):
+    pass
+
+
+class CommentNotFound(NotFound):
+    pass
+
+
+class InvalidReply(BadRequest):
+    """Replies go one level deep, to a comment of the same item."""
+
+
+class TooManyComments(TooManyRequests):
+    pass
+
+
+class NotAVideo(BadRequest):
+    pass
