@@ -1,0 +1,82 @@
+"""transcode: a browser-playable H.264/AAC MP4 (fast start) of every video a browser cannot play
+as it is (MPEG-4 Part 2, MPEG-2, AVI, MKV, ...); the original is kept.
+
+Run by the analyze phase right after it probes a video (on AWS that is the ML image function, with
+PyAV and its libx264), and as a job of its own (`eventlens video transcode`, `run`) for videos
+left pending: longer than `INLINE_MAX_S`, or whose transcode failed and was retried. Same claim
+contract as a phase: rows are taken with SKIP LOCKED, a worker that dies leaves its row to the
+next after the lease.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import UUID
+
+from eventlens.errors import BlobNotFound
+from eventlens.pipeline import repo
+from eventlens.resilience import WallClockGuard
+from eventlens.scope import Scope
+from eventlens.storage import BlobStore
+from eventlens.storage.keys import playable_key
+
+INLINE_MAX_S = 600.0
+"""Videos up to this long are transcoded inside analyze; longer ones wait for the job."""
+RESERVE_MS = 60_000.0
+"""The job takes no new video with less than this left of its budget."""
+
+
+@dataclass(frozen=True)
+class TranscodeReport:
+    processed: int
+    errors: int
+    remaining: int
+    done: bool
+
+
+def transcode_one(scope: Scope, store: BlobStore, photo_id: UUID, source_key: str) -> str | None:
+    """Transcode one claimed video and record the outcome; the error message, or None."""
+    from eventlens.errors import BadMedia
+    from eventlens.media.video import transcode
+
+    error = None
+    key = None
+    try:
+        data = store.get(source_key)
+        with tempfile.TemporaryDirectory(prefix="eventlens-transcode-") as folder:
+            out = Path(folder) / "playable.mp4"
+            transcode(data, out)
+            key = playable_key(scope.tenant().slug, photo_id)
+            store.put(key, out.read_bytes(), "video/mp4")
+    except (BadMedia, BlobNotFound) as exc:
+        error = exc.message
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    with scope.transaction() as tx:
+        repo.finish_transcode(tx, photo_id, None if error else key, error)
+    return error
+
+
+def retry_failed(scope: Scope) -> int:
+    """Failed transcodes back to pending (after a fix, or a file replaced); how many."""
+    with scope.transaction() as tx:
+        return repo.retry_transcodes(tx)
+
+
+def run(scope: Scope, store: BlobStore, guard: WallClockGuard) -> TranscodeReport:
+    """Transcode pending videos one at a time until none is left or the budget is nearly spent."""
+    processed = errors = 0
+    while not guard.expired(RESERVE_MS):
+        with scope.transaction() as tx:
+            claimed = repo.claim_transcodes(tx, 1)
+        if not claimed:
+            break
+        photo_id, source_key, _ = claimed[0]
+        processed += 1
+        if transcode_one(scope, store, photo_id, source_key) is not None:
+            errors += 1
+    with scope.transaction() as tx:
+        remaining = repo.count_transcodes(tx)
+    return TranscodeReport(processed=processed, errors=errors, remaining=remaining, done=remaining == 0)
