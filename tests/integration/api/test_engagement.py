@@ -332,3 +332,23 @@ def test_the_reconcile_command_reports_drift_with_exit_1_and_repairs_it(api, cli
     assert fixed.exit_code == 0, fixed.output
     clean = CliRunner().invoke(main, ["engagement", "reconcile", "--event", event.slug])
     assert (clean.exit_code, "0 drifted counters" in clean.output) == (0, True)
+
+
+def test_the_video_library_lists_every_video_with_validity_for_staff(
+    api, make_event, owner_conn, people
+) -> None:
+    event = make_event("library")
+    good = _item(owner_conn, event, "good.mp4", is_valid=True, video_codec="h264")
+    bad = _item(
+        owner_conn, event, "bad.mp4", is_valid=False, invalid_reason="not a readable video", hidden=True
+    )
+    _item(owner_conn, event, "still.jpg", kind="photo")
+    _, editor = people.with_role("EDITOR", event=event.id)
+    url = f"/api/events/{event.slug}/admin/videos"
+    status, page = api("GET", url, token=editor)
+    assert status == 200
+    assert {i["id"] for i in page["items"]} == {str(good), str(bad)}
+    invalid = api("GET", url + "?valid=false", token=editor)[1]["items"]
+    assert [(i["id"], i["invalid_reason"]) for i in invalid] == [(str(bad), "not a readable video")]
+    assert [i["id"] for i in api("GET", url + "?codec=h264", token=editor)[1]["items"]] == [str(good)]
+    assert api("GET", url, token=people.with_role("MEMBER", event=event.id)[1])[0] == 403

@@ -192,6 +192,7 @@ ROUTES = [
     ),
     Route("DELETE", "/api/events/{slug}/admin/media/" + str(UUID(int=8)) + "/lock", "media.lock"),
     Route("GET", "/api/events/{slug}/admin/comments", "comment.moderate"),
+    Route("GET", "/api/events/{slug}/admin/videos?valid=false", "event.inspect"),
     Route(
         "PATCH",
         "/api/events/{slug}/admin/comments/" + str(UUID(int=9)),

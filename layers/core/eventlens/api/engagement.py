@@ -182,6 +182,22 @@ def _acting(slug: str, action: str) -> Scope:
     return access.authorize(who, events.get_event(slug), action).coming_from(origin)  # type: ignore[arg-type]
 
 
+@admin_router.get(
+    "/api/events/<slug>/admin/videos",
+    summary="The video library: probe, validity, transcode state, counters (hidden and locked too)",
+    security=SECURITY,
+)
+def video_library(
+    slug: Slug,
+    valid: Annotated[bool | None, Query()] = None,
+    codec: Annotated[str | None, Query(pattern=r"^[a-z0-9_]{1,32}$")] = None,
+    tag: Text = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> MediaPage:
+    return engagement.video_library(_acting(slug, "event.inspect"), valid, codec, tag, limit, offset)
+
+
 @admin_router.post(
     "/api/events/<slug>/admin/media/<photo_id>/lock",
     summary="Lock an item: out of the public media gallery, history kept",

@@ -114,6 +114,32 @@ def gallery_page(tx: Tx, filters: GalleryFilter, sort: str, limit: int, offset: 
     return [ItemRow.of(r) for r in tx.execute(query, [*params, limit, offset]).fetchall()]
 
 
+def library_page(
+    tx: Tx, valid: bool | None, codec: str | None, tag: str | None, limit: int, offset: int
+) -> list[ItemRow]:
+    """The event's videos as staff see them (hidden, held, locked, invalid ones too), newest first."""
+    clauses = ["p.event_id = current_event_id()", "p.kind = 'video'"]
+    params: list[Any] = []
+    if valid is not None:
+        clauses.append("p.is_valid IS NOT DISTINCT FROM %s")
+        params.append(valid)
+    if codec is not None:
+        clauses.append("p.video_codec = %s")
+        params.append(codec)
+    if tag is not None:
+        clauses.append("p.auto_tag = %s")
+        params.append(tag)
+    rows = tx.execute(
+        "SELECT "
+        + ITEM_COLUMNS
+        + " FROM photos p WHERE "
+        + " AND ".join(clauses)
+        + " ORDER BY p.created_at DESC, p.id DESC LIMIT %s OFFSET %s",
+        [*params, limit, offset],
+    ).fetchall()
+    return [ItemRow.of(r) for r in rows]
+
+
 def gallery_page_counting(tx: Tx, filters: GalleryFilter, limit: int, offset: int) -> list[UUID]:
     """The `popular` page the obvious way, counting upvotes per item at read time (no counter):
     what benchmarks/engagement.py compares the denormalised page with."""

@@ -120,6 +120,19 @@ def gallery(
     )
 
 
+def video_library(
+    scope: Scope, valid: bool | None, codec: str | None, tag: str | None, limit: int, offset: int
+) -> MediaPage:
+    """The dashboard's video library: every video of the event with its probe, validity and counters."""
+    with scope.transaction() as tx:
+        rows = repo.library_page(tx, valid, codec, tag, limit + 1, offset)
+    return MediaPage(
+        items=[media_item(r) for r in rows[:limit]],
+        pagination=Pagination(limit=limit, offset=offset, has_more=len(rows) > limit),
+        sort="recent",
+    )
+
+
 def get_item(scope: Scope, photo_id: UUID, session: str | None = None) -> MediaItem:
     """One item (a locked one too: it says so); with a session, whether that session upvoted it."""
     acting = scope if session is None else session_scope(scope, session)
