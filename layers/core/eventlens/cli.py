@@ -749,7 +749,7 @@ def video() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def video_transcode(slug: str, retry: bool, budget_s: float, as_json: bool) -> None:
     """Transcode the event's videos that wait for a browser-playable MP4 (the analyze phase does
-    videos up to 10 minutes itself; this job takes the rest, and the retried ones)."""
+    videos up to two minutes itself; this job takes the rest, and the retried ones)."""
     from eventlens.pipeline.phases.transcode import retry_failed, run
     from eventlens.resilience import WallClockGuard
     from eventlens.scope import Scope

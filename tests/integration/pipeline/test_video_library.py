@@ -145,3 +145,32 @@ def test_the_demo_gains_two_short_videos_one_needing_a_transcode(tmp_path) -> No
     walk = probe((folder / "Highlights" / "expo-walkthrough.mp4").read_bytes(), "video/mp4")
     assert (recap.video_codec, recap.playable, round(recap.duration_s or 0)) == ("h264", True, 6)
     assert (walk.video_codec, walk.playable, walk.has_audio) == ("mpeg4", False, True)
+
+
+def test_the_job_leaves_a_video_whose_transcode_would_not_fit_in_the_budget_for_the_next_run(
+    make_event, photo_dir, tmp_path, monkeypatch
+) -> None:
+    from eventlens.pipeline.phases import transcode as job
+    from eventlens.resilience import WallClockGuard
+
+    from tests.helpers import scoped
+
+    event = make_event("budget")
+    clips = {
+        f"{n}.mp4": _clip(tmp_path, f"{n}.mp4", "mpeg4", (320, h)) for n, h in (("one", 180), ("two", 240))
+    }
+    import_files(Scope.pipeline(event), [photo_dir(clips)])
+    with scoped(event.id) as tx:
+        tx.execute("UPDATE photos SET transcode_status = 'pending', duration_s = 3")
+    now = [0.0]
+    real = job.transcode_one
+
+    def transcode_taking_25_s(*args: object) -> str | None:
+        now[0] += 25.0  # the clock the guard reads: this transcode "took" 25 s of a 60 s budget
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(job, "transcode_one", transcode_taking_25_s)
+    report = job.run(Scope.pipeline(event), blob_store(), WallClockGuard(60_000, clock=lambda: now[0]))
+    assert (report.processed, report.remaining, report.done) == (1, 1, False)
+    statuses = sorted(r["transcode_status"] for r in photos_by_name(event.id).values())
+    assert statuses == ["completed", "pending"]

@@ -203,17 +203,25 @@ def mark_invalid_video(tx: Tx, photo_id: UUID, reason: str) -> None:
     )
 
 
-def claim_transcodes(tx: Tx, limit: int) -> list[tuple[UUID, str, str | None]]:
-    """(id, source key, mime) of up to `limit` videos waiting for a transcode, marked processing;
+def claim_transcodes(tx: Tx, limit: int) -> list[tuple[UUID, str, float | None]]:
+    """(id, source key, duration) of up to `limit` videos waiting for a transcode, marked processing;
     one abandoned mid-work (past the lease) is taken again."""
     rows = tx.execute(
         "UPDATE photos SET transcode_status = 'processing', updated_at = now() WHERE id = ANY(ARRAY("
         " SELECT id FROM photos WHERE event_id = current_event_id() AND kind = 'video'"
         "  AND (transcode_status = 'pending' OR (transcode_status = 'processing' AND updated_at < now() - %s))"
-        " ORDER BY created_at, id LIMIT %s FOR UPDATE SKIP LOCKED)) RETURNING id, source_key, mime",
+        " ORDER BY created_at, id LIMIT %s FOR UPDATE SKIP LOCKED)) RETURNING id, source_key, duration_s",
         (LEASE, limit),
     ).fetchall()
-    return [(r["id"], r["source_key"], r["mime"]) for r in rows]
+    return [(r["id"], r["source_key"], r["duration_s"]) for r in rows]
+
+
+def release_transcode(tx: Tx, photo_id: UUID) -> None:
+    tx.execute(
+        "UPDATE photos SET transcode_status = 'pending' WHERE event_id = current_event_id() AND id = %s"
+        " AND transcode_status = 'processing'",
+        (photo_id,),
+    )
 
 
 def claim_transcode(tx: Tx, photo_id: UUID) -> bool:

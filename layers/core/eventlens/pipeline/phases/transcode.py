@@ -22,10 +22,14 @@ from eventlens.scope import Scope
 from eventlens.storage import BlobStore
 from eventlens.storage.keys import playable_key
 
-INLINE_MAX_S = 600.0
-"""Videos up to this long are transcoded inside analyze; longer ones wait for the job."""
-RESERVE_MS = 60_000.0
-"""The job takes no new video with less than this left of its budget."""
+INLINE_MAX_S = 120.0
+"""Videos up to this long are transcoded inside analyze; longer ones wait for the job. At the
+measured ~0.5 s of 1080p video per second on 2 vCPUs (benchmarks/engagement.py) that is at most
+about four minutes of an analyze batch's 14."""
+COST_S_PER_VIDEO_S = 2.5
+"""Estimated wall seconds per second of video (1080p, libx264 veryfast, 2 vCPUs, with margin):
+the job takes a video only if its estimate fits in what is left of the budget."""
+RESERVE_MS = 30_000.0
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,12 @@ def run(scope: Scope, store: BlobStore, guard: WallClockGuard) -> TranscodeRepor
             claimed = repo.claim_transcodes(tx, 1)
         if not claimed:
             break
-        photo_id, source_key, _ = claimed[0]
+        photo_id, source_key, duration_s = claimed[0]
+        estimate_ms = (duration_s or 0.0) * COST_S_PER_VIDEO_S * 1000
+        if processed and estimate_ms > guard.remaining_ms() - RESERVE_MS:
+            with scope.transaction() as tx:  # the next run starts with it
+                repo.release_transcode(tx, photo_id)
+            break
         processed += 1
         if transcode_one(scope, store, photo_id, source_key) is not None:
             errors += 1
