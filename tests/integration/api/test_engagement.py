@@ -267,6 +267,8 @@ def test_the_gallery_sorts_filters_and_pages_with_has_more(api, make_event, owne
     assert order("?sort=trending")[0] in (0, 2)
     assert order("?aspect=portrait") == [1]
     assert order("?aspect=square") == [2]
+    assert order("?q=v1") == [1]  # search: the file name's words (and descriptions)
+    assert order("?kind=photo") == []
     _, page = api("GET", url + "?sort=popular&limit=2")
     assert page["pagination"] == {"limit": 2, "offset": 0, "has_more": True}
     _status, page = api("GET", url + "?sort=popular&limit=2&offset=2")
@@ -352,3 +354,30 @@ def test_the_video_library_lists_every_video_with_validity_for_staff(
     assert [(i["id"], i["invalid_reason"]) for i in invalid] == [(str(bad), "not a readable video")]
     assert [i["id"] for i in api("GET", url + "?codec=h264", token=editor)[1]["items"]] == [str(good)]
     assert api("GET", url, token=people.with_role("MEMBER", event=event.id)[1])[0] == 403
+
+
+def test_row_level_security_keeps_each_session_to_its_own_engagement_rows(clip) -> None:
+    import psycopg
+    from eventlens import db
+    from eventlens.findme.session import session_key
+
+    event, item = clip
+    mine, theirs = session_key(event, _session()), session_key(event, _session())
+    with db.transaction(event.id, "visitor", theirs) as tx:
+        tx.execute(
+            "INSERT INTO media_upvotes (event_id, photo_id, session_key) VALUES (%s, %s, %s)",
+            (event.id, item, theirs),
+        )
+    with db.transaction(event.id, "visitor", mine) as tx:
+        assert tx.execute("SELECT count(*) AS n FROM media_upvotes").fetchone()["n"] == 0  # type: ignore[index]
+        assert tx.execute("DELETE FROM media_upvotes").rowcount == 0
+    with db.transaction(event.id, "visitor", mine) as tx, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        tx.execute(
+            "INSERT INTO media_upvotes (event_id, photo_id, session_key) VALUES (%s, %s, %s)",
+            (event.id, item, theirs),
+        )
+    with db.transaction(event.id, "visitor", mine) as tx:  # counters move only through the triggers
+        assert tx.execute("UPDATE photos SET upvote_count = 99 WHERE id = %s", (item,)).rowcount == 0
+    with db.transaction(event.id, "system") as tx:
+        stored = tx.execute("SELECT upvote_count FROM photos WHERE id = %s", (item,)).fetchone()
+    assert stored == {"upvote_count": 1}
