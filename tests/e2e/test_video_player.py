@@ -53,3 +53,6 @@ def test_a_transcoded_clip_plays_and_seeks_in_the_player(page: Page) -> None:
     assert seeked["ready"] >= 2
     expect(page.locator("#reactions button")).to_have_count(6)
     expect(page.locator("#heatmap button")).to_have_count(20)
+    related = page.locator("#related a")
+    expect(related).to_have_count(1)  # the demo's other video
+    expect(related).to_contain_text("keynote-recap.mp4")

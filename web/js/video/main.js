@@ -2,8 +2,8 @@
  * The video player page (/video.html?event=<slug>&id=<id>): an orchestrator. The item, its
  * player (views and watch time), upvote, reactions bar and heat-map, comments: one module each.
  */
-import { api, eventPath, eventSlug } from "../lib/api.js";
-import { $, formatCount } from "../lib/dom.js";
+import { api, eventPath, eventSlug, qs } from "../lib/api.js";
+import { $, formatCount, h } from "../lib/dom.js";
 import { mountComments } from "./comments.js";
 import { mountPlayer } from "./player.js";
 import { mountReactions } from "./reactions.js";
@@ -49,9 +49,23 @@ async function main() {
     } catch (err) { say(err.message); }
   });
   await Promise.all([
+    related(slug, item),
     mountReactions($("#reactions"), $("#heatmap"), video, base, say),
     mountComments($("#comment-form"), $("#comment-list"), base, slug, say),
   ]);
+}
+
+/** Other videos of the event, most upvoted first, the same category first. */
+async function related(slug, item) {
+  const query = (extra) => api(`${eventPath(slug)}/media${qs({ kind: "video", sort: "popular", limit: 7, ...extra })}`);
+  const same = item.auto_tag ? (await query({ tag: item.auto_tag })).items : [];
+  const more = (await query({})).items;
+  const seen = new Set([item.id]);
+  const picks = [...same, ...more].filter((v) => !seen.has(v.id) && seen.add(v.id)).slice(0, 6);
+  $("#related").replaceChildren(...picks.map((v) => h("li", {},
+    h("a", { href: `/video.html${qs({ event: slug, id: v.id })}` },
+      v.thumbnail_url ? h("img", { src: v.thumbnail_url, alt: "", width: 160, height: 90 }) : null,
+      h("span", {}, v.filename)))));
 }
 
 main().catch((err) => say(err.message));
