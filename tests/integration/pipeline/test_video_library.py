@@ -174,3 +174,20 @@ def test_the_job_leaves_a_video_whose_transcode_would_not_fit_in_the_budget_for_
     assert (report.processed, report.remaining, report.done) == (1, 1, False)
     statuses = sorted(r["transcode_status"] for r in photos_by_name(event.id).values())
     assert statuses == ["completed", "pending"]
+
+
+def test_analyze_spends_its_spare_time_on_videos_still_waiting_for_a_transcode(
+    make_event, photo_dir, tmp_path
+) -> None:
+    from tests.helpers import scoped
+
+    event = make_event("spare")
+    import_files(
+        Scope.pipeline(event), [photo_dir({"long.mp4": _clip(tmp_path, "l.mp4", "mpeg4", (320, 180))})]
+    )
+    run_pipeline(event, "analyze")
+    with scoped(event.id) as tx:  # as if it had been too long to transcode inline
+        tx.execute("UPDATE photos SET transcode_status = 'pending', playable_key = NULL")
+    run_pipeline(event, "analyze")
+    row = photos_by_name(event.id)["long.mp4"]
+    assert (row["transcode_status"], row["playable_key"] is not None) == ("completed", True)

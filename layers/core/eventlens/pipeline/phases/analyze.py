@@ -15,6 +15,7 @@ from eventlens.pipeline import repo
 from eventlens.pipeline.context import PhaseContext, Row, fail_safely, load_media, run_photo_items
 from eventlens.pipeline.phases import describe, faces
 from eventlens.pipeline.phases.transcode import INLINE_MAX_S, transcode_one
+from eventlens.pipeline.phases.transcode import run as run_transcodes
 from eventlens.pipeline.repo import Analysis
 
 PHASE = "analyze"
@@ -74,6 +75,10 @@ def run(ctx: PhaseContext) -> tuple[int, int, bool]:
         return True
 
     outcome = run_photo_items(ctx, PHASE, work)
+    if outcome.exhausted:
+        # time left over: videos still waiting for a transcode (longer than INLINE_MAX_S, or
+        # retried), as many as fit; on AWS this is how the ML image reaches them too
+        run_transcodes(ctx.scope, ctx.store, ctx.guard, first_regardless=False)
     return outcome.processed, outcome.errors, outcome.exhausted
 
 

@@ -69,8 +69,12 @@ def retry_failed(scope: Scope) -> int:
         return repo.retry_transcodes(tx)
 
 
-def run(scope: Scope, store: BlobStore, guard: WallClockGuard) -> TranscodeReport:
-    """Transcode pending videos one at a time until none is left or the budget is nearly spent."""
+def run(
+    scope: Scope, store: BlobStore, guard: WallClockGuard, *, first_regardless: bool = True
+) -> TranscodeReport:
+    """Transcode pending videos one at a time until none is left or the budget is nearly spent.
+    A video is taken only if its estimated time fits what is left, except (`first_regardless`, the
+    command line) the first one, so a video longer than any budget is still done by the job."""
     processed = errors = 0
     while not guard.expired(RESERVE_MS):
         with scope.transaction() as tx:
@@ -79,7 +83,7 @@ def run(scope: Scope, store: BlobStore, guard: WallClockGuard) -> TranscodeRepor
             break
         photo_id, source_key, duration_s = claimed[0]
         estimate_ms = (duration_s or 0.0) * COST_S_PER_VIDEO_S * 1000
-        if processed and estimate_ms > guard.remaining_ms() - RESERVE_MS:
+        if (processed or not first_regardless) and estimate_ms > guard.remaining_ms() - RESERVE_MS:
             with scope.transaction() as tx:  # the next run starts with it
                 repo.release_transcode(tx, photo_id)
             break
