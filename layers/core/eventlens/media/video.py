@@ -54,7 +54,6 @@ class VideoProbe:
     duration_s: float | None
     width: int
     height: int
-    rotation: int
     frame_rate: float | None
     video_codec: str
     audio_codec: str | None
@@ -106,7 +105,6 @@ def probe_container(container: Any, size_bytes: int, mime: str | None) -> VideoP
         duration_s=duration,
         width=width,
         height=height,
-        rotation=0,
         frame_rate=None if not rate else round(float(rate), 3),
         video_codec=video_codec,
         audio_codec=audio_codec,
