@@ -820,7 +820,7 @@ def demo(port: int, host: str, password: str | None, no_serve: bool) -> None:
     from eventlens.auth.service import set_password
     from eventlens.config import settings
     from eventlens.db.migrate import upgrade
-    from eventlens.demo import demo_photos
+    from eventlens.demo import demo_photos, demo_videos
     from eventlens.errors import EventNotFound
     from eventlens.events.service import create_event, get_event
     from eventlens.pipeline.runner import run_pipeline
@@ -834,7 +834,7 @@ def demo(port: int, host: str, password: str | None, no_serve: bool) -> None:
         set_password(Scope.system(target), password)
     except EventNotFound:
         target = create_event("demo", "EventLens Demo Day", password=password)
-    folder = demo_photos(settings().home / "demo-photos")
+    folder = demo_videos(demo_photos(settings().home / "demo-photos"))
     report = import_files(Scope.pipeline(target), [folder])
     click.echo(f"demo event: {report.added} photos added, {report.skipped} already there")
     with _ProgressBars(disabled=False) as bars:
@@ -849,6 +849,73 @@ def demo(port: int, host: str, password: str | None, no_serve: bool) -> None:
         click.echo(f"dashboard: {url}/e/demo/admin   (organizer password: {password})")
 
     _serve(host, port, on_ready=ready)
+
+
+# -- engagement -----------------------------------------------------------------------------
+
+
+@main.group()
+def engagement() -> None:
+    """Views, upvotes, reactions, comments, watch time: their counters."""
+
+
+@engagement.command("reconcile")
+@click.option("--event", "slug", help="One event (default: every event).")
+@click.option("--repair", is_flag=True, help="Set drifted counters to the recomputed values.")
+@click.option("--json", "as_json", is_flag=True)
+def engagement_reconcile(slug: str | None, repair: bool, as_json: bool) -> None:
+    """Recompute every item's counters from the event tables; report (and with --repair fix) drift.
+    Exits 1 when drift was found and left unrepaired."""
+    from eventlens.db.migrate import upgrade
+    from eventlens.engagement.service import reconcile
+    from eventlens.events.service import list_events
+    from eventlens.scope import Scope
+
+    upgrade()
+    targets = [_event(slug)] if slug else list_events()
+    reports = [reconcile(Scope.system(event), repair) for event in targets]
+    if as_json:
+        _echo_json([r.model_dump(mode="json") for r in reports])
+    else:
+        for report in reports:
+            click.echo(f"{report.event}: {report.items_checked} items, {len(report.drift)} drifted counters")
+            for d in report.drift:
+                click.echo(f"  {d.photo_id} {d.counter}: stored {d.stored:g}, recomputed {d.recomputed:g}")
+    if not repair and any(r.drift for r in reports):
+        sys.exit(1)
+
+
+# -- video ----------------------------------------------------------------------------------
+
+
+@main.group()
+def video() -> None:
+    """The video library: browser-playable renditions."""
+
+
+@video.command("transcode")
+@click.option("--event", "slug", required=True, help="Event slug.")
+@click.option("--retry", is_flag=True, help="Also retry videos whose transcode failed.")
+@click.option("--budget-s", default=840.0, show_default=True, help="Stop taking videos after this.")
+@click.option("--json", "as_json", is_flag=True)
+def video_transcode(slug: str, retry: bool, budget_s: float, as_json: bool) -> None:
+    """Transcode the event's videos that wait for a browser-playable MP4 (the analyze phase does
+    videos up to two minutes itself; this job takes the rest, and the retried ones)."""
+    from eventlens.pipeline.phases.transcode import retry_failed, run
+    from eventlens.resilience import WallClockGuard
+    from eventlens.scope import Scope
+    from eventlens.storage import blob_store
+
+    scope = Scope.pipeline(_event(slug))
+    if retry:
+        retry_failed(scope)
+    report = run(scope, blob_store(), WallClockGuard(budget_s * 1000))
+    if as_json:
+        _echo_json(report)
+    else:
+        click.echo(
+            f"transcoded {report.processed} videos ({report.errors} failed), {report.remaining} waiting"
+        )
 
 
 if __name__ == "__main__":

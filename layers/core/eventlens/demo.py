@@ -82,3 +82,34 @@ def demo_photos(folder: Path) -> Path:
     )
     marker.touch()
     return folder
+
+
+VIDEOS: list[tuple[str, str, str, list[str]]] = [
+    # (folder, file name, codec, demo photos it shows): H.264 plays as it is; MPEG-4 Part 2 (an
+    # old camera's codec) plays in no browser, so the pipeline transcodes it (media/video.py).
+    (
+        "Highlights",
+        "keynote-recap.mp4",
+        "libx264",
+        ["Keynote/team-on-stage.jpg", "Keynote/keynote-banner.jpg"],
+    ),
+    ("Highlights", "expo-walkthrough.mp4", "mpeg4", ["Expo/rocket-exhibit.jpg", "Expo/motorbike-booth.jpg"]),
+]
+
+
+def demo_videos(folder: Path) -> Path:
+    """Write the demo's two short videos, made from the demo photos under `folder` (once)."""
+    from PIL import Image
+
+    from eventlens.media.video import slideshow
+
+    marker = folder / ".videos-complete"
+    if marker.exists():
+        return folder
+    for sub, name, codec, photos in VIDEOS:
+        target = folder / sub / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        images = [Image.open(folder / photo).convert("RGB") for photo in photos]
+        slideshow(images, target, codec=codec, seconds_each=3.0)
+    marker.touch()
+    return folder

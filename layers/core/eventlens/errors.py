@@ -267,3 +267,38 @@ class SetupRefused(Forbidden):
 
 class SetupDone(Conflict):
     """The first-run wizard on an installation that has events already."""
+
+
+# -- engagement (issue 16) ----------------------------------------------------------------------
+
+
+class ItemLocked(Conflict):
+    """A locked item takes no new views, upvotes, reactions or comments (its history stays)."""
+
+
+class UnknownReaction(BadRequest):
+    pass
+
+
+class ReactionOutOfRange(BadRequest):
+    """A reaction's moment is not within the video (0 to its duration)."""
+
+
+class SessionRequired(BadRequest):
+    pass
+
+
+class CommentNotFound(NotFound):
+    pass
+
+
+class InvalidReply(BadRequest):
+    """Replies go one level deep, to a comment of the same item."""
+
+
+class TooManyComments(TooManyRequests):
+    pass
+
+
+class NotAVideo(BadRequest):
+    pass

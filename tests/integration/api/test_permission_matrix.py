@@ -39,6 +39,8 @@ event.transfer       .      .      .           .      x     x
 org.create_event     .      .      .           .      x     x
 org.manage           .      .      .           .      x     x
 installation.manage  .      .      .           .      .     x
+media.lock           .      .      .           x      x     x
+comment.moderate     .      .      .           x      x     x
 """
 
 
@@ -190,6 +192,21 @@ ROUTES = [
         lambda w: {"slug": f"org-{uuid4().hex[:8]}", "name": "Another"},
         level="installation",
     ),
+    Route(
+        "POST",
+        "/api/events/{slug}/admin/media/" + str(UUID(int=8)) + "/lock",
+        "media.lock",
+        lambda w: {"reason": "r"},
+    ),
+    Route("DELETE", "/api/events/{slug}/admin/media/" + str(UUID(int=8)) + "/lock", "media.lock"),
+    Route("GET", "/api/events/{slug}/admin/comments", "comment.moderate"),
+    Route("GET", "/api/events/{slug}/admin/videos?valid=false", "event.inspect"),
+    Route(
+        "PATCH",
+        "/api/events/{slug}/admin/comments/" + str(UUID(int=9)),
+        "comment.moderate",
+        lambda w: {"status": "removed"},
+    ),
 ]
 
 SIGNED_IN_PREFIXES = ("/api/events/{slug}/admin", "/api/orgs", "/api/me", "/api/invitations")
@@ -294,4 +311,6 @@ def _template(path: str) -> str:
     path = re.sub(r"/runs/[0-9a-f-]{36}", "/runs/{run_id}", path)
     path = re.sub(r"/photos/[0-9a-f-]{36}", "/photos/{photo_id}", path)
     path = re.sub(r"/invitations/[0-9a-f-]{36}", "/invitations/{invitation_id}", path)
+    path = re.sub(r"/media/[0-9a-f-]{36}", "/media/{photo_id}", path)
+    path = re.sub(r"/comments/[0-9a-f-]{36}", "/comments/{comment_id}", path)
     return path.replace("{target}", "{person_id}")

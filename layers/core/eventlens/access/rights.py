@@ -50,6 +50,8 @@ Action = Literal[
     "org.create_event",
     "org.manage",
     "installation.manage",
+    "media.lock",
+    "comment.moderate",
 ]
 ACTIONS: tuple[Action, ...] = get_args(Action)
 
@@ -73,6 +75,8 @@ TABLE: dict[Action, tuple[bool, bool, bool, bool, bool, bool]] = {
     "org.create_event":    (_,     _,     _,      _,     X,     X),
     "org.manage":          (_,     _,     _,      _,     X,     X),  # rename the organization
     "installation.manage": (_,     _,     _,      _,     _,     X),  # organizations, super admins
+    "media.lock":          (_,     _,     _,      X,     X,     X),  # out of the public media gallery
+    "comment.moderate":    (_,     _,     _,      X,     X,     X),  # held comments: show or remove
 }
 # fmt: on
 

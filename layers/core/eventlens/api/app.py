@@ -127,10 +127,17 @@ def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
 def openapi_json() -> str:
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-    from eventlens.api import accounts, admin, gallery, match, people, setup
+    from eventlens.api import accounts, admin, engagement, gallery, match, people, setup
 
     app = build_resolver(
-        gallery.router, accounts.router, match.router, admin.router, people.router, setup.router
+        gallery.router,
+        accounts.router,
+        match.router,
+        admin.router,
+        people.router,
+        engagement.router,
+        engagement.admin_router,
+        setup.router,
     )
     return app.get_openapi_json_schema(
         title=TITLE,

@@ -149,6 +149,46 @@ class EventCreate(Model):
     visibility: Literal["public", "private"] = "public"
 
 
+# -- engagement (engagement/service.py) ---------------------------------------------------------
+
+SessionField = Annotated[str, Field(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")] | None
+
+
+class ViewReport(Model):
+    session_id: SessionField = None
+    watched_s: Annotated[float, Field(ge=0, le=86400)] = 0
+
+
+class SessionBody(Model):
+    session_id: SessionField = None
+
+
+class WatchReport(Model):
+    session_id: SessionField = None
+    seconds: Annotated[float, Field(ge=0, le=3600)]
+    finished: bool = False
+
+
+class ReactionRequest(Model):
+    reaction: Annotated[str, Field(min_length=1, max_length=40)]
+    at_s: Annotated[float, Field(allow_inf_nan=False)] = 0
+
+
+class CommentRequest(Model):
+    session_id: SessionField = None
+    body: Annotated[str, Field(min_length=1, max_length=1000)]
+    author_name: Annotated[str, Field(max_length=80)] = ""
+    parent_id: UUID | None = None
+
+
+class LockRequest(Model):
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class CommentDecision(Model):
+    status: Literal["visible", "removed"]
+
+
 class OrganizationEventCreate(EventCreate):
     """`POST /api/events`: an event, and the organization (its slug) it belongs to."""
 

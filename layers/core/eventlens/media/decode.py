@@ -13,12 +13,15 @@ import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image, ImageOps
 
 from eventlens.errors import BadMedia
+
+if TYPE_CHECKING:
+    from eventlens.media.video import VideoProbe
 
 WORK_SIDE = 1920
 """Longest side of the working image: the large thumbnail, and the cap of YuNet and OCR."""
@@ -66,6 +69,8 @@ class DecodedMedia:
     exif: dict[str, Any] = field(default_factory=dict)
     duration_s: float | None = None
     has_audio: bool | None = None
+    video: VideoProbe | None = None
+    """A video's library facts (codecs, frame rate, quality, whether a browser plays it)."""
     _rgb: np.ndarray | None = field(default=None, repr=False)
 
     @property
@@ -248,25 +253,19 @@ def dhash64(image: Image.Image) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
-def decode_video(data: bytes, *, work_side: int = WORK_SIDE) -> DecodedMedia:
-    """Duration, dimensions, audio, rotation and a poster frame of a video, by PyAV (no ffprobe)."""
+def decode_video(data: bytes, *, work_side: int = WORK_SIDE, mime: str | None = None) -> DecodedMedia:
+    """Duration, dimensions, audio, rotation, the library's probe (media/video.py) and a poster
+    frame that is neither black nor blurred, by PyAV (no ffprobe)."""
     import av
+
+    from eventlens.media.video import pick_poster, probe_container
 
     if not data:
         raise BadMedia("empty file (0 bytes)")
     try:
         with av.open(io.BytesIO(data), mode="r") as container:
-            if not container.streams.video:
-                raise BadMedia("video file has no video stream")
-            stream = container.streams.video[0]
-            duration = _duration_s(container, stream)
-            has_audio = bool(container.streams.audio)
-            codec = stream.codec_context.name
-            frame = next(container.decode(stream), None)
-            if frame is None:
-                raise BadMedia("video has no decodable frame")
-            rotation = int(getattr(frame, "rotation", 0) or 0)
-            poster = frame.to_image()
+            facts = probe_container(container, len(data), mime)
+            poster, rotation = pick_poster(container, facts.duration_s)
     except av.error.FFmpegError as exc:
         raise BadMedia(f"not a readable video: {exc}") from None
     if rotation % 360:
@@ -280,19 +279,8 @@ def decode_video(data: bytes, *, work_side: int = WORK_SIDE) -> DecodedMedia:
         width=width,
         height=height,
         orientation=rotation % 360 or None,
-        exif={
-            "codec": codec,
-            "rotation": rotation % 360,
-            "fingerprint": f"{duration or 0:.2f}:{len(data)}:{width}:{height}",
-        },
-        duration_s=duration,
-        has_audio=has_audio,
+        exif={"codec": facts.video_codec, "rotation": rotation % 360, "fingerprint": facts.fingerprint},
+        duration_s=facts.duration_s,
+        has_audio=facts.has_audio,
+        video=facts,
     )
-
-
-def _duration_s(container: Any, stream: Any) -> float | None:
-    if stream.duration is not None and stream.time_base is not None:
-        return float(stream.duration * stream.time_base)
-    if container.duration is not None:
-        return float(container.duration) / 1_000_000
-    return None

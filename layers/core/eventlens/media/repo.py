@@ -45,6 +45,14 @@ def get_photo(tx: Tx, photo_id: UUID) -> PhotoRow | None:
     return None if row is None else PhotoRow.of(row)
 
 
+def playable_key(tx: Tx, photo_id: UUID) -> str | None:
+    """The key of a video's browser-playable MP4, if it was transcoded (the original otherwise plays)."""
+    row = tx.execute(
+        "SELECT p.playable_key FROM photos p WHERE p.event_id = current_event_id() AND p.id = %s", (photo_id,)
+    ).fetchone()
+    return None if row is None else row["playable_key"]
+
+
 def get_photos(tx: Tx, photo_ids: list[UUID]) -> list[PhotoRow]:
     rows = tx.execute(
         "SELECT " + PHOTO_COLUMNS + " FROM photos p WHERE p.event_id = current_event_id() AND p.id = ANY(%s)",

@@ -128,6 +128,12 @@ def open_media(token: str) -> MediaGrant:
         row = repo.get_photo(tx, capability.object_id)
     if row is None:
         raise MediaNotFound("no such media")
+    if capability.rendition == "playable":  # a video's transcoded MP4 (media/transcode.py)
+        with scope.transaction() as tx:
+            playable = repo.playable_key(tx, capability.object_id)
+        if playable is None:
+            raise MediaNotFound("no such media")
+        return MediaGrant(playable, "video/mp4", None, capability.max_age_s, capability.audience == "public")
     if capability.rendition != "original":
         key = (row.thumbnails or {}).get(capability.rendition)
         if key is None:

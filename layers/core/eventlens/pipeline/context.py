@@ -175,7 +175,7 @@ def load_media(ctx: PhaseContext, row: Row) -> DecodedMedia:
     except BlobNotFound:
         raise BadMedia(f"source object {row.source_key} is missing from the store") from None
     if row.kind == "video":
-        return decode_video(data)
+        return decode_video(data, mime=row.mime)
     return decode_image(data, max_pixels=ctx.cfg.max_image_pixels, draft=ctx.options.draft)
 
 

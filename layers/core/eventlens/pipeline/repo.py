@@ -173,6 +173,92 @@ def complete_analyze(tx: Tx, photo_id: UUID, analysis: Analysis, nsfw_threshold:
     )
 
 
+def save_video(
+    tx: Tx,
+    photo_id: UUID,
+    *,
+    frame_rate: float | None,
+    video_codec: str,
+    audio_codec: str | None,
+    quality: str,
+    needs_transcode: bool,
+) -> None:
+    """A probed video: valid as of now, its library facts, and whether it waits for a transcode
+    (a new probe of a file already transcoded keeps its rendition)."""
+    tx.execute(
+        "UPDATE photos SET frame_rate = %s, video_codec = %s, audio_codec = %s, quality = %s, is_valid = true,"
+        " validated_at = now(), invalid_reason = NULL,"
+        " transcode_status = CASE WHEN NOT %s THEN 'not_needed'"
+        "   WHEN playable_key IS NOT NULL THEN 'completed' ELSE 'pending' END"
+        " WHERE event_id = current_event_id() AND id = %s",
+        (frame_rate, video_codec, audio_codec, quality, needs_transcode, photo_id),
+    )
+
+
+def mark_invalid_video(tx: Tx, photo_id: UUID, reason: str) -> None:
+    tx.execute(
+        "UPDATE photos SET is_valid = false, validated_at = now(), invalid_reason = %s"
+        " WHERE event_id = current_event_id() AND id = %s AND kind = 'video'",
+        (reason[:_MAX_ERROR], photo_id),
+    )
+
+
+def claim_transcodes(tx: Tx, limit: int) -> list[tuple[UUID, str, float | None]]:
+    """(id, source key, duration) of up to `limit` videos waiting for a transcode, marked processing;
+    one abandoned mid-work (past the lease) is taken again."""
+    rows = tx.execute(
+        "UPDATE photos SET transcode_status = 'processing', updated_at = now() WHERE id = ANY(ARRAY("
+        " SELECT id FROM photos WHERE event_id = current_event_id() AND kind = 'video'"
+        "  AND (transcode_status = 'pending' OR (transcode_status = 'processing' AND updated_at < now() - %s))"
+        " ORDER BY created_at, id LIMIT %s FOR UPDATE SKIP LOCKED)) RETURNING id, source_key, duration_s",
+        (LEASE, limit),
+    ).fetchall()
+    return [(r["id"], r["source_key"], r["duration_s"]) for r in rows]
+
+
+def release_transcode(tx: Tx, photo_id: UUID) -> None:
+    tx.execute(
+        "UPDATE photos SET transcode_status = 'pending' WHERE event_id = current_event_id() AND id = %s"
+        " AND transcode_status = 'processing'",
+        (photo_id,),
+    )
+
+
+def claim_transcode(tx: Tx, photo_id: UUID) -> bool:
+    """Take this video's pending transcode (False: not pending, or another worker has it)."""
+    row = tx.execute(
+        "UPDATE photos SET transcode_status = 'processing', updated_at = now() WHERE id = ANY(ARRAY("
+        " SELECT id FROM photos WHERE event_id = current_event_id() AND id = %s AND transcode_status = 'pending'"
+        " FOR UPDATE SKIP LOCKED)) RETURNING 1",
+        (photo_id,),
+    ).fetchone()
+    return row is not None
+
+
+def retry_transcodes(tx: Tx) -> int:
+    return tx.execute(
+        "UPDATE photos SET transcode_status = 'pending', transcode_error = NULL"
+        " WHERE event_id = current_event_id() AND transcode_status = 'error'"
+    ).rowcount
+
+
+def count_transcodes(tx: Tx) -> int:
+    row = tx.execute(
+        "SELECT count(*) AS n FROM photos WHERE event_id = current_event_id() AND kind = 'video'"
+        " AND transcode_status IN ('pending', 'processing')"
+    ).fetchone()
+    return int(row["n"]) if row else 0
+
+
+def finish_transcode(tx: Tx, photo_id: UUID, playable_key: str | None, error: str | None) -> None:
+    tx.execute(
+        "UPDATE photos SET playable_key = coalesce(%s, playable_key),"
+        " transcode_status = CASE WHEN %s::text IS NULL THEN 'completed' ELSE 'error' END, transcode_error = %s,"
+        " updated_at = now() WHERE event_id = current_event_id() AND id = %s",
+        (playable_key, error, None if error is None else error[:_MAX_ERROR], photo_id),
+    )
+
+
 def complete_describe(tx: Tx, photo_id: UUID, description: Description) -> None:
     """The describer's text; its face count only where faces has not counted (None: keep the column)."""
     values = {f.name: getattr(description, f.name) for f in fields(Description)}

@@ -19,6 +19,11 @@ def thumbnail_key(slug: str, photo_id: UUID | str, size: int) -> str:
     return f"events/{slug}/thumbs/{photo_id}/{size}.jpg"
 
 
+def playable_key(slug: str, photo_id: UUID | str) -> str:
+    """A video's browser-playable MP4 (media/video.py transcode); the original stays where it was."""
+    return f"events/{slug}/playable/{photo_id}.mp4"
+
+
 def scan_manifest_key(slug: str) -> str:
     """The objects a run's scan has to register, listed once for all its workers (sources.sync)."""
     return f"{event_prefix(slug)}pipeline/scan-manifest.json"

@@ -9,10 +9,13 @@ they are still pending, so `full` never decodes a photo twice.
 
 from __future__ import annotations
 
+from eventlens.errors import BadMedia
 from eventlens.media.decode import DecodedMedia, dhash64, encode_jpeg, thumbnails
 from eventlens.pipeline import repo
 from eventlens.pipeline.context import PhaseContext, Row, fail_safely, load_media, run_photo_items
 from eventlens.pipeline.phases import describe, faces
+from eventlens.pipeline.phases.transcode import INLINE_MAX_S, transcode_one
+from eventlens.pipeline.phases.transcode import run as run_transcodes
 from eventlens.pipeline.repo import Analysis
 
 PHASE = "analyze"
@@ -32,6 +35,9 @@ def run(ctx: PhaseContext) -> tuple[int, int, bool]:
             media = load_media(ctx, row)
             analysis = analyze(ctx, row, media, nsfw.score(media.rgb))
         except Exception as exc:  # one photo's failure never fails the batch
+            if row.kind == "video" and isinstance(exc, BadMedia):
+                with ctx.scope.transaction() as tx:
+                    repo.mark_invalid_video(tx, row.id, exc.message)
             return fail_safely(ctx, row, PHASE, exc)
         found = None
         if face_step is not None and row.faces_status == "pending":
@@ -46,9 +52,33 @@ def run(ctx: PhaseContext) -> tuple[int, int, bool]:
                 face_step.save(tx, row, found)
             if description is not None and describe_step is not None:
                 describe_step.save(tx, row, description)
+            if media.video is not None:
+                facts = media.video
+                repo.save_video(
+                    tx,
+                    row.id,
+                    frame_rate=facts.frame_rate,
+                    video_codec=facts.video_codec,
+                    audio_codec=facts.audio_codec,
+                    quality=facts.quality,
+                    needs_transcode=not facts.playable,
+                )
+        if (
+            media.video is not None
+            and not media.video.playable
+            and (media.video.duration_s or 0) <= INLINE_MAX_S
+        ):
+            with ctx.scope.transaction() as tx:
+                claimed = repo.claim_transcode(tx, row.id)
+            if claimed:
+                transcode_one(ctx.scope, ctx.store, row.id, row.source_key)
         return True
 
     outcome = run_photo_items(ctx, PHASE, work)
+    if outcome.exhausted:
+        # time left over: videos still waiting for a transcode (longer than INLINE_MAX_S, or
+        # retried), as many as fit; on AWS this is how the ML image reaches them too
+        run_transcodes(ctx.scope, ctx.store, ctx.guard, first_regardless=False)
     return outcome.processed, outcome.errors, outcome.exhausted
 
 

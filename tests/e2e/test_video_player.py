@@ -1,0 +1,58 @@
+"""The video player page in Chromium against a real `eventlens demo`: the demo's MPEG-4 Part 2 clip
+(which Chrome cannot play as it is) plays and seeks from its transcoded H.264/AAC rendition."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+WAIT_PLAYING = """async () => {
+  const v = document.querySelector('#player');
+  v.muted = true;
+  await v.play();
+  await new Promise((done) => {
+    const check = () => (v.currentTime > 0.5 ? done() : setTimeout(check, 50));
+    check();
+  });
+  v.pause();
+  return {time: v.currentTime, width: v.videoWidth, error: v.error && v.error.code};
+}"""
+
+SEEK = """async (to) => {
+  const v = document.querySelector('#player');
+  await new Promise((done) => { v.addEventListener('seeked', done, {once: true}); v.currentTime = to; });
+  return {time: v.currentTime, ready: v.readyState};
+}"""
+
+LOADS = """async (url) => {
+  const v = document.createElement('video');
+  v.muted = true;
+  const outcome = new Promise((done) => {
+    v.addEventListener('loadeddata', () => done('loaded'), {once: true});
+    v.addEventListener('error', () => done('error'), {once: true});
+  });
+  v.src = url;
+  return outcome;
+}"""
+
+
+def test_a_transcoded_clip_plays_and_seeks_in_the_player(page: Page) -> None:
+    videos = page.request.get("/api/events/demo/media?kind=video&limit=100").json()["items"]
+    clip = next(v for v in videos if v["filename"] == "expo-walkthrough.mp4")
+    assert (clip["video_codec"], clip["transcode_status"]) == ("mpeg4", "completed")
+    page.goto(f"/video.html?event=demo&id={clip['id']}")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("expo-walkthrough.mp4")
+    # the player loads the transcoded rendition (H.264/AAC), not the MPEG-4 Part 2 original
+    assert page.eval_on_selector("#player", "v => v.getAttribute('src')") == clip["play_url"]
+    assert page.evaluate(LOADS, clip["play_url"]) == "loaded"
+    played = page.evaluate(WAIT_PLAYING)
+    assert played["error"] is None
+    assert (played["width"], played["time"] > 0.5) == (640, True)
+    seeked = page.evaluate(SEEK, 4.0)
+    assert abs(seeked["time"] - 4.0) < 0.2
+    assert seeked["ready"] >= 2
+    expect(page.locator("#reactions button")).to_have_count(6)
+    expect(page.locator("#heatmap button")).to_have_count(20)
+    related = page.locator("#related a")
+    expect(related).to_have_count(1)  # the demo's other video
+    expect(related).to_contain_text("keynote-recap.mp4")
