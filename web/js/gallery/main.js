@@ -3,8 +3,8 @@
  * grid, lightbox, find-me and selection modules together and keeps the URL and the history in
  * step with them (url-state.js: one history entry per step, so Back undoes it).
  */
-import { api, eventPath, eventSlug, qs, ApiError, useGalleryPass } from "../lib/api.js";
-import { accessToken, signedIn } from "../lib/account.js";
+import { api, eventPath, eventSlug, qs, ApiError } from "../lib/api.js";
+import { withGalleryPass } from "../lib/pass.js";
 import { h, plural, formatCount } from "../lib/dom.js";
 import { applyTheme } from "../lib/theme.js";
 import { readState, writeState, sameList } from "./url-state.js";
@@ -75,25 +75,6 @@ function savedResult() {
   }
 }
 
-/** The event; for a private one, first a pass bought with the signed-in account's session. */
-async function loadEvent() {
-  try {
-    return await api(eventPath(slug));
-  } catch (err) {
-    if (!(err instanceof ApiError) || err.status !== 401 || !signedIn()) throw err;
-    await renewPass();
-    return api(eventPath(slug));
-  }
-}
-
-/** Buys a pass to this gallery and renews it a minute before it ends, while the page is open. */
-async function renewPass() {
-  const pass = await api(`${eventPath(slug)}/pass`, { method: "POST", token: await accessToken() });
-  useGalleryPass(pass.token);
-  const wait = Math.max(60, pass.expires_at - Date.now() / 1000 - 60) * 1000;
-  window.setTimeout(() => renewPass().catch(() => useGalleryPass(null)), wait);
-}
-
 /** A private gallery, signed out or without a role: where to sign in with the invited account. */
 function showSignIn() {
   const link = /** @type {HTMLAnchorElement} */ (document.getElementById("private-sign-in"));
@@ -108,7 +89,7 @@ async function start() {
   }
   let event;
   try {
-    event = await loadEvent();
+    event = await withGalleryPass(slug, () => api(eventPath(slug)));
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) fail("Event not found", "Check the link you were given.");
     else if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {

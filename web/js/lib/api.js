@@ -50,10 +50,11 @@ export function useGalleryPass(token) { galleryPass = token; }
  * Calls the API and returns parsed JSON (or the Response when `raw`).
  * @param {string} path  path under /api, e.g. `/events/demo`
  * @param {{method?: string, json?: unknown, body?: BodyInit, token?: string|null,
- *          signal?: AbortSignal, raw?: boolean}} [opts]
+ *          signal?: AbortSignal, raw?: boolean, headers?: Record<string, string>,
+ *          keepalive?: boolean}} [opts]
  */
 export async function api(path, opts = {}) {
-  const headers = { Accept: "application/json" };
+  const headers = { Accept: "application/json", ...(opts.headers || {}) };
   let body = opts.body;
   if (opts.json !== undefined) {
     headers["Content-Type"] = "application/json";
@@ -66,6 +67,7 @@ export async function api(path, opts = {}) {
     headers,
     body,
     signal: opts.signal,
+    keepalive: opts.keepalive,
   });
   if (!res.ok) throw new ApiError(res.status, await errorMessage(res));
   if (opts.raw) return res;

@@ -12,8 +12,7 @@ const text = (escaped) => new DOMParser().parseFromString(escaped, "text/html").
 export async function mountComments(form, list, base, slug, say) {
   let replyTo = null;
   const load = async () => {
-    const res = await fetch(`/api${base}/comments`, { headers: sessionHeaders() });
-    const { comments } = await res.json();
+    const { comments } = await api(`${base}/comments`, { headers: sessionHeaders() });
     const top = comments.filter((c) => !c.parent_id);
     list.replaceChildren(...top.flatMap((c) => [row(c, false), ...comments.filter((r) => r.parent_id === c.id).map((r) => row(r, true))]));
   };

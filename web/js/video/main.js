@@ -3,6 +3,7 @@
  * player (views and watch time), upvote, reactions bar and heat-map, comments: one module each.
  */
 import { api, eventPath, eventSlug, qs } from "../lib/api.js";
+import { withGalleryPass } from "../lib/pass.js";
 import { $, formatCount, h } from "../lib/dom.js";
 import { mountComments } from "./comments.js";
 import { mountPlayer } from "./player.js";
@@ -17,9 +18,13 @@ async function main() {
   if (!slug || !id) { say("This page needs ?event=<slug>&id=<video id>."); return; }
   $("#back").href = `/e/${encodeURIComponent(slug)}`;
   const base = `${eventPath(slug)}/media/${encodeURIComponent(id)}`;
-  const res = await fetch(`/api${base}`, { headers: sessionHeaders() });
-  if (!res.ok) { say("This video is not available."); return; }
-  const item = await res.json();
+  let item;
+  try {
+    item = await withGalleryPass(slug, () => api(base, { headers: sessionHeaders() }));
+  } catch (err) {
+    say(err.status === 401 || err.status === 403 ? `${err.message}.` : "This video is not available.");
+    return;
+  }
   document.title = `${item.filename} · EventLens`;
   $("#title").textContent = item.filename;
   $("#meta").textContent = [item.quality, item.duration_s ? `${Math.round(item.duration_s)} s` : null,
@@ -40,9 +45,7 @@ async function main() {
     const on = upvote.getAttribute("aria-pressed") === "true";
     try {
       if (on) {
-        const res = await fetch(`/api${base}/upvote`, { method: "DELETE", headers: sessionHeaders() });
-        if (!res.ok) throw new Error((await res.json()).message);
-        showVote(await res.json());
+        showVote(await api(`${base}/upvote`, { method: "DELETE", headers: sessionHeaders() }));
       } else {
         showVote(await api(`${base}/upvote`, { json: { session_id: viewingSession() } }));
       }

@@ -3,18 +3,14 @@
  * (sent on its own, with keepalive, so nothing waits for it), and watch time every 15 s of actual
  * playback plus a finish at the end. The server caps both per session.
  */
+import { api } from "../lib/api.js";
 import { viewingSession } from "./session.js";
 
 const REPORT_EVERY_S = 15;
 
 function send(path, body) {
   // fire and forget: the page never waits on a counter
-  fetch(`/api${path}`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ ...body, session_id: viewingSession() }),
-    keepalive: true,
-  }).catch(() => {});
+  api(path, { json: { ...body, session_id: viewingSession() }, keepalive: true }).catch(() => {});
 }
 
 /** @param {HTMLVideoElement} video @param {string} base  /events/<slug>/media/<id> @param {any} item */
