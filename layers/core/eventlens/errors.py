@@ -251,3 +251,36 @@ class SeveralFaces(BadRequest):
 
 class FaceMatchingDisabled(Forbidden):
     pass
+
+
+# -- albums, subjects (issue 15) --------------------------------------------------------------------
+
+
+class AlbumNotFound(NotFound):
+    status = HTTPStatus.NOT_FOUND
+
+
+class AlbumItemNotFound(NotFound):
+    status = HTTPStatus.NOT_FOUND
+
+
+class SubjectNotFound(NotFound):
+    status = HTTPStatus.NOT_FOUND
+
+
+class SubjectExists(Conflict):
+    status = HTTPStatus.CONFLICT
+
+
+class AlreadyFlagged(Conflict):
+    status = HTTPStatus.CONFLICT
+
+
+class FlagNotFound(NotFound):
+    status = HTTPStatus.NOT_FOUND
+
+
+class Banned(Forbidden):
+    """A banned person browses and flags, nothing else."""
+
+    status = HTTPStatus.FORBIDDEN

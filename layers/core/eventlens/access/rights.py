@@ -50,6 +50,13 @@ Action = Literal[
     "org.create_event",
     "org.manage",
     "installation.manage",
+    "album.rate",
+    "album.flag",
+    "album.contribute",
+    "album.create",
+    "album.manage",
+    "album.moderate",
+    "subject.manage",
 ]
 ACTIONS: tuple[Action, ...] = get_args(Action)
 
@@ -73,6 +80,13 @@ TABLE: dict[Action, tuple[bool, bool, bool, bool, bool, bool]] = {
     "org.create_event":    (_,     _,     _,      _,     X,     X),
     "org.manage":          (_,     _,     _,      _,     X,     X),  # rename the organization
     "installation.manage": (_,     _,     _,      _,     _,     X),  # organizations, super admins
+    "album.rate":          (X,     X,     X,      X,     X,     X),  # unless banned
+    "album.flag":          (X,     X,     X,      X,     X,     X),  # banned people too
+    "album.contribute":    (X,     X,     X,      X,     X,     X),  # as the album's policy allows
+    "album.create":        (_,     _,     X,      X,     X,     X),
+    "album.manage":        (_,     _,     _,      X,     X,     X),  # any album: policy, contributors
+    "album.moderate":      (_,     _,     _,      X,     X,     X),  # review queue, flags, bans
+    "subject.manage":      (_,     _,     _,      X,     X,     X),  # create, rename, merge
 }
 # fmt: on
 

@@ -17,6 +17,9 @@ to process it revokes its public URLs at once.
 - `archive` tokens are `public`, issued only to the visitor that asked for the archive, with an
   exact expiry (no window: nobody else shares the URL); serving one checks that the archive is
   ready and unexpired and that every photo in it is still public (`media.archives.servable`).
+- `album_item` tokens name an album item: `public` ones are served while the item is approved and
+  not held (`albums.service.servable_item`); `staff` ones (pending items, for moderators and the
+  contributor) whatever its state.
 """
 
 from __future__ import annotations
@@ -31,10 +34,10 @@ from uuid import UUID
 
 from eventlens.errors import MediaNotFound
 
-Rendition = Literal["original", "320", "1920", "archive"]
+Rendition = Literal["original", "320", "1920", "archive", "album_item"]
 Audience = Literal["public", "staff"]
 
-RENDITIONS: tuple[Rendition, ...] = ("original", "320", "1920", "archive")
+RENDITIONS: tuple[Rendition, ...] = ("original", "320", "1920", "archive", "album_item")
 AUDIENCES: tuple[Audience, ...] = ("public", "staff")
 WINDOW_S: dict[Audience, int] = {"public": 12 * 3600, "staff": 3600}
 """Expiry is rounded up to a multiple of this: a URL stays the same within one window."""
@@ -49,7 +52,7 @@ TOKEN_LENGTH = len(base64.urlsafe_b64encode(b"\0" * (_LAYOUT.size + _MAC_BYTES))
 class Capability:
     event_id: UUID
     object_id: UUID
-    """The photo's id; for the `archive` rendition, the archive's."""
+    """The photo's id; for the `archive` rendition, the archive's; for `album_item`, the item's."""
     rendition: Rendition
     audience: Audience
     expires: int
