@@ -80,7 +80,12 @@ def _router_routes(module: str) -> set[tuple[str, str]]:
 
 @pytest.mark.parametrize(
     ("function", "module"),
-    [("GalleryFunction", "gallery"), ("MatchFunction", "match"), ("AdminFunction", "admin")],
+    [
+        ("GalleryFunction", "gallery"),
+        ("MatchFunction", "match"),
+        ("AdminFunction", "admin"),
+        ("GalleryFunction", "albums"),
+    ],
 )
 def test_every_api_route_reaches_the_function_that_serves_it(
     resources: dict[str, Any], function: str, module: str
