@@ -6,7 +6,7 @@ Rules (each also held by the policies of migration 0018 where a row can say it):
   organization) never contributes, rates or tags; it still browses and flags.
 - Every contributed upload goes through the moderation gate (albums/gate.py) and waits, pending,
   for a moderator's decision whatever the policy; an exact copy of an item already in the album is
-  rejected at once, a near copy (dHash within the event's near_duplicate_distance) is marked as such
+  rejected at once, a near copy (dHash within gate.NEAR_DUPLICATE_DISTANCE) is marked as such
   for the reviewer. Saving a gallery photo (already through the pipeline's gate) or an approved item
   adds an approved item pointing at the same stored object: no bytes are copied.
 - Ratings: one per person per album, changeable; count and sum change by trigger in the rating's
@@ -321,7 +321,7 @@ def _judge(scope: Scope, tx: Tx, album_id: UUID, m: Measures) -> tuple[str, str,
 
     notes: list[str] = []
     near: UUID | None = None
-    distance = scope.tenant().settings.near_duplicate_distance
+    distance = gate.NEAR_DUPLICATE_DISTANCE
     for other in repo.album_objects(tx, album_id):
         if other.sha256 is not None and other.sha256 == m.sha256:
             return "rejected", f"duplicate of item {other.item_id} (same bytes)", other.item_id
