@@ -195,21 +195,24 @@ def run(args: argparse.Namespace) -> None:
                 (r[0], round(float(r[1]), 9), r[2]) for r in fly
             ]
             print(f"\nsort={sort}: the roll-up's top 20 equals the on-the-fly top 20: {same}")
-            timed(lambda: albums.list_albums(visitor, sort, 20), 5)  # warm the pool and caches
+            timed(lambda sort=sort: albums.list_albums(visitor, sort, 20), 5)  # warm the pool and caches
             print(
                 _summary(
                     f"service list_albums(sort={sort}, limit=20)",
-                    timed(lambda: albums.list_albums(visitor, sort, 20), args.requests),
+                    timed(lambda sort=sort: albums.list_albums(visitor, sort, 20), args.requests),
                 )
             )
             print(
-                _summary("  query on the roll-up (index)", timed(lambda: query(ROLLUP[sort]), args.requests))
+                _summary(
+                    "  query on the roll-up (index)",
+                    timed(lambda sort=sort: query(ROLLUP[sort]), args.requests),
+                )
             )
             fly_n = max(5, args.requests // 20)
             print(
                 _summary(
                     f"  query computing roll-ups on the fly ({fly_n} runs)",
-                    timed(lambda: query(ON_THE_FLY[sort]), fly_n),
+                    timed(lambda sort=sort: query(ON_THE_FLY[sort]), fly_n),
                 )
             )
             with visitor.transaction() as tx:
