@@ -12,7 +12,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from eventlens.db.migrate import upgrade
+from eventlens.db.migrate import build_indexes_between_deploys, upgrade
 
 logger = Logger()
 
@@ -40,16 +40,30 @@ def respond(
 
 
 @logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> None:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any] | None:
+    if event.get("action") == "build-indexes":
+        return build_indexes(event)
     if event["RequestType"] == "Delete":
         # Deleting the stack deletes the cluster (with its snapshot policy); never drop data here.
         respond(event, context, "SUCCESS", {}, "nothing to do on delete")
-        return
+        return None
     try:
         applied = upgrade()
     except Exception as exc:
         logger.exception("migration failed")
         respond(event, context, "FAILED", {}, f"migration failed: {exc}")
-        return
+        return None
     logger.info("migrations applied", extra={"applied": applied})
     respond(event, context, "SUCCESS", {"Applied": len(applied)}, f"applied {len(applied)} migration(s)")
+    return None
+
+
+def build_indexes(event: dict[str, Any]) -> dict[str, Any]:
+    """The pipeline's last step: each event that grew large gets its vector index now, not at the
+    next deploy (best effort: the state machine goes on whatever this answers)."""
+    built = build_indexes_between_deploys()
+    if built is None:
+        logger.info("index build skipped: an upgrade or another build holds the lock")
+        return {"built": [], "skipped": True}
+    logger.info("event indexes built", extra={"built": built})
+    return {"built": built, "skipped": False}

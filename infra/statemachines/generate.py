@@ -267,8 +267,18 @@ def definition() -> dict[str, Any]:
             {"action": "finish", "run_id.$": "$.run_id", "status": "succeeded", "results.$": "$.results"},
         ),
         "ResultPath": None,
-        "End": True,
+        "Next": "Build indexes",
     }
+    # The run is over and recorded: an event that grew large gets its own vector index now rather
+    # than at the next deploy (db.migrate.build_indexes_between_deploys, as the schema owner). Best
+    # effort: whatever it answers, the run succeeded; the next run or deploy builds what is missing.
+    states["Build indexes"] = {
+        **invoke("${MigrateFunctionArn}", {"action": "build-indexes"}),
+        "ResultPath": None,
+        "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.index_error", "Next": "Indexes later"}],
+        "Next": "Caught up",
+    }
+    states["Indexes later"] = {"Type": "Succeed"}
     states["Record failure"] = {
         **invoke(
             "${RecordRunFunctionArn}",
@@ -309,7 +319,7 @@ def rounds_states() -> dict[str, dict[str, Any]]:
         "Another round?": {
             "Type": "Choice",
             "Choices": [
-                {"Variable": "$.more.waiting", "NumericEquals": 0, "Next": "Caught up"},
+                {"Variable": "$.more.waiting", "NumericEquals": 0, "Next": "Build indexes"},
                 {"Variable": "$.round.n", "NumericGreaterThanEquals": MAX_ROUNDS, "Next": "Record success"},
             ],
             "Default": "Next round",

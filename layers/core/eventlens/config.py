@@ -246,6 +246,11 @@ class Settings(BaseModel):
             return self._media_key
 
     @property
+    def pass_key(self) -> str:
+        """The key gallery passes are signed with: its own, derived from the media key (both modes)."""
+        return hmac.new(self.media_key, b"eventlens gallery passes", "sha256").hexdigest()
+
+    @property
     def origin_key(self) -> str | None:
         """What X-EventLens-Origin must say (None: no check)."""
         with _origin_lock:

@@ -91,6 +91,7 @@ ROUTES = [
     Route("GET", "/api/events/{slug}", "gallery.view"),
     Route("GET", "/api/events/{slug}/photos", "gallery.view"),
     Route("GET", "/api/events/{slug}/search?q=keynote", "gallery.view"),
+    Route("POST", "/api/events/{slug}/pass", "gallery.view"),
     Route("GET", "/api/events/{slug}/admin/pipeline", "event.inspect"),
     Route("POST", "/api/events/{slug}/admin/pipeline/runs", "pipeline.run", lambda w: {"phase": "tag"}),
     Route("GET", "/api/events/{slug}/admin/pipeline/runs/" + str(UUID(int=7)), "event.inspect"),

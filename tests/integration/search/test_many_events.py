@@ -229,3 +229,34 @@ def test_upgrading_builds_the_own_index_of_an_event_that_grew_large(events, owne
     ]
     assert names
     assert not [n for n in upgrade(db) if own in n]  # built once
+
+
+def test_the_pipelines_last_step_builds_a_grown_events_index_unless_an_upgrade_holds_the_lock(
+    events, owner_conn, db, monkeypatch
+):
+    """The Migrate function's `build-indexes` action, which the state machine invokes after a run:
+    the same statements as an upgrade, skipped (not queued) while another build or upgrade runs."""
+    import importlib.util
+    from pathlib import Path
+
+    from eventlens.db.migrate import _LOCK_KEY, build_indexes_between_deploys
+
+    path = Path(__file__).parents[3] / "functions" / "migrate" / "app.py"
+    spec = importlib.util.spec_from_file_location("migrate_app_under_test", path)
+    assert spec
+    assert spec.loader
+    migrate_function = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migrate_function)
+    monkeypatch.setenv("PGOPTIONS", f"-c eventlens.event_index_min_rows={LARGE}")
+    large, _ = events["large"]
+    own = f"event_{large.id.hex}"
+
+    with psycopg.connect(db, autocommit=True) as upgrading:
+        upgrading.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
+        assert build_indexes_between_deploys(db) is None
+
+    reply = migrate_function.build_indexes({"action": "build-indexes"})
+
+    assert reply["skipped"] is False
+    assert any(own in name for name in reply["built"]), reply
+    assert build_indexes_between_deploys(db) == []

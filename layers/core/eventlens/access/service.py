@@ -13,6 +13,7 @@ from eventlens.access import repo
 from eventlens.access.cache import Entry
 from eventlens.access.cache import roles as cache
 from eventlens.access.rights import ROLES, Action, Role, can
+from eventlens.access.views import GalleryPass
 from eventlens.auth.principals import Principal
 from eventlens.errors import NotAllowed, NotSignedIn, UnknownRole
 from eventlens.orgs.views import Organization
@@ -23,7 +24,15 @@ _SIGNED_OUT = "You were signed out (the password changed, or someone signed out 
 
 
 def role_in_event(who: Principal, event: Event) -> Role | None:
-    """The highest role `who` holds for `event`: its token's, its organization's grant, its own."""
+    """The highest role `who` holds for `event`: its token's, its organization's grant, its own.
+
+    A gallery pass opens its own event's gallery only: no role elsewhere, VIEWER at most there."""
+    if who.gallery is not None:
+        if who.gallery != event.slug:
+            return None
+        assert event.organization_id is not None
+        held = _granted(who, event.organization_id, event.id, event.grants_version)
+        return Role.VIEWER if held is not None else None
     token_role = _token_role(who, event.slug)
     if token_role is not None:
         revoked = event.sessions_valid_after
@@ -74,6 +83,23 @@ def gallery_scope(who: Principal | None, event: Event) -> Scope:
     role = role_in_event(who, event)
     _require(role, "gallery.view", f"the event {event.slug!r}")
     return Scope.visitor(event, role=role)
+
+
+PASS_TTL_S = 15 * 60
+
+
+def gallery_pass(who: Principal, event: Event) -> GalleryPass:
+    """A pass to `event`'s gallery for a signed-in member whose role may view it (private or not)."""
+    if who.person_id is None:
+        raise NotAllowed("A gallery pass is for a signed-in account (the event password opens the dashboard)")
+    if who.gallery is not None:
+        raise NotAllowed("A gallery pass cannot be traded for another: sign in again")
+    _require(role_in_event(who, event), "gallery.view", f"the event {event.slug!r}")
+    from eventlens.auth.tokens import issue_pass
+    from eventlens.config import settings
+
+    token, expires = issue_pass(who.person_id, event.slug, settings().pass_key, PASS_TTL_S)
+    return GalleryPass(token=token, expires_at=expires)
 
 
 def capability_role(event: Event) -> Role | None:

@@ -53,3 +53,10 @@ class Me(Model):
     allowed: list[str] = Field(
         default_factory=list, description="Actions of access/rights.py the role may take."
     )
+
+
+class GalleryPass(Model):
+    """A member's short-lived key to one private gallery (sent as `Authorization: Bearer`)."""
+
+    token: str
+    expires_at: int = Field(description="Seconds since the epoch; ask for a new pass before then.")

@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from eventlens import db
 from eventlens.access import service as access
+from eventlens.access.views import GalleryPass
 from eventlens.api.headers import MEDIA_HEADERS
 from eventlens.api.params import Cursor, Kind, Limit, Slug, Text
 from eventlens.api.requests import DownloadRequest, LoginRequest
@@ -62,6 +63,12 @@ def openapi() -> Response[str]:
 @router.get("/api/events/<slug>", summary="Event name, theme, folders and tags")
 def get_event(slug: Slug) -> EventView:
     return events.event_view(_visitor(slug))
+
+
+@router.post("/api/events/<slug>/pass", summary="A signed-in member's short-lived pass to the gallery")
+def gallery_pass(slug: Slug) -> GalleryPass:
+    who = auth.caller(router.current_event)  # type: ignore[arg-type]
+    return access.gallery_pass(who, events.get_event(slug))
 
 
 @router.get("/api/events/<slug>/photos", summary="A page of visible photos")

@@ -27,6 +27,8 @@ class Principal:
     email_verified: bool = False
     identity_provider: bool = False
     """Claims an identity provider (Cognito) vouched for: the profile is found just in time."""
+    gallery: str | None = None
+    """A gallery pass opens this one event's gallery and nothing else."""
 
     def organizes(self, slug: str) -> bool:
         return "*" in self.events or slug in self.events
@@ -64,6 +66,7 @@ def principal_from_claims(claims: Mapping[str, object]) -> Principal:
         email=str(claims["email"]) if isinstance(claims.get("email"), str) else None,
         email_verified=str(claims.get("email_verified", "")).lower() == "true",
         identity_provider=from_provider,
+        gallery=str(claims["gallery"]) if isinstance(claims.get("gallery"), str) else None,
     )
 
 

@@ -12,7 +12,7 @@ from eventlens.audit import service as audit
 from eventlens.auth import repo
 from eventlens.auth.passwords import hash_password, verify_password
 from eventlens.auth.principals import Principal, bearer_token, principal_from_claims
-from eventlens.auth.tokens import issue_token, verify_token
+from eventlens.auth.tokens import is_pass, issue_token, verify_pass, verify_token
 from eventlens.config import settings
 from eventlens.errors import (
     LoginChallenge,
@@ -146,10 +146,12 @@ def _cognito_login(event: Event, username: str | None, password: str, client_id:
 
 def principal(verified_claims: Mapping[str, object] | None, headers: Mapping[str, str]) -> Principal:
     """Claims the HTTP API authorizer verified (Cognito: the person's profile found or made just in
-    time), else our own bearer token verified here."""
+    time), else our own bearer token verified here (a gallery pass in either mode)."""
     if verified_claims:
         return _with_profile(principal_from_claims(verified_claims))
     token = bearer_token(headers)
+    if is_pass(token):
+        return principal_from_claims(verify_pass(token, settings().pass_key))
     if settings().organizer_login == "cognito":
         # Only the HTTP API's authorizer vouches for Cognito tokens; we issue and verify none here.
         raise NotSignedIn("Sign in with your organizer account (no verified Cognito claims)")

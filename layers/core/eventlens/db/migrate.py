@@ -123,6 +123,19 @@ def build_event_indexes(conn: psycopg.Connection[Any]) -> list[str]:
     return [statement.split(" ON ")[0] for statement in statements]
 
 
+def build_indexes_between_deploys(url: str | None = None) -> list[str] | None:
+    """`build_event_indexes` on its own, for an event that grew large since the last deploy (the
+    pipeline's last step asks for it after every run): None when an upgrade or another build holds
+    the lock, as that one builds the same indexes."""
+    with psycopg.connect(url or database_url(), autocommit=True) as conn:
+        if conn.execute("SELECT pg_try_advisory_lock(%s)", (_LOCK_KEY,)).fetchone() != (True,):
+            return None
+        try:
+            return build_event_indexes(conn)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
+
+
 def set_app_password(conn: psycopg.Connection[Any], password: str) -> None:
     """Give `eventlens_app` this password (as a SCRAM-SHA-256 verifier, not in clear text)."""
     verifier = conn.pgconn.encrypt_password(password.encode(), APP_ROLE.encode(), b"scram-sha-256")
