@@ -284,3 +284,15 @@ class Banned(Forbidden):
     """A banned person browses and flags, nothing else."""
 
     status = HTTPStatus.FORBIDDEN
+
+
+class AlbumLinkInvalid(NotFound):
+    """An album link that is unknown, revoked or expired (one answer for all three)."""
+
+    status = HTTPStatus.NOT_FOUND
+
+
+class AlbumLinkPassword(Unauthorized):
+    """The album link needs its password, or was given a wrong one."""
+
+    status = HTTPStatus.UNAUTHORIZED

@@ -6,8 +6,9 @@ written here: the triggers change them by delta in the same transaction.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 
@@ -340,15 +341,27 @@ def insert_item(
     dhash: int | None = None,
     near_duplicate_of: UUID | None = None,
 ) -> UUID:
-    row = tx.execute(
-        "INSERT INTO album_items (album_id, event_id, object_id, contributor_id, status, reason, nsfw_score,"
+    # The id is made here, not RETURNING: a guest adds an item it may not read back (pending).
+    item_id = uuid4()
+    tx.execute(
+        "INSERT INTO album_items (id, album_id, event_id, object_id, contributor_id, status, reason, nsfw_score,"
         " quality_score, dhash, near_duplicate_of, decided_at)"
-        " VALUES (%s, current_event_id(), %s, current_person_id(), %s, %s, %s, %s, %s, %s,"
-        "  CASE WHEN %s = 'pending' THEN NULL ELSE now() END) RETURNING id",
-        (album_id, object_id, status, reason, nsfw_score, quality_score, dhash, near_duplicate_of, status),
-    ).fetchone()
-    assert row is not None
-    return UUID(str(row["id"]))
+        " VALUES (%s, %s, current_event_id(), %s, current_person_id(), %s, %s, %s, %s, %s, %s,"
+        "  CASE WHEN %s = 'pending' THEN NULL ELSE now() END)",
+        (
+            item_id,
+            album_id,
+            object_id,
+            status,
+            reason,
+            nsfw_score,
+            quality_score,
+            dhash,
+            near_duplicate_of,
+            status,
+        ),
+    )
+    return item_id
 
 
 def get_item(tx: Tx, item_id: UUID) -> AlbumItem | None:
@@ -427,3 +440,65 @@ def review_queue(tx: Tx, limit: int = 500) -> list[AlbumItem]:
         (limit,),
     ).fetchall()
     return [AlbumItem.model_validate(r) for r in rows]
+
+
+# -- guest links -------------------------------------------------------------------------------------
+
+
+class LinkRow(Model):
+    id: UUID
+    album_id: UUID
+    event_id: UUID
+    kind: str
+    password_hash: str | None
+    expires_at: datetime | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+_LINK_COLUMNS = "id, album_id, event_id, kind, password_hash, expires_at, created_at, revoked_at"
+
+
+def create_link(
+    tx: Tx,
+    album_id: UUID,
+    kind: str,
+    token_hash: bytes,
+    password_hash: str | None,
+    expires_at: datetime | None,
+) -> LinkRow:
+    row = tx.execute(
+        "INSERT INTO album_links (album_id, event_id, kind, token_hash, password_hash, expires_at, created_by)"
+        " VALUES (%s, current_event_id(), %s, %s, %s, %s, current_person_id()) RETURNING " + _LINK_COLUMNS,
+        (album_id, kind, token_hash, password_hash, expires_at),
+    ).fetchone()
+    assert row is not None
+    return LinkRow.model_validate(row)
+
+
+def links(tx: Tx, album_id: UUID) -> list[LinkRow]:
+    rows = tx.execute(
+        "SELECT " + _LINK_COLUMNS + " FROM album_links WHERE event_id = current_event_id() AND album_id = %s"
+        " ORDER BY created_at, id",
+        (album_id,),
+    ).fetchall()
+    return [LinkRow.model_validate(r) for r in rows]
+
+
+def revoke_link(tx: Tx, album_id: UUID, link_id: UUID) -> bool:
+    return (
+        tx.execute(
+            "UPDATE album_links SET revoked_at = now() WHERE event_id = current_event_id() AND album_id = %s"
+            " AND id = %s AND revoked_at IS NULL",
+            (album_id, link_id),
+        ).rowcount
+        == 1
+    )
+
+
+def link_by_hash(tx: Tx, token_hash: bytes) -> LinkRow | None:
+    """The operator's lookup of a presented secret (no event is known before it)."""
+    row = tx.execute(
+        "SELECT " + _LINK_COLUMNS + " FROM album_links WHERE token_hash = %s", (token_hash,)
+    ).fetchone()
+    return None if row is None else LinkRow.model_validate(row)

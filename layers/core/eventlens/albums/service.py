@@ -61,6 +61,7 @@ from eventlens.scope import Scope
 from eventlens.storage import blob_store
 from eventlens.storage.base import validate_key
 from eventlens.storage.keys import event_prefix
+from eventlens.types import Event
 
 if TYPE_CHECKING:
     from eventlens.albums.gate import Measures
@@ -83,7 +84,7 @@ def get_album_page(scope: Scope, album_id: UUID) -> AlbumPage:
     with scope.transaction() as tx:
         album = _album(tx, album_id)
         items = repo.items(tx, [album_id])
-        return AlbumPage(album=_decorate(tx, [album])[0], items=[_with_url(scope, i) for i in items])
+        return AlbumPage(album=_decorate(tx, [album])[0], items=[item_with_url(scope, i) for i in items])
 
 
 def create_album(scope: Scope, body: AlbumCreate) -> Album:
@@ -250,35 +251,39 @@ def save_to_album(scope: Scope, album_id: UUID, photo_id: UUID | None, item_id: 
         new_id = repo.insert_item(tx, album_id, object_id, status="approved", reason="saved", dhash=dhash)
         saved = repo.get_item(tx, new_id)
         assert saved is not None
-        return _with_url(scope, saved)
+        return item_with_url(scope, saved)
 
 
 def upload_ticket(
-    scope: Scope, album_id: UUID, filename: str, content_type: str, size: int
+    scope: Scope, album_id: UUID, filename: str, content_type: str, size: int, *, guest: bool = False
 ) -> AlbumUploadTicket:
     """A presigned PUT under the event's album uploads (never its originals: the pipeline does not
-    take album uploads in), for someone the album's policy lets contribute."""
+    take album uploads in), for someone the album's policy lets contribute, or a link's guest
+    (`guest`: the link was checked; its items are nobody's)."""
     if size > settings().max_upload_bytes:
         raise UploadTooLarge(f"{filename} is larger than {settings().max_upload_bytes // (1024 * 1024)} MB")
     mime = content_type.split(";", 1)[0].strip().lower()
     if mime not in UPLOAD_TYPES:
         raise UploadRejected(f"{filename}: albums take JPEG, PNG or WebP photos, not {content_type}")
-    with scope.transaction() as tx:
-        _require_contributor(scope, tx, _album(tx, album_id))
+    if not guest:
+        with scope.transaction() as tx:
+            _require_contributor(scope, tx, _album(tx, album_id))
     key = _upload_key(scope.tenant().slug, album_id, filename, mime)
     return AlbumUploadTicket(
         upload_url=blob_store().url_for_put(key, mime), headers={"Content-Type": mime}, key=key
     )
 
 
-def complete_upload(scope: Scope, album_id: UUID, key: str) -> AlbumItem:
+def complete_upload(scope: Scope, album_id: UUID, key: str, *, guest: bool = False) -> AlbumItem:
     """The uploaded file goes through the gate and becomes a pending item (the contributor reads its
-    status and reason); bytes that are no photo are deleted and refused."""
+    status and reason; a guest is told in the answer); bytes that are no photo are deleted and
+    refused."""
     prefix = _upload_prefix(scope.tenant().slug, album_id)
     if not validate_key(key).startswith(prefix):
         raise InvalidKey(f"{key} is not an upload of this album")
-    with scope.transaction() as tx:
-        _require_contributor(scope, tx, _album(tx, album_id))
+    if not guest:
+        with scope.transaction() as tx:
+            _require_contributor(scope, tx, _album(tx, album_id))
     store = blob_store()
     data = store.get(key)
     if len(data) > settings().max_upload_bytes:
@@ -292,10 +297,10 @@ def complete_upload(scope: Scope, album_id: UUID, key: str) -> AlbumItem:
         store.delete(key)
         raise UploadRejected(f"the uploaded file is not a photo we can read ({exc})") from None
     mime = mimetypes.guess_type(key)[0] or "image/jpeg"
+    status, reason, near = _judge(scope.tenant(), album_id, measures)
     with scope.transaction() as tx:
-        album = _album(tx, album_id)
-        _require_contributor(scope, tx, album)
-        status, reason, near = _judge(scope, tx, album_id, measures)
+        if not guest:
+            _require_contributor(scope, tx, _album(tx, album_id))
         object_id = repo.upload_object(tx, key, measures.sha256, len(data), mime)
         new_id = repo.insert_item(
             tx,
@@ -310,19 +315,25 @@ def complete_upload(scope: Scope, album_id: UUID, key: str) -> AlbumItem:
         )
         if status == "rejected":
             audit.record(tx, "album_item_reject", str(new_id), reason=reason)
+    # read back as the operator: a guest may not read the pending item it just added
+    with Scope.system(scope.tenant()).transaction() as tx:
         item = repo.get_item(tx, new_id)
-        assert item is not None
-        return _with_url(scope, item)
+    assert item is not None
+    return item_with_url(scope, item)
 
 
-def _judge(scope: Scope, tx: Tx, album_id: UUID, m: Measures) -> tuple[str, str, UUID | None]:
-    """(status, reason, near_duplicate_of) of a new upload against the album's items."""
+def _judge(event: Event, album_id: UUID, m: Measures) -> tuple[str, str, UUID | None]:
+    """(status, reason, near_duplicate_of) of a new upload against every item of the album not
+    rejected, pending ones included (read as the operator: a contributor reads only its own)."""
     from eventlens.albums import gate
+
+    with Scope.system(event).transaction() as tx:
+        others = repo.album_objects(tx, album_id)
 
     notes: list[str] = []
     near: UUID | None = None
     distance = gate.NEAR_DUPLICATE_DISTANCE
-    for other in repo.album_objects(tx, album_id):
+    for other in others:
         if other.sha256 is not None and other.sha256 == m.sha256:
             return "rejected", f"duplicate of item {other.item_id} (same bytes)", other.item_id
         if (
@@ -334,7 +345,7 @@ def _judge(scope: Scope, tx: Tx, album_id: UUID, m: Measures) -> tuple[str, str,
             near = other.item_id
     if near is not None:
         notes.append(f"near duplicate of item {near}")
-    if m.nsfw_score >= scope.tenant().settings.nsfw_threshold:
+    if m.nsfw_score >= event.settings.nsfw_threshold:
         notes.append(f"nsfw_score {m.nsfw_score:.2f}")
     if m.quality_score < gate.LOW_QUALITY:
         notes.append(f"low quality_score {m.quality_score:.2f}")
@@ -343,7 +354,7 @@ def _judge(scope: Scope, tx: Tx, album_id: UUID, m: Measures) -> tuple[str, str,
 
 def review_queue(scope: Scope) -> ReviewQueue:
     with scope.transaction() as tx:
-        return ReviewQueue(items=[_with_url(scope, i) for i in repo.review_queue(tx)])
+        return ReviewQueue(items=[item_with_url(scope, i) for i in repo.review_queue(tx)])
 
 
 def decide_item(scope: Scope, item_id: UUID, status: str, reason: str) -> AlbumItem:
@@ -354,7 +365,7 @@ def decide_item(scope: Scope, item_id: UUID, status: str, reason: str) -> AlbumI
         audit.record(tx, action, str(item_id), reason=reason)
         item = repo.get_item(tx, item_id)
         assert item is not None
-        return _with_url(scope, item)
+        return item_with_url(scope, item)
 
 
 def delete_item(scope: Scope, album_id: UUID, item_id: UUID) -> None:
@@ -401,7 +412,7 @@ def subject_page(scope: Scope, subject_id: UUID, readable_scopes: list[Scope]) -
                 continue
             found = repo.list_albums(tx, "score", 200, album_ids=ids)
             albums += _decorate(tx, found)
-            items += [_with_url(each, i) for i in repo.items(tx, [a.id for a in found], limit=200)]
+            items += [item_with_url(each, i) for i in repo.items(tx, [a.id for a in found], limit=200)]
     return SubjectPage(subject=subject, albums=albums, items=items)
 
 
@@ -423,6 +434,13 @@ def _album(tx: Tx, album_id: UUID) -> Album:
 def _not_banned(tx: Tx) -> None:
     if repo.acting_person_banned(tx):
         raise Banned("You are banned from contributing to, rating and tagging this organization's albums")
+
+
+def require_owner_or_manager(scope: Scope, tx: Tx, album_id: UUID) -> Album:
+    """The album, if the scope's person owns it or its role may manage albums (403 otherwise)."""
+    album = _album(tx, album_id)
+    _require_owner_or(scope, tx, album, "album.manage")
+    return album
 
 
 def _require_owner_or(scope: Scope, tx: Tx, album: Album, action: Any) -> None:
@@ -468,7 +486,8 @@ def _decorate(tx: Tx, albums: list[Album]) -> list[Album]:
     ]
 
 
-def _with_url(scope: Scope, item: AlbumItem) -> AlbumItem:
+def item_with_url(scope: Scope, item: AlbumItem) -> AlbumItem:
+    """The item with its media URL (public while approved, else for those who read pending items)."""
     from eventlens.media.views import album_item_url
 
     return item.model_copy(

@@ -189,3 +189,36 @@ class SubjectPage(Model):
     subject: Subject
     albums: list[Album]
     items: list[AlbumItem]
+
+
+LinkKind = Literal["file_drop", "guest_upload", "view"]
+
+
+class AlbumLinkCreate(Model):
+    kind: LinkKind
+    password: Annotated[str, Field(min_length=8, max_length=512)] | None = None
+    expires_in_hours: Annotated[int, Field(ge=1, le=24 * 365)] | None = None
+
+
+class AlbumLink(Model):
+    id: UUID
+    album_id: UUID
+    kind: LinkKind
+    has_password: bool
+    expires_at: datetime | None
+    created_at: datetime
+    revoked_at: datetime | None
+    token: str | None = Field(default=None, description="The link's secret: shown once, when it is made")
+
+
+class AlbumLinkList(Model):
+    links: list[AlbumLink]
+
+
+class GuestAlbum(Model):
+    """What a link's holder sees: the album (and its approved items, unless the link is a file drop)."""
+
+    kind: LinkKind
+    title: str
+    description: str
+    items: list[AlbumItem]

@@ -14,12 +14,15 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from eventlens.access.rights import Action
-from eventlens.albums import participants
+from eventlens.albums import links, participants
 from eventlens.albums import service as albums
 from eventlens.albums.views import (
     Album,
     AlbumCreate,
     AlbumItem,
+    AlbumLink,
+    AlbumLinkCreate,
+    AlbumLinkList,
     AlbumList,
     AlbumPage,
     AlbumPatch,
@@ -37,6 +40,7 @@ from eventlens.albums.views import (
     FlagList,
     FlagRequest,
     FlagResolution,
+    GuestAlbum,
     ItemDecision,
     RatingRequest,
     ReviewQueue,
@@ -193,6 +197,68 @@ def upload_ticket(slug: Slug, album_id: UUID, body: AlbumUploadRequest) -> Album
 )
 def complete_upload(slug: Slug, album_id: UUID, body: AlbumUploadComplete) -> Response[AlbumItem]:
     item = albums.complete_upload(_acting(slug, "album.contribute"), album_id, body.key)
+    return Response(201, "application/json", item)
+
+
+# -- guest links -------------------------------------------------------------------------------------
+
+LINK_PASSWORD_HEADER = "x-link-password"  # noqa: S105 - a header's name
+
+
+def _guest(token: str) -> links.Guest:
+    headers = router.current_event.headers or {}
+    password = next((v for k, v in headers.items() if k.lower() == LINK_PASSWORD_HEADER), None)
+    return links.open_link(token, password)
+
+
+@router.post(
+    "/api/events/<slug>/albums/<album_id>/links",
+    summary="A file-drop, guest-upload or view link (its secret shown once), optional password and expiry",
+    security=SECURITY,
+)
+def create_link(slug: Slug, album_id: UUID, body: AlbumLinkCreate) -> Response[AlbumLink]:
+    made = links.create_link(_acting(slug, "gallery.view"), album_id, body)
+    return Response(201, "application/json", made)
+
+
+@router.get("/api/events/<slug>/albums/<album_id>/links", summary="An album's links", security=SECURITY)
+def list_links(slug: Slug, album_id: UUID) -> AlbumLinkList:
+    return links.list_links(_acting(slug, "gallery.view"), album_id)
+
+
+@router.delete(
+    "/api/events/<slug>/albums/<album_id>/links/<link_id>", summary="Revoke a link", security=SECURITY
+)
+def revoke_link(slug: Slug, album_id: UUID, link_id: UUID) -> Response[str]:
+    links.revoke_link(_acting(slug, "gallery.view"), album_id, link_id)
+    return Response(204, None, "")
+
+
+@router.get(
+    "/api/album-links/<token>",
+    summary="What a guest link opens (password in X-Link-Password): the album, or only its title for a file drop",
+)
+def guest_album(token: str) -> GuestAlbum:
+    return links.guest_album(_guest(token))
+
+
+@router.post("/api/album-links/<token>/uploads", summary="A presigned PUT for a guest's photo")
+def guest_upload_ticket(token: str, body: AlbumUploadRequest) -> AlbumUploadTicket:
+    guest = _guest(token)
+    links.require_upload(guest)
+    return albums.upload_ticket(
+        guest.scope, guest.album_id, body.filename, body.content_type, body.size, guest=True
+    )
+
+
+@router.post(
+    "/api/album-links/<token>/uploads/complete",
+    summary="A guest's uploaded photo through the moderation gate: a pending item",
+)
+def guest_complete_upload(token: str, body: AlbumUploadComplete) -> Response[AlbumItem]:
+    guest = _guest(token)
+    links.require_upload(guest)
+    item = albums.complete_upload(guest.scope, guest.album_id, body.key, guest=True)
     return Response(201, "application/json", item)
 
 

@@ -356,3 +356,67 @@ REVOKE UPDATE ON album_items FROM eventlens_app;
 GRANT UPDATE (status, reason, held, decided_at) ON album_items TO eventlens_app;
 GRANT EXECUTE ON FUNCTION current_person_id(), acting_person_banned(), album_writer(text), subject_of_organization(uuid)
   TO eventlens_app;
+
+-- Links handed to guests: upload-only file drops (no browsing), guest uploads (browse and add),
+-- and views of one album (even of a private event), each with an optional password (scrypt, as
+-- accounts) and an optional expiry, revocable. Only the SHA-256 of the link's secret is kept; the
+-- secret is looked up as the operator (no event is known before it), then the guest acts as a
+-- visitor whose subject is 'album-link:<id>', which these policies read.
+CREATE TABLE album_links (
+  id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  album_id      uuid NOT NULL REFERENCES albums(id) ON DELETE CASCADE,
+  event_id      uuid NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+  kind          text NOT NULL CHECK (kind IN ('file_drop', 'guest_upload', 'view')),
+  token_hash    bytea NOT NULL UNIQUE,
+  password_hash text,
+  expires_at    timestamptz,
+  created_by    uuid REFERENCES people(id) ON DELETE SET NULL,
+  created_at    timestamptz NOT NULL DEFAULT now(),
+  revoked_at    timestamptz
+);
+CREATE INDEX album_links_album ON album_links (album_id);
+
+CREATE FUNCTION current_album_link_id() RETURNS uuid
+  LANGUAGE sql STABLE
+  BEGIN ATOMIC
+    SELECT CASE WHEN current_actor() = 'visitor' AND current_subject() LIKE 'album-link:%'
+                THEN substr(current_subject(), 12)::uuid END;
+  END;
+
+-- Whether the acting guest's link is live for `album` and `purpose` ('view': view and
+-- guest_upload links; 'upload': file_drop and guest_upload links). Reads past album_links' own
+-- policy (a guest may not read the links table).
+CREATE FUNCTION album_link_allows(album uuid, purpose text) RETURNS boolean
+  LANGUAGE sql STABLE SECURITY DEFINER
+  SET search_path = public, pg_temp
+  BEGIN ATOMIC
+    SELECT EXISTS (SELECT 1 FROM album_links l
+      WHERE l.id = current_album_link_id() AND l.album_id = album AND l.event_id = current_event_id()
+        AND l.revoked_at IS NULL AND (l.expires_at IS NULL OR l.expires_at > now())
+        AND l.kind = ANY (CASE purpose WHEN 'view' THEN ARRAY['view', 'guest_upload']
+                                       WHEN 'upload' THEN ARRAY['file_drop', 'guest_upload'] END));
+  END;
+REVOKE ALL ON FUNCTION album_link_allows(uuid, text) FROM PUBLIC;
+
+ALTER TABLE album_links ENABLE ROW LEVEL SECURITY;
+CREATE POLICY album_links_operator ON album_links
+  USING (current_actor() = 'system') WITH CHECK (current_actor() = 'system');
+CREATE POLICY album_links_managers ON album_links
+  USING (may_write_event(event_id) AND current_actor() = 'organizer'
+    AND (may('album.manage') OR EXISTS (SELECT 1 FROM albums a WHERE a.id = album_id AND a.owner_id = current_person_id())))
+  WITH CHECK (may_write_event(event_id) AND current_actor() = 'organizer'
+    AND (may('album.manage') OR EXISTS (SELECT 1 FROM albums a WHERE a.id = album_id AND a.owner_id = current_person_id())));
+GRANT SELECT, INSERT, DELETE ON album_links TO eventlens_app;
+GRANT UPDATE (revoked_at) ON album_links TO eventlens_app;
+
+-- A view or guest-upload link opens its album and its approved items, even of a private event.
+CREATE POLICY albums_link_read ON albums FOR SELECT
+  USING (NOT held AND album_link_allows(id, 'view'));
+CREATE POLICY album_items_link_read ON album_items FOR SELECT
+  USING (status = 'approved' AND NOT held AND album_link_allows(album_id, 'view'));
+-- An upload link adds pending items, as nobody (no person), into its album only.
+CREATE POLICY album_items_link_insert ON album_items FOR INSERT
+  WITH CHECK (contributor_id IS NULL AND status IN ('pending', 'rejected') AND album_link_allows(album_id, 'upload'));
+CREATE POLICY stored_objects_link_insert ON stored_objects FOR INSERT
+  WITH CHECK (owned AND organization_id = current_organization_id() AND current_album_link_id() IS NOT NULL);
+GRANT EXECUTE ON FUNCTION current_album_link_id(), album_link_allows(uuid, text) TO eventlens_app;
