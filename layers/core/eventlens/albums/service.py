@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
+import time
 import uuid
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -269,9 +270,7 @@ def upload_ticket(
         with scope.transaction() as tx:
             _require_contributor(scope, tx, _album(tx, album_id))
     key = _upload_key(scope.tenant().slug, album_id, filename, mime)
-    return AlbumUploadTicket(
-        upload_url=blob_store().url_for_put(key, mime), headers={"Content-Type": mime}, key=key
-    )
+    return AlbumUploadTicket(upload_url=_put_url(key, mime), headers={"Content-Type": mime}, key=key)
 
 
 def complete_upload(scope: Scope, album_id: UUID, key: str, *, guest: bool = False) -> AlbumItem:
@@ -507,6 +506,23 @@ def _upload_key(slug: str, album_id: UUID, filename: str, mime: str) -> str:
     if not stem.lower().endswith(extension):
         stem = stem.rsplit(".", 1)[0] + extension
     return validate_key(f"{_upload_prefix(slug, album_id)}{uuid.uuid4().hex[:12]}-{stem}")
+
+
+UPLOAD_URL_S = 900
+
+
+def _put_url(key: str, mime: str) -> str:
+    """S3's presigned PUT; embedded, the local store's URL signed the same way (a capability: a
+    guest has no token for the local server to check)."""
+    from eventlens.storage.capability import sign_put
+    from eventlens.storage.local import LocalBlobStore
+
+    store = blob_store()
+    url = store.url_for_put(key, mime, UPLOAD_URL_S)
+    if isinstance(store, LocalBlobStore):
+        expires = int(time.time()) + UPLOAD_URL_S
+        url += f"?expires={expires}&signature={sign_put(settings().media_key, key, expires)}"
+    return url
 
 
 def _delete_blobs(keys: list[str]) -> None:

@@ -102,3 +102,19 @@ def verify(key: bytes, token: str, now: float | None = None) -> Capability:
     return Capability(
         UUID(bytes=event), UUID(bytes=object_id), RENDITIONS[rendition], AUDIENCES[audience], expires
     )
+
+
+def sign_put(key: bytes, blob_key: str, expires: int) -> str:
+    """The signature of a local presigned PUT of `blob_key` until `expires` (what S3's presigned
+    URL is on AWS): album uploads, whose holder may be a guest with no token to show."""
+    return hmac.digest(key, f"put\n{blob_key}\n{expires}".encode(), "sha256")[:_MAC_BYTES].hex()
+
+
+def verify_put(key: bytes, blob_key: str, expires: str, signature: str, now: float | None = None) -> bool:
+    try:
+        until = int(expires)
+    except ValueError:
+        return False
+    if until <= (time.time() if now is None else now):
+        return False
+    return hmac.compare_digest(sign_put(key, blob_key, until), signature)

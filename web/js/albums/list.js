@@ -1,0 +1,48 @@
+/** The event's albums: sorted by the Bayesian score, the number of ratings or date; new album. */
+import { api, eventPath, qs } from "../lib/api.js";
+import { call, stored } from "../lib/account.js";
+import { $, h } from "../lib/dom.js";
+import { explain } from "./notice.js";
+
+let wired = false;
+
+function stars(album) {
+  if (!album.rating_count) return "No ratings yet";
+  return `${album.rating_average.toFixed(1)}★ from ${album.rating_count} rating${album.rating_count === 1 ? "" : "s"}`;
+}
+
+async function load(slug) {
+  const sort = $("#sort").value;
+  const path = `${eventPath(slug)}/albums${qs({ sort })}`;
+  const list = await (stored() ? call(path) : api(path));
+  const target = $("#album-list");
+  target.replaceChildren(
+    ...list.albums.map((album) =>
+      h("li", {},
+        h("a", { href: `/album.html${qs({ event: slug, album: album.id })}` }, album.title),
+        " · ", h("span", { class: "muted" }, stars(album)))),
+  );
+  if (!list.albums.length) target.append(h("li", { class: "muted" }, "No albums yet."));
+}
+
+export async function showList(slug) {
+  $("#list-view").hidden = false;
+  $("#album-view").hidden = true;
+  $("#create-form").hidden = !stored();
+  if (!wired) {
+    wired = true;
+    $("#sort").addEventListener("change", () => load(slug).catch(explain));
+    $("#create-form").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      try {
+        const album = await call(`${eventPath(slug)}/albums`, {
+          json: { title: $("#new-title").value.trim(), contribution_policy: $("#new-policy").value },
+        });
+        window.location.assign(`/album.html${qs({ event: slug, album: album.id })}`);
+      } catch (err) {
+        explain(err);
+      }
+    });
+  }
+  await load(slug);
+}
