@@ -413,3 +413,78 @@ def test_a_cover_must_be_an_approved_item_of_the_album(api, people, fest: Fest) 
     assert (status, body["cover_item_id"], body["title"]) == (200, item["id"], "Renamed")
     _, stranger = people.with_role("CONTRIBUTOR", event=fest.event.id)
     assert api("PATCH", url, {"title": "Mine now"}, token=stranger)[0] == 403
+
+
+def test_deleting_an_album_releases_only_the_bytes_nothing_else_references(api, people, fest: Fest) -> None:
+    doomed, keeper = _album(api, fest, "OPEN", "Doomed"), _album(api, fest, "OPEN", "Keeper")
+    _, token = people.with_role("VIEWER", event=fest.event.id)
+    shared = _upload(api, token, doomed["id"], real_jpeg("astronaut", (900, 900)))[1]
+    alone = _upload(api, token, doomed["id"], real_jpeg("coffee", (900, 700)))[1]
+    for item in (shared, alone):
+        api(
+            "PATCH",
+            f"/api/events/fest/album-items/{item['id']}",
+            {"status": "approved"},
+            token=fest.editor[1],
+        )
+    api("POST", f"/api/events/fest/albums/{keeper['id']}/items", {"item_id": shared["id"]}, token=token)
+    keys = {b.key for b in blob_store().list("events/fest/albums/")}
+    assert len(keys) == 2
+    assert api("DELETE", f"/api/events/fest/albums/{doomed['id']}", token=token)[0] == 403, "not its owner"
+    assert api("DELETE", f"/api/events/fest/albums/{doomed['id']}", token=fest.owner[1])[0] == 204
+    left = {b.key for b in blob_store().list("events/fest/albums/")}
+    assert len(left) == 1
+    assert left < keys
+    page = api("GET", f"/api/events/fest/albums/{keeper['id']}")[1]
+    assert [i["object_id"] for i in page["items"]] == [shared["object_id"]]
+
+
+def test_concurrent_flags_count_each_person_once(api, people, fest: Fest, owner_conn) -> None:
+    """Real concurrent workers: eight people flag one item at once, each twice; the unique index
+    keeps one flag per person and the counter (by trigger) equals the rows. Once three flags hold
+    the item it is out of public view, so a flagger that arrives after that finds no item."""
+    from eventlens.albums import participants
+    from eventlens.albums import service as albums
+    from eventlens.auth.principals import Principal
+    from eventlens.errors import AlbumItemNotFound, AlreadyFlagged
+
+    album = _album(api, fest, "OPEN")
+    photo = stored_photo(fest.event.id, "a.jpg", real_jpeg("coffee", (320, 240)))
+    item = api(
+        "POST",
+        f"/api/events/fest/albums/{album['id']}/items",
+        {"photo_id": str(photo.id)},
+        token=fest.owner[1],
+    )[1]
+    flaggers = [people.with_role("VIEWER", event=fest.event.id)[0] for _ in range(8)]
+    start = threading.Barrier(len(flaggers) * 2)
+    outcomes: list[tuple[UUID, str]] = []
+
+    def flag(person: UUID) -> None:
+        who = Principal(subject=f"person:{person}", events=frozenset(), person_id=person)
+        scope = participants.acting(who, fest.event, "album.flag")
+        start.wait()
+        try:
+            albums.flag(scope, UUID(album["id"]), "spam", UUID(item["id"]))
+            outcomes.append((person, "flagged"))
+        except AlreadyFlagged:
+            outcomes.append((person, "already"))
+        except AlbumItemNotFound:
+            outcomes.append((person, "held"))
+
+    threads = [threading.Thread(target=flag, args=(p,)) for p in flaggers for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(outcomes) == 16, "every worker ended in one of the three answers"
+    flagged = [person for person, outcome in outcomes if outcome == "flagged"]
+    assert len(flagged) == len(set(flagged)) >= 3, "one flag per person, and at least the three that hold it"
+    stored = owner_conn.execute(
+        "SELECT flag_count, held FROM album_items WHERE id = %s", (item["id"],)
+    ).fetchone()
+    rows = owner_conn.execute(
+        "SELECT count(*) FROM album_flags WHERE item_id = %s", (item["id"],)
+    ).fetchone()[0]
+    assert stored == (rows, True)
+    assert rows == len(flagged)
