@@ -399,18 +399,29 @@ def test_an_event_password_names_no_person_to_rate_as(api, fest: Fest) -> None:
 
 
 def test_a_cover_must_be_an_approved_item_of_the_album(api, people, fest: Fest) -> None:
+    """Without a chosen cover, the oldest approved item is the cover; a chosen one replaces it."""
+    from eventlens.media.service import open_media
+
     album = _album(api, fest, "OPEN")
-    photo = stored_photo(fest.event.id, "cover.jpg", real_jpeg("coffee", (320, 240)))
-    item = api(
-        "POST",
-        f"/api/events/fest/albums/{album['id']}/items",
-        {"photo_id": str(photo.id)},
-        token=fest.owner[1],
-    )[1]
+    assert album["cover_url"] is None
+    items = []
+    for name, scene in (("first.jpg", "coffee"), ("cover.jpg", "chelsea")):
+        photo = stored_photo(fest.event.id, name, real_jpeg(scene, (320, 240)))
+        saved = api(
+            "POST",
+            f"/api/events/fest/albums/{album['id']}/items",
+            {"photo_id": str(photo.id)},
+            token=fest.owner[1],
+        )[1]
+        items.append((saved, photo))
     url = f"/api/events/fest/albums/{album['id']}"
+    listed = api("GET", "/api/events/fest/albums")[1]["albums"][0]
+    assert open_media(listed["cover_url"].split("/media/")[1]).key == items[0][1].source_key
+    item = items[1][0]
     assert api("PATCH", url, {"cover_item_id": str(UUID(int=5))}, token=fest.owner[1])[0] == 404
     status, body = api("PATCH", url, {"cover_item_id": item["id"], "title": "Renamed"}, token=fest.owner[1])
     assert (status, body["cover_item_id"], body["title"]) == (200, item["id"], "Renamed")
+    assert open_media(body["cover_url"].split("/media/")[1]).key == items[1][1].source_key
     _, stranger = people.with_role("CONTRIBUTOR", event=fest.event.id)
     assert api("PATCH", url, {"title": "Mine now"}, token=stranger)[0] == 403
 

@@ -19,6 +19,7 @@ async function load(slug) {
   target.replaceChildren(
     ...list.albums.map((album) =>
       h("li", {},
+        album.cover_url ? h("img", { src: album.cover_url, alt: "", width: 96, loading: "lazy" }) : null,
         h("a", { href: `/album.html${qs({ event: slug, album: album.id })}` }, album.title),
         " · ", h("span", { class: "muted" }, stars(album)))),
   );

@@ -155,6 +155,16 @@ def albums_of_subject(tx: Tx, subject_id: UUID) -> list[UUID]:
     return [r["album_id"] for r in rows]
 
 
+def first_items(tx: Tx, album_ids: list[UUID]) -> dict[UUID, UUID]:
+    """Each album's oldest approved, unheld item: its cover when the owner chose none."""
+    rows = tx.execute(
+        "SELECT DISTINCT ON (album_id) album_id, id FROM album_items WHERE event_id = current_event_id()"
+        " AND album_id = ANY(%s) AND status = 'approved' AND NOT held ORDER BY album_id, created_at, id",
+        (album_ids,),
+    ).fetchall()
+    return {r["album_id"]: r["id"] for r in rows}
+
+
 def my_ratings(tx: Tx, album_ids: list[UUID]) -> dict[UUID, int]:
     rows = tx.execute(
         "SELECT album_id, stars FROM album_ratings WHERE event_id = current_event_id()"

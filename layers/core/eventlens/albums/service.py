@@ -465,24 +465,25 @@ def _require_contributor(scope: Scope, tx: Tx, album: Album) -> None:
 
 
 def _decorate(tx: Tx, albums: list[Album]) -> list[Album]:
+    """Subjects, linked events, the caller's own rating and the cover's URL of each album."""
+    from eventlens.media.views import album_item_url
+
     if not albums:
         return albums
     ids = [a.id for a in albums]
-    subjects, linked, mine = (
-        repo.subjects_of(tx, ids),
-        repo.linked_events_of(tx, ids),
-        repo.my_ratings(tx, ids),
-    )
-    return [
-        a.model_copy(
-            update={
-                "subjects": subjects.get(a.id, []),
-                "linked_event_ids": linked.get(a.id, []),
-                "my_rating": mine.get(a.id),
-            }
-        )
-        for a in albums
-    ]
+    subjects, linked = repo.subjects_of(tx, ids), repo.linked_events_of(tx, ids)
+    mine, firsts = repo.my_ratings(tx, ids), repo.first_items(tx, ids)
+    decorated = []
+    for a in albums:
+        cover = a.cover_item_id or firsts.get(a.id)
+        update = {
+            "subjects": subjects.get(a.id, []),
+            "linked_event_ids": linked.get(a.id, []),
+            "my_rating": mine.get(a.id),
+            "cover_url": None if cover is None else album_item_url(a.event_id, cover, True),
+        }
+        decorated.append(a.model_copy(update=update))
+    return decorated
 
 
 def item_with_url(scope: Scope, item: AlbumItem) -> AlbumItem:
