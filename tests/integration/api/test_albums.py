@@ -65,7 +65,8 @@ def _email(people, person: UUID) -> str:
 
 
 def test_each_policy_lets_exactly_the_right_people_contribute(api, people, fest: Fest) -> None:
-    """CLOSED: owner and album.manage; INVITE_ONLY: also contributor rows; OPEN: anyone signed in."""
+    """CLOSED: owner and album.manage; INVITE_ONLY: also contributor rows; OPEN: anyone signed in.
+    Every policy × role × invited cell, through the API; rating is open to all whatever the policy."""
     photo = stored_photo(fest.event.id, "stage.jpg", real_jpeg("coffee", (320, 240)))
     mismatches = []
     for policy in ("CLOSED", "INVITE_ONLY", "OPEN"):
@@ -91,6 +92,12 @@ def test_each_policy_lets_exactly_the_right_people_contribute(api, people, fest:
                 )
                 if (status == 201) != expected or status not in (201, 403):
                     mismatches.append(f"{policy} {role} invited={invited}: {status}")
+                # the policy governs contributions only: everyone signed in rates
+                rated = api(
+                    "PUT", f"/api/events/fest/albums/{album['id']}/rating", {"stars": 3}, token=token
+                )[0]
+                if rated != 200:
+                    mismatches.append(f"{policy} {role} invited={invited}: rate {rated}")
         status, _ = api(
             "POST",
             f"/api/events/fest/albums/{album['id']}/items",
