@@ -1,6 +1,7 @@
 """The album flow in Chromium, each step through the album page: an owner creates an album and
 invites a contributor, the contributor uploads a photo (pending, told so), an editor approves it
-from the review queue, an attendee sees it, rates the album and reports it."""
+from the review queue, an attendee sees it, rates the album and reports it; the album then shows
+on its subject's page."""
 
 from __future__ import annotations
 
@@ -81,3 +82,19 @@ def test_create_invite_upload_approve_rate_and_report(page: Page) -> None:
     page.goto("/album.html?event=demo")
     expect(page.locator("#album-list")).to_contain_text(title)
     expect(page.locator("#album-list")).to_contain_text("4.0★ from 1 rating")
+
+    # an editor names what the album shows (API); the subject's page lists it
+    session = page.request.post("/api/account/sign-in", data={"email": editor, "password": PASSWORD}).json()
+    bearer = {"Authorization": f"Bearer {session['access_token']}"}
+    speaker = page.request.post(
+        "/api/events/demo/subjects", data={"kind": "person", "name": f"Speaker {title}"}, headers=bearer
+    ).json()
+    album_id = album_url.split("album=")[1]
+    reply = page.request.patch(
+        f"/api/events/demo/albums/{album_id}", data={"subject_ids": [speaker["id"]]}, headers=bearer
+    )
+    assert reply.ok, reply.text()
+    page.goto("/album.html?event=demo")
+    page.get_by_role("link", name=f"Speaker {title}").click()
+    expect(page.locator("#list-title")).to_have_text(f"Albums of Speaker {title}")
+    expect(page.locator("#album-list")).to_contain_text(title)

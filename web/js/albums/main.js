@@ -7,12 +7,13 @@ import { eventSlug } from "../lib/api.js";
 import { forget, signIn, stored } from "../lib/account.js";
 import { $ } from "../lib/dom.js";
 import { showAlbum } from "./album.js";
-import { showList } from "./list.js";
+import { showList, showSubject } from "./list.js";
 import { explain, say } from "./notice.js";
 
 const slug = eventSlug();
 const params = new URLSearchParams(window.location.search);
 const albumId = params.get("album");
+const subjectId = params.get("subject");
 
 function renderSession() {
   const session = stored();
@@ -28,9 +29,10 @@ async function route() {
   $("#gallery-link").setAttribute("href", `/e/${encodeURIComponent(slug)}`);
   const all = $("#albums-link");
   all.setAttribute("href", `/album.html?event=${encodeURIComponent(slug)}`);
-  all.hidden = !albumId;
+  all.hidden = !albumId && !subjectId;
   try {
     if (albumId) await showAlbum(slug, albumId);
+    else if (subjectId) await showSubject(slug, subjectId);
     else await showList(slug);
   } catch (err) {
     explain(err);
