@@ -108,7 +108,7 @@ def test_each_policy_lets_exactly_the_right_people_contribute(api, people, fest:
     assert mismatches == []
 
 
-def test_a_banned_person_browses_and_flags_and_nothing_else(api, people, fest: Fest) -> None:
+def test_a_banned_person_browses_and_flags_and_nothing_else(api, people, fest: Fest, owner_conn) -> None:
     album = _album(api, fest, "OPEN")
     person, token = people.with_role("VIEWER", event=fest.event.id)
     email = _email(people, person)
@@ -130,6 +130,10 @@ def test_a_banned_person_browses_and_flags_and_nothing_else(api, people, fest: F
     status, bans = api("GET", "/api/events/fest/album-bans", token=fest.editor[1])
     assert [b["person_id"] for b in bans["bans"]] == [str(person)]
     assert api("DELETE", f"/api/events/fest/album-bans/{person}", token=fest.editor[1])[0] == 204
+    audited = owner_conn.execute(
+        "SELECT action, target, event_id FROM audit_log WHERE action LIKE 'album_%%ban' ORDER BY seq"
+    ).fetchall()
+    assert audited == [("album_ban", str(person), fest.event.id), ("album_unban", str(person), fest.event.id)]
     assert api("PUT", url + "/rating", {"stars": 5}, token=token)[0] == 200
 
 
