@@ -88,6 +88,8 @@ def test_every_table_the_app_reads_is_row_level_secured(db: str, owner_conn) -> 
         "face_embeddings",
         "grants",
         "invitations",
+        "live_items",
+        "live_sources",
         "match_sessions",
         "organizations",
         "people",

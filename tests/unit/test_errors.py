@@ -101,6 +101,7 @@ def test_the_domain_package_raises_only_domain_errors_or_documented_internal_one
         "DriveAccessDenied",  # sources.drive.client: recorded on the Drive source by its sync, never raised on
         "DriveFileGone",
         "DriveUnavailable",
+        "FileGone",  # sources.live.folders: a file gone mid-sync, skipped by the sync (the next one sees it gone)
         "HttpError",
         "OutOfTime",  # resilience: a retry past a phase's budget; the pipeline puts the photo back
         "InvalidCredentials",  # auth.cognito's own, turned into LoginFailed by auth.service

@@ -412,6 +412,152 @@ def drive_sync(slug: str, as_json: bool) -> None:
         _fail(report.error)
 
 
+# -- live folders ----------------------------------------------------------------------------
+
+
+@main.group()
+def sources() -> None:
+    """An event's live folder (a local folder or an S3 bucket/prefix), followed where it is."""
+
+
+@sources.command("add")
+@click.argument("location")
+@click.option("--event", "slug", required=True, help="Event slug.")
+@click.option("--json", "as_json", is_flag=True)
+def sources_add(location: str, slug: str, as_json: bool) -> None:
+    """Follow LOCATION (a folder path, or s3://bucket/prefix) as the event's live folder."""
+    from eventlens.sources.live.service import add_live_source
+
+    try:
+        source = add_live_source(_scope(slug, "system"), location)
+    except DomainError as error:
+        _fail(str(error))
+    if as_json:
+        _echo_json(source)
+    else:
+        click.echo(f"event {slug} now follows {source.location}: run `eventlens sources sync --event {slug}`")
+
+
+@sources.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def sources_list(as_json: bool) -> None:
+    """Every event's live folder and Google Drive folder."""
+    from eventlens.db.migrate import upgrade
+    from eventlens.errors import DriveSourceNotFound, LiveSourceNotFound
+    from eventlens.events.service import list_events
+    from eventlens.scope import Scope
+    from eventlens.sources.drive.service import drive_source
+    from eventlens.sources.live.service import live_source
+
+    upgrade()
+    found: list[dict[str, Any]] = []
+    for item in list_events():
+        scope = Scope.system(item)
+        try:
+            live = live_source(scope)
+            found.append(
+                {
+                    "event": item.slug,
+                    "kind": "live",
+                    "location": live.location,
+                    "synced_at": live.synced_at,
+                    "error": live.error,
+                }
+            )
+        except LiveSourceNotFound:
+            pass
+        try:
+            drive = drive_source(scope)
+            found.append(
+                {
+                    "event": item.slug,
+                    "kind": "drive",
+                    "location": drive.folder_id,
+                    "synced_at": drive.synced_at,
+                    "error": drive.error,
+                }
+            )
+        except DriveSourceNotFound:
+            pass
+    if as_json:
+        _echo_json(found)
+        return
+    for row in found:
+        synced = row["synced_at"].isoformat(timespec="seconds") if row["synced_at"] else "never synced"
+        error = f"\t{row['error']}" if row["error"] else ""
+        click.echo(f"{row['event']}\t{row['kind']}\t{row['location']}\t{synced}{error}")
+
+
+def _sync_line(report: Any) -> str:
+    return (
+        f"{report.files} files: added {report.added}, renamed {report.renamed}, moved {report.moved},"
+        f" modified {report.modified}, removed {report.removed}, unchanged {report.unchanged},"
+        f" {len(report.ignored)} ignored, {len(report.errors)} errors ({report.read} read)"
+    )
+
+
+@sources.command("sync")
+@click.option("--event", "slug", required=True, help="Event slug.")
+@click.option("--rehash", is_flag=True, help="Read every file, not only those whose size or mtime changed.")
+@click.option("--json", "as_json", is_flag=True)
+def sources_sync(slug: str, rehash: bool, as_json: bool) -> None:
+    """Bring the event's photos in step with its live folder now (the pipeline's sync phase does too)."""
+    from eventlens.sources.live.service import sync_live
+    from eventlens.storage import blob_store
+
+    report = sync_live(_scope(slug, "pipeline"), blob_store(), rehash=rehash)
+    if report is None:
+        _fail(f"event {slug} has no live folder: add one with `eventlens sources add PATH --event {slug}`")
+        return
+    if as_json:
+        _echo_json(report)
+    elif report.busy:
+        click.echo("another sync of this folder is running: nothing done")
+    else:
+        click.echo(_sync_line(report))
+        for line in (*report.ignored, *report.errors):
+            click.echo(f"  {line}", err=True)
+    if report.error is not None:
+        _fail(report.error)
+
+
+@sources.command("watch")
+@click.option("--event", "slug", required=True, help="Event slug.")
+@click.option(
+    "--interval", "interval_s", type=float, default=10.0, show_default=True, help="Seconds between syncs."
+)
+@click.option("--rounds", type=int, default=0, help="Stop after this many syncs (0: until interrupted).")
+@click.option("--no-process", is_flag=True, help="Only sync; leave processing to `eventlens pipeline run`.")
+def sources_watch(slug: str, interval_s: float, rounds: int, no_process: bool) -> None:
+    """Follow the event's live folder: sync every INTERVAL seconds (polling) and, after a change,
+    run the pipeline so new and changed photos reach the gallery."""
+    from eventlens.errors import LiveSourceNotFound
+    from eventlens.pipeline import runner
+    from eventlens.sources.live.service import watch
+    from eventlens.storage import blob_store
+
+    target = _scope(slug, "pipeline")
+
+    def on_round(report: Any) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        if report.error is not None or report.busy:
+            click.echo(f"{stamp} {report.error or 'another sync is running'}", err=True)
+            return
+        click.echo(f"{stamp} {_sync_line(report)}")
+        if report.changed and not no_process:
+            results = runner.run_pipeline(target.tenant(), "full")
+            left = sum(r["remaining"] for r in results)
+            click.echo(f"{stamp} processed: {'done' if left == 0 else f'{left} left for the next round'}")
+
+    click.echo(f"watching event {slug}'s live folder every {interval_s:g}s (Ctrl-C stops)", err=True)
+    try:
+        watch(target, blob_store(), interval_s, on_round, rounds)
+    except LiveSourceNotFound as error:
+        _fail(str(error))
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+
+
 @main.group()
 def pipeline() -> None:
     """Run the processing pipeline."""
@@ -639,6 +785,11 @@ def _serve(host: str, port: int, on_ready: Any = None) -> None:
     threading.Thread(target=purge_periodically, args=(stop_purge,), name="find-me-purge", daemon=True).start()
     bound = server.server_address[1]
     click.echo(f"EventLens is serving on http://{host}:{bound}/  (Ctrl-C stops it)", err=False)
+    from eventlens.firstrun.service import issue_code
+
+    code = issue_code()  # a new installation: only who sees this terminal may set it up
+    if code is not None:
+        click.echo(f"First run: open http://{host}:{bound}/ and enter the setup code {code}")
     if on_ready:
         on_ready(f"http://{host}:{bound}")
     sys.stdout.flush()

@@ -60,7 +60,7 @@ from eventlens.storage.base import content_disposition
 from eventlens.storage.keys import event_of_original
 from eventlens.storage.local import LocalBlobStore
 
-ADMIN_PATH = re.compile(r"^/api/(events/[^/]+/admin|me|orgs|invitations)(/|$)")
+ADMIN_PATH = re.compile(r"^/api/(events/[^/]+/admin|me|orgs|invitations)(/|$)|^/api/events/?$")
 """Routes of the signed-in function (on AWS behind the JWT authorizer): an event's dashboard, who
 am I, invitations, organizations."""
 MATCH_PATH = re.compile(r"^/api/events/[^/]+/match/?$")
@@ -269,6 +269,16 @@ def _may_upload(who: Principal, slug: str) -> bool:
     except DomainError:
         return False
     return True
+
+
+def _needs_setup() -> bool:
+    """No event yet: `/` is the first-run wizard (web/setup.html) instead of an empty gallery."""
+    from eventlens.firstrun.service import needs_setup
+
+    try:
+        return needs_setup()
+    except Exception:  # the database is starting: the gallery page says so itself
+        return False
 
 
 def route_group(path: str) -> str:
@@ -677,7 +687,9 @@ class Handler(BaseHTTPRequestHandler):
 
         root = web_root().resolve()
         try:
-            if path in ("/", "") or re.match(r"^/e/[^/]+/?$", path):
+            if (path in ("/", "") and _needs_setup()) or re.match(r"^/setup/?$", path):
+                target = root / "setup.html"  # a new installation: the first-run wizard
+            elif path in ("/", "") or re.match(r"^/e/[^/]+/?$", path):
                 target = root / "index.html"
             elif re.match(r"^/e/[^/]+/admin/?$", path):
                 target = root / "admin.html"

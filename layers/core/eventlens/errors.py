@@ -253,6 +253,22 @@ class FaceMatchingDisabled(Forbidden):
     pass
 
 
+class InvalidLiveSource(BadRequest):
+    """A live folder that is not one: no such folder, an S3 location without a bucket, unreadable."""
+
+
+class LiveSourceNotFound(NotFound):
+    """The event has no live folder."""
+
+
+class SetupRefused(Forbidden):
+    """The first-run wizard without the setup code `eventlens serve` printed (or with a wrong one)."""
+
+
+class SetupDone(Conflict):
+    """The first-run wizard on an installation that has events already."""
+
+
 # -- albums, subjects (issue 15) --------------------------------------------------------------------
 
 

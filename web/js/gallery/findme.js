@@ -9,7 +9,7 @@
  * (docs/security.md, "Faces and find me"); the dialog in index.html says so to the visitor.
  */
 import { api, eventPath, ApiError } from "../lib/api.js";
-import { h, plural } from "../lib/dom.js";
+import { h } from "../lib/dom.js";
 import { altText } from "./grid.js";
 
 const MAX_SIDE = 1280;
@@ -20,7 +20,8 @@ const SESSION_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 export class FindMe {
   /**
-   * @param {{slug: string, maxSelfieBytes: number, getQuery: () => string, onResults: (r: MatchResult) => void,
+   * @param {{slug: string, maxSelfieBytes: number, getQuery: () => string,
+   *          onResults: (r: MatchResult, how: "new"|"refine") => void,
    *          onClear: () => void, onOpenPhoto: (photo: any) => void}} opts
    */
   constructor(opts) {
@@ -28,6 +29,8 @@ export class FindMe {
     /** @type {Blob|null} */
     this.selfie = null;
     this.selfieUrl = "";
+    /** @type {MatchResult|null} */
+    this.result = null;
     this.dialog = /** @type {HTMLDialogElement} */ (document.getElementById("findme-dialog"));
     this.input = /** @type {HTMLInputElement} */ (document.getElementById("selfie-input"));
     this.message = document.getElementById("findme-message");
@@ -40,7 +43,9 @@ export class FindMe {
     this.input.addEventListener("change", () => this.#onFile());
   }
 
-  get active() { return this.selfie !== null; }
+  get active() { return this.result !== null; }
+  /** A new text query can be combined with the face only while the selfie is still in memory. */
+  get canRefine() { return this.selfie !== null; }
 
   /** Shows the button only when the organizer has face matching on. */
   setEnabled(on) {
@@ -49,36 +54,94 @@ export class FindMe {
   }
 
   ask() {
+    this.#hidePicker();
     this.#say("");
     this.input.value = "";
     this.dialog.showModal();
   }
 
-  clear() {
+  /** Leaves find me; `quiet` when the page does it (Back), so it is not reported as a step. */
+  clear({ quiet = false } = {}) {
     this.selfie = null;
+    this.result = null;
     if (this.selfieUrl) URL.revokeObjectURL(this.selfieUrl);
     this.selfieUrl = "";
     this.section.hidden = true;
-    this.onClear();
+    if (!quiet) this.onClear();
+  }
+
+  /**
+   * Shows results kept from earlier in this tab (a reload, Back/Forward). The selfie itself is not
+   * kept anywhere, so the header shows no picture and a new text query needs a new selfie.
+   * @param {MatchResult} result
+   */
+  restore(result) {
+    this.result = result;
+    this.#render(result);
   }
 
   async #onFile() {
     const file = this.input.files && this.input.files[0];
     if (!file) return;
+    this.#hidePicker();
     this.#say("Looking for you in the photos…", "busy");
-    const blob = await shrink(file);
+    await this.#search(await shrink(file), true);
+  }
+
+  /** Matches `blob`; on "several faces", with `mayPick`, asks which face is the visitor's. */
+  async #search(blob, mayPick) {
     try {
       const result = await this.#match(blob, this.getQuery());
       if (!result) return;
+      this.#hidePicker();
       this.selfie = blob;
       if (this.selfieUrl) URL.revokeObjectURL(this.selfieUrl);
       this.selfieUrl = URL.createObjectURL(blob);
       this.dialog.close();
+      this.result = result;
       this.#render(result);
-      this.onResults(result);
+      this.onResults(result, "new");
     } catch (err) {
-      this.#say(explain(err), "error");
+      const several = err instanceof ApiError && /several faces/i.test(err.message);
+      if (several && mayPick) this.#showPicker(blob);
+      else if (several) this.#say("Still more than one face there: tap the middle of your own face.", "error");
+      else this.#say(explain(err), "error");
     }
+  }
+
+  /**
+   * A selfie with several faces: the visitor taps (or picks with the keyboard, one of nine areas)
+   * their own face, and a square around that point is searched instead. The crop is made here;
+   * the server sees only it.
+   * @param {Blob} blob
+   */
+  #showPicker(blob) {
+    this.#say("We see more than one face. Tap or choose yours.", "error");
+    const url = URL.createObjectURL(blob);
+    const img = h("img", { class: "pick-img", src: url, alt: "" });
+    const areas = ["top left", "top", "top right", "left", "middle", "right", "bottom left", "bottom", "bottom right"]
+      .map((where, i) => h("button", { type: "button", class: "pick-area", "aria-label": `My face is at the ${where}`,
+        onclick: (e) => {
+          const box = img.getBoundingClientRect();
+          // A pointer gives the exact point; Enter or Space the middle of the area.
+          const fx = e.detail > 0 ? (e.clientX - box.left) / box.width : ((i % 3) + 0.5) / 3;
+          const fy = e.detail > 0 ? (e.clientY - box.top) / box.height : (Math.floor(i / 3) + 0.5) / 3;
+          this.#pick(blob, fx, fy);
+        } }));
+    const picker = h("div", { class: "face-picker", id: "face-picker", role: "group", "aria-label": "Which face is yours?" },
+      h("div", { class: "pick-frame" }, img, h("div", { class: "pick-grid" }, ...areas)));
+    img.addEventListener("load", () => URL.revokeObjectURL(url), { once: true });
+    this.message.after(picker);
+    areas[4].focus();
+  }
+
+  #hidePicker() {
+    document.getElementById("face-picker")?.remove();
+  }
+
+  async #pick(blob, fx, fy) {
+    this.#say("Looking for you in the photos…", "busy");
+    await this.#search(await cropAround(blob, fx, fy), false);
   }
 
   /** Runs the match again with the current text query (find me + "on stage"). */
@@ -87,8 +150,9 @@ export class FindMe {
     try {
       const result = await this.#match(this.selfie, this.getQuery());
       if (!result) return;
+      this.result = result;
       this.#render(result);
-      this.onResults(result);
+      this.onResults(result, "refine");
     } catch (err) {
       document.getElementById("findme-summary").textContent = explain(err);
     }
@@ -111,13 +175,10 @@ export class FindMe {
   #render(r) {
     if (!r) return;
     this.section.hidden = false;
-    /** @type {HTMLImageElement} */ (document.getElementById("findme-selfie")).src = this.selfieUrl;
-    const q = this.getQuery();
-    const found = r.matches.length
-      ? `We found you in ${plural(r.matches.length, "photo")}${q ? ` matching “${q}”` : ""}.`
-      : `We could not find you${q ? ` in photos matching “${q}”` : ""}.`;
-    const scope = q && r.message ? ` Showing only photos matching “${q}”.` : "";
-    document.getElementById("findme-summary").textContent = r.message ? `${r.message}${scope}` : found;
+    const selfie = /** @type {HTMLImageElement} */ (document.getElementById("findme-selfie"));
+    selfie.hidden = !this.selfieUrl;
+    if (this.selfieUrl) selfie.src = this.selfieUrl;
+    else selfie.removeAttribute("src");
     const recs = document.getElementById("recommendations");
     recs.hidden = r.recommendations.length === 0;
     document.getElementById("rec-row").replaceChildren(...r.recommendations.map(({ photo, reason }) =>
@@ -169,6 +230,22 @@ function base64(blob) {
     reader.onerror = () => reject(reader.error);
     reader.readAsDataURL(blob);
   });
+}
+
+/** Share of the selfie's shorter side that the square around a picked face spans. */
+const PICK_SIDE = 0.3;
+
+/** A square JPEG around the point (fx, fy), given as fractions of the image's width and height. */
+async function cropAround(blob, fx, fy) {
+  const bitmap = await createImageBitmap(blob);
+  const side = Math.max(160, Math.round(Math.min(bitmap.width, bitmap.height) * PICK_SIDE));
+  const x = Math.min(Math.max(0, Math.round(fx * bitmap.width - side / 2)), Math.max(0, bitmap.width - side));
+  const y = Math.min(Math.max(0, Math.round(fy * bitmap.height - side / 2)), Math.max(0, bitmap.height - side));
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = side;
+  canvas.getContext("2d").drawImage(bitmap, x, y, side, side, 0, 0, side, side);
+  bitmap.close();
+  return new Promise((resolve) => canvas.toBlob((b) => resolve(b || blob), "image/jpeg", 0.92));
 }
 
 /** Downscales to MAX_SIDE as JPEG; returns the original if the browser cannot decode it. */

@@ -24,7 +24,11 @@ export function mountSearch({ initial, onSearch, delay = 300 }) {
   input.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && input.value) { input.value = ""; emit(); }
   });
-  return { get value() { return input.value.trim(); } };
+  return {
+    get value() { return input.value.trim(); },
+    /** Shows a query that came from elsewhere (Back/Forward) without searching again. */
+    set(q) { input.value = q; last = q.trim(); },
+  };
 }
 
 /**

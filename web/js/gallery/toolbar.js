@@ -60,6 +60,17 @@ export function mountToolbar({ folders, tags, state, onChange }) {
   sort.addEventListener("change", () => onChange({ sort: sort.value === "-taken_at" ? "" : sort.value }));
 
   return {
+    /** Shows a state that came from elsewhere (Back/Forward) without reporting it as a change. */
+    sync(next) {
+      for (const t of tabs) {
+        const on = (t.dataset.value || "") === next.folder;
+        t.setAttribute("aria-selected", String(on));
+        t.tabIndex = on ? 0 : -1;
+      }
+      for (const c of chips) c.setAttribute("aria-pressed", String(c.dataset.value === next.tag));
+      kind.value = next.kind;
+      sort.value = next.sort || "-taken_at";
+    },
     /** Sorting applies to browsing only: search and find-me results keep their ranking. */
     setSortable(on) {
       sort.disabled = !on;

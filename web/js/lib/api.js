@@ -37,6 +37,15 @@ async function errorMessage(res) {
   return res.status === 413 ? "That file is too large." : `Request failed (${res.status} ${res.statusText})`;
 }
 
+let galleryPass = null;
+
+/**
+ * A private gallery's pass (`POST /events/{slug}/pass`): sent with every call that names no token
+ * of its own, so the gallery's modules need not know the event is private.
+ * @param {string|null} token
+ */
+export function useGalleryPass(token) { galleryPass = token; }
+
 /**
  * Calls the API and returns parsed JSON (or the Response when `raw`).
  * @param {string} path  path under /api, e.g. `/events/demo`
@@ -50,7 +59,8 @@ export async function api(path, opts = {}) {
     headers["Content-Type"] = "application/json";
     body = JSON.stringify(opts.json);
   }
-  if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
+  const bearer = opts.token || galleryPass;
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
   const res = await fetch(`/api${path}`, {
     method: opts.method || (body ? "POST" : "GET"),
     headers,

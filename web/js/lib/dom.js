@@ -61,10 +61,13 @@ export function formatDuration(s) {
   return `${m}:${String(total % 60).padStart(2, "0")}`;
 }
 
+/** One formatter for all dates: toLocaleString builds a new one per call (the scrubber formats every frame). */
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
 export function formatDate(iso) {
   if (!iso) return "";
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? "" : d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  return Number.isNaN(d.getTime()) ? "" : dateFormat.format(d);
 }
 
 export function formatBytes(n) {

@@ -127,10 +127,16 @@ def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
 def openapi_json() -> str:
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-    from eventlens.api import accounts, admin, albums, gallery, match, people
+    from eventlens.api import accounts, admin, albums, gallery, match, people, setup
 
     app = build_resolver(
-        gallery.router, accounts.router, match.router, admin.router, people.router, albums.router
+        gallery.router,
+        accounts.router,
+        match.router,
+        admin.router,
+        people.router,
+        setup.router,
+        albums.router,
     )
     return app.get_openapi_json_schema(
         title=TITLE,

@@ -22,6 +22,7 @@ from eventlens.api.requests import (
     EventCreate,
     GrantRequest,
     OrganizationCreate,
+    OrganizationEventCreate,
     OrganizationPatch,
     RoleChange,
     TokenRequest,
@@ -104,6 +105,14 @@ def create_event(org: Slug, body: EventCreate) -> Response[EventView]:
     scope = _in_org(org, "org.create_event")
     event = events.create_event(body.slug, body.name, organization=org, visibility=body.visibility, by=scope)
     return Response(201, content_types.APPLICATION_JSON, events.event_view(Scope.system(event)))
+
+
+@router.post(
+    "/api/events", summary="Create an event in an organization I may create events in", security=SECURITY
+)
+def create_event_anywhere(body: OrganizationEventCreate) -> Response[EventView]:
+    """The organization in the body instead of the path: the same rule (`org.create_event` there)."""
+    return create_event(body.organization, body)
 
 
 @router.get("/api/orgs/<org>/members", summary="The organization's people and roles", security=SECURITY)

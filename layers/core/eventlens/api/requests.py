@@ -147,3 +147,9 @@ class EventCreate(Model):
     slug: Annotated[str, Field(min_length=1, max_length=63)]
     name: Annotated[str, Field(min_length=1, max_length=200)]
     visibility: Literal["public", "private"] = "public"
+
+
+class OrganizationEventCreate(EventCreate):
+    """`POST /api/events`: an event, and the organization (its slug) it belongs to."""
+
+    organization: Annotated[str, Field(min_length=1, max_length=63)]

@@ -292,4 +292,11 @@ def advisory_lock(name: str) -> Iterator[bool]:
     with psycopg.connect(app_database_url(), autocommit=True) as conn:
         conn.execute("SET idle_session_timeout = 0")  # held idle for a whole run: never closed under it
         row = conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (name,)).fetchone()
-        yield bool(row and row[0])
+        held = bool(row and row[0])
+        try:
+            yield held
+        finally:
+            # Released now, not when the server notices the closed connection: a caller taking
+            # the lock again right after (the next sync) would otherwise find it still held.
+            if held and not conn.closed:
+                conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (name,))

@@ -64,8 +64,8 @@ log = logging.getLogger(__name__)
 
 ARCHIVE_MAX_PHOTOS = 500
 """Photos one download may name (the request body's limit and the table's CHECK). The bytes cap is
-what binds for camera originals (500 × 8 MB passes 4 GiB); the gallery keeps its selection in the
-page URL, which 500 ids already make 18 KB long."""
+what binds for camera originals (500 × 8 MB passes 4 GiB); the gallery's selection.js holds the same
+number (ARCHIVE_MAX_PHOTOS) to say the limit in words before asking."""
 LEASE_S = 120.0
 """A builder saves progress at least every PROGRESS_EVERY_S while it reads; silent this long, it
 is gone: the archive reads as failed, and another builder may take it."""

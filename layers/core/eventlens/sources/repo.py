@@ -187,14 +187,34 @@ def replace_content(tx: Tx, photo_id: UUID, content: Content) -> bool:
     return True
 
 
+REFOLDER_DESCRIPTION = (
+    "CASE WHEN btrim(folder, '/') = '' OR btrim(folder, '/') = btrim(%s, '/') THEN scene_description"
+    " ELSE replace(scene_description, ' in folder ''' || btrim(folder, '/') || '''',"
+    " CASE WHEN btrim(%s, '/') = '' THEN '' ELSE ' in folder ''' || btrim(%s, '/') || '''' END) END"
+)
+"""SQL: the description of a photo moving to another folder (the new folder as its three
+parameters), the describer's "in folder 'Old'" phrase made "in folder 'New'" (or dropped for the
+top folder). Nothing is re-described: that would cost a model call and change the embedding a
+move keeps. `folder` on the right of an UPDATE's SET is the old one."""
+
+
 def move(tx: Tx, photo_id: UUID, source_key: str, location: Location, etag: str) -> bool:
     """Where the object lives changed (renamed, moved, or its file gone and an alias left), its
     content did not. Only if the photo is still at `source_key` (a concurrent sync may have moved
     it); an alias at the new key is the photo's own file now and is dropped."""
     moved = tx.execute(
-        "UPDATE photos SET source_key = %s, filename = %s, folder = %s, etag = %s, updated_at = now()"
+        "UPDATE photos SET source_key = %s, filename = %s, folder = %s, etag = %s,"
+        f" scene_description = {REFOLDER_DESCRIPTION}, updated_at = now()"
         " WHERE event_id = current_event_id() AND id = %s AND source_key = %s",
-        (location.source_key, location.filename, location.folder, etag, photo_id, source_key),
+        (
+            location.source_key,
+            location.filename,
+            location.folder,
+            etag,
+            *[location.folder] * 3,
+            photo_id,
+            source_key,
+        ),
     ).rowcount
     delete_aliases(tx, [location.source_key])
     return moved == 1

@@ -22,6 +22,7 @@ from uuid import UUID
 from eventlens.pipeline.context import PhaseContext
 from eventlens.sources import repo
 from eventlens.sources.drive.service import sync_drive
+from eventlens.sources.live.service import sync_live
 from eventlens.sources.registry import content_hash, delete_thumbnails, is_media_key, location, register
 from eventlens.sources.repo import AliasRow, SourceRow
 from eventlens.storage.base import BlobInfo, BlobNotFound
@@ -45,6 +46,10 @@ def run_sync(ctx: PhaseContext) -> tuple[int, int, bool]:
     if drive is not None:
         processed += drive.processed
         errors += len(drive.errors) + (drive.error is not None)
+    live = sync_live(ctx.scope, ctx.store)  # None: no live folder
+    if live is not None:
+        processed += live.changed
+        errors += len(live.errors) + (live.error is not None)
     return processed, errors, done
 
 

@@ -45,3 +45,10 @@ def drive_prefix(slug: str) -> str:
     Drive file id (its identity: a rename or a move in Drive leaves the key). Outside `originals/`,
     so neither the folder sync nor the S3 upload notification takes them for their own."""
     return f"events/{slug}/drive/"
+
+
+def live_prefix(slug: str) -> str:
+    """Originals read from the event's live folder: `events/<slug>/live/<sha256>`, one object per
+    content (its identity: a rename or a move in the folder leaves the key, new bytes are a new
+    key). Outside `originals/`, so the originals' own sync never takes them for its own."""
+    return f"events/{slug}/live/"
