@@ -1,14 +1,14 @@
-"""Public gallery routes: event, photos, search, similar, download, login."""
+"""Public gallery routes: event, photos, search, similar, download, login; albums and subjects."""
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from eventlens.api import accounts, engagement, gallery, setup
+from eventlens.api import accounts, albums, engagement, gallery, setup
 from eventlens.api.app import build_resolver
 
 # No Tracer here: aws_xray_sdk alone costs more than the whole cold-start budget.
 logger, metrics = Logger(), Metrics()
-app = build_resolver(gallery.router, accounts.router, engagement.router, setup.router)
+app = build_resolver(gallery.router, accounts.router, engagement.router, albums.router, setup.router)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

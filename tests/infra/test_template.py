@@ -85,6 +85,7 @@ def _router_routes(module: str) -> set[tuple[str, str]]:
         ("MatchFunction", "match"),
         ("AdminFunction", "admin"),
         ("GalleryFunction", "engagement"),
+        ("GalleryFunction", "albums"),
     ],
 )
 def test_every_api_route_reaches_the_function_that_serves_it(

@@ -71,6 +71,15 @@ def test_every_table_the_app_reads_is_row_level_secured(db: str, owner_conn) -> 
         " ORDER BY 1"
     ).fetchall()
     assert {name for name, _, _ in readable} == {
+        "album_bans",
+        "album_contributors",
+        "album_events",
+        "album_flags",
+        "album_items",
+        "album_links",
+        "album_ratings",
+        "album_subjects",
+        "albums",
         "archives",
         "audit_log",
         "drive_items",
@@ -98,6 +107,8 @@ def test_every_table_the_app_reads_is_row_level_secured(db: str, owner_conn) -> 
         "pipeline_runs",
         "role_rights",
         "sign_in_failures",
+        "stored_objects",
+        "subjects",
         "vector_spaces",
     }
     for name, secured, forced in readable:
@@ -116,6 +127,11 @@ def test_functions_that_read_past_the_policies_are_pinned_and_granted_to_the_app
         " WHERE prosecdef AND pronamespace = 'public'::regnamespace ORDER BY 1"
     ).fetchall()
     assert rows == [
+        ("acting_person_banned", ["search_path=public, pg_temp"], True, False),
+        ("album_flags_count", ["search_path=public, pg_temp"], False, False),
+        ("album_items_references", ["search_path=public, pg_temp"], False, False),
+        ("album_link_allows", ["search_path=public, pg_temp"], True, False),
+        ("album_ratings_rollup", ["search_path=public, pg_temp"], False, False),
         ("audit_log_append", ["search_path=public, pg_temp"], False, False),
         ("audit_verify", ["search_path=public, pg_temp"], True, False),
         ("event_is_large", ["search_path=public, pg_temp"], True, False),

@@ -918,5 +918,90 @@ def video_transcode(slug: str, retry: bool, budget_s: float, as_json: bool) -> N
         )
 
 
+# -- albums and subjects (issue 15) -------------------------------------------------------------
+
+
+@main.group()
+def albums() -> None:
+    """Albums: the list, the review queue, decisions (as the operator)."""
+
+
+@albums.command("list")
+@click.option("--event", "slug", required=True)
+@click.option("--sort", type=click.Choice(["score", "count", "recent"]), default="score", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def albums_list(slug: str, sort: str, as_json: bool) -> None:
+    """The event's albums: by Bayesian score, rating count or date (the API's order)."""
+    from eventlens.albums import service
+
+    found = service.list_albums(_scope(slug, "system"), sort, 200)
+    if as_json:
+        _echo_json(found)
+        return
+    for album in found.albums:
+        average = "-" if album.rating_average is None else f"{album.rating_average:.2f}"
+        click.echo(
+            f"{album.id}  {album.rating_score:.3f}  {average:>4} x{album.rating_count:<5}"
+            f" {album.contribution_policy:<11} {album.title}"
+        )
+    click.echo(f"{len(found.albums)} albums")
+
+
+@albums.command("review")
+@click.option("--event", "slug", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def albums_review(slug: str, as_json: bool) -> None:
+    """Album items pending or held, oldest first."""
+    from eventlens.albums import service
+
+    queue = service.review_queue(_scope(slug, "system"))
+    if as_json:
+        _echo_json(queue)
+        return
+    for item in queue.items:
+        click.echo(f"{item.id}  {item.status:<8} held={item.held!s:<5} {item.reason}")
+    click.echo(f"{len(queue.items)} items to review")
+
+
+@albums.command("decide")
+@click.argument("item_id", type=click.UUID)
+@click.option("--event", "slug", required=True)
+@click.option("--approve/--reject", "approve", required=True)
+@click.option("--reason", default="", help="Told to the contributor.")
+def albums_decide(item_id: Any, slug: str, approve: bool, reason: str) -> None:
+    """Approve or reject one album item (audited)."""
+    from eventlens.albums import service
+
+    item = service.decide_item(_scope(slug, "system"), item_id, "approved" if approve else "rejected", reason)
+    click.echo(f"{item.id} {item.status}")
+
+
+@main.group()
+def subjects() -> None:
+    """Subjects: what the organization's photos depict."""
+
+
+@subjects.command("list")
+@click.option("--event", "slug", required=True, help="Any event of the organization.")
+def subjects_list(slug: str) -> None:
+    from eventlens.subjects import service
+
+    for subject in service.list_subjects(_scope(slug, "system")).subjects:
+        click.echo(f"{subject.id}  {subject.kind:<12} {subject.name}")
+
+
+@subjects.command("create")
+@click.argument("name")
+@click.option("--event", "slug", required=True, help="Any event of the organization.")
+@click.option(
+    "--kind", type=click.Choice(["person", "organization", "place", "session", "event"]), required=True
+)
+def subjects_create(name: str, slug: str, kind: str) -> None:
+    from eventlens.subjects import service
+
+    made = service.create_subject(_scope(slug, "system"), kind, name)
+    click.echo(f"{made.id}  {made.kind} {made.name}")
+
+
 if __name__ == "__main__":
     main()

@@ -630,20 +630,35 @@ class Handler(BaseHTTPRequestHandler):
         headers["Content-Range"] = f"bytes {start}-{end}/{info.size}"
         self._send(HTTPStatus.PARTIAL_CONTENT, data, headers, length=end - start + 1)
 
+    def _signed_put(self, key: str) -> bool:
+        """Whether this PUT carries a valid album upload signature for `key` (albums.service)."""
+        from urllib.parse import parse_qs
+
+        from eventlens.storage.capability import verify_put
+
+        query = parse_qs(urlsplit(self.path).query)
+        expires, signature = query.get("expires", [""])[0], query.get("signature", [""])[0]
+        parts = key.split("/", 3)
+        is_album_key = len(parts) == 4 and parts[0] == "events" and parts[2] == "albums"
+        return bool(signature) and is_album_key and verify_put(settings().media_key, key, expires, signature)
+
     def _upload(self, store: Any, key: str, length: int) -> None:
         """A local presigned PUT: only a role that may upload to the event, only under its originals, a valid key
-        (body_limit already held it to max_upload_bytes); all checked before the body is read."""
+        (body_limit already held it to max_upload_bytes); all checked before the body is read. An
+        album upload's URL is signed instead (a capability, as S3's presigned URL: a guest has no
+        token), and is taken only under the event's albums/ prefix."""
         slug = event_of_original(key)
-        try:
-            claims = authorize(dict(self.headers))
-        except NotSignedIn as error:
-            self._refuse(HTTPStatus.UNAUTHORIZED, f"Unauthorized: {error}")
-            return
-        if slug is None or not _may_upload(principal_from_claims(claims), slug):
-            self._refuse(
-                HTTPStatus.FORBIDDEN, "Uploads go to the originals of an event where your role may upload"
-            )
-            return
+        if not self._signed_put(key):
+            try:
+                claims = authorize(dict(self.headers))
+            except NotSignedIn as error:
+                self._refuse(HTTPStatus.UNAUTHORIZED, f"Unauthorized: {error}")
+                return
+            if slug is None or not _may_upload(principal_from_claims(claims), slug):
+                self._refuse(
+                    HTTPStatus.FORBIDDEN, "Uploads go to the originals of an event where your role may upload"
+                )
+                return
         try:
             validate_key(key)
         except InvalidKey as error:

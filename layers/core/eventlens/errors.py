@@ -302,3 +302,48 @@ class TooManyComments(TooManyRequests):
 
 class NotAVideo(BadRequest):
     pass
+
+
+# -- albums, subjects (issue 15) --------------------------------------------------------------------
+
+
+class AlbumNotFound(NotFound):
+    status = HTTPStatus.NOT_FOUND
+
+
+class AlbumItemNotFound(NotFound):
+    status = HTTPStatus.NOT_FOUND
+
+
+class SubjectNotFound(NotFound):
+    status = HTTPStatus.NOT_FOUND
+
+
+class SubjectExists(Conflict):
+    status = HTTPStatus.CONFLICT
+
+
+class AlreadyFlagged(Conflict):
+    status = HTTPStatus.CONFLICT
+
+
+class FlagNotFound(NotFound):
+    status = HTTPStatus.NOT_FOUND
+
+
+class Banned(Forbidden):
+    """A banned person browses and flags, nothing else."""
+
+    status = HTTPStatus.FORBIDDEN
+
+
+class AlbumLinkInvalid(NotFound):
+    """An album link that is unknown, revoked or expired (one answer for all three)."""
+
+    status = HTTPStatus.NOT_FOUND
+
+
+class AlbumLinkPassword(Unauthorized):
+    """The album link needs its password, or was given a wrong one."""
+
+    status = HTTPStatus.UNAUTHORIZED

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -41,6 +41,13 @@ org.manage           .      .      .           .      x     x
 installation.manage  .      .      .           .      .     x
 media.lock           .      .      .           x      x     x
 comment.moderate     .      .      .           x      x     x
+album.rate           x      x      x           x      x     x
+album.flag           x      x      x           x      x     x
+album.contribute     x      x      x           x      x     x
+album.create         .      .      x           x      x     x
+album.manage         .      .      .           x      x     x
+album.moderate       .      .      .           x      x     x
+subject.manage       .      .      .           x      x     x
 """
 
 
@@ -66,6 +73,8 @@ class World:
     target: UUID
     """A person with a VIEWER grant on both events, whom member routes change or remove."""
     make_event: Callable[..., Any]
+    albums: dict[str, UUID] = field(default_factory=dict)
+    """An OPEN album of each event, by slug: the `{album}` of album routes."""
 
 
 @dataclass(frozen=True)
@@ -185,6 +194,26 @@ ROUTES = [
     Route(
         "DELETE", "/api/orgs/{org}/invitations/" + str(UUID(int=9)), "members.manage", level="organization"
     ),
+    Route("GET", "/api/events/{slug}/albums", "gallery.view"),
+    Route("POST", "/api/events/{slug}/albums", "album.create", lambda w: {"title": "Backstage"}),
+    Route("PUT", "/api/events/{slug}/albums/{album}/rating", "album.rate", lambda w: {"stars": 4}),
+    Route("POST", "/api/events/{slug}/albums/{album}/flags", "album.flag", lambda w: {"reason": "spam"}),
+    Route(
+        "POST",
+        "/api/events/{slug}/albums/{album}/uploads",
+        "album.contribute",
+        lambda w: {"filename": "a.jpg", "content_type": "image/jpeg", "size": 10},
+    ),
+    Route("PATCH", "/api/events/{slug}/albums/{album}", "album.manage", lambda w: {"title": "Renamed"}),
+    Route("GET", "/api/events/{slug}/album-review", "album.moderate"),
+    Route("GET", "/api/events/{slug}/album-flags", "album.moderate"),
+    Route("GET", "/api/events/{slug}/album-bans", "album.moderate"),
+    Route(
+        "POST",
+        "/api/events/{slug}/subjects",
+        "subject.manage",
+        lambda w: {"kind": "person", "name": f"Speaker {uuid4().hex[:8]}"},
+    ),
     Route(
         "POST",
         "/api/orgs",
@@ -227,7 +256,15 @@ def world(people, make_event, owner_conn) -> World:
         event_b,
     ):  # a second ADMIN, so removing or demoting one is never refused as the last
         people.grant(people.person(f"admin-{event.slug}@example.org"), "ADMIN", event=event.id)
-    return World(org_a, org_b, event_a, event_b, target, make_event)
+    albums = {
+        event.slug: owner_conn.execute(
+            "INSERT INTO albums (organization_id, event_id, title, contribution_policy)"
+            " VALUES (%s, %s, 'Matrix', 'OPEN') RETURNING id",
+            (event.organization_id, event.id),
+        ).fetchone()[0]
+        for event in (event_a, event_b)
+    }
+    return World(org_a, org_b, event_a, event_b, target, make_event, albums)
 
 
 def _call(api, people, world: World, route: Route, role: str | None, own: bool) -> int:
@@ -242,7 +279,12 @@ def _call(api, people, world: World, route: Route, role: str | None, own: bool) 
         _, token = people.with_role(role, event=(event if own else world.event_a).id)
     else:
         _, token = people.with_role(role, organization=world.org_a)
-    path = route.path.format(slug=event.slug, org="org-a" if own else "org-b", target=world.target)
+    path = route.path.format(
+        slug=event.slug,
+        org="org-a" if own else "org-b",
+        target=world.target,
+        album=world.albums.get(event.slug),
+    )
     status, _ = api(route.method, path, _body(route, world, "org-a" if own else "org-b"), token=token)
     return int(status)
 
@@ -279,7 +321,9 @@ def test_each_role_is_allowed_exactly_what_the_table_says_in_its_own_tenant_and_
 def test_nobody_signed_in_gets_401_and_a_role_elsewhere_is_no_role_here(
     api, people, world: World, route: Route
 ) -> None:
-    path = route.path.format(slug=world.event_a.slug, org="org-a", target=world.target)
+    path = route.path.format(
+        slug=world.event_a.slug, org="org-a", target=world.target, album=world.albums[world.event_a.slug]
+    )
     status, _ = api(route.method, path, _body(route, world, "org-a"))
     assert status == 401
     _, no_role = people.with_role(None)

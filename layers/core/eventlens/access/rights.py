@@ -52,6 +52,13 @@ Action = Literal[
     "installation.manage",
     "media.lock",
     "comment.moderate",
+    "album.rate",
+    "album.flag",
+    "album.contribute",
+    "album.create",
+    "album.manage",
+    "album.moderate",
+    "subject.manage",
 ]
 ACTIONS: tuple[Action, ...] = get_args(Action)
 
@@ -77,6 +84,13 @@ TABLE: dict[Action, tuple[bool, bool, bool, bool, bool, bool]] = {
     "installation.manage": (_,     _,     _,      _,     _,     X),  # organizations, super admins
     "media.lock":          (_,     _,     _,      X,     X,     X),  # out of the public media gallery
     "comment.moderate":    (_,     _,     _,      X,     X,     X),  # held comments: show or remove
+    "album.rate":          (X,     X,     X,      X,     X,     X),  # unless banned
+    "album.flag":          (X,     X,     X,      X,     X,     X),  # banned people too
+    "album.contribute":    (X,     X,     X,      X,     X,     X),  # as the album's policy allows
+    "album.create":        (_,     _,     X,      X,     X,     X),
+    "album.manage":        (_,     _,     _,      X,     X,     X),  # any album: policy, contributors
+    "album.moderate":      (_,     _,     _,      X,     X,     X),  # review queue, flags, bans
+    "subject.manage":      (_,     _,     _,      X,     X,     X),  # create, rename, merge
 }
 # fmt: on
 

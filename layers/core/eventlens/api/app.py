@@ -127,7 +127,7 @@ def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
 def openapi_json() -> str:
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-    from eventlens.api import accounts, admin, engagement, gallery, match, people, setup
+    from eventlens.api import accounts, admin, albums, engagement, gallery, match, people, setup
 
     app = build_resolver(
         gallery.router,
@@ -137,6 +137,7 @@ def openapi_json() -> str:
         people.router,
         engagement.router,
         engagement.admin_router,
+        albums.router,
         setup.router,
     )
     return app.get_openapi_json_schema(

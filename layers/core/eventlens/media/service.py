@@ -10,6 +10,7 @@ from uuid import UUID
 
 from eventlens.access.service import capability_role
 from eventlens.config import settings
+from eventlens.db import Tx
 from eventlens.db.photos import PhotoFilter, Sort
 from eventlens.errors import EventNotFound, InvalidCursor, MediaNotFound, PhotoNotFound
 from eventlens.events.service import event_by_id
@@ -17,7 +18,8 @@ from eventlens.media import archives, repo
 from eventlens.media.formats import DECODABLE_TYPES
 from eventlens.media.views import Photo, PhotoPage, decode_cursor, encode_cursor, photo_view
 from eventlens.scope import Scope
-from eventlens.storage.capability import verify
+from eventlens.storage.capability import Capability, verify
+from eventlens.types import Event
 
 
 def list_photos(
@@ -119,6 +121,8 @@ def open_media(token: str) -> MediaGrant:
         return MediaGrant(
             archive.blob_key, "application/zip", archives.download_name(event), capability.max_age_s, False
         )
+    if capability.rendition == "album_item":
+        return _album_item(event, capability)
     scope = (
         Scope.visitor(event, role=capability_role(event))
         if capability.audience == "public"
@@ -144,3 +148,23 @@ def open_media(token: str) -> MediaGrant:
     return MediaGrant(
         row.source_key, row.mime, row.filename, capability.max_age_s, capability.audience == "public"
     )
+
+
+def _album_item(event: Event, capability: Capability) -> MediaGrant:
+    from eventlens.albums.service import servable_item
+
+    public = capability.audience == "public"
+    scope = Scope.visitor(event, role=capability_role(event)) if public else Scope.system(event)
+    found = servable_item(scope, capability.object_id, any_state=not public)
+    if found is None:
+        raise MediaNotFound("no such media")
+    return MediaGrant(found[0], found[1], None, capability.max_age_s, public)
+
+
+def photo_original(tx: Tx, photo_id: UUID) -> tuple[str, str] | None:
+    """(key, mime) of a public photo's original, read in the caller's transaction (saving it to an
+    album points at these bytes)."""
+    row = repo.get_photo(tx, photo_id)
+    if row is None or not row.is_public or row.mime not in DECODABLE_TYPES:
+        return None
+    return row.source_key, row.mime

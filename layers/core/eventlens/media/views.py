@@ -164,3 +164,11 @@ def _finite(text: str) -> float:
 
 def _no_constant(text: str) -> float:
     raise ValueError(f"{text} is not a number a cursor holds")
+
+
+def album_item_url(event_id: UUID, item_id: UUID, public: bool, now: float | None = None) -> str:
+    """The capability URL of an album item's bytes: public while approved, else for those who read
+    pending items (moderators, the contributor)."""
+    audience: Audience = "public" if public else "staff"
+    capability = Capability(event_id, item_id, "album_item", audience, expiry(audience, now))
+    return f"{settings().media_base_url}/{sign(settings().media_key, capability)}"

@@ -17,6 +17,9 @@ to process it revokes its public URLs at once.
 - `archive` tokens are `public`, issued only to the visitor that asked for the archive, with an
   exact expiry (no window: nobody else shares the URL); serving one checks that the archive is
   ready and unexpired and that every photo in it is still public (`media.archives.servable`).
+- `album_item` tokens name an album item: `public` ones are served while the item is approved and
+  not held (`albums.service.servable_item`); `staff` ones (pending items, for moderators and the
+  contributor) whatever its state.
 """
 
 from __future__ import annotations
@@ -31,10 +34,10 @@ from uuid import UUID
 
 from eventlens.errors import MediaNotFound
 
-Rendition = Literal["original", "320", "1920", "archive", "playable"]
+Rendition = Literal["original", "320", "1920", "archive", "playable", "album_item"]
 Audience = Literal["public", "staff"]
 
-RENDITIONS: tuple[Rendition, ...] = ("original", "320", "1920", "archive", "playable")
+RENDITIONS: tuple[Rendition, ...] = ("original", "320", "1920", "archive", "playable", "album_item")
 AUDIENCES: tuple[Audience, ...] = ("public", "staff")
 WINDOW_S: dict[Audience, int] = {"public": 12 * 3600, "staff": 3600}
 """Expiry is rounded up to a multiple of this: a URL stays the same within one window."""
@@ -49,7 +52,7 @@ TOKEN_LENGTH = len(base64.urlsafe_b64encode(b"\0" * (_LAYOUT.size + _MAC_BYTES))
 class Capability:
     event_id: UUID
     object_id: UUID
-    """The photo's id; for the `archive` rendition, the archive's."""
+    """The photo's id; for the `archive` rendition, the archive's; for `album_item`, the item's."""
     rendition: Rendition
     audience: Audience
     expires: int
@@ -99,3 +102,19 @@ def verify(key: bytes, token: str, now: float | None = None) -> Capability:
     return Capability(
         UUID(bytes=event), UUID(bytes=object_id), RENDITIONS[rendition], AUDIENCES[audience], expires
     )
+
+
+def sign_put(key: bytes, blob_key: str, expires: int) -> str:
+    """The signature of a local presigned PUT of `blob_key` until `expires` (what S3's presigned
+    URL is on AWS): album uploads, whose holder may be a guest with no token to show."""
+    return hmac.digest(key, f"put\n{blob_key}\n{expires}".encode(), "sha256")[:_MAC_BYTES].hex()
+
+
+def verify_put(key: bytes, blob_key: str, expires: str, signature: str, now: float | None = None) -> bool:
+    try:
+        until = int(expires)
+    except ValueError:
+        return False
+    if until <= (time.time() if now is None else now):
+        return False
+    return hmac.compare_digest(sign_put(key, blob_key, until), signature)

@@ -1,0 +1,532 @@
+"""Albums: curated on top of an event's folders and tags, with contributions, ratings, flags, bans.
+
+Rules (each also held by the policies of migration 0018 where a row can say it):
+- Contribution policy: CLOSED, the owner and album.manage; INVITE_ONLY (the default), also the
+  contributor rows; OPEN, anyone signed in with album.contribute. A banned person (album_bans, per
+  organization) never contributes, rates or tags; it still browses and flags.
+- Every contributed upload goes through the moderation gate (albums/gate.py) and waits, pending,
+  for a moderator's decision whatever the policy; an exact copy of an item already in the album is
+  rejected at once, a near copy (dHash within gate.NEAR_DUPLICATE_DISTANCE) is marked as such
+  for the reviewer. Saving a gallery photo (already through the pipeline's gate) or an approved item
+  adds an approved item pointing at the same stored object: no bytes are copied.
+- Ratings: one per person per album, changeable; count and sum change by trigger in the rating's
+  transaction, so the album row is exact under concurrent raters.
+- Flags: one per person per target; FLAGS_TO_HOLD open flags hold the target for review.
+- Moderation decisions, flag resolutions and bans are written to the audit log.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventlens.access.rights import can
+from eventlens.accounts import service as accounts
+from eventlens.albums import repo
+from eventlens.albums.views import (
+    Album,
+    AlbumCreate,
+    AlbumItem,
+    AlbumList,
+    AlbumPage,
+    AlbumPatch,
+    AlbumUploadTicket,
+    Ban,
+    BanList,
+    Contributor,
+    ContributorList,
+    Flag,
+    FlagList,
+    ReviewQueue,
+    SubjectPage,
+)
+from eventlens.audit import service as audit
+from eventlens.config import settings
+from eventlens.db import Tx
+from eventlens.errors import (
+    AlbumItemNotFound,
+    AlbumNotFound,
+    Banned,
+    FlagNotFound,
+    InvalidKey,
+    NotAllowed,
+    PersonNotFound,
+    UploadRejected,
+    UploadTooLarge,
+)
+from eventlens.scope import Scope
+from eventlens.storage import blob_store
+from eventlens.storage.base import validate_key
+from eventlens.storage.keys import event_prefix
+from eventlens.types import Event
+
+if TYPE_CHECKING:
+    from eventlens.albums.gate import Measures
+
+FLAGS_TO_HOLD = 3
+"""Open flags that hold an album or an item for review (migration 0018's trigger says the same)."""
+UPLOAD_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+
+
+# -- albums ------------------------------------------------------------------------------------------
+
+
+def list_albums(scope: Scope, sort: str = "score", limit: int = 50) -> AlbumList:
+    with scope.transaction() as tx:
+        albums = repo.list_albums(tx, sort, limit)
+        return AlbumList(albums=_decorate(tx, albums))
+
+
+def get_album_page(scope: Scope, album_id: UUID) -> AlbumPage:
+    with scope.transaction() as tx:
+        album = _album(tx, album_id)
+        items = repo.items(tx, [album_id])
+        return AlbumPage(album=_decorate(tx, [album])[0], items=[item_with_url(scope, i) for i in items])
+
+
+def create_album(scope: Scope, body: AlbumCreate) -> Album:
+    with scope.transaction() as tx:
+        _not_banned(tx)
+        album = repo.create_album(tx, body.title, body.description, body.contribution_policy, _person(scope))
+        if body.subject_ids:
+            repo.set_subjects(tx, album.id, body.subject_ids)
+        if body.linked_event_ids:
+            repo.set_linked_events(tx, album.id, body.linked_event_ids)
+        audit.record(tx, "album_create", str(album.id), title=album.title)
+        return _decorate(tx, [album])[0]
+
+
+def update_album(scope: Scope, album_id: UUID, patch: AlbumPatch) -> Album:
+    """The owner (unbanned) or album.manage changes an album; a cover must be one of its items."""
+    with scope.transaction() as tx:
+        album = _album(tx, album_id)
+        _require_owner_or(scope, tx, album, "album.manage")
+        changes: dict[str, Any] = patch.model_dump(exclude_unset=True, exclude={"subject_ids"})
+        if patch.cover_item_id is not None:
+            item = repo.get_item(tx, patch.cover_item_id)
+            if item is None or item.album_id != album_id or item.status != "approved":
+                raise AlbumItemNotFound("the cover must be an approved item of this album")
+        updated = repo.update_album(tx, album_id, changes)
+        if updated is None:
+            raise AlbumNotFound(f"no album {album_id}")
+        if patch.subject_ids is not None:
+            repo.set_subjects(tx, album_id, patch.subject_ids)
+        return _decorate(tx, [updated])[0]
+
+
+def delete_album(scope: Scope, album_id: UUID) -> None:
+    with scope.transaction() as tx:
+        album = _album(tx, album_id)
+        _require_owner_or(scope, tx, album, "album.manage")
+        repo.delete_album(tx, album_id)
+        keys = repo.released_keys(tx)
+        audit.record(tx, "album_delete", str(album_id), title=album.title)
+    _delete_blobs(keys)
+
+
+# -- contributors and bans ---------------------------------------------------------------------------
+
+
+def add_contributor(scope: Scope, album_id: UUID, email: str) -> Contributor:
+    person = accounts.find_person(email)
+    if person is None:
+        raise PersonNotFound(f"nobody has an account with {email!r}: invite them to the event first")
+    with scope.transaction() as tx:
+        album = _album(tx, album_id)
+        _require_owner_or(scope, tx, album, "album.manage")
+        repo.add_contributor(tx, album_id, person.id)
+        audit.record(tx, "album_contributor_add", str(album_id), person=str(person.id))
+        found = next(c for c in repo.contributors(tx, album_id) if c.person_id == person.id)
+    return found.model_copy(update={"email": person.email})
+
+
+def remove_contributor(scope: Scope, album_id: UUID, person_id: UUID) -> None:
+    with scope.transaction() as tx:
+        album = _album(tx, album_id)
+        _require_owner_or(scope, tx, album, "album.manage")
+        if not repo.remove_contributor(tx, album_id, person_id):
+            raise PersonNotFound(f"{person_id} is not a contributor of this album")
+        audit.record(tx, "album_contributor_remove", str(album_id), person=str(person_id))
+
+
+def list_contributors(scope: Scope, album_id: UUID) -> ContributorList:
+    with scope.transaction() as tx:
+        _album(tx, album_id)
+        return ContributorList(contributors=repo.contributors(tx, album_id))
+
+
+def ban(scope: Scope, email: str, reason: str) -> Ban:
+    person = accounts.find_person(email)
+    if person is None:
+        raise PersonNotFound(f"nobody has an account with {email!r}")
+    with scope.transaction() as tx:
+        banned = repo.ban(tx, person.id, reason)
+        audit.record(tx, "album_ban", str(person.id), reason=reason)
+        return banned
+
+
+def unban(scope: Scope, person_id: UUID) -> None:
+    with scope.transaction() as tx:
+        if not repo.unban(tx, person_id):
+            raise PersonNotFound(f"{person_id} is not banned")
+        audit.record(tx, "album_unban", str(person_id))
+
+
+def list_bans(scope: Scope) -> BanList:
+    with scope.transaction() as tx:
+        return BanList(bans=repo.bans(tx))
+
+
+# -- ratings and flags -------------------------------------------------------------------------------
+
+
+def rate(scope: Scope, album_id: UUID, stars: int) -> Album:
+    with scope.transaction() as tx:
+        _album(tx, album_id)
+        _not_banned(tx)
+        repo.rate(tx, album_id, stars)
+        return _decorate(tx, [_album(tx, album_id)])[0]
+
+
+def flag(scope: Scope, album_id: UUID, reason: str, item_id: UUID | None = None) -> Flag:
+    """Banned people flag too. The FLAGS_TO_HOLD-th open flag holds the target (by trigger)."""
+    with scope.transaction() as tx:
+        _album(tx, album_id)
+        if item_id is not None:
+            item = repo.get_item(tx, item_id)
+            if item is None or item.album_id != album_id:
+                raise AlbumItemNotFound(f"no item {item_id} in this album")
+        return repo.flag(tx, album_id, item_id, reason.strip())
+
+
+def open_flags(scope: Scope) -> FlagList:
+    with scope.transaction() as tx:
+        return FlagList(flags=repo.open_flags(tx))
+
+
+def resolve_flag(scope: Scope, flag_id: UUID, resolution: str) -> Flag:
+    """Upheld: the target stays held (an item is rejected); dismissed: released once no flag is open."""
+    with scope.transaction() as tx:
+        resolved = repo.resolve_flag(tx, flag_id, resolution)
+        if resolved is None:
+            raise FlagNotFound(f"no flag {flag_id}")
+        still_open = repo.open_flags_on(tx, resolved.album_id, resolved.item_id)
+        if resolved.item_id is not None:
+            if resolution == "upheld":
+                repo.decide_item(tx, resolved.item_id, "rejected", f"flagged: {resolved.reason}")
+            elif still_open == 0:
+                repo.set_item_held(tx, resolved.item_id, False)
+        elif resolution == "dismissed" and still_open == 0:
+            repo.update_album(tx, resolved.album_id, {"held": False})
+        audit.record(tx, "album_flag_resolve", str(flag_id), resolution=resolution)
+        return resolved
+
+
+# -- items: save, upload, moderate, delete -----------------------------------------------------------
+
+
+def save_to_album(scope: Scope, album_id: UUID, photo_id: UUID | None, item_id: UUID | None) -> AlbumItem:
+    """A new item pointing at the stored object of a gallery photo or of another album's approved
+    item: no bytes are copied."""
+    from eventlens.media import service as media
+
+    with scope.transaction() as tx:
+        album = _album(tx, album_id)
+        _require_contributor(scope, tx, album)
+        if photo_id is not None:
+            original = media.photo_original(tx, photo_id)
+            if original is None:
+                raise AlbumItemNotFound(f"no public photo {photo_id}")
+            object_id = repo.photo_object(tx, photo_id, original[0], original[1])
+            dhash = None
+        else:
+            assert item_id is not None
+            source = repo.get_item(tx, item_id)
+            if source is None or source.status != "approved" or source.held:
+                raise AlbumItemNotFound(f"no approved item {item_id}")
+            object_id, dhash = source.object_id, None
+        new_id = repo.insert_item(tx, album_id, object_id, status="approved", reason="saved", dhash=dhash)
+        saved = repo.get_item(tx, new_id)
+        assert saved is not None
+        return item_with_url(scope, saved)
+
+
+def upload_ticket(
+    scope: Scope, album_id: UUID, filename: str, content_type: str, size: int, *, guest: bool = False
+) -> AlbumUploadTicket:
+    """A presigned PUT under the event's album uploads (never its originals: the pipeline does not
+    take album uploads in), for someone the album's policy lets contribute, or a link's guest
+    (`guest`: the link was checked; its items are nobody's)."""
+    if size > settings().max_upload_bytes:
+        raise UploadTooLarge(f"{filename} is larger than {settings().max_upload_bytes // (1024 * 1024)} MB")
+    mime = content_type.split(";", 1)[0].strip().lower()
+    if mime not in UPLOAD_TYPES:
+        raise UploadRejected(f"{filename}: albums take JPEG, PNG or WebP photos, not {content_type}")
+    if not guest:
+        with scope.transaction() as tx:
+            _require_contributor(scope, tx, _album(tx, album_id))
+    key = _upload_key(scope.tenant().slug, album_id, filename, mime)
+    return AlbumUploadTicket(upload_url=_put_url(key, mime), headers={"Content-Type": mime}, key=key)
+
+
+def complete_upload(scope: Scope, album_id: UUID, key: str, *, guest: bool = False) -> AlbumItem:
+    """The uploaded file goes through the gate and becomes a pending item (the contributor reads its
+    status and reason; a guest is told in the answer); bytes that are no photo are deleted and
+    refused."""
+    prefix = _upload_prefix(scope.tenant().slug, album_id)
+    if not validate_key(key).startswith(prefix):
+        raise InvalidKey(f"{key} is not an upload of this album")
+    if not guest:
+        with scope.transaction() as tx:
+            _require_contributor(scope, tx, _album(tx, album_id))
+    store = blob_store()
+    data = store.get(key)
+    if len(data) > settings().max_upload_bytes:
+        store.delete(key)
+        raise UploadTooLarge("the uploaded file is larger than an upload may be")
+    from eventlens.albums import gate  # numpy, Pillow, ONNX: only where an upload is measured
+
+    try:
+        measures = gate.measure(data)
+    except Exception as exc:
+        store.delete(key)
+        raise UploadRejected(f"the uploaded file is not a photo we can read ({exc})") from None
+    mime = mimetypes.guess_type(key)[0] or "image/jpeg"
+    status, reason, near = _judge(scope.tenant(), album_id, measures)
+    with scope.transaction() as tx:
+        if not guest:
+            _require_contributor(scope, tx, _album(tx, album_id))
+        object_id = repo.upload_object(tx, key, measures.sha256, len(data), mime)
+        new_id = repo.insert_item(
+            tx,
+            album_id,
+            object_id,
+            status=status,
+            reason=reason,
+            nsfw_score=measures.nsfw_score,
+            quality_score=measures.quality_score,
+            dhash=measures.dhash,
+            near_duplicate_of=near,
+        )
+        if status == "rejected":
+            audit.record(tx, "album_item_reject", str(new_id), reason=reason)
+    # read back as the operator: a guest may not read the pending item it just added
+    with Scope.system(scope.tenant()).transaction() as tx:
+        item = repo.get_item(tx, new_id)
+    assert item is not None
+    return item_with_url(scope, item)
+
+
+def _judge(event: Event, album_id: UUID, m: Measures) -> tuple[str, str, UUID | None]:
+    """(status, reason, near_duplicate_of) of a new upload against every item of the album not
+    rejected, pending ones included (read as the operator: a contributor reads only its own)."""
+    from eventlens.albums import gate
+
+    with Scope.system(event).transaction() as tx:
+        others = repo.album_objects(tx, album_id)
+
+    notes: list[str] = []
+    near: UUID | None = None
+    distance = gate.NEAR_DUPLICATE_DISTANCE
+    for other in others:
+        if other.sha256 is not None and other.sha256 == m.sha256:
+            return "rejected", f"duplicate of item {other.item_id} (same bytes)", other.item_id
+        if (
+            near is None
+            and other.dhash is not None
+            and gate.informative(m.dhash)
+            and gate.hamming(other.dhash, m.dhash) <= distance
+        ):
+            near = other.item_id
+    if near is not None:
+        notes.append(f"near duplicate of item {near}")
+    if m.nsfw_score >= event.settings.nsfw_threshold:
+        notes.append(f"nsfw_score {m.nsfw_score:.2f}")
+    if m.quality_score < gate.LOW_QUALITY:
+        notes.append(f"low quality_score {m.quality_score:.2f}")
+    return "pending", "; ".join(notes) or "awaiting review", near
+
+
+def review_queue(scope: Scope) -> ReviewQueue:
+    with scope.transaction() as tx:
+        return ReviewQueue(items=[item_with_url(scope, i) for i in repo.review_queue(tx)])
+
+
+def decide_item(scope: Scope, item_id: UUID, status: str, reason: str) -> AlbumItem:
+    with scope.transaction() as tx:
+        if not repo.decide_item(tx, item_id, status, reason):
+            raise AlbumItemNotFound(f"no item {item_id}")
+        action = "album_item_approve" if status == "approved" else "album_item_reject"
+        audit.record(tx, action, str(item_id), reason=reason)
+        item = repo.get_item(tx, item_id)
+        assert item is not None
+        return item_with_url(scope, item)
+
+
+def delete_item(scope: Scope, album_id: UUID, item_id: UUID) -> None:
+    """Removes one reference; the bytes go only with the last reference to an uploaded object."""
+    with scope.transaction() as tx:
+        album = _album(tx, album_id)
+        item = repo.get_item(tx, item_id)
+        if item is None or item.album_id != album_id:
+            raise AlbumItemNotFound(f"no item {item_id} in this album")
+        me = _person(scope)
+        mine = me is not None and me in (item.contributor_id, album.owner_id)
+        if not (mine or can(scope.role, "album.moderate") or can(scope.role, "album.manage")):
+            raise NotAllowed("Only the item's contributor, the album's owner or an editor removes it")
+        if not repo.delete_item(tx, item_id):
+            raise AlbumItemNotFound(f"no item {item_id} in this album")
+        keys = repo.released_keys(tx)
+    _delete_blobs(keys)
+
+
+def servable_item(event_scope: Scope, item_id: UUID, any_state: bool = False) -> tuple[str, str] | None:
+    """(key, content type) of an item a media capability names: a public one while the item is
+    approved and unheld, a staff one (`any_state`) whatever its state."""
+    with event_scope.transaction() as tx:
+        found = repo.item_object(tx, item_id)
+    if found is None or (not any_state and (found.status != "approved" or found.held)):
+        return None
+    return found.key, found.content_type
+
+
+# -- subject page ------------------------------------------------------------------------------------
+
+
+def subject_page(scope: Scope, subject_id: UUID, readable_scopes: list[Scope]) -> SubjectPage:
+    """The subject's albums and approved photos across the organization's events the caller reads."""
+    from eventlens.subjects import service as subjects
+
+    subject = subjects.get_subject(scope, subject_id)
+    albums: list[Album] = []
+    items: list[AlbumItem] = []
+    for each in readable_scopes:
+        with each.transaction() as tx:
+            ids = repo.albums_of_subject(tx, subject_id)
+            if not ids:
+                continue
+            found = repo.list_albums(tx, "score", 200, album_ids=ids)
+            albums += _decorate(tx, found)
+            items += [item_with_url(each, i) for i in repo.items(tx, [a.id for a in found], limit=200)]
+    return SubjectPage(subject=subject, albums=albums, items=items)
+
+
+# -- helpers -----------------------------------------------------------------------------------------
+
+
+def _person(scope: Scope) -> UUID | None:
+    subject = scope.subject or ""
+    return UUID(subject[len("person:") :]) if subject.startswith("person:") else None
+
+
+def _album(tx: Tx, album_id: UUID) -> Album:
+    album = repo.get_album(tx, album_id)
+    if album is None:
+        raise AlbumNotFound(f"no album {album_id}")
+    return album
+
+
+def _not_banned(tx: Tx) -> None:
+    if repo.acting_person_banned(tx):
+        raise Banned("You are banned from contributing to, rating and tagging this organization's albums")
+
+
+def require_owner_or_manager(scope: Scope, tx: Tx, album_id: UUID) -> Album:
+    """The album, if the scope's person owns it or its role may manage albums (403 otherwise)."""
+    album = _album(tx, album_id)
+    _require_owner_or(scope, tx, album, "album.manage")
+    return album
+
+
+def _require_owner_or(scope: Scope, tx: Tx, album: Album, action: Any) -> None:
+    if can(scope.role, action):
+        return
+    if album.owner_id is not None and album.owner_id == _person(scope):
+        _not_banned(tx)
+        return
+    raise NotAllowed(f"Only the album's owner or a role with {action} may do this")
+
+
+def _require_contributor(scope: Scope, tx: Tx, album: Album) -> None:
+    """The album's contribution policy (album.contribute was checked for the route)."""
+    _not_banned(tx)
+    if can(scope.role, "album.manage"):
+        return
+    if album.owner_id is not None and album.owner_id == _person(scope):
+        return
+    if album.contribution_policy == "CLOSED":
+        raise NotAllowed("This album is closed: only its owner and the event's editors add to it")
+    if album.contribution_policy == "INVITE_ONLY" and not repo.is_contributor(tx, album.id):
+        raise NotAllowed("This album takes contributions by invitation: ask its owner to add you")
+
+
+def _decorate(tx: Tx, albums: list[Album]) -> list[Album]:
+    """Subjects, linked events, the caller's own rating and the cover's URL of each album."""
+    from eventlens.media.views import album_item_url
+
+    if not albums:
+        return albums
+    ids = [a.id for a in albums]
+    subjects, linked = repo.subjects_of(tx, ids), repo.linked_events_of(tx, ids)
+    mine, firsts = repo.my_ratings(tx, ids), repo.first_items(tx, ids)
+    decorated = []
+    for a in albums:
+        cover = a.cover_item_id or firsts.get(a.id)
+        update = {
+            "subjects": subjects.get(a.id, []),
+            "linked_event_ids": linked.get(a.id, []),
+            "my_rating": mine.get(a.id),
+            "cover_url": None if cover is None else album_item_url(a.event_id, cover, True),
+        }
+        decorated.append(a.model_copy(update=update))
+    return decorated
+
+
+def item_with_url(scope: Scope, item: AlbumItem) -> AlbumItem:
+    """The item with its media URL (public while approved, else for those who read pending items)."""
+    from eventlens.media.views import album_item_url
+
+    return item.model_copy(
+        update={"url": album_item_url(scope.tenant().id, item.id, item.status == "approved")}
+    )
+
+
+def _upload_prefix(slug: str, album_id: UUID) -> str:
+    return f"{event_prefix(slug)}albums/{album_id}/"
+
+
+def _upload_key(slug: str, album_id: UUID, filename: str, mime: str) -> str:
+    stem = (
+        re.sub(r"[^\w.\-]+", "_", filename.replace("\\", "/").rsplit("/", 1)[-1]).strip("._")[:80] or "upload"
+    )
+    extension = mimetypes.guess_extension(mime) or ".jpg"
+    if not stem.lower().endswith(extension):
+        stem = stem.rsplit(".", 1)[0] + extension
+    return validate_key(f"{_upload_prefix(slug, album_id)}{uuid.uuid4().hex[:12]}-{stem}")
+
+
+UPLOAD_URL_S = 900
+
+
+def _put_url(key: str, mime: str) -> str:
+    """S3's presigned PUT; embedded, the local store's URL signed the same way (a capability: a
+    guest has no token for the local server to check)."""
+    from eventlens.storage.capability import sign_put
+    from eventlens.storage.local import LocalBlobStore
+
+    store = blob_store()
+    url = store.url_for_put(key, mime, UPLOAD_URL_S)
+    if isinstance(store, LocalBlobStore):
+        expires = int(time.time()) + UPLOAD_URL_S
+        url += f"?expires={expires}&signature={sign_put(settings().media_key, key, expires)}"
+    return url
+
+
+def _delete_blobs(keys: list[str]) -> None:
+    store = blob_store()
+    for key in keys:
+        store.delete(key)

@@ -1,0 +1,1 @@
+"""Subjects: the people, organizations, places, sessions and events that photos depict."""
