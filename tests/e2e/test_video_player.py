@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 WAIT_PLAYING = """async () => {
@@ -56,3 +58,12 @@ def test_a_transcoded_clip_plays_and_seeks_in_the_player(page: Page) -> None:
     related = page.locator("#related a")
     expect(related).to_have_count(1)  # the demo's other video
     expect(related).to_contain_text("keynote-recap.mp4")
+
+
+def test_the_gallery_viewer_opens_a_video_in_the_player(page: Page) -> None:
+    page.goto("/e/demo?kind=video")
+    page.locator(".tile").first.click()
+    page.get_by_role("link", name="Open in player").click()
+
+    expect(page).to_have_url(re.compile(r"/video\.html\?event=demo&id=[0-9a-f-]{36}$"))
+    expect(page.locator("#title")).to_have_text(re.compile(r"\.mp4$"))

@@ -2,6 +2,7 @@
  * Full-size viewer in a native <dialog> (focus trap, Esc and the top layer for free): arrows and
  * swipes move through the grid's list, loading more pages at its end; videos stream by Range.
  */
+import { eventSlug, qs } from "../lib/api.js";
 import { h, formatDate, formatDuration } from "../lib/dom.js";
 import { altText } from "./grid.js";
 
@@ -190,7 +191,10 @@ export class Lightbox {
       h("a", { class: "btn btn-primary", href: photo.original_url, download: photo.filename,
         onclick: () => setTimeout(() => this.#keepFocus(), 0) }, "Download"),
       h("button", { type: "button", class: "btn lb-select", "aria-pressed": String(sel),
-        onclick: (e) => { this.selection.toggle(photo.id); e.currentTarget.focus(); } }, sel ? "Selected ✓" : "Select")));
+        onclick: (e) => { this.selection.toggle(photo.id); e.currentTarget.focus(); } }, sel ? "Selected ✓" : "Select"),
+      photo.kind === "video"
+        ? h("a", { class: "btn", href: `/video.html${qs({ event: eventSlug(), id: photo.id })}` }, "Open in player")
+        : null));
     const touch = window.matchMedia("(pointer: coarse)").matches;
     out.push(h("p", { class: "lb-hint muted" },
       touch ? "Swipe sideways to browse · down to close · pinch to zoom" : "← → to browse · Esc to close"));
