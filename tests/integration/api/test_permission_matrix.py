@@ -78,10 +78,22 @@ class Route:
     """Destructive: each call gets an event of its own (delete, transfer)."""
 
 
+def _consent(world: World) -> str:
+    """The version of the standard consent text (both tenants' events use it)."""
+    from eventlens.findme.control import consent_text, consent_version
+
+    return consent_version(consent_text(world.event_a))
+
+
 ROUTES = [
     Route("GET", "/api/events/{slug}", "gallery.view"),
     Route("GET", "/api/events/{slug}/photos", "gallery.view"),
     Route("GET", "/api/events/{slug}/search?q=keynote", "gallery.view"),
+    Route("GET", "/api/events/{slug}/privacy", "gallery.view"),
+    Route("GET", "/api/events/{slug}/match/consent", "gallery.view"),
+    Route(
+        "POST", "/api/events/{slug}/match/consent", "gallery.view", lambda w: {"consent_version": _consent(w)}
+    ),
     Route("GET", "/api/events/{slug}/admin/pipeline", "event.inspect"),
     Route("POST", "/api/events/{slug}/admin/pipeline/runs", "pipeline.run", lambda w: {"phase": "tag"}),
     Route("GET", "/api/events/{slug}/admin/pipeline/runs/" + str(UUID(int=7)), "event.inspect"),

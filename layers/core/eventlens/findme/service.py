@@ -20,7 +20,6 @@ from eventlens.config import settings
 from eventlens.db import Tx
 from eventlens.db.photos import PhotoFilter, PhotoRow
 from eventlens.db.vectors import tune_hnsw
-from eventlens.errors import FaceMatchingDisabled
 from eventlens.findme import repo
 from eventlens.findme.recommendations import recommend
 from eventlens.findme.selfie import decode_selfie, selfie_embedding
@@ -51,8 +50,9 @@ CLOCK_MARGIN = timedelta(minutes=2)
 
 def find_me(scope: Scope, image: bytes, query: str | None = None) -> MatchResponse:
     """Photos showing the selfie's face (optionally also matching `query`), with suggestions."""
-    if not scope.tenant().settings.face_matching:
-        raise FaceMatchingDisabled("face matching is turned off for this event")
+    from eventlens.findme.control import require_face_search
+
+    require_face_search(scope)
     model = settings().face_model
     embedding = selfie_embedding(decode_selfie(image), model)
     return match_embedding(scope, embedding, model, query)
@@ -163,6 +163,8 @@ def purge_if_kept(now: datetime | None = None) -> int | None:
 def purge_periodically(stop: threading.Event, interval_s: float = PURGE_INTERVAL_S) -> None:
     """Purge expired templates now and every `interval_s` until `stop` is set (a daemon thread's
     target in the embedded server). A failed round is logged; the next one tries again."""
+    from eventlens.findme.control import purge_face_data
+
     while True:
         try:
             forgotten = purge_expired_templates()
@@ -170,6 +172,10 @@ def purge_periodically(stop: threading.Event, interval_s: float = PURGE_INTERVAL
                 log.info("find me: forgot %d face templates past their retention", forgotten)
         except Exception:
             log.exception("find me: purging expired face templates failed")
+        try:
+            purge_face_data()  # each event's face data, on its retention schedule (findme.control)
+        except Exception:
+            log.exception("retention: purging event face data failed")
         if stop.wait(interval_s):
             return
 
