@@ -76,6 +76,7 @@ def test_every_table_the_app_reads_is_row_level_secured(db: str, owner_conn) -> 
         "drive_items",
         "drive_sources",
         "events",
+        "face_clusters",
         "face_data_purges",
         "face_embeddings",
         "face_opt_outs",

@@ -31,6 +31,7 @@ event.inspect        .      .      .           x      x     x
 photo.moderate       .      .      .           x      x     x
 pipeline.run         .      .      .           x      x     x
 findme.analytics     .      .      .           .      x     x
+face_clusters.manage .      .      .           x      x     x
 event.settings       .      .      .           .      x     x
 members.manage       .      .      .           .      x     x
 audit.read           .      .      .           .      x     x
@@ -125,6 +126,30 @@ ROUTES = [
     Route("POST", "/api/events/{slug}/admin/sign-out-everywhere", "event.settings"),
     Route("GET", "/api/events/{slug}/admin/audit", "audit.read"),
     Route("GET", "/api/events/{slug}/admin/analytics", "findme.analytics"),
+    Route("GET", "/api/events/{slug}/admin/face-clusters", "face_clusters.manage"),
+    Route(
+        "GET",
+        "/api/events/{slug}/admin/face-clusters/" + str(UUID(int=10)) + "/photos",
+        "face_clusters.manage",
+    ),
+    Route(
+        "PATCH",
+        "/api/events/{slug}/admin/face-clusters/" + str(UUID(int=10)),
+        "face_clusters.manage",
+        lambda w: {"name": "A"},
+    ),
+    Route(
+        "POST",
+        "/api/events/{slug}/admin/face-clusters/" + str(UUID(int=10)) + "/merge",
+        "face_clusters.manage",
+        lambda w: {"face_clusters": [str(UUID(int=11))]},
+    ),
+    Route(
+        "POST",
+        "/api/events/{slug}/admin/face-clusters/" + str(UUID(int=10)) + "/split",
+        "face_clusters.manage",
+        lambda w: {"photo_ids": [str(UUID(int=12))]},
+    ),
     Route("GET", "/api/events/{slug}/admin/members", "members.view"),
     Route(
         "POST",
@@ -289,4 +314,5 @@ def _template(path: str) -> str:
     path = re.sub(r"/runs/[0-9a-f-]{36}", "/runs/{run_id}", path)
     path = re.sub(r"/photos/[0-9a-f-]{36}", "/photos/{photo_id}", path)
     path = re.sub(r"/invitations/[0-9a-f-]{36}", "/invitations/{invitation_id}", path)
+    path = re.sub(r"/face-clusters/[0-9a-f-]{36}", "/face-clusters/{cluster_id}", path)
     return path.replace("{target}", "{person_id}")

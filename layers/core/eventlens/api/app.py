@@ -127,9 +127,11 @@ def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
 def openapi_json() -> str:
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-    from eventlens.api import accounts, admin, gallery, match, people
+    from eventlens.api import accounts, admin, face_clusters, gallery, match, people
 
-    app = build_resolver(gallery.router, accounts.router, match.router, admin.router, people.router)
+    app = build_resolver(
+        gallery.router, accounts.router, match.router, admin.router, people.router, face_clusters.router
+    )
     return app.get_openapi_json_schema(
         title=TITLE,
         version=VERSION,

@@ -82,3 +82,34 @@ BEGIN
 END $$;
 CREATE TRIGGER face_embeddings_refuse BEFORE INSERT OR UPDATE OF embedding ON face_embeddings
   FOR EACH ROW EXECUTE FUNCTION refuse_face_embedding();
+
+-- face_clusters: the people of an event as its faces show them (findme is about one selfie; these
+-- are every face, clustered incrementally as photos arrive: faceclusters.service). Organizers
+-- name, merge, split and hide them. A face joins at most one; deleting a face (forget me, the
+-- retention purge, reprocessing) leaves its cluster, which an empty cluster does not outlive.
+CREATE TABLE face_clusters (
+  id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  event_id    uuid NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+  name        text CHECK (name IS NULL OR length(name) BETWEEN 1 AND 200),
+  hidden      boolean NOT NULL DEFAULT false,
+  created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX face_clusters_event_idx ON face_clusters (event_id);
+ALTER TABLE face_embeddings ADD COLUMN face_cluster_id uuid REFERENCES face_clusters(id) ON DELETE SET NULL;
+CREATE INDEX face_embeddings_cluster_idx ON face_embeddings (event_id, face_cluster_id);
+
+ALTER TABLE face_clusters ENABLE ROW LEVEL SECURITY;
+-- Staff read them; the pipeline and the system write them; an organizer whose role may manage
+-- them names and hides them (merging and splitting move faces: done as the system, audited).
+CREATE POLICY clusters_read ON face_clusters FOR SELECT
+  USING (may_read_event(event_id) AND actor_is_staff());
+CREATE POLICY clusters_insert ON face_clusters FOR INSERT
+  WITH CHECK (may_write_event(event_id) AND current_actor() IN ('pipeline', 'system'));
+CREATE POLICY clusters_update ON face_clusters FOR UPDATE
+  USING (may_write_event(event_id)
+    AND (current_actor() IN ('pipeline', 'system') OR may('face_clusters.manage')))
+  WITH CHECK (may_write_event(event_id)
+    AND (current_actor() IN ('pipeline', 'system') OR may('face_clusters.manage')));
+CREATE POLICY clusters_delete ON face_clusters FOR DELETE
+  USING (may_write_event(event_id) AND current_actor() IN ('pipeline', 'system'));
+GRANT SELECT, INSERT, UPDATE, DELETE ON face_clusters TO eventlens_app;

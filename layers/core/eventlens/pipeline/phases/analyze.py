@@ -49,6 +49,8 @@ def run(ctx: PhaseContext) -> tuple[int, int, bool]:
         return True
 
     outcome = run_photo_items(ctx, PHASE, work)
+    if face_step is not None:
+        faces.cluster_new_faces(ctx)
     return outcome.processed, outcome.errors, outcome.exhausted
 
 

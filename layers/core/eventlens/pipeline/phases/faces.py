@@ -114,4 +114,12 @@ def run(ctx: PhaseContext) -> tuple[int, int, bool]:
         return True
 
     outcome = run_photo_items(ctx, PHASE, work)
+    cluster_new_faces(ctx)
     return outcome.processed, outcome.errors, outcome.exhausted
+
+
+def cluster_new_faces(ctx: PhaseContext) -> None:
+    """The faces just stored join the event's people (faceclusters), a batch at a time."""
+    from eventlens.faceclusters.service import assign_new_faces
+
+    assign_new_faces(ctx.scope)
