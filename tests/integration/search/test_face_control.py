@@ -412,3 +412,26 @@ def test_the_retention_window_counts_from_the_last_photo_when_no_end_is_set(gala
     due = purge_due(Scope.system(event))
     assert due is not None
     assert due.date() == date(2026, 3, 1) + timedelta(days=30)
+
+
+def test_forget_me_also_deletes_their_persons_faces_the_selfie_alone_does_not_reach(
+    gala, astronaut_selfie, owner_conn
+) -> None:
+    """A face clustered with hers (a profile, a blur) goes too: it is her person, not her selfie's match."""
+    from eventlens.faceclusters.service import assign_new_faces
+
+    event, ids = gala
+    assign_new_faces(Scope.pipeline(event))
+    # A face the selfie does not reach, which an organizer put in her person (a merge by hand).
+    (cluster,) = owner_conn.execute(
+        "SELECT DISTINCT face_cluster_id FROM face_embeddings WHERE photo_id = %s AND face_index = 0",
+        (ids["astronaut"],),
+    ).fetchone()
+    owner_conn.execute(
+        "UPDATE face_embeddings SET face_cluster_id = %s WHERE photo_id = %s AND face_index = 5",
+        (cluster, ids["group"]),
+    )
+    agree("gala", TAB_A)
+    status, reply = call("POST", "/api/events/gala/match/forget", selfie(astronaut_selfie), TAB_A)
+    assert (status, reply["faces"], reply["photos"]) == (200, 3, 3)
+    assert face_rows(owner_conn, event.id) == 6

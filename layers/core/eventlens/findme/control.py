@@ -151,6 +151,8 @@ def control_embedding(scope: Scope, embedding: np.ndarray, model: str, kind: Con
         raise NoMatchToControl(
             "Your selfie matches no face in this event's photos: there is nothing to " + kind
         )
+    with Scope.system(event).transaction() as tx:
+        faces = _with_their_person(faces, repo.same_person_faces(tx, [f.id for f in faces]))
     request = uuid4()
     with Scope.system(event).transaction() as tx:
         repo.record_opt_outs(tx, faces, kind, request)
@@ -196,6 +198,19 @@ def _one_face_per_photo(near: list[repo.FaceHit], threshold: float) -> list[repo
             )
         chosen.append(best)
     return chosen
+
+
+def _with_their_person(matched: list[repo.FaceHit], person: list[repo.FaceHit]) -> list[repo.FaceHit]:
+    """The matched faces plus the rest of their person's faces (faceclusters), one per photo: a
+    photo already holding a matched face keeps that one (a cluster never holds two faces of one
+    photo, but a merge by hand may)."""
+    have = {f.photo_id for f in matched}
+    out = list(matched)
+    for face in person:
+        if face.photo_id not in have:
+            have.add(face.photo_id)
+            out.append(face)
+    return out
 
 
 def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:

@@ -425,3 +425,15 @@ def count_consents(tx: Tx) -> int:
         "SELECT count(*) AS n FROM find_me_consents WHERE event_id = current_event_id()"
     ).fetchone()
     return 0 if row is None else int(row["n"])
+
+
+def same_person_faces(tx: Tx, face_ids: Sequence[int]) -> list[FaceHit]:
+    """Every face clustered with one of `face_ids` (people in photos: faceclusters), hidden ones
+    too: the rest of that person's faces, which a selfie alone may not reach (a profile, a blur)."""
+    rows = tx.execute(
+        "SELECT g.id, g.photo_id, g.bbox FROM face_embeddings f JOIN face_embeddings g"
+        " ON g.face_cluster_id = f.face_cluster_id AND g.event_id = f.event_id"
+        " WHERE f.event_id = current_event_id() AND f.id = ANY(%s) AND g.embedding IS NOT NULL ORDER BY g.id",
+        (list(face_ids),),
+    ).fetchall()
+    return [FaceHit(r["id"], r["photo_id"], tuple(float(v) for v in r["bbox"]), 0.0) for r in rows]  # type: ignore[arg-type]
