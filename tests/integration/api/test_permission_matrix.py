@@ -127,6 +127,10 @@ ROUTES = [
     Route("GET", "/api/events/{slug}/admin/audit", "audit.read"),
     Route("GET", "/api/events/{slug}/admin/analytics", "findme.analytics"),
     Route("GET", "/api/events/{slug}/admin/face-clusters", "face_clusters.manage"),
+    Route("GET", "/api/events/{slug}/admin/crews", "face_clusters.manage"),
+    Route(
+        "GET", "/api/events/{slug}/admin/face-clusters/" + str(UUID(int=10)) + "/crew", "face_clusters.manage"
+    ),
     Route(
         "GET",
         "/api/events/{slug}/admin/face-clusters/" + str(UUID(int=10)) + "/photos",

@@ -16,12 +16,14 @@ from eventlens.auth import service as auth
 from eventlens.events import service as events
 from eventlens.faceclusters import service
 from eventlens.faceclusters.views import (
+    CrewList,
     FaceCluster,
     FaceClusterList,
     FaceClusterMerge,
     FaceClusterPatch,
     FaceClusterPhotos,
     FaceClusterSplit,
+    PersonCrew,
 )
 from eventlens.scope import Scope
 
@@ -80,3 +82,21 @@ def merge_face_clusters(slug: Slug, cluster_id: UUID, body: FaceClusterMerge) ->
 )
 def split_face_cluster(slug: Slug, cluster_id: UUID, body: FaceClusterSplit) -> FaceCluster:
     return service.split_cluster(_acting(slug), cluster_id, list(body.photo_ids))
+
+
+@router.get(
+    "/api/events/<slug>/admin/face-clusters/<cluster_id>/crew",
+    summary="Who a person was photographed with (own crew first, then by Jaccard weight)",
+    security=SECURITY,
+)
+def face_cluster_crew(slug: Slug, cluster_id: UUID) -> PersonCrew:
+    return service.person_crew(_acting(slug), cluster_id)
+
+
+@router.get(
+    "/api/events/<slug>/admin/crews",
+    summary="The event's crews: communities of people photographed together (Louvain)",
+    security=SECURITY,
+)
+def crews(slug: Slug) -> CrewList:
+    return service.list_crews(_acting(slug))

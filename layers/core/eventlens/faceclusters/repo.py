@@ -159,3 +159,41 @@ def move_photo_faces(tx: Tx, cluster_id: UUID, photo_ids: Sequence[UUID], to_clu
         " AND face_cluster_id = %s AND photo_id = ANY(%s)",
         (to_cluster, cluster_id, list(photo_ids)),
     ).rowcount
+
+
+def appearances(tx: Tx) -> list[tuple[UUID, UUID]]:
+    """(photo, person) for every visible photo and listed person in it, once per pair: faces
+    hidden by "hide me" and people hidden by an organizer are left out."""
+    rows = tx.execute(
+        "SELECT DISTINCT f.photo_id, f.face_cluster_id FROM face_embeddings f"
+        " JOIN photos p ON p.id = f.photo_id JOIN face_clusters c ON c.id = f.face_cluster_id"
+        " WHERE f.event_id = current_event_id() AND NOT f.hidden AND NOT c.hidden AND p.is_public"
+    ).fetchall()
+    return [(r["photo_id"], r["face_cluster_id"]) for r in rows]
+
+
+def clusters_of_faces(tx: Tx, face_ids: Sequence[int]) -> list[UUID]:
+    """The people of these faces, the most frequent first."""
+    rows = tx.execute(
+        "SELECT face_cluster_id AS id, count(*) AS n FROM face_embeddings WHERE event_id = current_event_id()"
+        " AND id = ANY(%s) AND face_cluster_id IS NOT NULL GROUP BY face_cluster_id ORDER BY n DESC, id",
+        (list(face_ids),),
+    ).fetchall()
+    return [r["id"] for r in rows]
+
+
+def names(tx: Tx, cluster_ids: Sequence[UUID]) -> dict[UUID, str | None]:
+    rows = tx.execute(
+        "SELECT id, name FROM face_clusters WHERE event_id = current_event_id() AND id = ANY(%s)",
+        (list(cluster_ids),),
+    ).fetchall()
+    return {r["id"]: r["name"] for r in rows}
+
+
+def photo_rows(tx: Tx, photo_ids: Sequence[UUID]) -> dict[UUID, PhotoRow]:
+    rows = tx.execute(
+        "SELECT " + PHOTO_COLUMNS + " FROM photos p WHERE p.event_id = current_event_id() AND p.is_public"
+        " AND p.id = ANY(%s)",
+        (list(photo_ids),),
+    ).fetchall()
+    return {row.id: row for row in (PhotoRow.of(r) for r in rows)}

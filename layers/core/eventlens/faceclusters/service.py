@@ -9,16 +9,34 @@ may be shown (hide me) are never listed or counted.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import cast
+from uuid import UUID
+
+import networkx as nx
 import numpy as np
 
 from eventlens.audit import service as audit
 from eventlens.config import settings
+from eventlens.db import Tx
+from eventlens.db.photos import PhotoRow
 from eventlens.errors import BadRequest, NotFound
 from eventlens.faceclusters import repo
 from eventlens.faceclusters.cluster import assign
-from eventlens.faceclusters.views import FaceCluster, FaceClusterList, FaceClusterPhotos
+from eventlens.faceclusters.crews import communities, suggest
+from eventlens.faceclusters.crews import graph as crews_graph
+from eventlens.faceclusters.views import (
+    Crew,
+    CrewList,
+    CrewMate,
+    FaceCluster,
+    FaceClusterList,
+    FaceClusterPhotos,
+    PersonCrew,
+)
 from eventlens.media.views import photo_view
 from eventlens.scope import Scope
+from eventlens.types import Event
 
 CLUSTER_THRESHOLD = 0.45
 """SFace cosine similarity at which a face may join a neighbour's cluster: the middle of the range
@@ -137,3 +155,77 @@ def split_cluster(scope: Scope, cluster_id: object, photo_ids: list[object]) -> 
     if created is None:  # every moved face is hidden, or in a photo nobody may see
         raise FaceClusterNotFound("The split-off faces are not visible")
     return _view(created)
+
+
+# -- crews -----------------------------------------------------------------------------------------
+
+CREW_SIZE = 5
+"""Suggestions per person ("you were photographed with..."), and the crew whose photos find me shows."""
+MEASURE = "jaccard"
+
+
+def _graph(tx: Tx) -> tuple[nx.Graph, list[set[Hashable]], list[tuple[UUID, UUID]]]:
+    pairs = repo.appearances(tx)
+    g = crews_graph(pairs, MEASURE)
+    return g, communities(g), pairs
+
+
+def list_crews(scope: Scope) -> CrewList:
+    """The event's crews: Louvain communities of the co-appearance graph, largest first."""
+    with scope.transaction() as tx:
+        _, found, _ = _graph(tx)
+        names = repo.names(tx, [cast(UUID, p) for c in found for p in c])
+    out = []
+    for crew in found:
+        members = sorted(
+            (cast(UUID, p) for p in crew), key=lambda p: (names.get(p) is None, names.get(p) or "", str(p))
+        )
+        out.append(Crew(members=members, names=[names.get(m) for m in members]))
+    return CrewList(crews=out, measure="Jaccard index of the photos two people appear in")
+
+
+def person_crew(scope: Scope, cluster_id: object) -> PersonCrew:
+    """Who a person was photographed with, own crew first, then by weight."""
+    row = _get(scope, cluster_id)
+    with scope.transaction() as tx:
+        g, found, _ = _graph(tx)
+        ranked = suggest(g, row.id, found, CREW_SIZE)
+        names = repo.names(tx, [cast(UUID, s.person) for s in ranked])
+    return PersonCrew(
+        face_cluster_id=row.id,
+        photographed_with=[
+            CrewMate(
+                face_cluster_id=cast(UUID, s.person),
+                name=names.get(cast(UUID, s.person)),
+                weight=round(s.weight, 4),
+                shared_photos=s.shared,
+                same_crew=s.same_crew,
+            )
+            for s in ranked
+        ],
+    )
+
+
+def crew_photos(event: Event, my_faces: list[int], mine: set[UUID], limit: int) -> list[tuple[PhotoRow, int]]:
+    """Find me's "photos of your crew": group photos (two faces or more: never a crew mate's solo
+    portrait) of the people the searcher is photographed with, not already theirs, best first
+    (summed crew weight; each crew mate counted once per photo). Read as the system: the people
+    and their names never reach the visitor, only the photos (visible ones)."""
+    with Scope.system(event).transaction() as tx:
+        me = repo.clusters_of_faces(tx, my_faces)
+        if not me:
+            return []
+        g, found, pairs = _graph(tx)
+        weights = {s.person: s.weight for s in suggest(g, me[0], found, CREW_SIZE)}
+        score: dict[UUID, float] = {}
+        mates: dict[UUID, int] = {}
+        for photo, person in pairs:
+            if person in weights and photo not in mine:
+                score[photo] = score.get(photo, 0.0) + weights[person]
+                mates[photo] = mates.get(photo, 0) + 1
+        rows = repo.photo_rows(tx, list(score))
+    ranked = sorted(
+        (p for p in score if p in rows and (rows[p].face_count or 0) >= 2),
+        key=lambda p: (-score[p], -mates[p], str(p)),
+    )
+    return [(rows[p], mates[p]) for p in ranked[:limit]]

@@ -48,3 +48,26 @@ class FaceClusterSplit(Model):
     photo_ids: Annotated[list[UUID], Field(min_length=1, max_length=1000)] = Field(
         description="This cluster's faces in these photos become a new cluster"
     )
+
+
+class CrewMate(Model):
+    face_cluster_id: UUID
+    name: str | None
+    weight: float = Field(description="Jaccard index of the two people's photos (0-1)")
+    shared_photos: int
+    same_crew: bool = Field(description="In the same Louvain community")
+
+
+class PersonCrew(Model):
+    face_cluster_id: UUID
+    photographed_with: list[CrewMate]
+
+
+class Crew(Model):
+    members: list[UUID]
+    names: list[str | None]
+
+
+class CrewList(Model):
+    crews: list[Crew]
+    measure: str = Field(description="How co-appearances are weighted")

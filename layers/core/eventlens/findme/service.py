@@ -20,8 +20,9 @@ from eventlens.config import settings
 from eventlens.db import Tx
 from eventlens.db.photos import PhotoFilter, PhotoRow
 from eventlens.db.vectors import tune_hnsw
+from eventlens.faceclusters.service import crew_photos
 from eventlens.findme import repo
-from eventlens.findme.recommendations import recommend
+from eventlens.findme.recommendations import MAX_RECOMMENDATIONS, recommend
 from eventlens.findme.selfie import decode_selfie, selfie_embedding
 from eventlens.findme.thresholds import confidence, confidence_band, face_threshold
 from eventlens.findme.views import HotPhoto, Match, MatchActivity, MatchAnalytics, MatchResponse
@@ -85,7 +86,9 @@ def match_embedding(
         if text and mine:
             mine = _rank_by_text(tx, mine, text, text_embedding)
         top = max((s for _, s in mine), default=None)
-        recommendations = recommend(tx, embedding, model, threshold, [r for r, _ in mine], near)
+        my_faces = (
+            [f.id for f in repo.nearest_faces(tx, embedding, model, threshold, MATCH_K)] if mine else []
+        )
         repo.record_session(
             tx,
             embedding if kept_under else None,
@@ -98,6 +101,8 @@ def match_embedding(
         )
     if kept_under:
         mark_template_kept()
+    crew = crew_photos(event, my_faces, {r.id for r, _ in mine}, MAX_RECOMMENDATIONS) if my_faces else []
+    recommendations = recommend([r for r, _ in mine], near, crew)
     matches = [Match(photo=photo_view(row), confidence=confidence(s, threshold)) for row, s in mine]
     earlier = previous if previous is not None and previous.similarity >= threshold else None
     return MatchResponse(
