@@ -10,10 +10,9 @@ may be shown (hide me) are never listed or counted.
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import cast
+from typing import TYPE_CHECKING, cast
 from uuid import UUID
 
-import networkx as nx
 import numpy as np
 
 from eventlens.audit import service as audit
@@ -23,8 +22,6 @@ from eventlens.db.photos import PhotoRow
 from eventlens.errors import BadRequest, NotFound
 from eventlens.faceclusters import repo
 from eventlens.faceclusters.cluster import assign
-from eventlens.faceclusters.crews import communities, suggest
-from eventlens.faceclusters.crews import graph as crews_graph
 from eventlens.faceclusters.views import (
     Crew,
     CrewList,
@@ -37,6 +34,9 @@ from eventlens.faceclusters.views import (
 from eventlens.media.views import photo_view
 from eventlens.scope import Scope
 from eventlens.types import Event
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 CLUSTER_THRESHOLD = 0.45
 """SFace cosine similarity at which a face may join a neighbour's cluster: the middle of the range
@@ -165,6 +165,10 @@ MEASURE = "jaccard"
 
 
 def _graph(tx: Tx) -> tuple[nx.Graph, list[set[Hashable]], list[tuple[UUID, UUID]]]:
+    """The co-appearance graph and its crews (networkx is imported here, not at cold start)."""
+    from eventlens.faceclusters.crews import communities
+    from eventlens.faceclusters.crews import graph as crews_graph
+
     pairs = repo.appearances(tx)
     g = crews_graph(pairs, MEASURE)
     return g, communities(g), pairs
@@ -186,6 +190,8 @@ def list_crews(scope: Scope) -> CrewList:
 
 def person_crew(scope: Scope, cluster_id: object) -> PersonCrew:
     """Who a person was photographed with, own crew first, then by weight."""
+    from eventlens.faceclusters.crews import suggest
+
     row = _get(scope, cluster_id)
     with scope.transaction() as tx:
         g, found, _ = _graph(tx)
@@ -211,6 +217,8 @@ def crew_photos(event: Event, my_faces: list[int], mine: set[UUID], limit: int) 
     portrait) of the people the searcher is photographed with, not already theirs, best first
     (summed crew weight; each crew mate counted once per photo). Read as the system: the people
     and their names never reach the visitor, only the photos (visible ones)."""
+    from eventlens.faceclusters.crews import suggest
+
     with Scope.system(event).transaction() as tx:
         me = repo.clusters_of_faces(tx, my_faces)
         if not me:
