@@ -435,3 +435,39 @@ def test_forget_me_also_deletes_their_persons_faces_the_selfie_alone_does_not_re
     status, reply = call("POST", "/api/events/gala/match/forget", selfie(astronaut_selfie), TAB_A)
     assert (status, reply["faces"], reply["photos"]) == (200, 3, 3)
     assert face_rows(owner_conn, event.id) == 6
+
+
+def test_the_cli_twins_forget_a_person_list_people_and_crews_and_run_the_retention_job(
+    gala, astronaut_selfie, owner_conn, tmp_path
+) -> None:
+    from click.testing import CliRunner
+    from eventlens.cli import main
+    from eventlens.events.service import update_event
+    from eventlens.faceclusters.service import assign_new_faces
+
+    event, _ = gala
+    assign_new_faces(Scope.pipeline(event))
+    runner = CliRunner()
+    listed = runner.invoke(main, ["face-clusters", "--event", "gala", "--json"], catch_exceptions=False)
+    assert [p["photos"] for p in json.loads(listed.output)["face_clusters"]] == [2, 2]  # her, and her friend
+    crews = runner.invoke(main, ["crews", "--event", "gala", "--json"], catch_exceptions=False)
+    assert len(json.loads(crews.output)["crews"]) == 1  # she and her friend, photographed together
+
+    selfie_file = tmp_path / "me.jpg"
+    selfie_file.write_bytes(astronaut_selfie)
+    forgot = runner.invoke(main, ["face-control", "forget", str(selfie_file), "--event", "gala"])
+    assert forgot.exit_code == 0, forgot.output
+    assert "deleted" in forgot.output
+    assert face_rows(owner_conn, event.id) == 7
+    assert len(audited(owner_conn, "face_forget")) == 1
+
+    update_event(
+        Scope.organizer(event, "org"), settings_patch={"ends_on": "2026-01-01", "face_retention_days": 1}
+    )
+    early = runner.invoke(main, ["purge-face-data", "--now", "2026-01-01T12:00:00"], catch_exceptions=False)
+    assert "0 events purged" in early.output
+    done = runner.invoke(main, ["purge-face-data", "--now", "2026-01-02T00:00:00"], catch_exceptions=False)
+    assert "gala: 7 face embeddings purged" in done.output
+    assert owner_conn.execute(
+        "SELECT count(*) FROM face_embeddings WHERE event_id = %s", (event.id,)
+    ).fetchone() == (0,)

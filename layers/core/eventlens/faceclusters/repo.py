@@ -161,13 +161,17 @@ def move_photo_faces(tx: Tx, cluster_id: UUID, photo_ids: Sequence[UUID], to_clu
     ).rowcount
 
 
-def appearances(tx: Tx) -> list[tuple[UUID, UUID]]:
-    """(photo, person) for every visible photo and listed person in it, once per pair: faces
-    hidden by "hide me" and people hidden by an organizer are left out."""
+def appearances(tx: Tx, min_faces: int) -> list[tuple[UUID, UUID]]:
+    """(photo, person) for every visible photo and listed person in it (at least `min_faces`
+    visible faces), once per pair: faces hidden by "hide me" and people hidden by an organizer
+    are left out."""
     rows = tx.execute(
-        "SELECT DISTINCT f.photo_id, f.face_cluster_id FROM face_embeddings f"
-        " JOIN photos p ON p.id = f.photo_id JOIN face_clusters c ON c.id = f.face_cluster_id"
-        " WHERE f.event_id = current_event_id() AND NOT f.hidden AND NOT c.hidden AND p.is_public"
+        "WITH shown AS (SELECT f.photo_id, f.face_cluster_id FROM face_embeddings f"
+        "  JOIN photos p ON p.id = f.photo_id JOIN face_clusters c ON c.id = f.face_cluster_id"
+        "  WHERE f.event_id = current_event_id() AND NOT f.hidden AND NOT c.hidden AND p.is_public),"
+        " listed AS (SELECT face_cluster_id FROM shown GROUP BY face_cluster_id HAVING count(*) >= %s)"
+        " SELECT DISTINCT shown.photo_id, shown.face_cluster_id FROM shown JOIN listed USING (face_cluster_id)",
+        (min_faces,),
     ).fetchall()
     return [(r["photo_id"], r["face_cluster_id"]) for r in rows]
 

@@ -169,7 +169,7 @@ def _graph(tx: Tx) -> tuple[nx.Graph, list[set[Hashable]], list[tuple[UUID, UUID
     from eventlens.faceclusters.crews import communities
     from eventlens.faceclusters.crews import graph as crews_graph
 
-    pairs = repo.appearances(tx)
+    pairs = repo.appearances(tx, MIN_FACES)
     g = crews_graph(pairs, MEASURE)
     return g, communities(g), pairs
 
