@@ -471,3 +471,24 @@ def test_the_cli_twins_forget_a_person_list_people_and_crews_and_run_the_retenti
     assert owner_conn.execute(
         "SELECT count(*) FROM face_embeddings WHERE event_id = %s", (event.id,)
     ).fetchone() == (0,)
+
+
+def test_a_session_agreeing_from_several_requests_at_once_is_recorded_once(gala, owner_conn) -> None:
+    _, reply = call("GET", "/api/events/gala/match/consent", session=TAB_A)
+    version = reply["consent_version"]
+    barrier = threading.Barrier(4)
+    statuses: list[int] = []
+
+    def agree_now() -> None:
+        barrier.wait()
+        statuses.append(
+            call("POST", "/api/events/gala/match/consent", {"consent_version": version}, TAB_A)[0]
+        )
+
+    threads = [threading.Thread(target=agree_now) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 4
+    assert owner_conn.execute("SELECT count(*) FROM find_me_consents").fetchone() == (1,)

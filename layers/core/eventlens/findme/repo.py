@@ -302,7 +302,8 @@ def has_consent(tx: Tx, session_key: str, text_hash: str) -> bool:
 
 def record_consent(tx: Tx, session_key: str | None, text_hash: str) -> None:
     tx.execute(
-        "INSERT INTO find_me_consents (event_id, session_key, text_hash) VALUES (current_event_id(), %s, %s)",
+        "INSERT INTO find_me_consents (event_id, session_key, text_hash) VALUES (current_event_id(), %s, %s)"
+        " ON CONFLICT (event_id, session_key, text_hash) WHERE session_key IS NOT NULL DO NOTHING",
         (session_key, text_hash),
     )
 

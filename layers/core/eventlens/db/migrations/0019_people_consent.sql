@@ -12,7 +12,9 @@ CREATE TABLE find_me_consents (
   text_hash   text NOT NULL CHECK (text_hash ~ '^[0-9a-f]{64}$'),
   given_at    timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX find_me_consents_session_idx ON find_me_consents (event_id, session_key, text_hash);
+-- One record per session and text: two tabs' clicks at once record it once.
+CREATE UNIQUE INDEX find_me_consents_session_idx ON find_me_consents (event_id, session_key, text_hash)
+  WHERE session_key IS NOT NULL;
 
 ALTER TABLE find_me_consents ENABLE ROW LEVEL SECURITY;
 -- A visitor records and reads only its own session's consent; staff read them all (counts).
