@@ -301,9 +301,16 @@ def has_consent(tx: Tx, session_key: str, text_hash: str) -> bool:
 
 
 def record_consent(tx: Tx, session_key: str | None, text_hash: str) -> None:
+    """Once per session and text. A consent without a session (given with one search) is a row of
+    its own: ON CONFLICT would need it to pass the read policy, which no visitor's key matches."""
+    conflict = (
+        ""
+        if session_key is None
+        else (" ON CONFLICT (event_id, session_key, text_hash) WHERE session_key IS NOT NULL DO NOTHING")
+    )
     tx.execute(
         "INSERT INTO find_me_consents (event_id, session_key, text_hash) VALUES (current_event_id(), %s, %s)"
-        " ON CONFLICT (event_id, session_key, text_hash) WHERE session_key IS NOT NULL DO NOTHING",
+        + conflict,
         (session_key, text_hash),
     )
 
