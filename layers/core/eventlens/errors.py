@@ -259,9 +259,15 @@ class ConsentRequired(DomainError):
 
     status = HTTPStatus.PRECONDITION_REQUIRED
 
-    def __init__(self, message: str, consent_text: str, consent_version: str) -> None:
+    def __init__(
+        self, message: str, consent_text: str | None = None, consent_version: str | None = None
+    ) -> None:
         super().__init__(message)
-        self.extra = {"consent_text": consent_text, "consent_version": consent_version}
+        self.extra = (
+            {"consent_text": consent_text, "consent_version": consent_version}
+            if consent_text is not None
+            else {}
+        )
 
 
 class AmbiguousMatch(Conflict):
@@ -270,3 +276,7 @@ class AmbiguousMatch(Conflict):
 
 class NoMatchToControl(NotFound):
     """Hide me / forget me: the selfie matches no face of the event."""
+
+
+class FaceClusterNotFound(NotFound):
+    """No such person (face cluster) in the event's photos."""

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from uuid import UUID
-
-import numpy as np
 
 from eventlens.db import Tx
 from eventlens.db.photos import PHOTO_COLUMNS, PhotoRow
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,8 @@ def lock(tx: Tx) -> None:
 
 def faces(tx: Tx, model: str, clustered: bool) -> Faces:
     """The event's faces of `model` already in a cluster, or not yet, oldest first."""
+    import numpy as np
+
     rows = tx.execute(
         "SELECT id, photo_id, face_cluster_id, embedding::real[] AS v FROM face_embeddings"
         " WHERE event_id = current_event_id() AND model = %s AND embedding IS NOT NULL"

@@ -13,15 +13,12 @@ from collections.abc import Hashable
 from typing import TYPE_CHECKING, cast
 from uuid import UUID
 
-import numpy as np
-
 from eventlens.audit import service as audit
 from eventlens.config import settings
 from eventlens.db import Tx
 from eventlens.db.photos import PhotoRow
-from eventlens.errors import BadRequest, NotFound
+from eventlens.errors import BadRequest, FaceClusterNotFound
 from eventlens.faceclusters import repo
-from eventlens.faceclusters.cluster import assign
 from eventlens.faceclusters.views import (
     Crew,
     CrewList,
@@ -46,13 +43,13 @@ MIN_FACES = 2
 """People with fewer faces are not listed: a single face is as often a passer-by or a poster."""
 
 
-class FaceClusterNotFound(NotFound):
-    pass
-
-
 def assign_new_faces(scope: Scope) -> int:
     """Cluster the event's faces that have no cluster yet; how many were assigned. Idempotent, and
     two callers at once are serialised by the event's lock (neither starts a duplicate person)."""
+    import numpy as np
+
+    from eventlens.faceclusters.cluster import assign
+
     model = settings().face_model
     with scope.transaction() as tx:
         repo.lock(tx)
