@@ -4,12 +4,12 @@ settings, members), who am I, invitations, organizations."""
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from eventlens.api import admin, engagement, people
+from eventlens.api import admin, engagement, face_clusters, people
 from eventlens.api.app import build_resolver
 
 # No Tracer here: aws_xray_sdk alone costs more than the whole cold-start budget.
 logger, metrics = Logger(), Metrics()
-app = build_resolver(admin.router, people.router, engagement.admin_router)
+app = build_resolver(admin.router, people.router, engagement.admin_router, face_clusters.router)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -43,6 +43,9 @@ def _find_me(page: Page, selfie: Path) -> None:
     _gallery(page)
     page.get_by_role("button", name="Find me").click()
     page.locator("#selfie-input").set_input_files(selfie)
+    consent = page.get_by_role("dialog", name="Before we look for you")
+    expect(consent).to_be_visible(timeout=30_000)
+    consent.get_by_role("button", name="I agree").click()
     expect(page.locator("#findme-results")).to_be_visible(timeout=30_000)
     _settle(page)
 

@@ -170,3 +170,20 @@ def test_the_activity_tab_shows_sign_ins_and_moderation_newest_first(admin_page:
     admin_page.get_by_label("Show").select_option("sign_in")
     expect(admin_page.locator("#audit-table")).not_to_contain_text("Event created")
     assert all("Sign-in" in text for text in rows.all_inner_texts())
+
+
+def test_the_people_tab_lists_the_people_in_the_photos_and_their_crews(admin_page: Page) -> None:
+    with admin_page.expect_response(lambda r: "/admin/face-clusters" in r.url) as listed:
+        admin_page.get_by_role("tab", name="People").click()
+    assert listed.value.status == 200
+    people = listed.value.json()["face_clusters"]
+    assert people  # the demo photos show some people more than once
+    expect(admin_page.get_by_role("heading", name="People in the photos")).to_be_visible()
+    cards = admin_page.locator("#people-grid li.person")
+    expect(cards).to_have_count(len(people))
+    expect(cards.first.get_by_role("img")).to_be_visible()
+    cards.first.get_by_role("textbox", name="Name").fill("Keynote speaker")
+    with admin_page.expect_response(lambda r: r.request.method == "PATCH") as saved:
+        cards.first.get_by_role("button", name="Save").click()
+    assert saved.value.json()["name"] == "Keynote speaker"
+    expect(admin_page.get_by_role("button", name="Merge selected")).to_be_disabled()

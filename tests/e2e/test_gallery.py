@@ -15,6 +15,13 @@ def _query(page: Page) -> dict[str, list[str]]:
     return parse_qs(urlsplit(page.url).query)
 
 
+def _agree(page: Page) -> None:
+    """The first selfie of a tab asks for consent to the event's text (docs/privacy.md)."""
+    consent = page.get_by_role("dialog", name="Before we look for you")
+    expect(consent).to_be_visible(timeout=30_000)
+    consent.get_by_role("button", name="I agree").click()
+
+
 def _open_gallery(page: Page) -> None:
     page.goto("/e/demo")
     expect(page.locator(".tile").first).to_be_visible()
@@ -109,6 +116,7 @@ def test_find_me_with_a_selfie_lists_my_photos_with_confidence(page: Page, face_
 
     page.get_by_role("button", name="Find me").click()
     page.locator("#selfie-input").set_input_files(face_selfie)
+    _agree(page)
 
     results = page.locator("#findme-results")
     expect(results.get_by_role("heading", name="Your photos")).to_be_visible(timeout=30_000)
@@ -129,6 +137,7 @@ def test_find_me_says_so_when_the_selfie_has_no_face(page: Page, faceless_photo:
 
     page.get_by_role("button", name="Find me").click()
     page.locator("#selfie-input").set_input_files(faceless_photo)
+    _agree(page)
 
     expect(page.locator("#findme-message")).to_have_text(re.compile(r"^No face found", re.I), timeout=30_000)
     expect(page.get_by_role("dialog", name="Find your photos")).to_be_visible()
@@ -205,6 +214,7 @@ def test_find_me_lets_me_pick_my_face_when_the_selfie_shows_several(page: Page, 
 
     page.get_by_role("button", name="Find me").click()
     page.locator("#selfie-input").set_input_files(group_photo)
+    _agree(page)
 
     expect(page.locator("#findme-message")).to_have_text(
         re.compile(r"more than one face", re.I), timeout=30_000
@@ -227,6 +237,7 @@ def test_find_me_combines_with_the_text_query(page: Page, face_selfie: Path) -> 
     _open_gallery(page)
     page.get_by_role("button", name="Find me").click()
     page.locator("#selfie-input").set_input_files(face_selfie)
+    _agree(page)
     expect(page.locator("#findme-results")).to_be_visible(timeout=30_000)
     unfiltered = page.locator(".tile").count()
 
@@ -250,3 +261,29 @@ def test_swiping_the_viewer_moves_to_the_next_photo(phone_page: Page) -> None:
 
     phone_page.wait_for_function(f"() => !location.search.includes('photo={first}')")
     assert _query(phone_page)["photo"][0] != first
+
+
+def test_find_me_asks_for_consent_first_and_hide_me_removes_me_from_the_results(
+    page: Page, face_selfie: Path
+) -> None:
+    _open_gallery(page)
+    page.get_by_role("button", name="Find me").click()
+    page.locator("#selfie-input").set_input_files(face_selfie)
+    consent = page.get_by_role("dialog", name="Before we look for you")
+    expect(consent).to_contain_text("face template", timeout=30_000)
+    consent.get_by_role("button", name="Not now").click()
+    expect(page.locator("#findme-message")).to_contain_text("needs your consent")
+    page.get_by_role("button", name="Cancel").click()
+
+    page.get_by_role("button", name="Find me").click()
+    page.locator("#selfie-input").set_input_files(face_selfie)
+    _agree(page)
+    expect(page.locator("#findme-summary")).to_contain_text(
+        re.compile(r"[Ff]ound you in \d+ photos?"), timeout=30_000
+    )
+
+    page.once("dialog", lambda d: d.accept())
+    page.get_by_role("button", name="Hide me").click()
+    expect(page.locator("#findme-summary")).to_contain_text(
+        "hidden from other people's searches", timeout=30_000
+    )

@@ -171,6 +171,9 @@ def test_a_web_acl_arn_must_be_a_cloudfront_one_from_us_east_1(template: dict[st
 COSTLY_ROUTES = {
     "POST /api/events/{slug}/login",
     "POST /api/events/{slug}/match",
+    "POST /api/events/{slug}/match/consent",
+    "POST /api/events/{slug}/match/hide",  # hide me and forget me run the face model too
+    "POST /api/events/{slug}/match/forget",
     "GET /api/events/{slug}/search",
     "POST /api/events/{slug}/download",
     "GET /api/events/{slug}/archives/{archive_id}",

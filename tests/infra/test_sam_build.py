@@ -45,6 +45,7 @@ WORK_MODULES = {
         "eventlens.findme.service",
         "eventlens.pipeline.runner",
         "eventlens.api.app",
+        "eventlens.faceclusters.crews",
     ],
     "DescribeFunction": ["eventlens.ml.gemini", "google.genai", "PIL.Image"],
     "EmbedFunction": ["eventlens.ml.gemini", "google.genai"],

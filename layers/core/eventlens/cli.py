@@ -1003,5 +1003,81 @@ def subjects_create(name: str, slug: str, kind: str) -> None:
     click.echo(f"{made.id}  {made.kind} {made.name}")
 
 
+# -- people in photos, crews, consent and control over face data (issue 17; docs/privacy.md) -----
+
+
+@main.command("face-clusters")
+@click.option("--event", "slug", required=True)
+@click.option("--hidden", is_flag=True, help="Also the people an organizer hid.")
+@click.option("--json", "as_json", is_flag=True)
+def face_clusters(slug: str, hidden: bool, as_json: bool) -> None:
+    """The people in an event's photos (face clusters), most photographed first."""
+    from eventlens.faceclusters.service import list_clusters
+
+    result = list_clusters(_scope(slug, "system"), with_hidden=hidden)
+    if as_json:
+        _echo_json(result)
+        return
+    for person in result.face_clusters:
+        click.echo(
+            f"{person.id}  {person.photos:4d} photos  {person.name or '(unnamed)'}{'  hidden' if person.hidden else ''}"
+        )
+
+
+@main.command("crews")
+@click.option("--event", "slug", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def crews(slug: str, as_json: bool) -> None:
+    """The event's crews: people photographed together (Louvain on Jaccard weights)."""
+    from eventlens.faceclusters.service import list_crews
+
+    result = list_crews(_scope(slug, "system"))
+    if as_json:
+        _echo_json(result)
+        return
+    for n, crew in enumerate(result.crews, 1):
+        click.echo(
+            f"crew {n}: "
+            + ", ".join(
+                name or str(member)[:8] for member, name in zip(crew.members, crew.names, strict=True)
+            )
+        )
+
+
+@main.command("face-control")
+@click.argument("kind", type=click.Choice(["hide", "forget"]))
+@click.argument("selfie", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--event", "slug", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def face_control(kind: str, selfie: Path, slug: str, as_json: bool) -> None:
+    """Hide or forget the person in SELFIE, on their request to the operator (audited)."""
+    from eventlens.findme.control import control_me
+
+    try:
+        result = control_me(_scope(slug, "visitor"), selfie.read_bytes(), kind)  # type: ignore[arg-type]
+    except DomainError as error:
+        _fail(error.message)
+    if as_json:
+        _echo_json(result)
+        return
+    click.echo(result.message)
+
+
+@main.command("purge-face-data")
+@click.option("--event", "slug", help="Only this event (default: every event whose purge is due).")
+@click.option("--now", type=click.DateTime(), help="Act as if it were this UTC time (default: now).")
+def purge_face_data(slug: str | None, now: Any) -> None:
+    """The retention job: purge each event's face data once its retention period has passed."""
+    from datetime import UTC
+
+    from eventlens.events.service import get_event
+    from eventlens.findme.control import purge_face_data as purge
+
+    purged = purge(now=now.replace(tzinfo=UTC) if now else None, event=get_event(slug) if slug else None)
+    for event_slug, faces in purged.items():
+        click.echo(f"{event_slug}: {faces} face embeddings purged")
+    click.echo(f"{len(purged)} event{'s' if len(purged) != 1 else ''} purged")
+
+
 if __name__ == "__main__":
     main()

@@ -63,7 +63,7 @@ from eventlens.storage.local import LocalBlobStore
 ADMIN_PATH = re.compile(r"^/api/(events/[^/]+/admin|me|orgs|invitations)(/|$)|^/api/events/?$")
 """Routes of the signed-in function (on AWS behind the JWT authorizer): an event's dashboard, who
 am I, invitations, organizations."""
-MATCH_PATH = re.compile(r"^/api/events/[^/]+/match/?$")
+MATCH_PATH = re.compile(r"^/api/events/[^/]+/match(/(consent|hide|forget))?/?$")
 TEXT_TYPES = ("application/json", "text/", "application/javascript", "image/svg+xml")
 
 PUBLIC_MAX_BODY = 256 * 1024

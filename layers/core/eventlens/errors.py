@@ -347,3 +347,32 @@ class AlbumLinkPassword(Unauthorized):
     """The album link needs its password, or was given a wrong one."""
 
     status = HTTPStatus.UNAUTHORIZED
+
+
+class ConsentRequired(DomainError):
+    """428: the viewing session has not agreed to the event's consent text; the reply carries the
+    text and its version (`extra`), which the gallery shows before asking again."""
+
+    status = HTTPStatus.PRECONDITION_REQUIRED
+
+    def __init__(
+        self, message: str, consent_text: str | None = None, consent_version: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.extra = (
+            {"consent_text": consent_text, "consent_version": consent_version}
+            if consent_text is not None
+            else {}
+        )
+
+
+class AmbiguousMatch(Conflict):
+    """Hide me / forget me refused: two faces match the selfie too closely to tell which is theirs."""
+
+
+class NoMatchToControl(NotFound):
+    """Hide me / forget me: the selfie matches no face of the event."""
+
+
+class FaceClusterNotFound(NotFound):
+    """No such person (face cluster) in the event's photos."""

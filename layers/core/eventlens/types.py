@@ -7,7 +7,7 @@ server's upload route and the database's CHECK constraint use (a test holds them
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -53,6 +53,20 @@ class EventSettings(Model):
     )
     nsfw_threshold: float = Field(
         default=0.8, ge=0, le=1, description="nsfw_score at or above which a photo is flagged for review"
+    )
+    consent_text: str | None = Field(
+        default=None,
+        max_length=4000,
+        description="What an attendee agrees to before the first selfie search; unset: the standard text",
+    )
+    no_biometrics: bool = Field(
+        default=False, description="No face embedding is ever computed or stored for this event"
+    )
+    face_retention_days: int = Field(
+        default=30, ge=1, le=3650, description="Face data is purged this many days after the event ends"
+    )
+    ends_on: date | None = Field(
+        default=None, description="The day the event ends; unset: the day its last photo arrived"
     )
 
 

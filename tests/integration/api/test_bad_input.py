@@ -287,7 +287,8 @@ def test_a_nul_in_the_find_me_text_is_normalised_not_a_500(api, seeded) -> None:
         np.ascontiguousarray(rgb[max(0, y - h // 2) : y + h * 3 // 2, max(0, x - w // 2) : x + w * 3 // 2])
     ).save(selfie, "JPEG")
     body, content_type = _form(selfie.getvalue(), q="flag\x00 keynote")
-    status, reply = api("POST", "/api/events/demo/match", raw=body, headers={"content-type": content_type})
+    headers = {"content-type": content_type, **_consent("demo")}
+    status, reply = api("POST", "/api/events/demo/match", raw=body, headers=headers)
     assert status == 200, reply
     status, reply = api(
         "POST",
@@ -306,6 +307,15 @@ def test_a_large_png_selfie_is_refused_before_it_is_decoded(api, seeded) -> None
     png = io.BytesIO()
     Image.new("RGB", (5000, 5000), (90, 60, 40)).save(png, "PNG")  # 25 MP, a few KB
     body, content_type = _form(png.getvalue())
-    status, reply = api("POST", "/api/events/demo/match", raw=body, headers={"content-type": content_type})
+    headers = {"content-type": content_type, **_consent("demo")}
+    status, reply = api("POST", "/api/events/demo/match", raw=body, headers=headers)
     assert status == 413
     assert "unless JPEG" in reply["message"]
+
+
+def _consent(slug: str) -> dict[str, str]:
+    """The header that agrees, with the request itself, to the event's consent text (findme.control)."""
+    from eventlens.events.service import get_event
+    from eventlens.findme.control import consent_text, consent_version
+
+    return {"X-EventLens-Consent": consent_version(consent_text(get_event(slug)))}

@@ -125,11 +125,17 @@ def test_malformed_selfie_requests_get_clear_errors(api, seeded) -> None:
         f'--{boundary}\r\nContent-Disposition: form-data; name="selfie"; filename="s.jpg"\r\n'
         f"Content-Type: image/jpeg\r\n\r\nnot a jpeg\r\n--{boundary}--\r\n"
     ).encode()
+    from eventlens.events.service import get_event
+    from eventlens.findme.control import consent_text, consent_version
+
     status, reply = api(
         "POST",
         "/api/events/demo/match",
         raw=form,
-        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+        headers={
+            "content-type": f"multipart/form-data; boundary={boundary}",
+            "X-EventLens-Consent": consent_version(consent_text(get_event("demo"))),
+        },
     )
     assert (status, reply["message"]) == (400, "the selfie could not be read as an image")
 

@@ -31,6 +31,7 @@ event.inspect        .      .      .           x      x     x
 photo.moderate       .      .      .           x      x     x
 pipeline.run         .      .      .           x      x     x
 findme.analytics     .      .      .           .      x     x
+face_clusters.manage .      .      .           x      x     x
 event.settings       .      .      .           .      x     x
 members.manage       .      .      .           .      x     x
 audit.read           .      .      .           .      x     x
@@ -89,11 +90,23 @@ class Route:
     """Destructive: each call gets an event of its own (delete, transfer)."""
 
 
+def _consent(world: World) -> str:
+    """The version of the standard consent text (both tenants' events use it)."""
+    from eventlens.findme.control import consent_text, consent_version
+
+    return consent_version(consent_text(world.event_a))
+
+
 ROUTES = [
     Route("GET", "/api/events/{slug}", "gallery.view"),
     Route("GET", "/api/events/{slug}/photos", "gallery.view"),
     Route("GET", "/api/events/{slug}/search?q=keynote", "gallery.view"),
     Route("POST", "/api/events/{slug}/pass", "gallery.view"),
+    Route("GET", "/api/events/{slug}/privacy", "gallery.view"),
+    Route("GET", "/api/events/{slug}/match/consent", "gallery.view"),
+    Route(
+        "POST", "/api/events/{slug}/match/consent", "gallery.view", lambda w: {"consent_version": _consent(w)}
+    ),
     Route("GET", "/api/events/{slug}/admin/pipeline", "event.inspect"),
     Route("POST", "/api/events/{slug}/admin/pipeline/runs", "pipeline.run", lambda w: {"phase": "tag"}),
     Route("GET", "/api/events/{slug}/admin/pipeline/runs/" + str(UUID(int=7)), "event.inspect"),
@@ -125,6 +138,34 @@ ROUTES = [
     Route("POST", "/api/events/{slug}/admin/sign-out-everywhere", "event.settings"),
     Route("GET", "/api/events/{slug}/admin/audit", "audit.read"),
     Route("GET", "/api/events/{slug}/admin/analytics", "findme.analytics"),
+    Route("GET", "/api/events/{slug}/admin/face-clusters", "face_clusters.manage"),
+    Route("GET", "/api/events/{slug}/admin/crews", "face_clusters.manage"),
+    Route(
+        "GET", "/api/events/{slug}/admin/face-clusters/" + str(UUID(int=10)) + "/crew", "face_clusters.manage"
+    ),
+    Route(
+        "GET",
+        "/api/events/{slug}/admin/face-clusters/" + str(UUID(int=10)) + "/photos",
+        "face_clusters.manage",
+    ),
+    Route(
+        "PATCH",
+        "/api/events/{slug}/admin/face-clusters/" + str(UUID(int=10)),
+        "face_clusters.manage",
+        lambda w: {"name": "A"},
+    ),
+    Route(
+        "POST",
+        "/api/events/{slug}/admin/face-clusters/" + str(UUID(int=10)) + "/merge",
+        "face_clusters.manage",
+        lambda w: {"face_clusters": [str(UUID(int=11))]},
+    ),
+    Route(
+        "POST",
+        "/api/events/{slug}/admin/face-clusters/" + str(UUID(int=10)) + "/split",
+        "face_clusters.manage",
+        lambda w: {"photo_ids": [str(UUID(int=12))]},
+    ),
     Route("GET", "/api/events/{slug}/admin/members", "members.view"),
     Route(
         "POST",
@@ -357,4 +398,5 @@ def _template(path: str) -> str:
     path = re.sub(r"/invitations/[0-9a-f-]{36}", "/invitations/{invitation_id}", path)
     path = re.sub(r"/media/[0-9a-f-]{36}", "/media/{photo_id}", path)
     path = re.sub(r"/comments/[0-9a-f-]{36}", "/comments/{comment_id}", path)
+    path = re.sub(r"/face-clusters/[0-9a-f-]{36}", "/face-clusters/{cluster_id}", path)
     return path.replace("{target}", "{person_id}")

@@ -15,6 +15,7 @@ from eventlens.errors import (
     SeveralFaces,
     UnreadableImage,
 )
+from eventlens.faceclusters.service import assign_new_faces
 from eventlens.findme.service import find_me, match_analytics
 from eventlens.findme.session import find_me_scope
 from eventlens.scope import Scope
@@ -53,6 +54,7 @@ def party(make_event, add_photo, t1_faces, astronaut_face):
         "friend": add_photo(event.id, "friend.jpg", scene="A man at the bar", faces=[t1_faces[0]]),
         "nobody": add_photo(event.id, "stage.jpg", scene="An empty stage"),
     }
+    assign_new_faces(Scope.pipeline(event))  # people in photos, as the faces phase leaves them
     return event, ids
 
 
@@ -99,13 +101,14 @@ def test_selfie_and_text_returns_only_my_photos_matching_the_text(party, astrona
     assert [m.photo.id for m in response.matches] == [ids["pair"]]
 
 
-def test_people_photographed_with_me_are_recommended(party, astronaut_selfie):
+def test_photos_of_my_crew_are_recommended_but_never_a_crew_mates_solo_portrait(party, astronaut_selfie):
     event, ids = party
     response = find_me(Scope.visitor(event), astronaut_selfie)
     recommended = {r.photo.id: r.reason for r in response.recommendations}
-    assert ids["friend"] in recommended
-    assert "photographed with" in recommended[ids["friend"]]
-    assert ids["group"] in recommended  # t1 person 0 is in the group photo too
+    assert ids["group"] in recommended  # t1 person 0, photographed with me, is in the group photo
+    assert "photographed with" in recommended[ids["group"]]
+    assert "shows someone" in recommended[ids["group"]]  # one crew mate, counted once
+    assert ids["friend"] not in recommended  # t1 person 0 alone: a solo portrait
     assert ids["astronaut"] not in recommended
 
 

@@ -80,9 +80,12 @@ def match(
     `session` travels as the X-EventLens-Session header, or with `field` as the JSON field.
     """
     from eventlens.devserver import LambdaContext, http_api_event, lambda_handler
+    from eventlens.events.service import get_event
+    from eventlens.findme.control import consent_text, consent_version
 
     body: dict[str, Any] = {"image_base64": base64.b64encode(selfie).decode(), "q": q}
-    headers = {"host": "test", "content-type": "application/json"}
+    consent = consent_version(consent_text(get_event("gala")))  # agreed with this very request
+    headers = {"host": "test", "content-type": "application/json", "X-EventLens-Consent": consent}
     if session is not None and field:
         body["session_id"] = session
     elif session is not None:

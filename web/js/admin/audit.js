@@ -19,6 +19,13 @@ export const ACTIONS = {
   event_create: "Event created",
   event_delete: "Event deleted",
   face_templates_purge: "Face templates purged",
+  face_hide: "Hide me",
+  face_forget: "Forget me",
+  face_data_purge: "Face data purged (retention)",
+  face_data_erase: "Face data erased (no biometrics)",
+  face_cluster_update: "Person named or hidden",
+  face_cluster_merge: "People merged",
+  face_cluster_split: "Person split",
   audit_export: "Audit log exported",
 };
 

@@ -19,6 +19,7 @@ export const RIGHTS = {
   "#tab-members": ["members.view", "members.manage"],
   "#members-manage": ["members.manage"],
   ".member-manage": ["members.manage"], // each member's role select and Remove (members.js)
+  "#tab-people": ["face_clusters.manage"],
 };
 
 let allowed = new Set();

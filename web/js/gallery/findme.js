@@ -11,6 +11,7 @@
 import { api, eventPath, ApiError } from "../lib/api.js";
 import { h } from "../lib/dom.js";
 import { altText } from "./grid.js";
+import { mountControls, withConsent } from "./consent.js";
 
 const MAX_SIDE = 1280;
 const SESSION_STORAGE_KEY = "eventlens.findme.session";
@@ -41,6 +42,7 @@ export class FindMe {
     document.getElementById("findme-retake").addEventListener("click", () => this.ask());
     document.getElementById("findme-clear").addEventListener("click", () => this.clear());
     this.input.addEventListener("change", () => this.#onFile());
+    mountControls(this, { session: findMeSession, base64 });
   }
 
   get active() { return this.result !== null; }
@@ -165,9 +167,8 @@ export class FindMe {
     // takes 6 MB): say so here instead of failing in the gateway.
     if (blob.size > this.maxSelfieBytes) throw new ApiError(413, "selfie too large");
     // JSON rather than multipart: the selfie is already small, and JSON passes every gateway intact.
-    const result = await api(`${eventPath(this.slug)}/match`, {
-      json: { image_base64: await base64(blob), q: q || null, session_id: findMeSession() },
-    });
+    const json = { image_base64: await base64(blob), q: q || null, session_id: findMeSession() };
+    const result = await withConsent(this.slug, json.session_id, () => api(`${eventPath(this.slug)}/match`, { json }));
     return id === this.requestId ? result : null;
   }
 

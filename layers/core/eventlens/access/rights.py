@@ -42,6 +42,7 @@ Action = Literal[
     "photo.moderate",
     "pipeline.run",
     "findme.analytics",
+    "face_clusters.manage",
     "event.settings",
     "members.manage",
     "audit.read",
@@ -74,6 +75,7 @@ TABLE: dict[Action, tuple[bool, bool, bool, bool, bool, bool]] = {
     "photo.moderate":      (_,     _,     _,      X,     X,     X),  # hide, unhide, approve, reject
     "pipeline.run":        (_,     _,     _,      X,     X,     X),  # start runs, retry errors
     "findme.analytics":    (_,     _,     _,      _,     X,     X),
+    "face_clusters.manage": (_,    _,     _,      X,     X,     X),  # people in photos: list, name, merge, split, hide
     "event.settings":      (_,     _,     _,      _,     X,     X),  # settings, password, sign out everywhere
     "members.manage":      (_,     _,     _,      _,     X,     X),  # invite, change roles, remove
     "audit.read":          (_,     _,     _,      _,     X,     X),

@@ -127,7 +127,17 @@ def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
 def openapi_json() -> str:
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-    from eventlens.api import accounts, admin, albums, engagement, gallery, match, people, setup
+    from eventlens.api import (
+        accounts,
+        admin,
+        albums,
+        engagement,
+        face_clusters,
+        gallery,
+        match,
+        people,
+        setup,
+    )
 
     app = build_resolver(
         gallery.router,
@@ -138,6 +148,7 @@ def openapi_json() -> str:
         engagement.router,
         engagement.admin_router,
         albums.router,
+        face_clusters.router,
         setup.router,
     )
     return app.get_openapi_json_schema(

@@ -43,7 +43,7 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
             if isinstance(error, TooManyRequests | ServiceUnavailable)
             else None
         )
-        return error_response(error.status, error.message, headers=retry)
+        return error_response(error.status, error.message, headers=retry, **getattr(error, "extra", {}))
 
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response[str]:

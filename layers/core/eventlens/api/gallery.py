@@ -22,6 +22,7 @@ from eventlens.db.photos import PhotoFilter, Sort
 from eventlens.errors import MediaNotFound
 from eventlens.events import service as events
 from eventlens.events.views import EventView
+from eventlens.findme.views import PrivacyNotice
 from eventlens.media import archives
 from eventlens.media import service as media
 from eventlens.media.views import Archive, Photo, PhotoList, PhotoPage
@@ -150,3 +151,13 @@ def login(slug: Slug, body: LoginRequest) -> LoginResponse:
     client = router.current_event.request_context.http.source_ip  # type: ignore[attr-defined]
     token, expires = auth.login(slug, body.password, username=body.username, client=client or "unknown")
     return LoginResponse(token=token, expires_at=datetime.fromtimestamp(expires, UTC))
+
+
+@router.get(
+    "/api/events/<slug>/privacy",
+    summary="What the event does with face data, why, for how long, and how to opt out",
+)
+def privacy(slug: Slug) -> PrivacyNotice:
+    from eventlens.findme.control import privacy_notice
+
+    return privacy_notice(_visitor(slug))

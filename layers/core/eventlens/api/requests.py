@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -46,6 +47,10 @@ class SettingsPatch(Model):
     nsfw_threshold: Annotated[float, Field(ge=0, le=1)] | None = None
     near_duplicate_distance: Annotated[int, Field(ge=0, le=32)] | None = None
     visibility: Literal["public", "private"] | None = None
+    consent_text: Annotated[str, Field(min_length=1, max_length=4000)] | None = None
+    no_biometrics: bool | None = None
+    face_retention_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+    ends_on: date | None = None
 
 
 class PipelineRunRequest(Model):
@@ -69,6 +74,11 @@ class DownloadRequest(Model):
 class MatchRequest(Model):
     image_base64: Annotated[str, Field(min_length=1)]
     q: Annotated[str, Field(max_length=200)] | None = None
+
+
+class ConsentRequest(Model):
+    consent_version: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    session_id: str | None = None
 
 
 # -- accounts, members, organizations -------------------------------------------------------------

@@ -46,7 +46,7 @@ def create_event(
         row = tx.execute(
             "INSERT INTO events (slug, name, password_hash, settings, organization_id, visibility)"
             f" VALUES (%s, %s, %s, %s, %s, %s) RETURNING {_COLUMNS}",
-            (slug, name, password_hash, Jsonb(settings.model_dump()), organization_id, visibility),
+            (slug, name, password_hash, Jsonb(settings.model_dump(mode="json")), organization_id, visibility),
         ).fetchone()
     except psycopg.errors.UniqueViolation:
         raise EventExists(f"an event with slug {slug!r} already exists") from None
@@ -86,7 +86,7 @@ def update_event(
     row = tx.execute(
         "UPDATE events SET name = coalesce(%s, name), settings = coalesce(%s, settings),"
         f" visibility = coalesce(%s, visibility), updated_at = now() WHERE id = %s RETURNING {_COLUMNS}",
-        (name, None if settings is None else Jsonb(settings.model_dump()), visibility, event_id),
+        (name, None if settings is None else Jsonb(settings.model_dump(mode="json")), visibility, event_id),
     ).fetchone()
     if row is None:
         raise EventNotFound(f"no event {event_id}")

@@ -121,4 +121,8 @@ def update_event(
         }
         if changed:
             audit.record(tx, "settings_change", event.slug, changes=changed)
+    if updated.settings.no_biometrics and not event.settings.no_biometrics:
+        from eventlens.findme.control import erase_for_no_biometrics
+
+        erase_for_no_biometrics(updated)  # "no biometrics": the event's face data goes now
     return updated

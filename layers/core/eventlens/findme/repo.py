@@ -56,16 +56,30 @@ def _large_event(tx: Tx) -> UUID | None:
 
 
 def _nearest_faces(
-    alias: str, model: str, query: sql.Composable, k: str, large: UUID | None
+    alias: str,
+    model: str,
+    query: sql.Composable,
+    k: str,
+    large: UUID | None,
+    with_hidden: bool = False,
 ) -> sql.Composable:
-    """The `k` faces of the event nearest `query` (id, photo_id, distance), by index or exactly."""
+    """The `k` faces of the event nearest `query` (id, photo_id, distance), by index or exactly.
+
+    Hidden faces ("hide me") are left out unless `with_hidden` (a person hiding or forgetting
+    themselves again)."""
     dim = MODEL_DIMS[model]
     a = sql.Identifier(alias)
     distance = sql.SQL("{} <=> {}").format(vector_expr(alias, dim), query)
     rows = sql.SQL(
-        "SELECT {a}.id, {a}.photo_id, {d} AS distance FROM face_embeddings {a}"
+        "SELECT {a}.id, {a}.photo_id, {a}.bbox, {d} AS distance FROM face_embeddings {a}"
         " WHERE {a}.model = {model} AND {a}.embedding IS NOT NULL AND {a}.event_id = current_event_id()"
-    ).format(a=a, d=distance, model=sql.Literal(model))
+        "{hidden}"
+    ).format(
+        a=a,
+        d=distance,
+        model=sql.Literal(model),
+        hidden=sql.SQL("") if with_hidden else sql.SQL(" AND NOT {a}.hidden").format(a=a),
+    )
     if large is None:
         # Sorting by a copy of the distance keeps the planner off the HNSW index.
         return sql.SQL("{rows} ORDER BY ({d}) + 0 LIMIT {k}").format(rows=rows, d=distance, k=sql.SQL(k))
@@ -129,7 +143,7 @@ def companion_photos(
             "SELECT near.n, near.photo_id FROM (SELECT c.n, g.photo_id,"
             "  row_number() OVER (PARTITION BY c.n ORDER BY c.distance) AS rank FROM face_embeddings g"
             "  CROSS JOIN LATERAL (SELECT companion.n, {gv} <=> companion.e AS distance FROM companion OFFSET 0) c"
-            "  WHERE g.model = {model} AND g.embedding IS NOT NULL AND g.event_id = current_event_id()"
+            "  WHERE g.model = {model} AND g.embedding IS NOT NULL AND NOT g.hidden AND g.event_id = current_event_id()"
             "   AND c.distance <= 1 - %(thr)s) near"
             " WHERE near.rank <= %(k)s AND NOT near.photo_id = ANY(%(mine)s)"
         ).format(gv=gv, model=sql.Literal(model))
@@ -141,7 +155,7 @@ def companion_photos(
     statement = sql.SQL(
         "WITH companion AS MATERIALIZED (SELECT row_number() OVER () AS n, c.e FROM ("
         "  SELECT {fv} AS e FROM face_embeddings f"
-        "  WHERE f.event_id = current_event_id() AND f.model = {model} AND f.embedding IS NOT NULL"
+        "  WHERE f.event_id = current_event_id() AND f.model = {model} AND f.embedding IS NOT NULL AND NOT f.hidden"
         "   AND f.photo_id = ANY(%(mine)s) AND ({fv} <=> {me}) > 1 - %(thr)s"
         "  ORDER BY f.bbox[3] * f.bbox[4] DESC NULLS LAST LIMIT %(c)s) c),"
         " seen AS ({seen})"
@@ -255,3 +269,179 @@ def session_stats(tx: Tx, recent: int, hot: int) -> SessionStats:
         recent=[Activity(**r) for r in latest],
         hot=[(PhotoRow.of(r), int(r["sessions"])) for r in hot_rows],
     )
+
+
+# -- consent, hide me, forget me, retention (findme.control) ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FaceHit:
+    """One face of the event near a selfie: where it is and how close."""
+
+    id: int
+    photo_id: UUID
+    bbox: tuple[float, float, float, float]
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class OptOutRegion:
+    bbox: tuple[float, float, float, float]
+    kind: str
+
+
+def has_consent(tx: Tx, session_key: str, text_hash: str) -> bool:
+    """Whether this session agreed to this text (row-level security: a visitor sees only its own)."""
+    row = tx.execute(
+        "SELECT 1 FROM find_me_consents WHERE event_id = current_event_id()"
+        " AND session_key = %s AND text_hash = %s LIMIT 1",
+        (session_key, text_hash),
+    ).fetchone()
+    return row is not None
+
+
+def record_consent(tx: Tx, session_key: str | None, text_hash: str) -> None:
+    """Once per session and text. A consent without a session (given with one search) is a row of
+    its own: ON CONFLICT would need it to pass the read policy, which no visitor's key matches."""
+    conflict = (
+        ""
+        if session_key is None
+        else (" ON CONFLICT (event_id, session_key, text_hash) WHERE session_key IS NOT NULL DO NOTHING")
+    )
+    tx.execute(
+        "INSERT INTO find_me_consents (event_id, session_key, text_hash) VALUES (current_event_id(), %s, %s)"
+        + conflict,
+        (session_key, text_hash),
+    )
+
+
+def nearest_faces(tx: Tx, embedding: np.ndarray, model: str, min_similarity: float, k: int) -> list[FaceHit]:
+    """The event's faces within `min_similarity` of `embedding`, hidden ones included, nearest first."""
+    nearest = _nearest_faces(
+        "f", model, query_vector(MODEL_DIMS[model], "emb"), "%(k)s", _large_event(tx), with_hidden=True
+    )
+    statement = sql.SQL(
+        "SELECT nn.id, nn.photo_id, nn.bbox, 1 - nn.distance AS similarity FROM ({nearest}) nn"
+        " WHERE nn.distance <= 1 - %(min)s ORDER BY nn.distance, nn.id"
+    ).format(nearest=nearest)
+    rows = tx.execute(statement, {"emb": vector_literal(embedding), "k": k, "min": min_similarity}).fetchall()
+    return [
+        FaceHit(r["id"], r["photo_id"], tuple(float(v) for v in r["bbox"]), float(r["similarity"]))  # type: ignore[arg-type]
+        for r in rows
+    ]
+
+
+def record_opt_outs(tx: Tx, faces: Sequence[FaceHit], kind: str, request_id: UUID) -> None:
+    """The regions of `faces`, so a reprocessed photo gets the same treatment (no template kept)."""
+    with tx.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO face_opt_outs (event_id, photo_id, bbox, kind, request_id)"
+            " VALUES (current_event_id(), %s, %s, %s, %s)",
+            [(f.photo_id, list(f.bbox), kind, request_id) for f in faces],
+        )
+
+
+def hide_faces(tx: Tx, face_ids: Sequence[int]) -> int:
+    return tx.execute(
+        "UPDATE face_embeddings SET hidden = true WHERE event_id = current_event_id() AND id = ANY(%s)",
+        (list(face_ids),),
+    ).rowcount
+
+
+def delete_faces(tx: Tx, face_ids: Sequence[int]) -> int:
+    """Delete these faces (embedding and all); a photo left with none gets the sentinel row that says
+    it was looked at, so the faces phase does not count it as never processed."""
+    deleted = tx.execute(
+        "DELETE FROM face_embeddings WHERE event_id = current_event_id() AND id = ANY(%s)"
+        " RETURNING photo_id, model",
+        (list(face_ids),),
+    ).fetchall()
+    for photo_id, model in {(r["photo_id"], r["model"]) for r in deleted}:
+        tx.execute(
+            "INSERT INTO face_embeddings (event_id, photo_id, face_index, model)"
+            " SELECT current_event_id(), %s, -1, %s"
+            " WHERE NOT EXISTS (SELECT 1 FROM face_embeddings WHERE photo_id = %s)",
+            (photo_id, model, photo_id),
+        )
+    return len(deleted)
+
+
+def forget_session_templates(tx: Tx, session_key: str) -> int:
+    """Forget this session's kept find-me templates now, not at the end of their retention."""
+    return tx.execute(
+        "UPDATE match_sessions SET embedding = NULL WHERE event_id = current_event_id()"
+        " AND session_key = %s AND embedding IS NOT NULL",
+        (session_key,),
+    ).rowcount
+
+
+def opt_out_regions(tx: Tx, photo_id: UUID) -> list[OptOutRegion]:
+    rows = tx.execute(
+        "SELECT bbox, kind FROM face_opt_outs WHERE event_id = current_event_id() AND photo_id = %s",
+        (photo_id,),
+    ).fetchall()
+    return [OptOutRegion(tuple(float(v) for v in r["bbox"]), r["kind"]) for r in rows]  # type: ignore[arg-type]
+
+
+def purged_at(tx: Tx) -> datetime | None:
+    """When the event's face data was purged on its retention schedule, if it was."""
+    row = tx.execute("SELECT purged_at FROM face_data_purges WHERE event_id = current_event_id()").fetchone()
+    return None if row is None else row["purged_at"]
+
+
+def face_data_refused(tx: Tx) -> bool:
+    """Whether the event, as stored now, refuses face embeddings ("no biometrics", or purged): the
+    same test as the database's trigger, so a phase holding an older copy of the settings agrees."""
+    row = tx.execute(
+        "SELECT coalesce((e.settings ->> 'no_biometrics')::boolean, false)"
+        " OR EXISTS (SELECT 1 FROM face_data_purges p WHERE p.event_id = e.id) AS refused"
+        " FROM events e WHERE e.id = current_event_id()"
+    ).fetchone()
+    return row is not None and bool(row["refused"])
+
+
+def last_photo_at(tx: Tx) -> datetime | None:
+    """When the event's last photo arrived (its end, when the organizer set no `ends_on`)."""
+    row = tx.execute(
+        "SELECT max(created_at) AS at FROM photos WHERE event_id = current_event_id()"
+    ).fetchone()
+    return None if row is None else row["at"]
+
+
+def purge_faces(tx: Tx) -> int:
+    """Delete every face row of the event and every kept find-me template; record the purge."""
+    faces = tx.execute(
+        "DELETE FROM face_embeddings WHERE event_id = current_event_id() AND embedding IS NOT NULL"
+    ).rowcount
+    tx.execute("DELETE FROM face_embeddings WHERE event_id = current_event_id()")
+    tx.execute(
+        "UPDATE match_sessions SET embedding = NULL WHERE event_id = current_event_id() AND embedding IS NOT NULL"
+    )
+    return faces
+
+
+def record_purge(tx: Tx, faces: int) -> None:
+    tx.execute(
+        "INSERT INTO face_data_purges (event_id, faces) VALUES (current_event_id(), %s)"
+        " ON CONFLICT (event_id) DO NOTHING",
+        (faces,),
+    )
+
+
+def count_consents(tx: Tx) -> int:
+    row = tx.execute(
+        "SELECT count(*) AS n FROM find_me_consents WHERE event_id = current_event_id()"
+    ).fetchone()
+    return 0 if row is None else int(row["n"])
+
+
+def same_person_faces(tx: Tx, face_ids: Sequence[int]) -> list[FaceHit]:
+    """Every face clustered with one of `face_ids` (people in photos: faceclusters), hidden ones
+    too: the rest of that person's faces, which a selfie alone may not reach (a profile, a blur)."""
+    rows = tx.execute(
+        "SELECT g.id, g.photo_id, g.bbox FROM face_embeddings f JOIN face_embeddings g"
+        " ON g.face_cluster_id = f.face_cluster_id AND g.event_id = f.event_id"
+        " WHERE f.event_id = current_event_id() AND f.id = ANY(%s) AND g.embedding IS NOT NULL ORDER BY g.id",
+        (list(face_ids),),
+    ).fetchall()
+    return [FaceHit(r["id"], r["photo_id"], tuple(float(v) for v in r["bbox"]), 0.0) for r in rows]  # type: ignore[arg-type]

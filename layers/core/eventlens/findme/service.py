@@ -20,9 +20,9 @@ from eventlens.config import settings
 from eventlens.db import Tx
 from eventlens.db.photos import PhotoFilter, PhotoRow
 from eventlens.db.vectors import tune_hnsw
-from eventlens.errors import FaceMatchingDisabled
+from eventlens.faceclusters.service import crew_photos
 from eventlens.findme import repo
-from eventlens.findme.recommendations import recommend
+from eventlens.findme.recommendations import MAX_RECOMMENDATIONS, recommend
 from eventlens.findme.selfie import decode_selfie, selfie_embedding
 from eventlens.findme.thresholds import confidence, confidence_band, face_threshold
 from eventlens.findme.views import HotPhoto, Match, MatchActivity, MatchAnalytics, MatchResponse
@@ -51,8 +51,9 @@ CLOCK_MARGIN = timedelta(minutes=2)
 
 def find_me(scope: Scope, image: bytes, query: str | None = None) -> MatchResponse:
     """Photos showing the selfie's face (optionally also matching `query`), with suggestions."""
-    if not scope.tenant().settings.face_matching:
-        raise FaceMatchingDisabled("face matching is turned off for this event")
+    from eventlens.findme.control import require_face_search
+
+    require_face_search(scope)
     model = settings().face_model
     embedding = selfie_embedding(decode_selfie(image), model)
     return match_embedding(scope, embedding, model, query)
@@ -85,7 +86,9 @@ def match_embedding(
         if text and mine:
             mine = _rank_by_text(tx, mine, text, text_embedding)
         top = max((s for _, s in mine), default=None)
-        recommendations = recommend(tx, embedding, model, threshold, [r for r, _ in mine], near)
+        my_faces = (
+            [f.id for f in repo.nearest_faces(tx, embedding, model, threshold, MATCH_K)] if mine else []
+        )
         repo.record_session(
             tx,
             embedding if kept_under else None,
@@ -98,6 +101,8 @@ def match_embedding(
         )
     if kept_under:
         mark_template_kept()
+    crew = crew_photos(event, my_faces, {r.id for r, _ in mine}, MAX_RECOMMENDATIONS) if my_faces else []
+    recommendations = recommend([r for r, _ in mine], near, crew)
     matches = [Match(photo=photo_view(row), confidence=confidence(s, threshold)) for row, s in mine]
     earlier = previous if previous is not None and previous.similarity >= threshold else None
     return MatchResponse(
@@ -163,6 +168,8 @@ def purge_if_kept(now: datetime | None = None) -> int | None:
 def purge_periodically(stop: threading.Event, interval_s: float = PURGE_INTERVAL_S) -> None:
     """Purge expired templates now and every `interval_s` until `stop` is set (a daemon thread's
     target in the embedded server). A failed round is logged; the next one tries again."""
+    from eventlens.findme.control import purge_face_data
+
     while True:
         try:
             forgotten = purge_expired_templates()
@@ -170,6 +177,10 @@ def purge_periodically(stop: threading.Event, interval_s: float = PURGE_INTERVAL
                 log.info("find me: forgot %d face templates past their retention", forgotten)
         except Exception:
             log.exception("find me: purging expired face templates failed")
+        try:
+            purge_face_data()  # each event's face data, on its retention schedule (findme.control)
+        except Exception:
+            log.exception("retention: purging event face data failed")
         if stop.wait(interval_s):
             return
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import Field
@@ -51,3 +51,29 @@ class MatchAnalytics(Model):
     )
     hot_photos: list[HotPhoto]
     recent: list[MatchActivity]
+
+
+class ConsentStatus(Model):
+    consent_text: str
+    consent_version: str = Field(description="SHA-256 of consent_text: send it back to agree to that text")
+    consented: bool = Field(description="Whether this viewing session agreed to this text")
+
+
+class ControlResult(Model):
+    kind: Literal["hide", "forget"]
+    faces: int = Field(description="Faces hidden or deleted")
+    photos: int
+    message: str
+
+
+class PrivacyNotice(Model):
+    event: str
+    face_search: bool = Field(description="Whether find me by selfie works for this event now")
+    no_biometrics: bool
+    consent_text: str
+    face_retention_days: int
+    ends_on: date | None
+    purge_on: date | None = Field(description="The day the event's face data is deleted (None: no photo yet)")
+    purged_at: datetime | None = Field(description="When it was deleted, once it was")
+    find_me_retention_minutes: int = Field(description="How long a selfie's template is kept for its session")
+    paragraphs: list[str]

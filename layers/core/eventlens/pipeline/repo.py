@@ -268,9 +268,14 @@ def complete_describe(tx: Tx, photo_id: UUID, description: Description) -> None:
 
 
 def complete_faces(
-    tx: Tx, photo_id: UUID, model: str, faces: Sequence[tuple[Sequence[float], float, np.ndarray]]
+    tx: Tx,
+    photo_id: UUID,
+    model: str,
+    faces: Sequence[tuple[Sequence[float], float, np.ndarray]],
+    hidden: Sequence[bool] = (),
 ) -> None:
-    """This photo's faces, replacing any earlier ones (a sentinel row when it has none), and its count."""
+    """This photo's faces, replacing any earlier ones (a sentinel row when it has none), and its
+    count; `hidden[i]` marks face i hidden ("hide me", re-applied)."""
     tx.execute("DELETE FROM face_embeddings WHERE photo_id = %s", (photo_id,))
     if not faces:
         tx.execute(
@@ -281,10 +286,18 @@ def complete_faces(
     else:
         with tx.cursor() as cur:
             cur.executemany(
-                "INSERT INTO face_embeddings (event_id, photo_id, face_index, model, bbox, det_score, embedding) "
-                "VALUES (current_event_id(), %s, %s, %s, %s, %s, %s)",
+                "INSERT INTO face_embeddings (event_id, photo_id, face_index, model, bbox, det_score, embedding,"
+                " hidden) VALUES (current_event_id(), %s, %s, %s, %s, %s, %s, %s)",
                 [
-                    (photo_id, index, model, [float(v) for v in bbox], float(score), embedding)
+                    (
+                        photo_id,
+                        index,
+                        model,
+                        [float(v) for v in bbox],
+                        float(score),
+                        embedding,
+                        index < len(hidden) and bool(hidden[index]),
+                    )
                     for index, (bbox, score, embedding) in enumerate(faces)
                 ],
             )

@@ -75,6 +75,8 @@ def run(ctx: PhaseContext) -> tuple[int, int, bool]:
         return True
 
     outcome = run_photo_items(ctx, PHASE, work)
+    if face_step is not None:
+        faces.cluster_new_faces(ctx)
     if outcome.exhausted:
         # time left over: videos still waiting for a transcode (longer than INLINE_MAX_S, or
         # retried), as many as fit; on AWS this is how the ML image reaches them too

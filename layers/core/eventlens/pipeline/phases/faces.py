@@ -2,7 +2,9 @@
 
 Re-runs never duplicate faces: a photo's rows are deleted and inserted in the transaction that
 marks the phase completed. Boxes are stored in pixels of the (oriented) original, whatever size
-the detector saw. An event with face matching off gets `skipped` and no face rows at all.
+the detector saw. An event with face matching off, set to "no biometrics" or whose face data was
+purged gets `skipped` and no face rows at all. The regions people hid or forgot themselves in
+(findme.control) are re-applied: a hidden face is stored hidden, a forgotten one is not stored.
 """
 
 from __future__ import annotations
@@ -25,7 +27,11 @@ FaceRow = tuple[tuple[float, float, float, float], float, np.ndarray]
 
 def runs_locally(ctx: PhaseContext) -> bool:
     """Whether analyze may run faces in-process: SFace is local; buffalo_l has its own Lambda."""
-    return ctx.cfg.face_model == "sface" and ctx.event.settings.face_matching
+    return (
+        ctx.cfg.face_model == "sface"
+        and ctx.event.settings.face_matching
+        and not ctx.event.settings.no_biometrics
+    )
 
 
 @dataclass
@@ -44,15 +50,18 @@ class FaceStep:
     """The face model, checked once against the event's face space, and how to save its output."""
 
     model: Any
+    allowed: bool = True
+    """False once the event's face data was purged: nothing is stored (the database refuses it)."""
 
     @classmethod
     def create(cls, ctx: PhaseContext) -> FaceStep:
+        from eventlens.findme.control import face_data_allowed
         from eventlens.ml.faces import face_model
 
         model = face_model(ctx.cfg.face_model)
         with ctx.scope.transaction() as tx:
             check_dim(tx, "face", model.name, model.dim)
-        return cls(model)
+        return cls(model, face_data_allowed(ctx.scope))
 
     def detect(self, media: DecodedMedia) -> list[FaceRow]:
         scale = media.scale
@@ -68,14 +77,22 @@ class FaceStep:
             return FoundFaces(False, error=f"{type(exc).__name__}: {exc}")
 
     def save(self, tx: Tx, row: Row, found: FoundFaces) -> None:
+        from eventlens.findme.control import apply_opt_outs
+
+        if not self.allowed:
+            repo.mark_skipped(tx, row.id, PHASE)
+            return
         if not found.ok:
             repo.mark_error(tx, row.id, PHASE, found.error)
             return
-        repo.complete_faces(tx, row.id, self.model.name, found.faces)
+        kept, hidden = apply_opt_outs(tx, row.id, found.faces)
+        repo.complete_faces(tx, row.id, self.model.name, kept, hidden)
 
 
 def run(ctx: PhaseContext) -> tuple[int, int, bool]:
-    if not ctx.event.settings.face_matching:
+    from eventlens.findme.control import face_data_allowed
+
+    if not face_data_allowed(ctx.scope):
 
         def skip(row: Row) -> bool:
             with ctx.scope.transaction() as tx:
@@ -97,4 +114,12 @@ def run(ctx: PhaseContext) -> tuple[int, int, bool]:
         return True
 
     outcome = run_photo_items(ctx, PHASE, work)
+    cluster_new_faces(ctx)
     return outcome.processed, outcome.errors, outcome.exhausted
+
+
+def cluster_new_faces(ctx: PhaseContext) -> None:
+    """The faces just stored join the event's people (faceclusters), a batch at a time."""
+    from eventlens.faceclusters.service import assign_new_faces
+
+    assign_new_faces(ctx.scope)
