@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -136,10 +137,13 @@ def run_pipeline(
     `budget_ms` bounds the whole run (None: no bound). Rows a killed process left `processing`
     are taken back at once when no other runner of the event is alive (an advisory lock tells);
     runners started together share the work through their claims instead of repeating it.
+    One phase asked for is that phase alone: analyze does not fuse faces and the describer in.
     """
     if phase != "full" and phase not in BY_NAME:
         raise UnknownPhase(f"unknown phase {phase!r}; expected 'full' or one of {list(PHASES)}")
     phases = PHASES if phase == "full" else (phase,)
+    if phase != "full":
+        options = replace(options or PipelineOptions(), fuse=False)
     with db.advisory_lock(f"eventlens-runner:{event.id}") as sole:
         if sole:  # no other local runner is alive: rows left `processing` belong to a dead one
             with Scope.pipeline(event).transaction() as tx:
