@@ -111,14 +111,41 @@ export function mountPipeline(session, toast) {
     if (!runs.length) runsList.replaceChildren(h("li", { class: "muted" }, "No runs yet."));
   }
 
+  /** Each failed photo: its thumbnail when analyze made one, what happened in plain words, the
+   * recorded message for staff, and Hide/Unhide (an ignored file stays out of the gallery). */
   function renderErrors(errors) {
     retry.disabled = errors.length === 0;
     if (!errors.length) {
       errorsEl.replaceChildren(h("p", { class: "muted" }, "No errors."));
       return;
     }
-    errorsEl.replaceChildren(h("ul", { class: "error-list" }, errors.map((e) => h("li", {},
-      h("strong", {}, e.filename), h("span", { class: "run-badge" }, e.phase), h("code", {}, e.error)))));
+    errorsEl.replaceChildren(h("ul", { class: "error-list" }, errors.map((e) => h("li", {
+      class: `error-item${e.hidden ? " is-ignored" : ""}`, dataset: { id: e.photo_id, phase: e.phase },
+    },
+      e.thumbnail_url
+        ? h("img", { class: "error-thumb", src: e.thumbnail_url, alt: "", width: "64", height: "64", loading: "lazy" })
+        : h("span", { class: "error-thumb error-thumb-none", "aria-hidden": "true" }, "?"),
+      h("div", { class: "error-body" },
+        h("p", { class: "error-head" }, h("strong", {}, e.filename), " ", h("span", { class: "run-badge" }, e.phase),
+          e.hidden ? h("span", { class: "ignored-badge" }, "Ignored: hidden from the gallery") : null),
+        h("p", { class: "error-message" }, e.error),
+        h("details", { class: "error-detail" }, h("summary", {}, "Technical detail"), h("code", {}, e.detail))),
+      h("button", { type: "button", class: "btn btn-small error-hide",
+        "aria-label": `${e.hidden ? "Unhide" : "Hide"} ${e.filename}`,
+        onclick: (ev) => setHidden(e, !e.hidden, /** @type {HTMLButtonElement} */ (ev.currentTarget)) },
+        e.hidden ? "Unhide" : "Hide")))));
+  }
+
+  async function setHidden(e, hidden, button) {
+    button.disabled = true;
+    try {
+      await session.admin(`/photos/${encodeURIComponent(e.photo_id)}`, { method: "PATCH", json: { hidden } });
+      toast(hidden ? `${e.filename} is hidden from the gallery` : `${e.filename} is visible again`);
+      await refresh();
+    } catch (err) {
+      toast(`Could not change ${e.filename}: ${err.message}`);
+      button.disabled = false;
+    }
   }
 
   runFull.addEventListener("click", () => start("full"));
@@ -126,8 +153,12 @@ export function mountPipeline(session, toast) {
   retry.addEventListener("click", async () => {
     retry.disabled = true;
     try {
-      const { requeued } = await session.admin("/retry", { method: "POST", json: {} });
-      toast(`${plural(requeued, "photo")} queued again`);
+      const { requeued, run } = await session.admin("/retry", { method: "POST", json: {} });
+      toast(`${plural(requeued, "photo")} queued again${run ? ", processing started" : ""}`);
+      if (run) {
+        wasRunning = true;
+        runStatus.textContent = "Processing the failed photos again…";
+      }
       await refresh();
     } catch (err) {
       toast(`Retry failed: ${err.message}`);

@@ -17,7 +17,8 @@ from eventlens.config import settings
 from eventlens.errors import RunNotFound
 from eventlens.events.service import event_by_id
 from eventlens.jobs import repo
-from eventlens.jobs.views import ErrorList, PipelineRun, PipelineStatus
+from eventlens.jobs.explain import plain_message
+from eventlens.jobs.views import ErrorList, PhotoError, PipelineRun, PipelineStatus, RetryResponse
 from eventlens.pipeline.graph import LEASE
 from eventlens.scope import Scope
 
@@ -158,8 +159,39 @@ def get_run(scope: Scope, run_id: UUID | str) -> PipelineRun:
 
 
 def list_errors(scope: Scope) -> ErrorList:
+    """Failed photos in plain words, with the recorded message, the thumbnail when analyze made one,
+    and whether the organizer hid (ignored) the photo."""
+    from eventlens.media import repo as media_repo
+    from eventlens.media.views import media_url
+
     with scope.transaction() as tx:
-        return ErrorList(errors=repo.list_errors(tx))
+        rows = repo.list_errors(tx)
+        photos = {p.id: p for p in media_repo.get_photos(tx, list({r.photo_id for r in rows}))}
+    errors = []
+    for r in rows:
+        photo = photos.get(r.photo_id)
+        thumb = photo is not None and "320" in (photo.thumbnails or {})
+        errors.append(
+            PhotoError(
+                photo_id=r.photo_id,
+                filename=r.filename,
+                phase=r.phase,
+                error=plain_message(r.phase, r.detail or ""),
+                detail=r.detail or "",
+                thumbnail_url=media_url(photo, "320") if photo is not None and thumb else None,
+                hidden=photo is not None and photo.hidden,
+            )
+        )
+    return ErrorList(errors=errors)
+
+
+def retry_errors(scope: Scope) -> RetryResponse:
+    """Failed items back to pending, and a run started that processes them (else they would wait
+    until someone presses Run, and the list would look emptied for nothing)."""
+    from eventlens.pipeline.runner import retry_errors as requeue
+
+    requeued = requeue(scope)
+    return RetryResponse(requeued=requeued, run=start_run(scope, "full") if requeued else None)
 
 
 _local_lock = threading.Lock()

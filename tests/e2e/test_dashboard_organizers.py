@@ -1,0 +1,131 @@
+"""The dashboard as organizers use it (issue 19): errors in plain words that can be ignored and
+retried for real, readable contrast, and a phone layout that cuts nothing off."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import DEMO_PASSWORD
+
+BROKEN = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"this is not a photo at all " * 40
+
+CONTRAST_JS = """
+(root) => {
+  // WCAG 2 contrast of each text-bearing element against the first opaque background behind it.
+  const canvas = document.createElement("canvas").getContext("2d", { willReadFrequently: true });
+  const rgba = (css) => {  // any CSS colour (color-mix too) to [r, g, b, a] through a canvas
+    canvas.clearRect(0, 0, 1, 1);
+    canvas.fillStyle = "#000"; canvas.fillStyle = css; canvas.fillRect(0, 0, 1, 1);
+    const d = canvas.getImageData(0, 0, 1, 1).data;
+    return [d[0], d[1], d[2], d[3] / 255];
+  };
+  const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0.5) return c;
+    }
+    return rgba(getComputedStyle(document.body).backgroundColor);
+  };
+  const out = [];
+  for (const el of root.querySelectorAll("*")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    const box = el.getBoundingClientRect();
+    if (!own || !box.width || getComputedStyle(el).visibility === "hidden") continue;
+    const fg = lum(rgba(getComputedStyle(el).color)), bg = lum(background(el));
+    const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+    out.push({ text: el.textContent.trim().slice(0, 40), cls: el.className, ratio: Math.round(ratio * 100) / 100 });
+  }
+  return out;
+}
+"""
+
+
+def _upload_broken_file(page: Page) -> None:
+    page.get_by_role("tab", name="Upload").click()
+    page.locator("#file-input").set_input_files(
+        files=[{"name": "broken-upload.jpg", "mimeType": "image/jpeg", "buffer": BROKEN}]
+    )
+    expect(page.locator(".upload-item").first.locator(".upload-state")).to_have_text("uploaded")
+    page.get_by_role("tab", name="Pipeline").click()
+
+
+def test_a_broken_file_reads_in_plain_words_can_be_ignored_and_retry_runs_again(admin_page: Page) -> None:
+    page = admin_page
+    _upload_broken_file(page)
+    item = page.locator(".error-item", has_text="broken-upload.jpg")
+    expect(item).to_be_visible(timeout=120_000)
+
+    expect(item.locator(".error-message")).to_have_text(
+        "This file is not an image we can read (JPEG, PNG, WebP, GIF, TIFF, MP4/MOV…)."
+    )
+    assert "<_io" not in item.inner_text()
+    item.get_by_text("Technical detail").click()
+    expect(item.locator(".error-detail code")).to_contain_text(re.compile("not a readable image|truncated"))
+
+    item.get_by_role("button", name=re.compile(r"^Hide .*broken-upload\.jpg$")).click()
+    expect(item.locator(".ignored-badge")).to_have_text("Ignored: hidden from the gallery")
+    item.get_by_role("button", name=re.compile(r"^Unhide .*broken-upload\.jpg$")).click()
+    expect(item.locator(".ignored-badge")).to_have_count(0)
+
+    expect(page.locator("#run-status")).not_to_contain_text("Running", timeout=120_000)
+    runs_before = len(page.request.get("/api/events/demo/admin/pipeline", headers=_auth(page)).json()["runs"])
+    page.get_by_role("button", name="Retry errors").click()
+
+    expect(page.locator(".toast", has_text="queued again")).to_contain_text("processing started")
+    expect(page.locator("#run-status")).to_have_text("Pipeline finished.", timeout=120_000)
+    runs = page.request.get("/api/events/demo/admin/pipeline", headers=_auth(page)).json()["runs"]
+    assert len(runs) == min(runs_before + 1, 10)
+    assert runs[0]["status"] == "succeeded"
+    analyze = next(r for r in runs[0]["results"] if r["phase"] == "analyze")
+    assert analyze["processed"] >= 1  # the run processed the failed file again (and it failed again)
+    expect(page.locator(".error-item", has_text="broken-upload.jpg")).to_be_visible()
+
+
+def _auth(page: Page) -> dict[str, str]:
+    token = page.evaluate("sessionStorage.getItem('eventlens.token.demo')")
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_pipeline_text_and_badges_have_at_least_4_5_to_1_contrast(admin_page: Page) -> None:
+    page = admin_page
+    expect(page.locator("#runs .run").first).to_be_visible(timeout=60_000)
+    expect(page.locator("#phase-table tbody tr").first).to_be_visible()
+    if page.locator(".error-item").count():
+        page.locator(".error-detail summary").first.click()
+
+    measured = page.evaluate(CONTRAST_JS, page.locator("#panel-pipeline").element_handle())
+
+    assert len(measured) > 20
+    low = [m for m in measured if m["ratio"] < 4.5]
+    assert not low, low
+    badges = [m for m in measured if "run-badge" in str(m["cls"])]
+    assert badges
+
+
+def test_on_a_phone_the_error_column_and_every_tab_are_in_view(phone_page: Page) -> None:
+    page = phone_page
+    page.goto("/e/demo/admin")
+    page.get_by_label("Organizer password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#phase-table tbody tr").first).to_be_visible()
+
+    width = page.viewport_size["width"] if page.viewport_size else 390
+    for name in ("Pipeline", "Upload", "Review", "Settings", "Activity", "Members"):
+        box = page.get_by_role("tab", name=name).bounding_box()
+        assert box is not None
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, (name, box)
+    for cell in (page.locator("#phase-table thead th").last, page.locator("#phase-table tbody tr td").last):
+        box = cell.bounding_box()
+        assert box is not None
+        assert box["x"] + box["width"] <= width, box
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+    page.get_by_role("tab", name="Settings").click()
+    expect(page.locator("#settings-form")).to_be_visible()
+    box = page.locator("#settings-form button[type=submit]").bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= width
