@@ -117,7 +117,8 @@ def test_on_a_phone_the_error_column_and_every_tab_are_in_view(phone_page: Page)
     for name in ("Pipeline", "Upload", "Review", "Settings", "Activity", "Members"):
         box = page.get_by_role("tab", name=name).bounding_box()
         assert box is not None
-        assert box["x"] >= 0 and box["x"] + box["width"] <= width, (name, box)
+        assert box["x"] >= 0, (name, box)
+        assert box["x"] + box["width"] <= width, (name, box)
     for cell in (page.locator("#phase-table thead th").last, page.locator("#phase-table tbody tr td").last):
         box = cell.bounding_box()
         assert box is not None
