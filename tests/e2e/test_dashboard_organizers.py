@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
 from tests.e2e.conftest import DEMO_PASSWORD
 
@@ -130,3 +130,37 @@ def test_on_a_phone_the_error_column_and_every_tab_are_in_view(phone_page: Page)
     box = page.locator("#settings-form button[type=submit]").bounding_box()
     assert box is not None
     assert box["x"] + box["width"] <= width
+
+
+def test_settings_refuse_unreadable_text_and_warn_before_leaving_unsaved_edits(admin_page: Page) -> None:
+    page = admin_page
+    before = page.request.get("/api/events/demo").json()["settings"]["theme"]
+    page.get_by_role("tab", name="Settings").click()
+    form = page.locator("#settings-form")
+    expect(form.locator("input[name=text]")).to_have_value(before["text"])
+
+    form.locator("input[name=text]").fill(before["background"])
+    expect(page.locator("#settings-status")).to_contain_text("contrast 1.00:1")
+    saves: list[str] = []
+    page.on("request", lambda r: saves.append(r.url) if r.method == "PATCH" else None)
+    form.get_by_role("button", name="Save settings").click()
+    expect(page.locator("#settings-status")).to_contain_text("Text colour too close to the background")
+    assert saves == []  # refused before it was sent
+    assert page.request.get("/api/events/demo").json()["settings"]["theme"] == before
+    # the page kept a readable theme while the unreadable one was only typed in
+    assert page.evaluate("getComputedStyle(document.body).color") != page.evaluate(
+        "getComputedStyle(document.body).backgroundColor"
+    )
+
+    dialogs: list[str] = []
+
+    def answer(dialog: Dialog) -> None:
+        dialogs.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(500)
+    assert dialogs == ["beforeunload"]
+    assert not page.is_closed()  # staying was chosen: the edit is still there
+    expect(form.locator("input[name=text]")).to_have_value(before["background"])

@@ -251,3 +251,7 @@ class SeveralFaces(BadRequest):
 
 class FaceMatchingDisabled(Forbidden):
     pass
+
+
+class ThemeUnreadable(BadRequest):
+    """The theme's text colour is too close to its background (WCAG contrast under 4.5:1)."""
