@@ -164,3 +164,15 @@ def test_settings_refuse_unreadable_text_and_warn_before_leaving_unsaved_edits(a
     assert dialogs == ["beforeunload"]
     assert not page.is_closed()  # staying was chosen: the edit is still there
     expect(form.locator("input[name=text]")).to_have_value(before["background"])
+
+
+def test_the_phase_table_lists_the_phases_of_the_menu_in_the_same_order(admin_page: Page) -> None:
+    page = admin_page
+    expect(page.locator("#phase-table tbody tr").first).to_be_visible()
+    menu = page.locator("#phase-select option").all_inner_texts()
+    rows = page.locator("#phase-table tbody tr th").all_inner_texts()
+
+    assert menu == rows
+    assert {"sync", "analyze", "faces", "dedupe", "tag"} <= set(rows)
+    tag = page.locator('#phase-table tbody tr[data-phase="tag"]')
+    expect(tag).to_contain_text(re.compile("whole event · last run (done|paused)"))

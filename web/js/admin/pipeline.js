@@ -44,7 +44,7 @@ export function mountPipeline(session, toast) {
     try {
       const [state, errs] = await Promise.all([session.admin("/pipeline"), session.admin("/errors")]);
       running = state.runs.some((r) => r.status === "running");
-      renderPhases(state.phases);
+      renderPhases(state.phases, state.phase_names, state.runs);
       renderPhaseChoices(state.phase_names);
       renderRuns(state.runs);
       renderErrors(errs.errors);
@@ -71,9 +71,29 @@ export function mountPipeline(session, toast) {
     if (names.includes(chosen)) phaseSelect.value = chosen;
   }
 
-  function renderPhases(phases) {
+  /** One row per phase of the menu, in run order: per-photo phases with their counts, phases that
+   * work on the whole event with what the latest run that took them did. */
+  function renderPhases(phases, names, runs) {
     const size = (p) => p.pending + p.processing + p.completed + p.error;
-    tbody.replaceChildren(...phases.map((p) => {
+    const counted = new Map(phases.map((p) => [p.phase, p]));
+    const lastResult = (name) => {
+      for (const r of runs) {
+        const found = (r.results || []).find((x) => x.phase === name);
+        if (found) return found;
+      }
+      return null;
+    };
+    tbody.replaceChildren(...names.map((name) => {
+      const p = counted.get(name);
+      if (!p) {
+        const last = lastResult(name);
+        return h("tr", { dataset: { phase: name }, class: "event-phase" },
+          h("th", { scope: "row" }, name),
+          h("td", { class: "muted" }, last ? `whole event · last run ${last.done ? "done" : "paused"}` : "whole event · not run yet"),
+          h("td", { class: "num muted" }, "—"), h("td", { class: "num muted" }, "—"),
+          h("td", { class: "num" }, last ? formatCount(last.processed) : "—"),
+          h("td", { class: `num ${last && last.errors ? "is-error" : ""}` }, last ? formatCount(last.errors) : "—"));
+      }
       const all = size(p);
       const pct = all ? Math.round((100 * (p.completed + p.error)) / all) : 0;
       return h("tr", { dataset: { phase: p.phase } },

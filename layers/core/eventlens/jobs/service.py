@@ -10,6 +10,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -23,6 +24,8 @@ from eventlens.pipeline.graph import LEASE
 from eventlens.scope import Scope
 
 log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[str, int, int], None]
 
 BEAT_EVERY_S = 10.0
 """How often a local run's thread says it is alive (well within the LEASE after which it is failed)."""
@@ -61,6 +64,30 @@ def start_run(scope: Scope, phase: str) -> PipelineRun:
     else:
         run_id = start_background_run(scope, phase)
     return get_run(scope, run_id)
+
+
+def run_recorded(
+    scope: Scope, phase: str = "full", on_progress: ProgressFn | None = None
+) -> list[dict[str, Any]]:
+    """Run the pipeline in this process (the CLI, the demo) and record it as a run, so the
+    dashboard lists it beside the runs it started."""
+    from eventlens.pipeline.runner import run_pipeline
+
+    run_id = open_run(scope, phase)
+    heartbeat = _Heartbeat(scope, run_id)
+
+    def progress(name: str, done: int, total: int) -> None:
+        heartbeat(name, done, total)
+        if on_progress is not None:
+            on_progress(name, done, total)
+
+    try:
+        results = run_pipeline(scope.tenant(), phase, on_progress=progress)
+    except BaseException as exc:
+        finish_run(run_id, "failed", [], f"{type(exc).__name__}: {exc}")
+        raise
+    finish_run(run_id, "succeeded", results)
+    return results
 
 
 def process_new_photos(scope: Scope) -> UUID:

@@ -161,6 +161,7 @@ def _run_phases(
     deadline = None if budget_ms is None else time.monotonic() + budget_ms / 1000.0
     slice_ms = settings().phase_budget_ms
     results = []
+    done_at_start = _done_per_phase(event)
     for name in phases:
         counter = _Progress(name, on_progress, _total(event, name))
         total = {"phase": name, "processed": 0, "remaining": 0, "errors": 0, "done": False}
@@ -176,10 +177,21 @@ def _run_phases(
             if result["done"] or out_of_time or result["processed"] == 0:
                 break
         counter.finish()
+        if name in PHOTO_PHASES:  # work analyze did for a fused phase counts for that phase too
+            total["processed"] = max(total["processed"], _done_per_phase(event)[name] - done_at_start[name])
         results.append(total)
         if not total["done"]:
             break
     return results
+
+
+def _done_per_phase(event: Event) -> dict[str, int]:
+    """Photos each per-photo phase has finished (completed or failed): the dashboard's table counts
+    the same, so a run's summary agrees with it."""
+    from eventlens.jobs import repo as jobs_repo
+
+    with Scope.pipeline(event).transaction() as tx:
+        return {c.phase: c.completed + c.error for c in jobs_repo.phase_counts(tx)}
 
 
 def _total(event: Event, phase: str) -> int:
