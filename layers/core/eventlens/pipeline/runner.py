@@ -164,7 +164,7 @@ def _run_phases(
     done_at_start = _done_per_phase(event)
     for name in phases:
         counter = _Progress(name, on_progress, _total(event, name))
-        total = {"phase": name, "processed": 0, "remaining": 0, "errors": 0, "done": False}
+        total: dict[str, Any] = {"phase": name, "processed": 0, "remaining": 0, "errors": 0, "done": False}
         while True:
             left_ms = slice_ms if deadline is None else max(0.0, (deadline - time.monotonic()) * 1000.0)
             result = run_phase(
@@ -178,7 +178,8 @@ def _run_phases(
                 break
         counter.finish()
         if name in PHOTO_PHASES:  # work analyze did for a fused phase counts for that phase too
-            total["processed"] = max(total["processed"], _done_per_phase(event)[name] - done_at_start[name])
+            finished = _done_per_phase(event)[name] - done_at_start[name]
+            total["processed"] = max(total["processed"], finished)
         results.append(total)
         if not total["done"]:
             break
