@@ -3,7 +3,10 @@ retried for real, readable contrast, and a phone layout that cuts nothing off.""
 
 from __future__ import annotations
 
+import base64
 import re
+import secrets
+from pathlib import Path
 
 from playwright.sync_api import Dialog, Page, expect
 
@@ -114,7 +117,7 @@ def test_on_a_phone_the_error_column_and_every_tab_are_in_view(phone_page: Page)
     expect(page.locator("#phase-table tbody tr").first).to_be_visible()
 
     width = page.viewport_size["width"] if page.viewport_size else 390
-    for name in ("Pipeline", "Upload", "Review", "Settings", "Activity", "Members"):
+    for name in ("Pipeline", "Upload", "Review", "Settings", "Activity", "Members", "Find me"):
         box = page.get_by_role("tab", name=name).bounding_box()
         assert box is not None
         assert box["x"] >= 0, (name, box)
@@ -176,3 +179,31 @@ def test_the_phase_table_lists_the_phases_of_the_menu_in_the_same_order(admin_pa
     assert {"sync", "analyze", "faces", "dedupe", "tag"} <= set(rows)
     tag = page.locator('#phase-table tbody tr[data-phase="tag"]')
     expect(tag).to_contain_text(re.compile("whole event · last run (done|paused)"))
+
+
+def test_the_find_me_tab_shows_searches_hot_photos_and_recent_activity(
+    admin_page: Page, face_selfie: Path
+) -> None:
+    page = admin_page
+    auth = _auth(page)
+    before = page.request.get("/api/events/demo/admin/analytics", headers=auth).json()["sessions"]
+    image = base64.b64encode(face_selfie.read_bytes()).decode()
+    reply = page.request.post(
+        "/api/events/demo/match",
+        data={"image_base64": image},
+        headers={"X-EventLens-Session": f"dash-analytics-{secrets.token_hex(8)}"},
+    )
+    assert reply.ok, reply.text()
+    assert reply.json()["matches"]
+    data = page.request.get("/api/events/demo/admin/analytics", headers=auth).json()
+    assert data["sessions"] == before + 1
+
+    page.get_by_role("tab", name="Find me").click()
+
+    searches = page.locator("#findme-totals .total", has_text="searches")
+    expect(searches.locator("strong")).to_have_text(f"{data['sessions']:,}")
+    expect(page.locator("#findme-recent tbody tr")).to_have_count(len(data["recent"]))
+    expect(page.locator("#findme-hot .hot-photo")).to_have_count(len(data["hot_photos"]))
+    assert data["hot_photos"]
+    top = data["hot_photos"][0]
+    expect(page.locator("#findme-hot .hot-photo").first).to_contain_text(top["photo"]["filename"])

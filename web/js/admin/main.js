@@ -15,6 +15,7 @@ import { mountReview } from "./review.js";
 import { mountSettings } from "./settings.js";
 import { mountAudit } from "./audit.js";
 import { mountMembers } from "./members.js";
+import { mountAnalytics } from "./analytics.js";
 
 const slug = eventSlug();
 const loginView = document.getElementById("login-view");
@@ -56,6 +57,7 @@ let uploadMounted = false;
 let activity = null;
 /** @type {ReturnType<typeof mountMembers>|null} */
 let members = null;
+let analytics = null;
 
 function showEvent(event) {
   applyTheme(event.settings && event.settings.theme);
@@ -173,6 +175,7 @@ function select(tab) {
   if (name === "review") (review ||= mountReview(session, toast)).refresh();
   if (name === "activity") (activity ||= mountAudit(session, toast)).refresh();
   if (name === "members") (members ||= mountMembers(session, toast, () => me.role)).refresh();
+  if (name === "findme") (analytics ||= mountAnalytics(session, toast)).refresh();
   if (name === "settings") {
     settings ||= mountSettings(session, showEvent);
     settings.loading();
