@@ -89,7 +89,7 @@ def test_a_broken_file_reads_in_plain_words_can_be_ignored_and_retry_runs_again(
 
 
 def _auth(page: Page) -> dict[str, str]:
-    token = page.evaluate("sessionStorage.getItem('eventlens.token.demo')")
+    token = page.evaluate("localStorage.getItem('eventlens.token.demo')")
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -242,3 +242,15 @@ def _check_every_tab(page: Page) -> None:
                  .map((e) => e.outerHTML.slice(0, 80))"""
         )
         assert unnamed == [], (name, unnamed)
+
+
+def test_a_sign_in_holds_in_a_second_tab_and_log_out_ends_it_there_too(admin_page: Page) -> None:
+    second = admin_page.context.new_page()
+    second.goto("/e/demo/admin")
+    expect(second.get_by_role("tab", name="Pipeline")).to_be_visible()
+    expect(second.get_by_label("Organizer password")).to_be_hidden()
+
+    admin_page.get_by_role("button", name="Log out").click()
+    expect(admin_page.get_by_label("Organizer password")).to_be_visible()
+    second.reload()
+    expect(second.get_by_label("Organizer password")).to_be_visible()
