@@ -193,3 +193,16 @@ def test_a_cli_run_is_recorded_and_its_summary_agrees_with_the_phase_counts(run,
     finished = {c.phase: c.completed + c.error for c in status.phases}
     assert finished == {"analyze": 3, "describe": 3, "embed": 3, "faces": 3}
     assert {p: processed[p] for p in finished} == finished
+
+
+def test_the_demos_own_run_is_listed_on_its_dashboard(run) -> None:
+    from eventlens.events.service import get_event
+    from eventlens.jobs.service import pipeline_status
+    from eventlens.scope import Scope
+
+    code, output = run("demo", "--no-serve", "--password", "demo-password")
+
+    assert code == 0, output
+    runs = pipeline_status(Scope.organizer(get_event("demo"), "test")).runs
+    assert [(r.phase, r.status) for r in runs] == [("full", "succeeded")]
+    assert {r.phase for r in runs[0].results} >= {"sync", "analyze", "tag"}
