@@ -569,7 +569,9 @@ def pipeline() -> None:
 @click.option("--retry-errors", is_flag=True, help="Re-queue failed photos first.")
 @click.option("--json", "as_json", is_flag=True, help="Print the phase results as JSON.")
 def pipeline_run(slug: str, phase: str, retry_errors: bool, as_json: bool) -> None:
-    """Run every phase in order (or one), resuming where an earlier run stopped."""
+    """Run every phase in order (or one), resuming where an earlier run stopped; the dashboard
+    lists the run."""
+    from eventlens.jobs.service import run_recorded
     from eventlens.pipeline import runner
 
     target = _scope(slug, "pipeline")
@@ -579,7 +581,7 @@ def pipeline_run(slug: str, phase: str, retry_errors: bool, as_json: bool) -> No
             click.echo(f"re-queued {count} failed photos")
     started = time.monotonic()
     with _ProgressBars(disabled=as_json) as bars:
-        results = runner.run_pipeline(target.tenant(), phase, on_progress=bars.update)
+        results = run_recorded(target, phase, on_progress=bars.update)
     if as_json:
         _echo_json({"event": slug, "phase": phase, "results": results})
         return
@@ -823,7 +825,7 @@ def demo(port: int, host: str, password: str | None, no_serve: bool) -> None:
     from eventlens.demo import demo_photos, demo_videos
     from eventlens.errors import EventNotFound
     from eventlens.events.service import create_event, get_event
-    from eventlens.pipeline.runner import run_pipeline
+    from eventlens.jobs.service import run_recorded
     from eventlens.scope import Scope
     from eventlens.sources.service import import_files
 
@@ -837,8 +839,8 @@ def demo(port: int, host: str, password: str | None, no_serve: bool) -> None:
     folder = demo_videos(demo_photos(settings().home / "demo-photos"))
     report = import_files(Scope.pipeline(target), [folder])
     click.echo(f"demo event: {report.added} photos added, {report.skipped} already there")
-    with _ProgressBars(disabled=False) as bars:
-        results = run_pipeline(target, "full", on_progress=bars.update)
+    with _ProgressBars(disabled=False) as bars:  # recorded: the dashboard lists the demo's own run
+        results = run_recorded(Scope.pipeline(target), "full", on_progress=bars.update)
     errors = sum(r["errors"] for r in results)
     click.echo(f"pipeline: {len(results)} phases, {errors} photo errors")
     if no_serve:

@@ -376,3 +376,7 @@ class NoMatchToControl(NotFound):
 
 class FaceClusterNotFound(NotFound):
     """No such person (face cluster) in the event's photos."""
+
+
+class ThemeUnreadable(BadRequest):
+    """The theme's text colour is too close to its background (WCAG contrast under 4.5:1)."""

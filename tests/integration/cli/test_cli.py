@@ -172,3 +172,41 @@ def test_an_operator_creates_an_organization_an_event_an_account_and_grants_a_ro
     code, output = run("revoke", "ana@example.org", "--event", "day-one")
     assert (code, output.strip()) == (0, "ana@example.org was EDITOR there; no longer")
     assert owner_conn.execute("SELECT count(*) FROM grants").fetchone() == (0,)
+
+
+def test_a_cli_run_is_recorded_and_its_summary_agrees_with_the_phase_counts(run, tmp_path: Path) -> None:
+    """The dashboard lists runs the CLI (and `eventlens demo`) made, and a run's per-phase
+    `processed` counts what analyze did for the phases it fused in (not "describe: 0")."""
+    from eventlens.events.service import get_event
+    from eventlens.jobs.service import pipeline_status
+    from eventlens.scope import Scope
+
+    run("event", "create", "fair", "--name", "Fair", "--password", "correct-horse")
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for i, colour in enumerate(["red", "blue", "green"]):
+        Image.new("RGB", (64, 48), colour).save(folder / f"p{i}.jpg")
+    assert run("ingest", str(folder), "--event", "fair", "--json")[0] == 0
+
+    code, output = run("pipeline", "run", "--event", "fair", "--json")
+
+    assert code == 0, output
+    status = pipeline_status(Scope.organizer(get_event("fair"), "test"))
+    assert [(r.phase, r.status) for r in status.runs] == [("full", "succeeded")]
+    processed = {r.phase: r.processed for r in status.runs[0].results}
+    finished = {c.phase: c.completed + c.error for c in status.phases}
+    assert finished == {"analyze": 3, "describe": 3, "embed": 3, "faces": 3}
+    assert {p: processed[p] for p in finished} == finished
+
+
+def test_the_demos_own_run_is_listed_on_its_dashboard(run) -> None:
+    from eventlens.events.service import get_event
+    from eventlens.jobs.service import pipeline_status
+    from eventlens.scope import Scope
+
+    code, output = run("demo", "--no-serve", "--password", "demo-password")
+
+    assert code == 0, output
+    runs = pipeline_status(Scope.organizer(get_event("demo"), "test")).runs
+    assert [(r.phase, r.status) for r in runs] == [("full", "succeeded")]
+    assert {r.phase for r in runs[0].results} >= {"sync", "analyze", "tag"}

@@ -3,6 +3,8 @@ file ends as an error item with a clear message and every good one completes."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from eventlens.config import reset_settings
 from eventlens.jobs.service import list_errors
@@ -50,7 +52,42 @@ def test_bad_files_become_error_items_and_good_ones_complete(make_event, photo_d
     assert rotated["exif"]["Model"] == "Canon EOS R5"
     assert rotated["faces_status"] == "completed"
     assert rotated["face_count"] == 1
-    assert {e.filename for e in list_errors(Scope.organizer(event, "test")).errors} == set(EXPECTED)
+    errors = {e.filename: e for e in list_errors(Scope.organizer(event, "test")).errors}
+    assert set(errors) == set(EXPECTED)
+    assert errors["not-an-image.jpg"].error == (
+        "This file is not an image we can read (JPEG, PNG, WebP, GIF, TIFF, MP4/MOV…)."
+    )
+    assert errors["empty.jpg"].error.startswith("This file is empty")
+    for name, fragment in EXPECTED.items():  # plain words for the organizer, the record for staff
+        assert fragment in errors[name].detail
+        assert "<_io" not in errors[name].error
+        assert "Error:" not in errors[name].error
+        assert errors[name].thumbnail_url is None
+        assert not errors[name].hidden
+    assert len({e.error for e in errors.values()}) == len(EXPECTED)
+
+
+def test_retry_errors_through_the_service_starts_a_run_that_processes_them(make_event, photo_dir) -> None:
+    from eventlens.jobs.service import get_run
+    from eventlens.jobs.service import retry_errors as retry_and_run
+
+    event = make_event("retry-run")
+    import_files(Scope.pipeline(event), [photo_dir({"empty.jpg": b"", "ok.jpg": real_jpeg("coffee")})])
+    run_pipeline(event)
+    organizer = Scope.organizer(event, "test")
+
+    reply = retry_and_run(organizer)
+
+    assert reply.requeued == 1
+    assert reply.run is not None
+    deadline = time.monotonic() + 60
+    while get_run(organizer, reply.run.id).status == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    run = get_run(organizer, reply.run.id)
+    assert run.status == "succeeded", run.error
+    assert next(r for r in run.results if r.phase == "analyze").errors == 1  # processed again, fails again
+    assert [e.filename for e in list_errors(organizer).errors] == ["empty.jpg"]
+    assert retry_and_run(Scope.organizer(make_event("no-errors"), "test")).run is None
 
 
 def test_retry_errors_requeues_failed_items_with_the_phases_they_skipped(make_event, photo_dir) -> None:

@@ -131,3 +131,22 @@ def test_a_photo_whose_gemini_retry_would_pass_the_budget_waits_for_the_next_bat
         assert photos_by_name(event.id)["a.jpg"]["scene_description"] == "Coffee"
     describer.cache_clear()
     reset_settings()
+
+
+def test_running_analyze_alone_leaves_faces_and_describe_to_their_own_phases(make_event, photo_dir) -> None:
+    """`pipeline run --phase analyze` is analyze only; a full run fuses faces and the describer in."""
+    from eventlens.pipeline.runner import run_pipeline
+
+    event = make_event("analyze-alone")
+    import_files(Scope.pipeline(event), [photo_dir({"a.jpg": real_jpeg("coffee", (320, 200))})])
+
+    results = run_pipeline(event, "analyze")
+
+    assert [r["phase"] for r in results] == ["analyze"]
+    row = photos_by_name(event.id)["a.jpg"]
+    assert row["analyze_status"] == "completed"
+    assert (row["faces_status"], row["describe_status"]) == ("pending", "pending")
+
+    run_pipeline(event, "full")
+    row = photos_by_name(event.id)["a.jpg"]
+    assert (row["faces_status"], row["describe_status"]) == ("completed", "completed")

@@ -16,6 +16,7 @@ import { mountSettings } from "./settings.js";
 import { mountAudit } from "./audit.js";
 import { mountMembers } from "./members.js";
 import { mountPeople } from "./people.js";
+import { mountAnalytics } from "./analytics.js";
 
 const slug = eventSlug();
 const loginView = document.getElementById("login-view");
@@ -59,6 +60,7 @@ let activity = null;
 let members = null;
 /** @type {ReturnType<typeof mountPeople>|null} */
 let people = null;
+let analytics = null;
 
 function showEvent(event) {
   applyTheme(event.settings && event.settings.theme);
@@ -177,6 +179,7 @@ function select(tab) {
   if (name === "activity") (activity ||= mountAudit(session, toast)).refresh();
   if (name === "members") (members ||= mountMembers(session, toast, () => me.role)).refresh();
   if (name === "people") (people ||= mountPeople(session, toast)).refresh();
+  if (name === "findme") (analytics ||= mountAnalytics(session, toast)).refresh();
   if (name === "settings") {
     settings ||= mountSettings(session, showEvent);
     settings.loading();

@@ -44,7 +44,7 @@ export function mountPipeline(session, toast) {
     try {
       const [state, errs] = await Promise.all([session.admin("/pipeline"), session.admin("/errors")]);
       running = state.runs.some((r) => r.status === "running");
-      renderPhases(state.phases);
+      renderPhases(state.phases, state.phase_names, state.runs);
       renderPhaseChoices(state.phase_names);
       renderRuns(state.runs);
       renderErrors(errs.errors);
@@ -71,9 +71,29 @@ export function mountPipeline(session, toast) {
     if (names.includes(chosen)) phaseSelect.value = chosen;
   }
 
-  function renderPhases(phases) {
+  /** One row per phase of the menu, in run order: per-photo phases with their counts, phases that
+   * work on the whole event with what the latest run that took them did. */
+  function renderPhases(phases, names, runs) {
     const size = (p) => p.pending + p.processing + p.completed + p.error;
-    tbody.replaceChildren(...phases.map((p) => {
+    const counted = new Map(phases.map((p) => [p.phase, p]));
+    const lastResult = (name) => {
+      for (const r of runs) {
+        const found = (r.results || []).find((x) => x.phase === name);
+        if (found) return found;
+      }
+      return null;
+    };
+    tbody.replaceChildren(...names.map((name) => {
+      const p = counted.get(name);
+      if (!p) {
+        const last = lastResult(name);
+        return h("tr", { dataset: { phase: name }, class: "event-phase" },
+          h("th", { scope: "row" }, name),
+          h("td", { class: "muted" }, last ? `whole event · last run ${last.done ? "done" : "paused"}` : "whole event · not run yet"),
+          h("td", { class: "num muted" }, "—"), h("td", { class: "num muted" }, "—"),
+          h("td", { class: "num" }, last ? formatCount(last.processed) : "—"),
+          h("td", { class: `num ${last && last.errors ? "is-error" : ""}` }, last ? formatCount(last.errors) : "—"));
+      }
       const all = size(p);
       const pct = all ? Math.round((100 * (p.completed + p.error)) / all) : 0;
       return h("tr", { dataset: { phase: p.phase } },
@@ -111,14 +131,41 @@ export function mountPipeline(session, toast) {
     if (!runs.length) runsList.replaceChildren(h("li", { class: "muted" }, "No runs yet."));
   }
 
+  /** Each failed photo: its thumbnail when analyze made one, what happened in plain words, the
+   * recorded message for staff, and Hide/Unhide (an ignored file stays out of the gallery). */
   function renderErrors(errors) {
     retry.disabled = errors.length === 0;
     if (!errors.length) {
       errorsEl.replaceChildren(h("p", { class: "muted" }, "No errors."));
       return;
     }
-    errorsEl.replaceChildren(h("ul", { class: "error-list" }, errors.map((e) => h("li", {},
-      h("strong", {}, e.filename), h("span", { class: "run-badge" }, e.phase), h("code", {}, e.error)))));
+    errorsEl.replaceChildren(h("ul", { class: "error-list" }, errors.map((e) => h("li", {
+      class: `error-item${e.hidden ? " is-ignored" : ""}`, dataset: { id: e.photo_id, phase: e.phase },
+    },
+      e.thumbnail_url
+        ? h("img", { class: "error-thumb", src: e.thumbnail_url, alt: "", width: "64", height: "64", loading: "lazy" })
+        : h("span", { class: "error-thumb error-thumb-none", "aria-hidden": "true" }, "?"),
+      h("div", { class: "error-body" },
+        h("p", { class: "error-head" }, h("strong", {}, e.filename), " ", h("span", { class: "run-badge" }, e.phase),
+          e.hidden ? h("span", { class: "ignored-badge" }, "Ignored: hidden from the gallery") : null),
+        h("p", { class: "error-message" }, e.error),
+        h("details", { class: "error-detail" }, h("summary", {}, "Technical detail"), h("code", {}, e.detail))),
+      h("button", { type: "button", class: "btn btn-small error-hide",
+        "aria-label": `${e.hidden ? "Unhide" : "Hide"} ${e.filename}`,
+        onclick: (ev) => setHidden(e, !e.hidden, /** @type {HTMLButtonElement} */ (ev.currentTarget)) },
+        e.hidden ? "Unhide" : "Hide")))));
+  }
+
+  async function setHidden(e, hidden, button) {
+    button.disabled = true;
+    try {
+      await session.admin(`/photos/${encodeURIComponent(e.photo_id)}`, { method: "PATCH", json: { hidden } });
+      toast(hidden ? `${e.filename} is hidden from the gallery` : `${e.filename} is visible again`);
+      await refresh();
+    } catch (err) {
+      toast(`Could not change ${e.filename}: ${err.message}`);
+      button.disabled = false;
+    }
   }
 
   runFull.addEventListener("click", () => start("full"));
@@ -126,8 +173,12 @@ export function mountPipeline(session, toast) {
   retry.addEventListener("click", async () => {
     retry.disabled = true;
     try {
-      const { requeued } = await session.admin("/retry", { method: "POST", json: {} });
-      toast(`${plural(requeued, "photo")} queued again`);
+      const { requeued, run } = await session.admin("/retry", { method: "POST", json: {} });
+      toast(`${plural(requeued, "photo")} queued again${run ? ", processing started" : ""}`);
+      if (run) {
+        wasRunning = true;
+        runStatus.textContent = "Processing the failed photos again…";
+      }
       await refresh();
     } catch (err) {
       toast(`Retry failed: ${err.message}`);

@@ -17,6 +17,7 @@ export const RIGHTS = {
   "#tab-settings": ["event.settings"],
   "#tab-activity": ["audit.read"],
   "#tab-members": ["members.view", "members.manage"],
+  "#tab-findme": ["findme.analytics"],
   "#members-manage": ["members.manage"],
   ".member-manage": ["members.manage"], // each member's role select and Remove (members.js)
   "#tab-people": ["face_clusters.manage"],

@@ -1,6 +1,7 @@
 /**
- * The organizer's session, one of two kinds: the event password's bearer token (sessionStorage,
- * gone when the tab closes) or a signed-in account (lib/account.js, renewed before it expires).
+ * The organizer's session, one of two kinds: the event password's bearer token (localStorage: every
+ * tab of the dashboard shares it until it expires or "Log out" forgets it) or a signed-in account
+ * (lib/account.js, renewed before it expires).
  * Any 401 ends the session in one place, and any 403 asks the page to re-read the caller's rights,
  * so every panel gets the same "session expired" and "no role" paths.
  */
@@ -24,13 +25,13 @@ export class Session {
 
   /** "password" (the event's), "account", or null when signed out; the event password wins. */
   get kind() {
-    if (sessionStorage.getItem(this.key)) return "password";
+    if (localStorage.getItem(this.key)) return "password";
     return account.signedIn() ? "account" : null;
   }
 
   /** The current bearer token (synchronous: the upload's local PUT needs it). */
   get token() {
-    return sessionStorage.getItem(this.key) || account.stored()?.access_token || null;
+    return localStorage.getItem(this.key) || account.stored()?.access_token || null;
   }
 
   get active() { return this.kind !== null; }
@@ -45,18 +46,18 @@ export class Session {
   async login(password, username = null) {
     const json = username ? { username, password } : { password };
     const { token } = await api(`${eventPath(this.slug)}/login`, { json });
-    sessionStorage.setItem(this.key, token);
+    localStorage.setItem(this.key, token);
   }
 
   /** Signs in with an EventLens account (the embedded installation's own). */
   async signIn(email, password) {
-    sessionStorage.removeItem(this.key);
+    localStorage.removeItem(this.key);
     await account.signIn(email, password);
     this.fresh.plan();
   }
 
   logout() {
-    if (sessionStorage.getItem(this.key)) sessionStorage.removeItem(this.key);
+    if (localStorage.getItem(this.key)) localStorage.removeItem(this.key);
     else account.forget();
   }
 

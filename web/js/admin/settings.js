@@ -2,6 +2,8 @@
 import { applyTheme } from "../lib/theme.js";
 
 const COLOURS = ["primary", "accent", "background", "text"];
+/** WCAG AA for body text; the server refuses the same (events/contrast.py). */
+export const MIN_CONTRAST = 4.5;
 
 /**
  * @param {import("./session.js").Session} session
@@ -12,11 +14,29 @@ export function mountSettings(session, onSaved) {
   const status = document.getElementById("settings-status");
   const fields = /** @type {HTMLFieldSetElement} */ (document.getElementById("settings-fields"));
 
+  let dirty = false;
+  // Leaving (closing the tab, reloading, signing out by navigation) with edits not saved asks first.
+  window.addEventListener("beforeunload", (e) => {
+    if (!dirty) return;
+    e.preventDefault();
+    e.returnValue = "";
+  });
+
   form.addEventListener("input", (e) => {
-    if (/** @type {HTMLInputElement} */ (e.target).type === "color") applyTheme(readTheme());
+    dirty = true;
+    if (/** @type {HTMLInputElement} */ (e.target).type !== "color") return;
+    const problem = unreadable(readTheme());
+    status.textContent = problem || "";
+    if (!problem) applyTheme(readTheme()); // preview only a theme one can still read
   });
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
+    const problem = unreadable(readTheme());
+    if (problem) {
+      status.textContent = problem;
+      field("text").focus();
+      return;
+    }
     status.textContent = "Saving…";
     try {
       const event = await session.admin("/settings", {
@@ -28,6 +48,7 @@ export function mountSettings(session, onSaved) {
         },
       });
       status.textContent = "Saved.";
+      dirty = false;
       onSaved(event);
     } catch (err) {
       status.textContent = `Not saved: ${err.message}`;
@@ -46,6 +67,7 @@ export function mountSettings(session, onSaved) {
     /** Fills the form from an Event and unlocks it. */
     show(event) {
       fields.disabled = false;
+      dirty = false;
       field("name").value = event.name;
       const theme = (event.settings && event.settings.theme) || {};
       const css = getComputedStyle(document.documentElement);
@@ -61,4 +83,21 @@ function toHex(colour) {
   if (/^#[0-9a-f]{6}$/i.test(colour)) return colour;
   if (/^#[0-9a-f]{3}$/i.test(colour)) return `#${[...colour.slice(1)].map((c) => c + c).join("")}`;
   return "#000000";
+}
+
+/** Why the theme's text cannot be read on its background, or "" when it can. */
+function unreadable(theme) {
+  const ratio = contrast(theme.text, theme.background);
+  return ratio < MIN_CONTRAST
+    ? `Text colour too close to the background: contrast ${ratio.toFixed(2)}:1, at least ${MIN_CONTRAST}:1 is needed.`
+    : "";
+}
+
+/** WCAG 2 contrast ratio of two #rrggbb colours. */
+export function contrast(a, b) {
+  const lum = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
+    .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
+    .reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+  const [x, y] = [lum(a), lum(b)];
+  return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
 }

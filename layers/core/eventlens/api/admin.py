@@ -81,11 +81,11 @@ def list_errors(slug: Slug) -> ErrorList:
     return jobs.list_errors(_acting(slug, "event.inspect"))
 
 
-@router.post("/api/events/<slug>/admin/retry", summary="Re-queue failed photos", security=SECURITY)
+@router.post(
+    "/api/events/<slug>/admin/retry", summary="Re-queue failed photos and start a run", security=SECURITY
+)
 def retry(slug: Slug) -> RetryResponse:
-    from eventlens.pipeline.runner import retry_errors
-
-    return RetryResponse(requeued=retry_errors(_acting(slug, "pipeline.run")))
+    return jobs.retry_errors(_acting(slug, "pipeline.run"))
 
 
 @router.get("/api/events/<slug>/admin/duplicates", summary="Duplicate clusters", security=SECURITY)

@@ -112,6 +112,8 @@ def update_event(
                 else:
                     current[key] = value
             merged = EventSettings.model_validate(current)
+            if "theme" in settings_patch:
+                _refuse_unreadable(merged.theme.text, merged.theme.background)
         updated = repo.update_event(tx, event.id, name, merged, visibility)
         before, after = event.model_dump(mode="json"), updated.model_dump(mode="json")
         changed = {
@@ -126,3 +128,16 @@ def update_event(
 
         erase_for_no_biometrics(updated)  # "no biometrics": the event's face data goes now
     return updated
+
+
+def _refuse_unreadable(text: str, background: str) -> None:
+    """A theme change whose text would be unreadable on its background is refused whole."""
+    from eventlens.errors import ThemeUnreadable
+    from eventlens.events.contrast import MIN_TEXT_CONTRAST, contrast_ratio
+
+    ratio = contrast_ratio(text, background)
+    if ratio < MIN_TEXT_CONTRAST:
+        raise ThemeUnreadable(
+            f"The text colour {text} is too close to the background {background}: contrast "
+            f"{ratio:.2f}:1, at least {MIN_TEXT_CONTRAST}:1 is needed to read the gallery."
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -10,7 +11,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from eventlens.db import Tx
-from eventlens.jobs.views import PhaseCounts, PhotoError, PipelineRun
+from eventlens.jobs.views import PhaseCounts, PipelineRun
 from eventlens.pipeline.graph import PHOTO_PHASES
 
 _COLUMNS = "id, phase, status, results, error, started_at, finished_at"
@@ -104,7 +105,17 @@ def phase_counts(tx: Tx) -> list[PhaseCounts]:
     return out
 
 
-def list_errors(tx: Tx) -> list[PhotoError]:
+@dataclass(frozen=True, slots=True)
+class ErrorRow:
+    """One photo's failure in one phase, with the message as recorded."""
+
+    photo_id: UUID
+    filename: str
+    phase: str
+    detail: str
+
+
+def list_errors(tx: Tx) -> list[ErrorRow]:
     parts = [
         sql.SQL(
             "SELECT id AS photo_id, filename, {p} AS phase, {e} AS error, created_at FROM photos "
@@ -115,8 +126,6 @@ def list_errors(tx: Tx) -> list[PhotoError]:
         for phase in PHOTO_PHASES
     ]
     query = sql.SQL(
-        "SELECT photo_id, filename, phase, error FROM ({u}) AS e ORDER BY created_at, filename, phase"
+        "SELECT photo_id, filename, phase, error AS detail FROM ({u}) AS e ORDER BY created_at, filename, phase"
     )
-    return [
-        PhotoError.model_validate(r) for r in tx.execute(query.format(u=sql.SQL(" UNION ALL ").join(parts)))
-    ]
+    return [ErrorRow(**r) for r in tx.execute(query.format(u=sql.SQL(" UNION ALL ").join(parts)))]

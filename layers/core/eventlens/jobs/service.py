@@ -10,6 +10,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -17,11 +18,14 @@ from eventlens.config import settings
 from eventlens.errors import RunNotFound
 from eventlens.events.service import event_by_id
 from eventlens.jobs import repo
-from eventlens.jobs.views import ErrorList, PipelineRun, PipelineStatus
+from eventlens.jobs.explain import plain_message
+from eventlens.jobs.views import ErrorList, PhotoError, PipelineRun, PipelineStatus, RetryResponse
 from eventlens.pipeline.graph import LEASE
 from eventlens.scope import Scope
 
 log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[str, int, int], None]
 
 BEAT_EVERY_S = 10.0
 """How often a local run's thread says it is alive (well within the LEASE after which it is failed)."""
@@ -60,6 +64,30 @@ def start_run(scope: Scope, phase: str) -> PipelineRun:
     else:
         run_id = start_background_run(scope, phase)
     return get_run(scope, run_id)
+
+
+def run_recorded(
+    scope: Scope, phase: str = "full", on_progress: ProgressFn | None = None
+) -> list[dict[str, Any]]:
+    """Run the pipeline in this process (the CLI, the demo) and record it as a run, so the
+    dashboard lists it beside the runs it started."""
+    from eventlens.pipeline.runner import run_pipeline
+
+    run_id = open_run(scope, phase)
+    heartbeat = _Heartbeat(scope, run_id)
+
+    def progress(name: str, done: int, total: int) -> None:
+        heartbeat(name, done, total)
+        if on_progress is not None:
+            on_progress(name, done, total)
+
+    try:
+        results = run_pipeline(scope.tenant(), phase, on_progress=progress)
+    except BaseException as exc:
+        finish_run(run_id, "failed", [], f"{type(exc).__name__}: {exc}")
+        raise
+    finish_run(run_id, "succeeded", results)
+    return results
 
 
 def process_new_photos(scope: Scope) -> UUID:
@@ -158,8 +186,39 @@ def get_run(scope: Scope, run_id: UUID | str) -> PipelineRun:
 
 
 def list_errors(scope: Scope) -> ErrorList:
+    """Failed photos in plain words, with the recorded message, the thumbnail when analyze made one,
+    and whether the organizer hid (ignored) the photo."""
+    from eventlens.media import repo as media_repo
+    from eventlens.media.views import media_url
+
     with scope.transaction() as tx:
-        return ErrorList(errors=repo.list_errors(tx))
+        rows = repo.list_errors(tx)
+        photos = {p.id: p for p in media_repo.get_photos(tx, list({r.photo_id for r in rows}))}
+    errors = []
+    for r in rows:
+        photo = photos.get(r.photo_id)
+        thumb = photo is not None and "320" in (photo.thumbnails or {})
+        errors.append(
+            PhotoError(
+                photo_id=r.photo_id,
+                filename=r.filename,
+                phase=r.phase,
+                error=plain_message(r.phase, r.detail or ""),
+                detail=r.detail or "",
+                thumbnail_url=media_url(photo, "320") if photo is not None and thumb else None,
+                hidden=photo is not None and photo.hidden,
+            )
+        )
+    return ErrorList(errors=errors)
+
+
+def retry_errors(scope: Scope) -> RetryResponse:
+    """Failed items back to pending, and a run started that processes them (else they would wait
+    until someone presses Run, and the list would look emptied for nothing)."""
+    from eventlens.pipeline.runner import retry_errors as requeue
+
+    requeued = requeue(scope)
+    return RetryResponse(requeued=requeued, run=start_run(scope, "full") if requeued else None)
 
 
 _local_lock = threading.Lock()

@@ -53,7 +53,10 @@ class PhotoError(Model):
     photo_id: UUID
     filename: str
     phase: str
-    error: str
+    error: str = Field(description="What happened, in plain words (jobs/explain.py)")
+    detail: str = Field(description="The technical message as recorded, for staff")
+    thumbnail_url: str | None = Field(default=None, description="When analyze made one before the failure")
+    hidden: bool = Field(default=False, description="Hidden from the gallery: the organizer ignored it")
 
 
 class ErrorList(Model):
@@ -62,3 +65,4 @@ class ErrorList(Model):
 
 class RetryResponse(Model):
     requeued: int
+    run: PipelineRun | None = Field(default=None, description="The run started to process them again")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -136,10 +137,13 @@ def run_pipeline(
     `budget_ms` bounds the whole run (None: no bound). Rows a killed process left `processing`
     are taken back at once when no other runner of the event is alive (an advisory lock tells);
     runners started together share the work through their claims instead of repeating it.
+    One phase asked for is that phase alone: analyze does not fuse faces and the describer in.
     """
     if phase != "full" and phase not in BY_NAME:
         raise UnknownPhase(f"unknown phase {phase!r}; expected 'full' or one of {list(PHASES)}")
     phases = PHASES if phase == "full" else (phase,)
+    if phase != "full":
+        options = replace(options or PipelineOptions(), fuse=False)
     with db.advisory_lock(f"eventlens-runner:{event.id}") as sole:
         if sole:  # no other local runner is alive: rows left `processing` belong to a dead one
             with Scope.pipeline(event).transaction() as tx:
@@ -157,9 +161,10 @@ def _run_phases(
     deadline = None if budget_ms is None else time.monotonic() + budget_ms / 1000.0
     slice_ms = settings().phase_budget_ms
     results = []
+    done_at_start = _done_per_phase(event)
     for name in phases:
         counter = _Progress(name, on_progress, _total(event, name))
-        total = {"phase": name, "processed": 0, "remaining": 0, "errors": 0, "done": False}
+        total: dict[str, Any] = {"phase": name, "processed": 0, "remaining": 0, "errors": 0, "done": False}
         while True:
             left_ms = slice_ms if deadline is None else max(0.0, (deadline - time.monotonic()) * 1000.0)
             result = run_phase(
@@ -172,10 +177,22 @@ def _run_phases(
             if result["done"] or out_of_time or result["processed"] == 0:
                 break
         counter.finish()
+        if name in PHOTO_PHASES:  # work analyze did for a fused phase counts for that phase too
+            finished = _done_per_phase(event)[name] - done_at_start[name]
+            total["processed"] = max(total["processed"], finished)
         results.append(total)
         if not total["done"]:
             break
     return results
+
+
+def _done_per_phase(event: Event) -> dict[str, int]:
+    """Photos each per-photo phase has finished (completed or failed): the dashboard's table counts
+    the same, so a run's summary agrees with it."""
+    from eventlens.jobs import repo as jobs_repo
+
+    with Scope.pipeline(event).transaction() as tx:
+        return {c.phase: c.completed + c.error for c in jobs_repo.phase_counts(tx)}
 
 
 def _total(event: Event, phase: str) -> int:
