@@ -127,6 +127,11 @@ class Smoke:
     def find_me(self, selfie: bytes) -> None:
         files = {"selfie": ("selfie.jpg", selfie, "image/jpeg")}
         reply = self.http.post(self.url("/match"), files=files, timeout=120)
+        assert reply.status_code == 428, f"find-me before consent: {reply.status_code} {reply.text[:200]}"
+        # the attendee reads the event's text and agrees, for this very request
+        consent = {"X-EventLens-Consent": reply.json()["consent_version"]}
+        files = {"selfie": ("selfie.jpg", selfie, "image/jpeg")}
+        reply = self.http.post(self.url("/match"), files=files, headers=consent, timeout=120)
         assert reply.status_code == 200, f"find-me: {reply.status_code} {reply.text[:200]}"
         matches = reply.json()["matches"]
         assert matches, "find-me matched nothing"

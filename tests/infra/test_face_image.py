@@ -641,8 +641,14 @@ def test_a_selfie_match_in_the_image_finds_that_persons_photos_only(
     assert run_phase(event, "analyze", 600_000)["done"]  # faces with it: SFace, here as on AWS
     match = start_function("api_match.lambda_handler", POWERTOOLS_SERVICE_NAME="api-match")
     body = json.dumps({"image_base64": base64.b64encode(_selfie()).decode()}).encode()
+    headers = {"content-type": "application/json"}
+    asked = runtime_api.invoke(
+        http_api_event("POST", "/api/events/party/match", headers, body, "203.0.113.9", None), match
+    )
+    assert asked.payload["statusCode"] == 428, asked.payload  # consent first, as everywhere
+    consent = {"x-eventlens-consent": json.loads(asked.payload["body"])["consent_version"]}
     request = http_api_event(
-        "POST", "/api/events/party/match", {"content-type": "application/json"}, body, "203.0.113.9", None
+        "POST", "/api/events/party/match", {**headers, **consent}, body, "203.0.113.9", None
     )
 
     reply = runtime_api.invoke(request, match)
