@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -136,3 +137,41 @@ def add_photo(owner_conn: psycopg.Connection, embed_text: Callable[[str], np.nda
         return photo_id
 
     return add
+
+
+# -- selfies: a face cropped out of a real photo, as a phone frames it -----------------------------
+
+TAB_A = "tab-a-Qx3v9LmN0pRsTuVw"
+TAB_B = "tab-b-Zy8w7KjH6gFeDcBa"
+"""Two browser tabs' find-me session ids."""
+
+
+def jpeg(rgb: np.ndarray, exif: Image.Exif | None = None) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(rgb).save(out, "JPEG", quality=92, **({"exif": exif} if exif is not None else {}))
+    return out.getvalue()
+
+
+def crop(rgb: np.ndarray, bbox: Sequence[float], margin: float = 0.6) -> np.ndarray:
+    """The face in `bbox` with room around it, as a selfie frames it."""
+    x, y, w, h = bbox
+    x0, y0 = max(0, int(x - margin * w)), max(0, int(y - margin * h))
+    x1, y1 = min(rgb.shape[1], int(x + w * (1 + margin))), min(rgb.shape[0], int(y + h * (1 + margin)))
+    return np.ascontiguousarray(rgb[y0:y1, x0:x1])
+
+
+@pytest.fixture(scope="module")
+def astronaut_selfie(astronaut_image: np.ndarray, astronaut_face: Any) -> bytes:
+    return jpeg(crop(astronaut_image, astronaut_face.bbox))
+
+
+@pytest.fixture
+def gala(make_event: Any, add_photo: AddPhoto, t1_faces: list[Any], astronaut_face: Any) -> Any:
+    """The astronaut alone and with t1 person 0 (the friend); the six t1 people in one photo."""
+    event = make_event("gala")
+    ids = {
+        "astronaut": add_photo(event.id, "astronaut.jpg", scene="An astronaut", faces=[astronaut_face]),
+        "pair": add_photo(event.id, "pair.jpg", scene="Two people", faces=[astronaut_face, t1_faces[0]]),
+        "group": add_photo(event.id, "group.jpg", scene="Six friends", faces=t1_faces),
+    }
+    return event, ids

@@ -10,10 +10,8 @@ me then says when face search ended; "no biometrics" stores no face embedding at
 from __future__ import annotations
 
 import base64
-import io
 import json
 import threading
-from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -21,45 +19,13 @@ import numpy as np
 import psycopg
 import pytest
 from eventlens.scope import Scope
-from PIL import Image
 
-TAB_A = "tab-a-Qx3v9LmN0pRsTuVw"
-TAB_B = "tab-b-Zy8w7KjH6gFeDcBa"
-
-
-def jpeg(rgb: np.ndarray) -> bytes:
-    out = io.BytesIO()
-    Image.fromarray(rgb).save(out, "JPEG", quality=92)
-    return out.getvalue()
-
-
-def crop(rgb: np.ndarray, bbox: Sequence[float], margin: float = 0.6) -> np.ndarray:
-    x, y, w, h = bbox
-    x0, y0 = max(0, int(x - margin * w)), max(0, int(y - margin * h))
-    x1, y1 = min(rgb.shape[1], int(x + w * (1 + margin))), min(rgb.shape[0], int(y + h * (1 + margin)))
-    return np.ascontiguousarray(rgb[y0:y1, x0:x1])
-
-
-@pytest.fixture(scope="module")
-def astronaut_selfie(astronaut_image, astronaut_face) -> bytes:
-    return jpeg(crop(astronaut_image, astronaut_face.bbox))
+from tests.integration.search.conftest import TAB_A, TAB_B, crop, jpeg
 
 
 @pytest.fixture(scope="module")
 def friend_selfie(t1_image, t1_faces) -> bytes:
     return jpeg(crop(t1_image, t1_faces[0].bbox))
-
-
-@pytest.fixture
-def gala(make_event, add_photo, t1_faces, astronaut_face):
-    """The astronaut alone and with t1 person 0 (the friend); the six t1 people in one photo."""
-    event = make_event("gala")
-    ids = {
-        "astronaut": add_photo(event.id, "astronaut.jpg", scene="An astronaut", faces=[astronaut_face]),
-        "pair": add_photo(event.id, "pair.jpg", scene="Two people", faces=[astronaut_face, t1_faces[0]]),
-        "group": add_photo(event.id, "group.jpg", scene="Six friends", faces=t1_faces),
-    }
-    return event, ids
 
 
 def call(

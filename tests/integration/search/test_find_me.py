@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
 
 import numpy as np
 import psycopg
@@ -21,19 +20,7 @@ from eventlens.findme.session import find_me_scope
 from eventlens.scope import Scope
 from PIL import Image
 
-
-def jpeg(rgb: np.ndarray, exif: Image.Exif | None = None) -> bytes:
-    out = io.BytesIO()
-    Image.fromarray(rgb).save(out, "JPEG", quality=92, **({"exif": exif} if exif is not None else {}))
-    return out.getvalue()
-
-
-def crop(rgb: np.ndarray, bbox: Sequence[float], margin: float = 0.6) -> np.ndarray:
-    """The face in `bbox` with room around it, as a selfie frames it."""
-    x, y, w, h = bbox
-    x0, y0 = max(0, int(x - margin * w)), max(0, int(y - margin * h))
-    x1, y1 = min(rgb.shape[1], int(x + w * (1 + margin))), min(rgb.shape[0], int(y + h * (1 + margin)))
-    return np.ascontiguousarray(rgb[y0:y1, x0:x1])
+from tests.integration.search.conftest import crop, jpeg
 
 
 @pytest.fixture
@@ -56,11 +43,6 @@ def party(make_event, add_photo, t1_faces, astronaut_face):
     }
     assign_new_faces(Scope.pipeline(event))  # people in photos, as the faces phase leaves them
     return event, ids
-
-
-@pytest.fixture(scope="module")
-def astronaut_selfie(astronaut_image, astronaut_face) -> bytes:
-    return jpeg(crop(astronaut_image, astronaut_face.bbox))
 
 
 def test_selfie_returns_that_persons_photos_and_not_others(party, astronaut_selfie):

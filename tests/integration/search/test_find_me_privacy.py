@@ -10,66 +10,32 @@ The oracle tests go through the real match route, as a second browser would.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import os
 import re
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import psycopg
 import pytest
 from eventlens.scope import Scope
-from PIL import Image
+
+from tests.integration.search.conftest import TAB_A, TAB_B, crop, jpeg
 
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "eventlens")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "EventLens")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 
 ROOT = Path(__file__).resolve().parents[3]
-TAB_A = "tab-a-Qx3v9LmN0pRsTuVw"
-TAB_B = "tab-b-Zy8w7KjH6gFeDcBa"
 VECTOR = "[" + ",".join(["0.1"] * 128) + "]"
 OTHER_VECTOR = "[" + ",".join(["0.2"] * 128) + "]"
 NO_MATCH = "No photos matched. Try a well-lit, front-facing selfie without sunglasses or a hat."
 
 
-def jpeg(rgb: np.ndarray) -> bytes:
-    out = io.BytesIO()
-    Image.fromarray(rgb).save(out, "JPEG", quality=92)
-    return out.getvalue()
-
-
-def crop(rgb: np.ndarray, bbox: Sequence[float], margin: float = 0.6) -> np.ndarray:
-    x, y, w, h = bbox
-    x0, y0 = max(0, int(x - margin * w)), max(0, int(y - margin * h))
-    x1, y1 = min(rgb.shape[1], int(x + w * (1 + margin))), min(rgb.shape[0], int(y + h * (1 + margin)))
-    return np.ascontiguousarray(rgb[y0:y1, x0:x1])
-
-
-@pytest.fixture(scope="module")
-def astronaut_selfie(astronaut_image, astronaut_face) -> bytes:
-    return jpeg(crop(astronaut_image, astronaut_face.bbox))
-
-
 @pytest.fixture(scope="module")
 def t1_selfie(t1_image, t1_faces) -> bytes:
     return jpeg(crop(t1_image, t1_faces[3].bbox))
-
-
-@pytest.fixture
-def gala(make_event, add_photo, t1_faces, astronaut_face):
-    """The astronaut in two photos (alone, and with t1 person 0), the six t1 people in one."""
-    event = make_event("gala")
-    ids = {
-        "astronaut": add_photo(event.id, "astronaut.jpg", scene="An astronaut", faces=[astronaut_face]),
-        "pair": add_photo(event.id, "pair.jpg", scene="Two people", faces=[astronaut_face, t1_faces[0]]),
-        "group": add_photo(event.id, "group.jpg", scene="Six friends", faces=t1_faces),
-    }
-    return event, ids
 
 
 def match(
