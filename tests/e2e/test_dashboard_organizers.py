@@ -188,10 +188,14 @@ def test_the_find_me_tab_shows_searches_hot_photos_and_recent_activity(
     auth = _auth(page)
     before = page.request.get("/api/events/demo/admin/analytics", headers=auth).json()["sessions"]
     image = base64.b64encode(face_selfie.read_bytes()).decode()
+    consent = page.request.get("/api/events/demo/match/consent").json()["consent_version"]
     reply = page.request.post(
         "/api/events/demo/match",
         data={"image_base64": image},
-        headers={"X-EventLens-Session": f"dash-analytics-{secrets.token_hex(8)}"},
+        headers={
+            "X-EventLens-Session": f"dash-analytics-{secrets.token_hex(8)}",
+            "X-EventLens-Consent": consent,
+        },
     )
     assert reply.ok, reply.text()
     assert reply.json()["matches"]

@@ -185,19 +185,23 @@ def get_run(scope: Scope, run_id: UUID | str) -> PipelineRun:
     return run
 
 
+def finished_per_phase(scope: Scope) -> dict[str, int]:
+    """Photos each per-photo phase has finished (completed or failed), as the phase table counts."""
+    with scope.transaction() as tx:
+        return {c.phase: c.completed + c.error for c in repo.phase_counts(tx)}
+
+
 def list_errors(scope: Scope) -> ErrorList:
     """Failed photos in plain words, with the recorded message, the thumbnail when analyze made one,
     and whether the organizer hid (ignored) the photo."""
-    from eventlens.media import repo as media_repo
-    from eventlens.media.views import media_url
+    from eventlens.media.service import thumbnails_and_hidden
 
     with scope.transaction() as tx:
         rows = repo.list_errors(tx)
-        photos = {p.id: p for p in media_repo.get_photos(tx, list({r.photo_id for r in rows}))}
+    shown = thumbnails_and_hidden(scope, list({r.photo_id for r in rows}))
     errors = []
     for r in rows:
-        photo = photos.get(r.photo_id)
-        thumb = photo is not None and "320" in (photo.thumbnails or {})
+        thumbnail_url, hidden = shown.get(r.photo_id, (None, False))
         errors.append(
             PhotoError(
                 photo_id=r.photo_id,
@@ -205,8 +209,8 @@ def list_errors(scope: Scope) -> ErrorList:
                 phase=r.phase,
                 error=plain_message(r.phase, r.detail or ""),
                 detail=r.detail or "",
-                thumbnail_url=media_url(photo, "320") if photo is not None and thumb else None,
-                hidden=photo is not None and photo.hidden,
+                thumbnail_url=thumbnail_url,
+                hidden=hidden,
             )
         )
     return ErrorList(errors=errors)

@@ -78,6 +78,19 @@ def _uuid(value: Any) -> UUID:
         raise InvalidCursor("malformed cursor: not a photo id") from None
 
 
+def thumbnails_and_hidden(scope: Scope, photo_ids: list[UUID]) -> dict[UUID, tuple[str | None, bool]]:
+    """Each photo's thumbnail URL (None before analyze made one) and whether it is hidden: what the
+    dashboard's error list shows beside a failed file."""
+    from eventlens.media.views import media_url
+
+    with scope.transaction() as tx:
+        rows = repo.get_photos(tx, photo_ids)
+    return {
+        row.id: (media_url(row, "320") if "320" in (row.thumbnails or {}) else None, row.hidden)
+        for row in rows
+    }
+
+
 def get_photo(scope: Scope, photo_id: UUID) -> Photo:
     """One photo; a hidden one exists only for staff (row-level security hides it from a visitor)."""
     with scope.transaction() as tx:

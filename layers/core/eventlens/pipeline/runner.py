@@ -161,7 +161,8 @@ def _run_phases(
     deadline = None if budget_ms is None else time.monotonic() + budget_ms / 1000.0
     slice_ms = settings().phase_budget_ms
     results = []
-    done_at_start = _done_per_phase(event)
+    fused = (options or PipelineOptions()).fuse and "analyze" in phases
+    done_at_start = _done_per_phase(event) if fused else {}
     for name in phases:
         counter = _Progress(name, on_progress, _total(event, name))
         total: dict[str, Any] = {"phase": name, "processed": 0, "remaining": 0, "errors": 0, "done": False}
@@ -177,7 +178,7 @@ def _run_phases(
             if result["done"] or out_of_time or result["processed"] == 0:
                 break
         counter.finish()
-        if name in PHOTO_PHASES:  # work analyze did for a fused phase counts for that phase too
+        if fused and name in FUSED_INTO_ANALYZE:  # the work analyze did for it counts for it too
             finished = _done_per_phase(event)[name] - done_at_start[name]
             total["processed"] = max(total["processed"], finished)
         results.append(total)
@@ -186,13 +187,17 @@ def _run_phases(
     return results
 
 
+FUSED_INTO_ANALYZE = ("faces", "describe")
+"""Phases whose work analyze does on the way when `PipelineOptions.fuse` is on (local models)."""
+
+
 def _done_per_phase(event: Event) -> dict[str, int]:
     """Photos each per-photo phase has finished (completed or failed): the dashboard's table counts
-    the same, so a run's summary agrees with it."""
-    from eventlens.jobs import repo as jobs_repo
+    the same, so a run's summary agrees with it. Only for phases analyze did work for: another
+    runner's finishes would count too, so a phase's own count stays its own otherwise."""
+    from eventlens.jobs.service import finished_per_phase
 
-    with Scope.pipeline(event).transaction() as tx:
-        return {c.phase: c.completed + c.error for c in jobs_repo.phase_counts(tx)}
+    return finished_per_phase(Scope.pipeline(event))
 
 
 def _total(event: Event, phase: str) -> int:
