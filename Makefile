@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 PORT ?= 8000
-PYTEST_ARGS ?=
+# Two workers (pytest-xdist): the suite stays under 20 minutes on a 2-core machine.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: install demo serve test lint typecheck system-deps sam-build rds-ca bench clean
 
