@@ -235,6 +235,18 @@ def face_selfie(group_photo: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture(scope="session")
+def hiding_selfie(group_photo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Another face of t1.jpg (the rightmost person), for the test that hides its owner: the demo
+    server is shared, so the face the other tests search for must stay findable."""
+    from PIL import Image
+
+    face = Image.open(group_photo).convert("RGB").crop((1070, 205, 1275, 450))
+    path = tmp_path_factory.mktemp("hiding") / "selfie.jpg"
+    face.resize((face.width * 2, face.height * 2), Image.Resampling.LANCZOS).save(path, quality=92)
+    return path
+
+
+@pytest.fixture(scope="session")
 def faceless_photo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real photo with no face in it (scikit-image's coffee cup)."""
     from PIL import Image

@@ -264,11 +264,11 @@ def test_swiping_the_viewer_moves_to_the_next_photo(phone_page: Page) -> None:
 
 
 def test_find_me_asks_for_consent_first_and_hide_me_removes_me_from_the_results(
-    page: Page, face_selfie: Path
+    page: Page, hiding_selfie: Path
 ) -> None:
     _open_gallery(page)
     page.get_by_role("button", name="Find me").click()
-    page.locator("#selfie-input").set_input_files(face_selfie)
+    page.locator("#selfie-input").set_input_files(hiding_selfie)
     consent = page.get_by_role("dialog", name="Before we look for you")
     expect(consent).to_contain_text("face template", timeout=30_000)
     consent.get_by_role("button", name="Not now").click()
@@ -276,7 +276,7 @@ def test_find_me_asks_for_consent_first_and_hide_me_removes_me_from_the_results(
     page.get_by_role("button", name="Cancel").click()
 
     page.get_by_role("button", name="Find me").click()
-    page.locator("#selfie-input").set_input_files(face_selfie)
+    page.locator("#selfie-input").set_input_files(hiding_selfie)
     _agree(page)
     expect(page.locator("#findme-summary")).to_contain_text(
         re.compile(r"[Ff]ound you in \d+ photos?"), timeout=30_000
