@@ -141,6 +141,16 @@ the idle work (Aurora at 0.5 ACU minimum, RDS Proxy, a NAT gateway)."""
 AURORA_RESUME_S = 15.0
 """Aurora Serverless v2 resuming from a pause at 0 ACU (AWS Aurora user guide, "auto-pause"): a run
 that starts on an idle gallery waits this long for its first connection (DbMinCapacity=0)."""
+SCHEDULED_RUN_S = 2.0
+"""Assumed length of one scheduled invocation when nothing is due (list a marker prefix, or read
+each event's retention date)."""
+SCHEDULES_THAT_WAKE_THE_DATABASE = {"DailyFaceRetention"}
+"""Scheduled events whose function connects to the database every time (so a paused Aurora resumes,
+runs at its 0.5-ACU floor and pauses again DbSecondsUntilAutoPause later). The others are gated:
+the find-me purge connects only while an S3 marker says a face template may be kept (a test holds
+this list against the template's schedules)."""
+SCHEDULES_GATED = {"Every5Minutes"}
+AURORA_AWAKE_FLOOR_ACU = 0.5
 AURORA_SCALE_DOWN_TAIL_S = 300
 """Assumed: after a run Aurora takes ~5 minutes to scale back down (billed at half the peak)."""
 
@@ -844,11 +854,64 @@ def idle_monthly(template: Template) -> dict[str, float]:
             len(acls) * PRICE["waf_acl_month"] + rules * PRICE["waf_rule_month"]
         )
     alarms = template.resources("AWS::CloudWatch::Alarm")
-    metrics = sum(max(1, len(a["Properties"].get("Metrics", []) or [])) for a in alarms)
+    metrics = sum(alarm_metrics(a) for a in alarms)
     out[f"alarms x{len(alarms)} ({metrics} metrics)"] = metrics * PRICE["alarm_month"]
     dashboards = template.resources("AWS::CloudWatch::Dashboard")
     if dashboards:
         out[f"dashboard x{len(dashboards)}"] = len(dashboards) * PRICE["dashboard_month"]
+    out.update(scheduled_monthly(template))
+    return out
+
+
+def alarm_metrics(alarm: dict[str, Any]) -> int:
+    """Metrics an alarm is billed for: its one metric, or each MetricStat of a metric-math alarm
+    (expressions are not metrics)."""
+    queries = alarm["Properties"].get("Metrics") or []
+    return sum(1 for q in queries if "MetricStat" in q) if queries else 1
+
+
+def schedules(template: Template) -> dict[str, tuple[str, FunctionSpec, float]]:
+    """Each scheduled event of a function: (its function, the function, invocations a month)."""
+    found = {}
+    for name, resource in template.raw["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        for event, spec in resource["Properties"].get("Events", {}).items():
+            if spec["Type"] not in ("Schedule", "ScheduleV2"):
+                continue
+            props = spec["Properties"]
+            expression = str(props.get("Schedule") or props.get("ScheduleExpression"))
+            found[event] = (name, template.function(name), per_month(expression))
+    return found
+
+
+def per_month(expression: str) -> float:
+    """Invocations a month of rate(N unit) or a cron that fires once a day."""
+    rate = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)", expression)
+    if rate:
+        every_min = int(rate[1]) * {"minute": 1, "hour": 60, "day": 1440}[rate[2].rstrip("s")]
+        return HOURS_PER_MONTH * 60 / every_min
+    cron = re.fullmatch(r"cron\((\d+) (\d+) \* \* \? \*\)", expression)
+    if cron:
+        return HOURS_PER_MONTH / 24
+    raise ValueError(f"a schedule the cost model does not read: {expression}")
+
+
+def scheduled_monthly(template: Template) -> dict[str, float]:
+    """What the schedules cost a month while nothing else happens: their Lambda time, and the
+    database waking for the ones that connect every time."""
+    out: dict[str, float] = {}
+    paused = float(template.parameter("DbMinCapacity")) == 0
+    for event, (function, spec, count) in schedules(template).items():
+        gb_s = count * SCHEDULED_RUN_S * spec.memory_mb / 1024
+        label = f"{function} {event} (x{count:,.0f} a month)"
+        out[label] = gb_s * PRICE["lambda_gb_s"] + count * PRICE["lambda_request"]
+        if paused and event in SCHEDULES_THAT_WAKE_THE_DATABASE:
+            pause = float(template.parameter("DbSecondsUntilAutoPause"))
+            awake_h = count * (AURORA_RESUME_S + SCHEDULED_RUN_S + pause) / 3600
+            out[f"  Aurora woken by {event} ({awake_h:.1f} h at {AURORA_AWAKE_FLOOR_ACU} ACU)"] = (
+                awake_h * AURORA_AWAKE_FLOOR_ACU * PRICE["acu_hour"]
+            )
     return out
 
 
@@ -990,19 +1053,19 @@ def print_idle(template: Template, baseline_rev: str | None) -> None:
     before = idle_monthly(base) if baseline_rev and (base := baseline_template(baseline_rev)) else None
     print(f"idle, per month (USD, {IDLE_REGION} prices; storage, logs and per-request charges aside):")
     if before is not None:
-        print(f"  {'':<52}{'before':>8}{'after':>8}   (before: template.yaml at {baseline_rev})")
+        print(f"  {'':<60}{'before':>8}{'after':>8}   (before: template.yaml at {baseline_rev})")
         for key in [*before, *(k for k in after if k not in before)]:
             was = f"{before[key]:>8.2f}" if key in before else f"{'-':>8}"
             now = f"{after[key]:>8.2f}" if key in after else f"{'-':>8}"
-            print(f"  {key:<52}{was}{now}")
-        print(f"  {'total':<52}{sum(before.values()):>8.2f}{sum(after.values()):>8.2f}")
+            print(f"  {key:<60}{was}{now}")
+        print(f"  {'total':<60}{sum(before.values()):>8.2f}{sum(after.values()):>8.2f}")
     else:
         for key, value in after.items():
-            print(f"  {key:<52}{value:>8.2f}")
-        print(f"  {'total':<52}{sum(after.values()):>8.2f}")
+            print(f"  {key:<60}{value:>8.2f}")
+        print(f"  {'total':<60}{sum(after.values()):>8.2f}")
     free = cloudwatch_free_tier(template)
     print(
-        f"  {'total where CloudWatch free tier is unused elsewhere':<52}{'':>8}{sum(after.values()) - free:>8.2f}"
+        f"  {'total where CloudWatch free tier is unused elsewhere':<60}{'':>8}{sum(after.values()) - free:>8.2f}"
         f"   ({FREE_ALARM_METRICS} alarm metrics and {FREE_DASHBOARDS} dashboards a month are free per account)"
     )
 
@@ -1014,8 +1077,7 @@ FREE_DASHBOARDS = 3
 
 def cloudwatch_free_tier(template: Template) -> float:
     """What the free tier takes off this stack's alarms and dashboard, were it the account's only user."""
-    alarms = template.resources("AWS::CloudWatch::Alarm")
-    metrics = sum(max(1, len(a["Properties"].get("Metrics", []) or [])) for a in alarms)
+    metrics = sum(alarm_metrics(a) for a in template.resources("AWS::CloudWatch::Alarm"))
     dashboards = len(template.resources("AWS::CloudWatch::Dashboard"))
     return (
         min(metrics, FREE_ALARM_METRICS) * PRICE["alarm_month"]

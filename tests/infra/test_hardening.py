@@ -102,21 +102,27 @@ def alarms_on(resources: dict[str, Any], namespace: str, metric: str, **dims: An
 
 
 @pytest.mark.parametrize(
-    ("region", "web_acl_arn", "expected"),
+    ("region", "waf", "web_acl_arn", "expected"),
     [
-        ("us-east-1", "", {"Fn::GetAtt": ["WebAcl", "Arn"]}),
-        ("eu-west-1", "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1", "arn-given"),
-        ("us-east-1", "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1", "arn-given"),
-        ("eu-west-1", "", NO_VALUE),
+        ("us-east-1", "on", "", {"Fn::GetAtt": ["WebAcl", "Arn"]}),
+        ("us-east-1", "off", "", NO_VALUE),
+        ("eu-west-1", "off", "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1", "arn-given"),
+        ("us-east-1", "on", "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1", "arn-given"),
+        ("eu-west-1", "on", "", NO_VALUE),
     ],
 )
-def test_cloudfront_gets_the_stacks_own_web_acl_in_us_east_1_or_the_one_named(
-    template: dict[str, Any], resources: dict[str, Any], region: str, web_acl_arn: str, expected: Any
+def test_cloudfront_gets_the_stacks_own_web_acl_when_on_in_us_east_1_or_the_one_named(
+    template: dict[str, Any],
+    resources: dict[str, Any],
+    region: str,
+    waf: str,
+    web_acl_arn: str,
+    expected: Any,
 ) -> None:
-    """Given a region and WebAclArn, when the conditions are evaluated, then the distribution is
-    associated with the stack's WebACL (us-east-1 only, where Scope CLOUDFRONT exists), the named
-    one, or (outside us-east-1, none named) none, which the WebAcl output then says."""
-    params = parameters(template, region, WebAclArn=web_acl_arn)
+    """Given a region, Waf and WebAclArn, when the conditions are evaluated, then the distribution
+    is associated with the named WebACL, else the stack's own (Waf=on, us-east-1 only, where Scope
+    CLOUDFRONT exists), else none, which the WebAcl output then says."""
+    params = parameters(template, region, Waf=waf, WebAclArn=web_acl_arn)
     conditions = template["Conditions"]
     config = resources["Distribution"]["Properties"]["DistributionConfig"]
     associated = evaluate(config["WebACLId"], params, conditions)
@@ -126,6 +132,16 @@ def test_cloudfront_gets_the_stacks_own_web_acl_in_us_east_1_or_the_one_named(
     output = evaluate(template["Outputs"]["WebAcl"]["Value"], params, conditions)
     if expected is NO_VALUE:
         assert output.startswith("none")
+
+
+def test_waf_is_off_by_default_and_the_idle_budget_says_why(template: dict[str, Any]) -> None:
+    """Its WebACL bills whether or not anyone visits: off by default (issue 13's idle budget), a
+    parameter away, and the docs give the price and when to turn it on."""
+    assert template["Parameters"]["Waf"]["Default"] == "off"
+    assert parameters(template)["Waf"] == "off"
+    deploy = (ROOT / "docs" / "deploy.md").read_text()
+    assert "Waf=on" in deploy
+    assert "$9" in deploy
 
 
 def test_the_web_acl_blocks_known_attacks_and_post_floods_from_one_address(
@@ -270,13 +286,25 @@ def test_the_media_bucket_is_versioned_and_forgets_old_versions_after_14_days(
 # ---------------------------------------------------------------------------------------- alarms
 
 
-def test_every_function_is_watched_for_errors_and_throttles(resources: dict[str, Any]) -> None:
-    """OperatorFunction is invoked by hand: whoever invokes it reads its error."""
-    for name in functions(resources):
-        if name == "OperatorFunction":
-            continue
-        for metric in ("Errors", "Throttles"):
-            assert alarms_on(resources, "AWS/Lambda", metric, FunctionName={"Ref": name}), (name, metric)
+@pytest.mark.parametrize("metric", ["Errors", "Throttles"])
+def test_every_function_is_watched_for_errors_and_throttles(resources: dict[str, Any], metric: str) -> None:
+    """One alarm reads the region's Lambda metric with no FunctionName dimension: it covers every
+    function of the stack, one added later included, for one alarm metric ($0.10 a month) instead
+    of one per function."""
+    assert functions(resources)
+    region_wide = [
+        name for name, alarm in alarms(resources).items() if ("AWS/Lambda", metric, {}) in watched(alarm)
+    ]
+    assert len(region_wide) == 1, region_wide
+    (alarm,) = (alarms(resources)[n] for n in region_wide)
+    assert alarm["Statistic"] == "Sum"
+    assert alarm["Threshold"] == 0
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+
+
+def test_alarms_read_at_most_ten_metrics_the_free_tier(resources: dict[str, Any]) -> None:
+    """Alarms bill per metric they read; an account's first ten are free."""
+    assert sum(len(watched(a)) for a in alarms(resources).values()) <= 10
 
 
 @pytest.mark.parametrize(
@@ -370,7 +398,16 @@ def test_gemini_client_logs_each_429_it_meets(caplog: pytest.LogCaptureFixture) 
     assert [r.getMessage() for r in caplog.records] == ["Gemini answered HTTP 429"]
 
 
-def test_the_dashboard_shows_every_alarm(resources: dict[str, Any]) -> None:
+def test_the_dashboard_shows_every_alarm(template: dict[str, Any], resources: dict[str, Any]) -> None:
+    """Off by default ($3 a month beyond an account's first three); when on, it shows every alarm."""
+    assert resources["Dashboard"]["Condition"] == "CreateDashboard"
+    assert template["Outputs"]["DashboardUrl"]["Condition"] == "CreateDashboard"
+    conditions = template["Conditions"]
+    assert evaluate(conditions["CreateDashboard"], parameters(template), conditions) is False
+    assert (
+        evaluate(conditions["CreateDashboard"], parameters(template, MonitoringDashboard="on"), conditions)
+        is True
+    )
     body = resources["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
     widgets = json.loads(re.sub(r"\$\{[^}]+\}", "x", body))["widgets"]
     assert widgets, "an empty dashboard"
