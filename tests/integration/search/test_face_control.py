@@ -251,6 +251,63 @@ def test_forget_me_deletes_every_face_and_it_stays_gone_after_the_faces_phase_ru
     assert len(reply["matches"]) == 1  # the others are untouched
 
 
+class CountingRecognizer:
+    """OpenCV's SFace recognizer, counting the face templates it computes (`feature`)."""
+
+    def __init__(self, real: Any, counts: list[int]) -> None:
+        self.real, self.counts = real, counts
+
+    def alignCrop(self, image: Any, row: Any) -> Any:  # noqa: N802 (OpenCV's name)
+        return self.real.alignCrop(image, row)
+
+    def feature(self, aligned: Any) -> Any:
+        self.counts.append(1)
+        return self.real.feature(aligned)
+
+
+@pytest.fixture
+def templates_computed(monkeypatch) -> list[int]:
+    """One entry per face template the face model computes from here on: a fresh SFace model
+    whose OpenCV recognizers (one per thread) are counted."""
+    import cv2
+    from eventlens.ml.faces import face_model
+
+    counts: list[int] = []
+    real = cv2.FaceRecognizerSF
+
+    class Recognizers:
+        @staticmethod
+        def create(*args: Any) -> CountingRecognizer:
+            return CountingRecognizer(real.create(*args), counts)
+
+    monkeypatch.setattr(cv2, "FaceRecognizerSF", Recognizers)
+    face_model.cache_clear()
+    yield counts
+    face_model.cache_clear()
+
+
+def test_forget_me_keeps_the_face_model_from_computing_a_template_for_the_region_again(
+    processed, astronaut_selfie, owner_conn, templates_computed
+) -> None:
+    event = processed
+    agree("gala", TAB_A)
+    assert call("POST", "/api/events/gala/match/forget", selfie(astronaut_selfie), TAB_A)[0] == 200
+    forgotten_photo = owner_conn.execute(
+        "SELECT photo_id FROM face_opt_outs WHERE kind = 'forget'"
+    ).fetchone()[0]
+    templates_computed.clear()  # the selfie's own template
+
+    reprocess_faces(event, owner_conn)
+
+    # t1's six faces were embedded again; the astronaut's region was detected and skipped.
+    assert len(templates_computed) == 6
+    assert face_rows(owner_conn, event.id) == 6
+    assert owner_conn.execute(
+        "SELECT count(*) FROM face_embeddings WHERE photo_id = %s AND embedding IS NOT NULL",
+        (forgotten_photo,),
+    ).fetchone() == (0,)
+
+
 def test_hide_me_holds_when_the_photos_are_processed_again(processed, astronaut_selfie, owner_conn) -> None:
     event = processed
     version = agree("gala", TAB_A)

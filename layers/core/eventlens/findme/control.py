@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -238,6 +238,26 @@ def treatment(regions: list[repo.OptOutRegion], bbox: tuple[float, float, float,
     if "forget" in kinds:
         return Treatment(keep=False, hidden=False)
     return Treatment(keep=True, hidden="hide" in kinds)
+
+
+def forgotten_regions(scope: Scope) -> dict[UUID, list[tuple[float, float, float, float]]]:
+    """The event's forgotten regions per photo, read once by a faces phase run so that the face
+    model never embeds a face detected in one (`forgotten_in`)."""
+    with scope.transaction() as tx:
+        return repo.forgotten_regions(tx)
+
+
+def forgotten_in(
+    regions: list[tuple[float, float, float, float]], scale: float
+) -> Callable[[tuple[float, float, float, float]], bool]:
+    """The face model's `skip`: whether a box detected on an image `scale` times smaller than the
+    original (boxes are stored in the original's pixels) lies in a forgotten region."""
+
+    def skip(bbox: tuple[float, float, float, float]) -> bool:
+        box = (bbox[0] * scale, bbox[1] * scale, bbox[2] * scale, bbox[3] * scale)
+        return any(overlap(region, box) >= SAME_REGION_IOU for region in regions)
+
+    return skip
 
 
 def face_data_allowed(scope: Scope) -> bool:

@@ -41,7 +41,7 @@ def run(ctx: PhaseContext) -> tuple[int, int, bool]:
             return fail_safely(ctx, row, PHASE, exc)
         found = None
         if face_step is not None and row.faces_status == "pending":
-            found = face_step.try_detect(media)
+            found = face_step.try_detect(media, row.id)
         description = None
         if describe_step is not None and row.describe_status == "pending":
             count = found.count if found is not None and found.ok else row.face_count
