@@ -70,6 +70,7 @@ class PrivacyNotice(Model):
     event: str
     face_search: bool = Field(description="Whether find me by selfie works for this event now")
     no_biometrics: bool
+    blur_forgotten_faces: bool = Field(description="Forget me blurs the face in thumbnails and previews")
     consent_text: str
     face_retention_days: int
     ends_on: date | None
