@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from uuid import UUID
 
 from PIL import Image, ImageFilter
 
@@ -44,7 +45,7 @@ def blur_boxes(image: Image.Image, boxes: Sequence[Box], scale: float) -> Image.
     return out
 
 
-def blur_renditions(scope: Scope, store: BlobStore, boxes_by_photo: dict[object, Sequence[Box]]) -> int:
+def blur_renditions(scope: Scope, store: BlobStore, boxes_by_photo: Mapping[UUID, Sequence[Box]]) -> int:
     """Blur these boxes in each photo's stored thumbnail and preview, in place (same keys: the
     capability URLs stay valid); how many renditions were rewritten. A photo without renditions
     yet gets them blurred by analyze."""
@@ -53,7 +54,7 @@ def blur_renditions(scope: Scope, store: BlobStore, boxes_by_photo: dict[object,
     rewritten = 0
     for photo_id, boxes in boxes_by_photo.items():
         with scope.transaction() as tx:
-            row = repo.get_photo(tx, photo_id)  # type: ignore[arg-type]
+            row = repo.get_photo(tx, photo_id)
         if row is None or not row.width or not boxes:
             continue
         for key in (row.thumbnails or {}).values():
