@@ -141,8 +141,28 @@ def test_find_me_shows_who_you_were_photographed_with_and_your_crews_album(confe
     assert [m.shared_photos for m in mates[:2]] == [2, 2]  # a1 and a3: two photos each with a2
     assert mates[0].cover_bbox != mates[1].cover_bbox or mates[0].cover.id != mates[1].cover.id
     album = [photo_of[p.id] for p in reply.crew.photos]
-    assert set(album[:3]) == {"0.jpg", "1.jpg", "3.jpg"}  # team a's photos not matched, before team b's
+    assert set(album[:2]) == {"1.jpg", "3.jpg"}  # a1 and a3 (and the host) in each
+    assert set(album[2:4]) == {"0.jpg", "8.jpg"}  # a1 and the host; team b's photos (the host alone) after
     assert "2.jpg" not in album
     dumped = reply.crew.model_dump_json()
     assert '"name"' not in dumped
     assert not any(str(i) in dumped for i in ids.values())
+
+
+def test_the_crew_graph_is_built_again_only_when_the_events_appearances_change(conference) -> None:
+    from eventlens.events.service import get_event
+    from eventlens.faceclusters import service
+
+    token, ids = conference
+    event = get_event("conf")
+    first = call("GET", "/api/events/conf/admin/crews", token)[1]
+    built = service._GRAPHS[event.id][1]
+    assert call("GET", f"/api/events/conf/admin/face-clusters/{ids['a2']}/crew", token)[0] == 200
+    assert call("GET", "/api/events/conf/admin/crews", token)[1] == first
+    assert service._GRAPHS[event.id][1] is built  # the same appearances: the same graph, no Louvain
+
+    status, _ = call("PATCH", f"/api/events/conf/admin/face-clusters/{ids['a3']}", token, {"hidden": True})
+    assert status == 200
+    after = call("GET", "/api/events/conf/admin/crews", token)[1]
+    assert service._GRAPHS[event.id][1] is not built
+    assert all("a3" not in c["names"] for c in after["crews"])
