@@ -1,6 +1,7 @@
 """Crew suggestions on a synthetic event with known teams: precision@5, with and without a host.
 
     .venv/bin/python benchmarks/crews.py [--teams 12] [--size 6] [--photos 600] [--seed 1]
+                                         [--cache-sizes 600:12,10000:200]
 
 An event of `teams` teams of `size` people. Each photo shows 2-4 members of one team; one photo
 in five also shows somebody from another team (a chat at the coffee machine); in the "host"
@@ -8,6 +9,11 @@ variant a host is in every photo. For each person, the top 5 suggestions
 (`faceclusters.crews.suggest`: own Louvain crew first, then by weight, as shipped; and by weight
 alone) are scored against their team (precision@5: team mates among the 5, out of min(5, size - 1)). Measures compared in the
 same run: Jaccard (shipped) and the raw count of shared photos (the obvious alternative).
+
+Then the crew graph cache (`faceclusters.service._graph`): what one find me or crew request costs
+in Python when the graph and Louvain are built every time, against a cache hit (the appearances,
+read from the database in both cases and not timed here, compared with those the cached graph was
+built from), for events of photos:teams (teams of `size`, with a host).
 """
 
 from __future__ import annotations
@@ -59,6 +65,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=6)
     parser.add_argument("--photos", type=int, default=600)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--cache-sizes", default="600:12,10000:200", help="photos:teams, comma separated")
     args = parser.parse_args()
     print(f"$ {' '.join(sys.argv)}")
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
@@ -77,6 +84,35 @@ def main() -> None:
                 print(
                     f"{'host' if host else 'no host':<12} {measure:<9} {ranking:<20} {p:11.3f}  {took:8.3f}"
                 )
+    print("\ncrew graph per request (host in every photo; median of 5): built every time vs cache hit")
+    print("photos  people  appearances  built (ms)  cache hit (ms)")
+    for spec in args.cache_sizes.split(","):
+        photos, teams = (int(v) for v in spec.split(":"))
+        built, hit = cache_costs(photos, teams, args.size, args.seed)
+        appearances = len(event(teams, args.size, photos, True, args.seed)[0])
+        print(
+            f"{photos:6d}  {teams * args.size + 1:6d}  {appearances:11d}  {built * 1000:10.1f}  {hit * 1000:14.2f}"
+        )
+
+
+def cache_costs(photos: int, teams: int, size: int, seed: int, repeat: int = 5) -> tuple[float, float]:
+    """Median seconds to build graph + Louvain, and to recognise the same appearances (cache hit)."""
+    import statistics
+
+    from eventlens.faceclusters.crews import communities, graph
+
+    pairs, _ = event(teams, size, photos, True, seed)
+    built, hit = [], []
+    key = frozenset(pairs)
+    for _ in range(repeat):
+        start = time.perf_counter()
+        communities(graph(pairs, "jaccard"))
+        built.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        same = frozenset(list(pairs)) == key
+        hit.append(time.perf_counter() - start)
+        assert same
+    return statistics.median(built), statistics.median(hit)
 
 
 if __name__ == "__main__":

@@ -68,6 +68,10 @@ class EventSettings(Model):
     ends_on: date | None = Field(
         default=None, description="The day the event ends; unset: the day its last photo arrived"
     )
+    blur_forgotten_faces: bool = Field(
+        default=False,
+        description="Blur a forgotten person's face in the thumbnails and previews (never in the original)",
+    )
 
 
 class Event(Model):

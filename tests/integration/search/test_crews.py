@@ -108,3 +108,61 @@ def test_hidden_people_and_hidden_faces_are_left_out_of_crews(conference, owner_
     assert [m["name"] for m in crew["photographed_with"]] == ["host"]
     crews = call("GET", "/api/events/conf/admin/crews", token)[1]["crews"]
     assert all("a1" not in c["names"] and "a3" not in c["names"] for c in crews)
+
+
+def test_find_me_shows_who_you_were_photographed_with_and_your_crews_album(conference, owner_conn) -> None:
+    """Find me for a2 (one face of theirs matched): their team mates come first, each as a face in a
+    photo a2 is in; the crew album holds the team's group photos a2 was not matched in, best first;
+    nobody's name or id reaches the visitor."""
+    from eventlens.events.service import get_event
+    from eventlens.findme.service import match_embedding
+    from eventlens.scope import Scope
+
+    _token, ids = conference
+    event = get_event("conf")
+    photo_of = {
+        r[0]: r[1]
+        for r in owner_conn.execute("SELECT id, filename FROM photos WHERE event_id = %s", (event.id,))
+    }
+    (vector,) = owner_conn.execute(
+        "SELECT f.embedding::real[] FROM face_embeddings f JOIN photos p ON p.id = f.photo_id"
+        " WHERE p.filename = '2.jpg' AND f.face_cluster_id = %s",
+        (ids["a2"],),
+    ).fetchone()
+
+    reply = match_embedding(Scope.visitor(event), np.array(vector, np.float32), "sface")
+
+    assert [photo_of[m.photo.id] for m in reply.matches] == ["2.jpg"]
+    assert reply.crew is not None
+    mates = reply.crew.photographed_with
+    assert len(mates) >= 2
+    a2_photos = {"0.jpg", "2.jpg", "3.jpg"}  # a1+a2, a2+a3, the whole team (the host in each)
+    assert all(photo_of[m.cover.id] in a2_photos for m in mates)
+    assert [m.shared_photos for m in mates[:2]] == [2, 2]  # a1 and a3: two photos each with a2
+    assert mates[0].cover_bbox != mates[1].cover_bbox or mates[0].cover.id != mates[1].cover.id
+    album = [photo_of[p.id] for p in reply.crew.photos]
+    assert set(album[:2]) == {"1.jpg", "3.jpg"}  # a1 and a3 (and the host) in each
+    assert set(album[2:4]) == {"0.jpg", "8.jpg"}  # a1 and the host; team b's photos (the host alone) after
+    assert "2.jpg" not in album
+    dumped = reply.crew.model_dump_json()
+    assert '"name"' not in dumped
+    assert not any(str(i) in dumped for i in ids.values())
+
+
+def test_the_crew_graph_is_built_again_only_when_the_events_appearances_change(conference) -> None:
+    from eventlens.events.service import get_event
+    from eventlens.faceclusters import service
+
+    token, ids = conference
+    event = get_event("conf")
+    first = call("GET", "/api/events/conf/admin/crews", token)[1]
+    built = service._GRAPHS[event.id][1]
+    assert call("GET", f"/api/events/conf/admin/face-clusters/{ids['a2']}/crew", token)[0] == 200
+    assert call("GET", "/api/events/conf/admin/crews", token)[1] == first
+    assert service._GRAPHS[event.id][1] is built  # the same appearances: the same graph, no Louvain
+
+    status, _ = call("PATCH", f"/api/events/conf/admin/face-clusters/{ids['a3']}", token, {"hidden": True})
+    assert status == 200
+    after = call("GET", "/api/events/conf/admin/crews", token)[1]
+    assert service._GRAPHS[event.id][1] is not built
+    assert all("a3" not in c["names"] for c in after["crews"])

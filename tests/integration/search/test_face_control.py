@@ -251,6 +251,146 @@ def test_forget_me_deletes_every_face_and_it_stays_gone_after_the_faces_phase_ru
     assert len(reply["matches"]) == 1  # the others are untouched
 
 
+class CountingRecognizer:
+    """OpenCV's SFace recognizer, counting the face templates it computes (`feature`)."""
+
+    def __init__(self, real: Any, counts: list[int]) -> None:
+        self.real, self.counts = real, counts
+
+    def alignCrop(self, image: Any, row: Any) -> Any:  # OpenCV's name
+        return self.real.alignCrop(image, row)
+
+    def feature(self, aligned: Any) -> Any:
+        self.counts.append(1)
+        return self.real.feature(aligned)
+
+
+@pytest.fixture
+def templates_computed(monkeypatch) -> list[int]:
+    """One entry per face template the face model computes from here on: a fresh SFace model
+    whose OpenCV recognizers (one per thread) are counted."""
+    import cv2
+    from eventlens.ml.faces import face_model
+
+    counts: list[int] = []
+    real = cv2.FaceRecognizerSF
+
+    class Recognizers:
+        @staticmethod
+        def create(*args: Any) -> CountingRecognizer:
+            return CountingRecognizer(real.create(*args), counts)
+
+    monkeypatch.setattr(cv2, "FaceRecognizerSF", Recognizers)
+    face_model.cache_clear()
+    yield counts
+    face_model.cache_clear()
+
+
+def test_forget_me_keeps_the_face_model_from_computing_a_template_for_the_region_again(
+    processed, astronaut_selfie, owner_conn, templates_computed
+) -> None:
+    event = processed
+    agree("gala", TAB_A)
+    assert call("POST", "/api/events/gala/match/forget", selfie(astronaut_selfie), TAB_A)[0] == 200
+    forgotten_photo = owner_conn.execute(
+        "SELECT photo_id FROM face_opt_outs WHERE kind = 'forget'"
+    ).fetchone()[0]
+    templates_computed.clear()  # the selfie's own template
+
+    reprocess_faces(event, owner_conn)
+
+    # t1's six faces were embedded again; the astronaut's region was detected and skipped.
+    assert len(templates_computed) == 6
+    assert face_rows(owner_conn, event.id) == 6
+    assert owner_conn.execute(
+        "SELECT count(*) FROM face_embeddings WHERE photo_id = %s AND embedding IS NOT NULL",
+        (forgotten_photo,),
+    ).fetchone() == (0,)
+
+
+def renditions(owner_conn: psycopg.Connection, photo_id: object) -> dict[str, np.ndarray]:
+    """The photo's stored thumbnail and preview, decoded, per size."""
+    import io
+
+    from eventlens.storage import blob_store
+    from PIL import Image
+
+    (keys,) = owner_conn.execute("SELECT thumbnails FROM photos WHERE id = %s", (photo_id,)).fetchone()
+    return {
+        size: np.asarray(Image.open(io.BytesIO(blob_store().get(key))).convert("RGB"), dtype=np.int16)
+        for size, key in keys.items()
+    }
+
+
+def changed(
+    before: np.ndarray, after: np.ndarray, box: tuple[float, ...], scale: float
+) -> tuple[float, float]:
+    """Mean absolute change inside the face box, and outside it past its blur padding and a JPEG
+    block (re-encoding the rendition moves other pixels by a level or two at most)."""
+    from eventlens.media.blur import PAD
+
+    x, y, w, h = (v * scale for v in box)
+    inside = (slice(int(y), int(y + h)), slice(int(x), int(x + w)))
+    outside = np.ones(before.shape[:2], bool)
+    margin = 16
+    outside[
+        max(0, int(y - PAD * h) - margin) : int(y + h + PAD * h) + margin,
+        max(0, int(x - PAD * w) - margin) : int(x + w + PAD * w) + margin,
+    ] = False
+    diff = np.abs(after - before)
+    return float(diff[inside].mean()), float(diff[outside].mean())
+
+
+def test_forget_me_blurs_the_face_in_the_thumbnail_and_preview_when_the_event_says_so_also_after_reprocessing(
+    processed, astronaut_selfie, owner_conn
+) -> None:
+    from eventlens.events.service import update_event
+    from eventlens.pipeline.runner import run_phase
+    from eventlens.storage import blob_store
+
+    event = processed
+    (photo, width, source) = owner_conn.execute(
+        "SELECT id, width, source_key FROM photos WHERE filename = 'astronaut.jpg'"
+    ).fetchone()
+    before = renditions(owner_conn, photo)
+    original = blob_store().get(source)
+    update_event(Scope.organizer(event, "org"), settings_patch={"blur_forgotten_faces": True})
+    agree("gala", TAB_A)
+
+    assert call("POST", "/api/events/gala/match/forget", selfie(astronaut_selfie), TAB_A)[0] == 200
+
+    (box,) = owner_conn.execute("SELECT bbox FROM face_opt_outs WHERE photo_id = %s", (photo,)).fetchone()
+    after = renditions(owner_conn, photo)
+    assert set(after) == {"320", "1920"}
+    for size, image in after.items():
+        inside, outside = changed(before[size], image, box, image.shape[1] / width)
+        assert inside > 8, size  # her face is blurred
+        assert outside < 1.5, size  # the rest is the same picture
+    assert blob_store().get(source) == original  # the original is never changed
+    (entry,) = audited(owner_conn, "face_blur")
+    assert (entry["photos"], entry["renditions"]) == (1, 2)
+
+    # analyze makes the renditions again from the original: the face is blurred again.
+    owner_conn.execute("UPDATE photos SET analyze_status = 'pending' WHERE event_id = %s", (event.id,))
+    assert run_phase(event.id, "analyze", 120_000)["done"]  # by id, as the state machine: fresh settings
+    for size, image in renditions(owner_conn, photo).items():
+        inside, outside = changed(before[size], image, box, image.shape[1] / width)
+        assert inside > 8, size
+        assert outside < 1.5, size
+
+
+def test_forget_me_leaves_the_thumbnails_alone_when_the_event_does_not_blur(
+    processed, astronaut_selfie, owner_conn
+) -> None:
+    (photo,) = owner_conn.execute("SELECT id FROM photos WHERE filename = 'astronaut.jpg'").fetchone()
+    before = renditions(owner_conn, photo)
+    agree("gala", TAB_A)
+    assert call("POST", "/api/events/gala/match/forget", selfie(astronaut_selfie), TAB_A)[0] == 200
+    after = renditions(owner_conn, photo)
+    assert all(np.array_equal(before[size], after[size]) for size in before)
+    assert audited(owner_conn, "face_blur") == []
+
+
 def test_hide_me_holds_when_the_photos_are_processed_again(processed, astronaut_selfie, owner_conn) -> None:
     event = processed
     version = agree("gala", TAB_A)

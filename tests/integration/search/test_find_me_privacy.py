@@ -122,7 +122,7 @@ def test_the_reply_json_never_carries_another_sessions_data(gala, astronaut_self
     match(astronaut_selfie, TAB_A, q="astronaut secret words")
     stored = owner_conn.execute("SELECT id, created_at FROM match_sessions").fetchone()
     _, reply, raw = match(astronaut_selfie, TAB_B)
-    assert set(reply) == {"matches", "recommendations", "message"}
+    assert set(reply) == {"matches", "recommendations", "message", "crew"}
     assert not re.search(r"earlier|before|welcome", raw, re.I)
     for leaked in (TAB_A, "secret words", str(stored[0]), stored[1].isoformat()[:16]):
         assert leaked not in raw

@@ -94,3 +94,21 @@ def test_face_model_is_cached_per_name_and_rejects_unknown_names(sface):
     assert (sface.name, sface.dim, sface.threshold) == ("sface", 128, THRESHOLDS["sface"])
     with pytest.raises(UnknownModelError):
         face_model("arcface-xl")
+
+
+def test_a_face_the_skip_test_accepts_is_neither_embedded_nor_returned_and_the_others_are_unchanged(
+    sface, t1
+):
+    everyone = sorted(sface.detect(t1), key=lambda f: f.bbox[0])
+    leftmost = everyone[0].bbox
+    asked: list[tuple[float, float, float, float]] = []
+
+    def skip(box: tuple[float, float, float, float]) -> bool:
+        asked.append(box)
+        return box == leftmost
+
+    rest = sorted(sface.detect(t1, skip), key=lambda f: f.bbox[0])
+
+    assert len(asked) == 6  # every detected face is offered to the test
+    assert [f.bbox for f in rest] == [f.bbox for f in everyone[1:]]
+    assert all(np.array_equal(a.embedding, b.embedding) for a, b in zip(rest, everyone[1:], strict=True))

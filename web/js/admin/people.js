@@ -3,6 +3,7 @@
  * faces (faceclusters), each with a face crop, photo count and name; name, hide, merge the ones
  * ticked, open a person's photos; and the event's crews (people photographed together).
  */
+import { eventPath } from "../lib/api.js";
 import { h, plural } from "../lib/dom.js";
 
 /** @param {import("./session.js").Session} session @param {(msg: string) => void} toast */
@@ -68,7 +69,18 @@ export function mountPeople(session, toast) {
     await refresh();
   }));
 
+  /** The event's face-data schedule, from its privacy notice (GET …/privacy). */
+  async function retention() {
+    const el = /** @type {HTMLElement} */ (document.getElementById("people-retention"));
+    const n = await session.call(`${eventPath(session.slug)}/privacy`); // with the token: a private event's too
+    el.textContent = n.no_biometrics ? "No biometrics: this event computes no face template."
+      : n.purged_at ? `Face data deleted on ${n.purged_at.slice(0, 10)} under the retention policy.`
+        : n.purge_on ? `Face data is kept until ${n.purge_on} (${plural(n.face_retention_days, "day")} after the event ends), then deleted.`
+          : `Face data is kept ${plural(n.face_retention_days, "day")} after the event ends, then deleted.`;
+  }
+
   async function refresh() {
+    retention().catch((err) => toast(err.message));
     ticked.clear();
     merge.disabled = true;
     photosEl.hidden = true;

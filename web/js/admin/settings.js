@@ -1,4 +1,7 @@
-/** Settings panel: event name, theme colours and the face-matching switch, saved with one PATCH. */
+/**
+ * Settings panel: event name, theme colours, the face-matching switch and the event's face data
+ * (consent text, retention days, end day, blur on forget me, no biometrics), saved with one PATCH.
+ */
 import { applyTheme } from "../lib/theme.js";
 
 const COLOURS = ["primary", "accent", "background", "text"];
@@ -37,6 +40,12 @@ export function mountSettings(session, onSaved) {
       field("text").focus();
       return;
     }
+    const noBiometrics = field("no_biometrics");
+    if (noBiometrics.checked && !noBiometricsWas
+      && !window.confirm("No biometrics deletes every face template of this event now and turns Find me off. Continue?")) {
+      noBiometrics.focus();
+      return;
+    }
     status.textContent = "Saving…";
     try {
       const event = await session.admin("/settings", {
@@ -45,6 +54,7 @@ export function mountSettings(session, onSaved) {
           name: field("name").value.trim(),
           theme: readTheme(),
           face_matching: field("face_matching").checked,
+          ...faceData(),
         },
       });
       status.textContent = "Saved.";
@@ -56,6 +66,19 @@ export function mountSettings(session, onSaved) {
   });
 
   function field(name) { return /** @type {HTMLInputElement} */ (form.elements.namedItem(name)); }
+  let noBiometricsWas = false;
+  /** The face-data settings as the PATCH takes them; an empty text or day keeps what is set. */
+  function faceData() {
+    const consent = field("consent_text").value.trim();
+    const endsOn = field("ends_on").value;
+    return {
+      face_retention_days: Number(field("face_retention_days").value),
+      blur_forgotten_faces: field("blur_forgotten_faces").checked,
+      no_biometrics: field("no_biometrics").checked,
+      ...(consent ? { consent_text: consent } : {}),
+      ...(endsOn ? { ends_on: endsOn } : {}),
+    };
+  }
   function readTheme() { return Object.fromEntries(COLOURS.map((c) => [c, field(c).value])); }
 
   return {
@@ -72,7 +95,13 @@ export function mountSettings(session, onSaved) {
       const theme = (event.settings && event.settings.theme) || {};
       const css = getComputedStyle(document.documentElement);
       for (const c of COLOURS) field(c).value = toHex(theme[c] || css.getPropertyValue(`--${c}`).trim());
-      field("face_matching").checked = Boolean(event.settings && event.settings.face_matching);
+      const s = event.settings || {};
+      field("face_matching").checked = Boolean(s.face_matching);
+      field("consent_text").value = s.consent_text || "";
+      field("face_retention_days").value = String(s.face_retention_days ?? 30);
+      field("ends_on").value = s.ends_on || "";
+      field("blur_forgotten_faces").checked = Boolean(s.blur_forgotten_faces);
+      field("no_biometrics").checked = noBiometricsWas = Boolean(s.no_biometrics);
       status.textContent = "";
     },
   };

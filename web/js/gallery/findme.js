@@ -12,12 +12,13 @@ import { api, eventPath, ApiError } from "../lib/api.js";
 import { h } from "../lib/dom.js";
 import { altText } from "./grid.js";
 import { mountControls, withConsent } from "./consent.js";
+import { renderCrew } from "./crew.js";
 
 const MAX_SIDE = 1280;
 const SESSION_STORAGE_KEY = "eventlens.findme.session";
 const SESSION_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
-/** @typedef {{matches: {photo: any, confidence: number}[], recommendations: {photo: any, reason: string}[], message: string|null}} MatchResult */
+/** @typedef {{matches: {photo: any, confidence: number}[], recommendations: {photo: any, reason: string}[], message: string|null, crew?: any}} MatchResult */
 
 export class FindMe {
   /**
@@ -187,6 +188,7 @@ export class FindMe {
         onclick: () => this.onOpenPhoto(photo) },
         h("img", { src: photo.thumbnail_url, alt: "", loading: "lazy", width: 120, height: 120 }),
         h("span", { class: "rec-reason" }, reason)))));
+    renderCrew(r.crew, (photo) => this.onOpenPhoto(photo));
   }
 
   #say(text, kind = "") {

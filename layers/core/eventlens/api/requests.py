@@ -51,6 +51,7 @@ class SettingsPatch(Model):
     no_biometrics: bool | None = None
     face_retention_days: Annotated[int, Field(ge=1, le=3650)] | None = None
     ends_on: date | None = None
+    blur_forgotten_faces: bool | None = None
 
 
 class PipelineRunRequest(Model):

@@ -127,6 +127,10 @@ def update_event(
         from eventlens.findme.control import erase_for_no_biometrics
 
         erase_for_no_biometrics(updated)  # "no biometrics": the event's face data goes now
+    if updated.settings.blur_forgotten_faces and not event.settings.blur_forgotten_faces:
+        from eventlens.findme.control import blur_forgotten_faces
+
+        blur_forgotten_faces(updated)  # the people forgotten so far are blurred too
     return updated
 
 

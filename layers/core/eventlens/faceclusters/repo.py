@@ -205,3 +205,28 @@ def photo_rows(tx: Tx, photo_ids: Sequence[UUID]) -> dict[UUID, PhotoRow]:
         (list(photo_ids),),
     ).fetchall()
     return {row.id: row for row in (PhotoRow.of(r) for r in rows)}
+
+
+def current_event(tx: Tx) -> UUID:
+    """The event the transaction acts for (the key of a per-event cache)."""
+    return tx.execute("SELECT current_event_id() AS id").fetchone()["id"]  # type: ignore[index]
+
+
+def face_boxes(
+    tx: Tx, photo_people: Sequence[tuple[UUID, UUID]]
+) -> dict[tuple[UUID, UUID], tuple[float, float, float, float]]:
+    """The box of a person's visible face in a photo, per (photo, person): the largest if several."""
+    if not photo_people:
+        return {}
+    rows = tx.execute(
+        "SELECT DISTINCT ON (f.photo_id, f.face_cluster_id) f.photo_id, f.face_cluster_id, f.bbox"
+        " FROM face_embeddings f JOIN unnest(%s::uuid[], %s::uuid[]) w(photo, person)"
+        "  ON f.photo_id = w.photo AND f.face_cluster_id = w.person"
+        " WHERE f.event_id = current_event_id() AND NOT f.hidden"
+        " ORDER BY f.photo_id, f.face_cluster_id, f.bbox[3] * f.bbox[4] DESC, f.id",
+        ([p for p, _ in photo_people], [c for _, c in photo_people]),
+    ).fetchall()
+    return {
+        (r["photo_id"], r["face_cluster_id"]): tuple(float(v) for v in r["bbox"])  # type: ignore[misc]
+        for r in rows
+    }

@@ -9,7 +9,10 @@ may be shown (hide me) are never listed or counted.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 from uuid import UUID
 
@@ -162,13 +165,40 @@ MEASURE = "jaccard"
 
 
 def _graph(tx: Tx) -> tuple[nx.Graph, list[set[Hashable]], list[tuple[UUID, UUID]]]:
-    """The co-appearance graph and its crews (networkx is imported here, not at cold start)."""
+    """The co-appearance graph and its crews (networkx is imported here, not at cold start).
+    Built again only when the event's appearances changed (`_GRAPHS`)."""
     from eventlens.faceclusters.crews import communities
     from eventlens.faceclusters.crews import graph as crews_graph
 
     pairs = repo.appearances(tx, MIN_FACES)
+    key = frozenset(pairs)
+    event_id = _event_id(tx)
+    with _GRAPHS_LOCK:
+        cached = _GRAPHS.get(event_id)
+    if cached is not None and cached[0] == key:
+        return cached[1], cached[2], pairs
     g = crews_graph(pairs, MEASURE)
-    return g, communities(g), pairs
+    found = communities(g)
+    with _GRAPHS_LOCK:
+        _GRAPHS[event_id] = (key, g, found)
+        _GRAPHS.move_to_end(event_id)
+        while len(_GRAPHS) > GRAPH_CACHE_EVENTS:
+            _GRAPHS.popitem(last=False)
+    return g, found, pairs
+
+
+GRAPH_CACHE_EVENTS = 16
+"""Events whose crew graph a process keeps (a warm Lambda or the embedded server)."""
+_GRAPHS: OrderedDict[UUID, tuple[frozenset[tuple[UUID, UUID]], nx.Graph, list[set[Hashable]]]] = OrderedDict()
+"""Per event: the appearances a graph was built from, the graph and its Louvain crews. The
+appearances (visible photo, listed person) are read every time, so a new face, a merge, a split,
+a hidden face, person or photo is seen at once; the graph and Louvain, the costly part, are
+built only when they differ (benchmarks/crews.py measures both)."""
+_GRAPHS_LOCK = threading.Lock()
+
+
+def _event_id(tx: Tx) -> UUID:
+    return repo.current_event(tx)
 
 
 def list_crews(scope: Scope) -> CrewList:
@@ -209,28 +239,54 @@ def person_crew(scope: Scope, cluster_id: object) -> PersonCrew:
     )
 
 
-def crew_photos(event: Event, my_faces: list[int], mine: set[UUID], limit: int) -> list[tuple[PhotoRow, int]]:
-    """Find me's "photos of your crew": group photos (two faces or more: never a crew mate's solo
-    portrait) of the people the searcher is photographed with, not already theirs, best first
-    (summed crew weight; each crew mate counted once per photo). Read as the system: the people
-    and their names never reach the visitor, only the photos (visible ones)."""
+@dataclass(frozen=True)
+class SearcherCrew:
+    """What find me shows of a searcher's crew: their top crew mates (with a face crop from a photo
+    the searcher is in) and the crew's group photos."""
+
+    mates: list[tuple[int, PhotoRow, tuple[float, float, float, float]]]
+    """(shared photos, cover photo, the mate's face box in it), best mate first."""
+    photos: list[tuple[PhotoRow, int]]
+    """(group photo, crew mates in it), best first."""
+
+
+def searcher_crew(event: Event, my_faces: list[int], mine: set[UUID], limit: int) -> SearcherCrew:
+    """Find me's crew: the people the searcher is photographed with and the group photos (two faces
+    or more: never a crew mate's solo portrait) of them not already theirs, best first (summed crew
+    weight; each crew mate counted once per photo). Read as the system: the people and their names
+    never reach the visitor, only faces in the searcher's own photos, and photos (visible ones)."""
     from eventlens.faceclusters.crews import suggest
 
     with Scope.system(event).transaction() as tx:
         me = repo.clusters_of_faces(tx, my_faces)
         if not me:
-            return []
+            return SearcherCrew([], [])
         g, found, pairs = _graph(tx)
-        weights = {s.person: s.weight for s in suggest(g, me[0], found, CREW_SIZE)}
+        ranked = suggest(g, me[0], found, CREW_SIZE)
+        weights = {s.person: s.weight for s in ranked}
+        with_me = {photo for photo, person in pairs if person == me[0]}
         score: dict[UUID, float] = {}
         mates: dict[UUID, int] = {}
-        for photo, person in pairs:
-            if person in weights and photo not in mine:
+        covers: dict[Hashable, UUID] = {}
+        for photo, person in sorted(pairs, key=lambda p: str(p[0])):
+            if person not in weights:
+                continue
+            if photo in with_me:
+                covers.setdefault(person, photo)
+            if photo not in mine:
                 score[photo] = score.get(photo, 0.0) + weights[person]
                 mates[photo] = mates.get(photo, 0) + 1
-        rows = repo.photo_rows(tx, list(score))
-    ranked = sorted(
+        rows = repo.photo_rows(tx, [*score, *covers.values()])
+        boxes = repo.face_boxes(
+            tx, [(covers[s.person], cast(UUID, s.person)) for s in ranked if s.person in covers]
+        )
+    faces = [
+        (s.shared, rows[covers[s.person]], boxes[(covers[s.person], cast(UUID, s.person))])
+        for s in ranked
+        if s.person in covers and covers[s.person] in rows and (covers[s.person], s.person) in boxes
+    ]
+    best = sorted(
         (p for p in score if p in rows and (rows[p].face_count or 0) >= 2),
         key=lambda p: (-score[p], -mates[p], str(p)),
     )
-    return [(rows[p], mates[p]) for p in ranked[:limit]]
+    return SearcherCrew(faces, [(rows[p], mates[p]) for p in best[:limit]])

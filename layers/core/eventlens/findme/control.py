@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -169,6 +169,8 @@ def control_embedding(scope: Scope, embedding: np.ndarray, model: str, kind: Con
             templates=templates,
         )
     photos = len({f.photo_id for f in faces})
+    if kind == "forget" and event.settings.blur_forgotten_faces:
+        blur_forgotten_faces(event, {f.photo_id for f in faces})
     verb = "hidden from other people's searches" if kind == "hide" else "deleted"
     return ControlResult(
         kind=kind,
@@ -238,6 +240,44 @@ def treatment(regions: list[repo.OptOutRegion], bbox: tuple[float, float, float,
     if "forget" in kinds:
         return Treatment(keep=False, hidden=False)
     return Treatment(keep=True, hidden="hide" in kinds)
+
+
+def forgotten_regions(scope: Scope) -> dict[UUID, list[tuple[float, float, float, float]]]:
+    """The event's forgotten regions per photo, read once by a faces phase run so that the face
+    model never embeds a face detected in one (`forgotten_in`)."""
+    with scope.transaction() as tx:
+        return repo.forgotten_regions(tx)
+
+
+def blur_forgotten_faces(event: Event, photo_ids: set[UUID] | None = None) -> int:
+    """Blur every forgotten region in the public renditions of these photos (all: None), for an
+    event with `blur_forgotten_faces`; audited (`face_blur`). How many renditions were rewritten."""
+    from eventlens.media.blur import blur_renditions
+    from eventlens.storage import blob_store
+
+    scope = Scope.system(event)
+    regions = forgotten_regions(scope)
+    if photo_ids is not None:
+        regions = {p: boxes for p, boxes in regions.items() if p in photo_ids}
+    if not regions:
+        return 0
+    rewritten = blur_renditions(scope, blob_store(), regions)
+    with scope.transaction() as tx:
+        audit.record(tx, "face_blur", event.slug, photos=len(regions), renditions=rewritten)
+    return rewritten
+
+
+def forgotten_in(
+    regions: list[tuple[float, float, float, float]], scale: float
+) -> Callable[[tuple[float, float, float, float]], bool]:
+    """The face model's `skip`: whether a box detected on an image `scale` times smaller than the
+    original (boxes are stored in the original's pixels) lies in a forgotten region."""
+
+    def skip(bbox: tuple[float, float, float, float]) -> bool:
+        box = (bbox[0] * scale, bbox[1] * scale, bbox[2] * scale, bbox[3] * scale)
+        return any(overlap(region, box) >= SAME_REGION_IOU for region in regions)
+
+    return skip
 
 
 def face_data_allowed(scope: Scope) -> bool:
@@ -348,7 +388,13 @@ def privacy_notice(scope: Scope) -> PrivacyNotice:
             "scheduled job.",
             'How to opt out: after a selfie search, "hide me" removes your face from everybody else\'s '
             'searches; "forget me" deletes every face template of yours and keeps it from being computed '
-            "again. Both hold when photos are processed again, and each is recorded in the event's audit log.",
+            "again. Both hold when photos are processed again, and each is recorded in the event's audit log."
+            + (
+                " Forget me also blurs your face in the gallery's thumbnails and previews (the original "
+                "files are not changed)."
+                if s.blur_forgotten_faces
+                else ""
+            ),
         ]
         if not s.face_matching:
             paragraphs.insert(0, "Face search is currently turned off for this event.")
@@ -356,6 +402,7 @@ def privacy_notice(scope: Scope) -> PrivacyNotice:
         event=event.slug,
         face_search=face_search,
         no_biometrics=s.no_biometrics,
+        blur_forgotten_faces=s.blur_forgotten_faces,
         consent_text=consent_text(event),
         face_retention_days=s.face_retention_days,
         ends_on=s.ends_on,

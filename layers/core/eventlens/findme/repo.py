@@ -383,6 +383,17 @@ def opt_out_regions(tx: Tx, photo_id: UUID) -> list[OptOutRegion]:
     return [OptOutRegion(tuple(float(v) for v in r["bbox"]), r["kind"]) for r in rows]  # type: ignore[arg-type]
 
 
+def forgotten_regions(tx: Tx) -> dict[UUID, list[tuple[float, float, float, float]]]:
+    """Every forgotten region of the event, per photo (a handful of rows per forget me)."""
+    rows = tx.execute(
+        "SELECT photo_id, bbox FROM face_opt_outs WHERE event_id = current_event_id() AND kind = 'forget'"
+    ).fetchall()
+    out: dict[UUID, list[tuple[float, float, float, float]]] = {}
+    for r in rows:
+        out.setdefault(r["photo_id"], []).append(tuple(float(v) for v in r["bbox"]))  # type: ignore[arg-type]
+    return out
+
+
 def purged_at(tx: Tx) -> datetime | None:
     """When the event's face data was purged on its retention schedule, if it was."""
     row = tx.execute("SELECT purged_at FROM face_data_purges WHERE event_id = current_event_id()").fetchone()

@@ -20,12 +20,20 @@ from eventlens.config import settings
 from eventlens.db import Tx
 from eventlens.db.photos import PhotoFilter, PhotoRow
 from eventlens.db.vectors import tune_hnsw
-from eventlens.faceclusters.service import crew_photos
+from eventlens.faceclusters.service import SearcherCrew, searcher_crew
 from eventlens.findme import repo
-from eventlens.findme.recommendations import MAX_RECOMMENDATIONS, recommend
+from eventlens.findme.recommendations import recommend
 from eventlens.findme.selfie import decode_selfie, selfie_embedding
 from eventlens.findme.thresholds import confidence, confidence_band, face_threshold
-from eventlens.findme.views import HotPhoto, Match, MatchActivity, MatchAnalytics, MatchResponse
+from eventlens.findme.views import (
+    CrewAlbum,
+    CrewFace,
+    HotPhoto,
+    Match,
+    MatchActivity,
+    MatchAnalytics,
+    MatchResponse,
+)
 from eventlens.media.views import photo_view
 from eventlens.scope import Scope
 from eventlens.types import Event
@@ -34,6 +42,9 @@ log = logging.getLogger(__name__)
 
 MATCH_K = 300
 """Nearest faces read per find-me; a person appears in fewer photos than this at any event we serve."""
+
+CREW_ALBUM_MAX = 60
+"""Group photos of the searcher's crew in the reply's crew album (the first 12 also suggested)."""
 
 NEAR_MISS = 0.05
 """Faces this far under the threshold become "you might also appear in" suggestions."""
@@ -101,12 +112,28 @@ def match_embedding(
         )
     if kept_under:
         mark_template_kept()
-    crew = crew_photos(event, my_faces, {r.id for r, _ in mine}, MAX_RECOMMENDATIONS) if my_faces else []
-    recommendations = recommend([r for r, _ in mine], near, crew)
+    crew = searcher_crew(event, my_faces, {r.id for r, _ in mine}, CREW_ALBUM_MAX) if my_faces else None
+    recommendations = recommend([r for r, _ in mine], near, crew.photos if crew else [])
     matches = [Match(photo=photo_view(row), confidence=confidence(s, threshold)) for row, s in mine]
     earlier = previous if previous is not None and previous.similarity >= threshold else None
     return MatchResponse(
-        matches=matches, recommendations=recommendations, message=_message(matches, earlier, query)
+        matches=matches,
+        recommendations=recommendations,
+        message=_message(matches, earlier, query),
+        crew=crew_album(crew),
+    )
+
+
+def crew_album(crew: SearcherCrew | None) -> CrewAlbum | None:
+    """ "You were photographed with…" and the crew's photos, as the gallery shows them."""
+    if crew is None or not crew.mates:
+        return None
+    return CrewAlbum(
+        photographed_with=[
+            CrewFace(shared_photos=shared, cover=photo_view(row), cover_bbox=bbox)
+            for shared, row, bbox in crew.mates
+        ],
+        photos=[photo_view(row) for row, _ in crew.photos],
     )
 
 

@@ -24,10 +24,30 @@ class Recommendation(Model):
     reason: str
 
 
+class CrewFace(Model):
+    """Someone the searcher was photographed with, as a visitor sees them: a face in one of the
+    searcher's own photos, never a name or an id."""
+
+    shared_photos: int = Field(description="Photos the two of you are in")
+    cover: Photo = Field(description="One of those photos")
+    cover_bbox: tuple[float, float, float, float] = Field(
+        description="Their face's box (x, y, w, h) in pixels of the original: the face crop"
+    )
+
+
+class CrewAlbum(Model):
+    """The searcher's crew as an album: who they were photographed with, and the crew's group
+    photos the searcher was not matched in (faceclusters.crews)."""
+
+    photographed_with: list[CrewFace]
+    photos: list[Photo] = Field(description="Group photos of your crew, best first")
+
+
 class MatchResponse(Model):
     matches: list[Match]
     recommendations: list[Recommendation]
     message: str
+    crew: CrewAlbum | None = Field(default=None, description="None: no crew found (or no match)")
 
 
 class HotPhoto(Model):
@@ -70,6 +90,7 @@ class PrivacyNotice(Model):
     event: str
     face_search: bool = Field(description="Whether find me by selfie works for this event now")
     no_biometrics: bool
+    blur_forgotten_faces: bool = Field(description="Forget me blurs the face in thumbnails and previews")
     consent_text: str
     face_retention_days: int
     ends_on: date | None

@@ -7,6 +7,7 @@ into the container image) on AWS. `name` is stored with each embedding: the two 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -35,9 +36,17 @@ shrunk step by step: at 20 px every face still matches its full-size self (min c
 16 px one falls to 0.35, under the threshold; smaller faces would only add noise to the index."""
 
 
+Box = tuple[float, float, float, float]
+"""x, y, w, h in pixels of the image given to `detect`."""
+
+Skip = Callable[[Box], bool]
+"""Which detected faces get no template at all (forget me's marked regions): `detect` drops a face
+whose box this accepts before aligning or embedding it."""
+
+
 @dataclass(frozen=True)
 class DetectedFace:
-    bbox: tuple[float, float, float, float]  # x, y, w, h in pixels of the given image
+    bbox: Box
     score: float  # detection confidence 0..1
     landmarks: list[tuple[float, float]]  # eyes, nose tip, mouth corners
     embedding: np.ndarray = field(repr=False)  # float32, L2-normalised, shape (dim,)
@@ -48,8 +57,9 @@ class FaceModel(Protocol):
     dim: int
     threshold: float
 
-    def detect(self, image: np.ndarray) -> list[DetectedFace]:
-        """Detect, align and embed every face of an RGB (H, W, 3) uint8 image."""
+    def detect(self, image: np.ndarray, skip: Skip | None = None) -> list[DetectedFace]:
+        """Detect, align and embed every face of an RGB (H, W, 3) uint8 image, except those whose
+        box `skip` accepts: those are neither aligned nor embedded, nor returned."""
         ...
 
 

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from eventlens.ml.errors import ModelUnavailableError
-from eventlens.ml.faces import DIMS, MIN_FACE_PX, MIN_SCORE, THRESHOLDS, DetectedFace
+from eventlens.ml.faces import DIMS, MIN_FACE_PX, MIN_SCORE, THRESHOLDS, DetectedFace, Skip
 
 DETECT_MAX_SIDE = 1920
 """YuNet input cap, longest side. On 12 MP group shots (t1.jpg tiled, benchmarks/models.py) it
@@ -58,14 +58,14 @@ class SFaceModel:
             nets = self._local.nets = (detector, recognizer)
         return nets
 
-    def detect(self, image: np.ndarray) -> list[DetectedFace]:
+    def detect(self, image: np.ndarray, skip: Skip | None = None) -> list[DetectedFace]:
         bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)  # 6 ms on 12 MP; a numpy channel flip costs 94
         rows = self._detect_rows(bgr)
         _, recognizer = self._nets()
         faces = []
         for row in rows:
             x, y, w, h = (float(v) for v in row[:4])
-            if min(w, h) < self.min_face_px:
+            if min(w, h) < self.min_face_px or (skip is not None and skip((x, y, w, h))):
                 continue
             aligned = recognizer.alignCrop(bgr, row)
             feature = recognizer.feature(aligned).reshape(-1).astype(np.float32)

@@ -9,7 +9,10 @@ they are still pending, so `full` never decodes a photo twice.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from eventlens.errors import BadMedia
+from eventlens.media.blur import blur_boxes
 from eventlens.media.decode import DecodedMedia, dhash64, encode_jpeg, thumbnails
 from eventlens.pipeline import repo
 from eventlens.pipeline.context import PhaseContext, Row, fail_safely, load_media, run_photo_items
@@ -29,11 +32,12 @@ def run(ctx: PhaseContext) -> tuple[int, int, bool]:
     describe_step = (
         describe.DescribeStep.create(ctx) if ctx.options.fuse and ctx.cfg.describer == "local" else None
     )
+    blurred = blurred_regions(ctx)
 
     def work(row: Row) -> bool:
         try:
             media = load_media(ctx, row)
-            analysis = analyze(ctx, row, media, nsfw.score(media.rgb))
+            analysis = analyze(ctx, row, media, nsfw.score(media.rgb), blurred.get(row.id))
         except Exception as exc:  # one photo's failure never fails the batch
             if row.kind == "video" and isinstance(exc, BadMedia):
                 with ctx.scope.transaction() as tx:
@@ -41,7 +45,7 @@ def run(ctx: PhaseContext) -> tuple[int, int, bool]:
             return fail_safely(ctx, row, PHASE, exc)
         found = None
         if face_step is not None and row.faces_status == "pending":
-            found = face_step.try_detect(media)
+            found = face_step.try_detect(media, row.id)
         description = None
         if describe_step is not None and row.describe_status == "pending":
             count = found.count if found is not None and found.ok else row.face_count
@@ -84,13 +88,30 @@ def run(ctx: PhaseContext) -> tuple[int, int, bool]:
     return outcome.processed, outcome.errors, outcome.exhausted
 
 
-def analyze(ctx: PhaseContext, row: Row, media: DecodedMedia, nsfw_score: float | None) -> Analysis:
-    """What analyze stores for one photo; thumbnails are written to the store on the way."""
+def blurred_regions(ctx: PhaseContext) -> dict[UUID, list[tuple[float, float, float, float]]]:
+    """Forget me's regions per photo, when the event blurs them in its renditions (read once a run)."""
+    if not ctx.event.settings.blur_forgotten_faces:
+        return {}
+    from eventlens.findme.control import forgotten_regions
+
+    return forgotten_regions(ctx.scope)
+
+
+def analyze(
+    ctx: PhaseContext,
+    row: Row,
+    media: DecodedMedia,
+    nsfw_score: float | None,
+    blur: list[tuple[float, float, float, float]] | None = None,
+) -> Analysis:
+    """What analyze stores for one photo; thumbnails are written to the store on the way, with
+    the faces in `blur` (boxes in the original's pixels) blurred."""
     thumbs = thumbnails(media.image)
     keys = {}
     for size, image in thumbs.items():
         key = ctx.thumb_key(row.id, size)
-        ctx.store.put(key, encode_jpeg(image), "image/jpeg")
+        shown = blur_boxes(image, blur, image.width / media.width) if blur and media.width else image
+        ctx.store.put(key, encode_jpeg(shown), "image/jpeg")
         keys[str(size)] = key
     video = row.kind == "video"
     return Analysis(

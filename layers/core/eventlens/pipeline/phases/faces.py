@@ -4,13 +4,15 @@ Re-runs never duplicate faces: a photo's rows are deleted and inserted in the tr
 marks the phase completed. Boxes are stored in pixels of the (oriented) original, whatever size
 the detector saw. An event with face matching off, set to "no biometrics" or whose face data was
 purged gets `skipped` and no face rows at all. The regions people hid or forgot themselves in
-(findme.control) are re-applied: a hidden face is stored hidden, a forgotten one is not stored.
+(findme.control) are re-applied: a hidden face is stored hidden; a face in a forgotten region is
+never embedded (the model skips it after detection) and so never stored.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 import numpy as np
 
@@ -52,27 +54,34 @@ class FaceStep:
     model: Any
     allowed: bool = True
     """False once the event's face data was purged: nothing is stored (the database refuses it)."""
+    forgotten: dict[UUID, list[tuple[float, float, float, float]]] = field(default_factory=dict)
+    """Forget me's regions per photo, read when the run starts: the model embeds no face in them.
+    (A region recorded during the run is still applied when the photo's faces are saved.)"""
 
     @classmethod
     def create(cls, ctx: PhaseContext) -> FaceStep:
-        from eventlens.findme.control import face_data_allowed
+        from eventlens.findme.control import face_data_allowed, forgotten_regions
         from eventlens.ml.faces import face_model
 
         model = face_model(ctx.cfg.face_model)
         with ctx.scope.transaction() as tx:
             check_dim(tx, "face", model.name, model.dim)
-        return cls(model, face_data_allowed(ctx.scope))
+        return cls(model, face_data_allowed(ctx.scope), forgotten_regions(ctx.scope))
 
-    def detect(self, media: DecodedMedia) -> list[FaceRow]:
+    def detect(self, media: DecodedMedia, photo_id: UUID) -> list[FaceRow]:
+        from eventlens.findme.control import forgotten_in
+
         scale = media.scale
+        regions = self.forgotten.get(photo_id)
+        skip = forgotten_in(regions, scale) if regions else None
         return [
             (tuple(float(v) * scale for v in face.bbox), float(face.score), face.embedding)  # type: ignore[misc]
-            for face in self.model.detect(media.rgb)
+            for face in self.model.detect(media.rgb, skip)
         ]
 
-    def try_detect(self, media: DecodedMedia) -> FoundFaces:
+    def try_detect(self, media: DecodedMedia, photo_id: UUID) -> FoundFaces:
         try:
-            return FoundFaces(True, self.detect(media))
+            return FoundFaces(True, self.detect(media, photo_id))
         except Exception as exc:
             return FoundFaces(False, error=f"{type(exc).__name__}: {exc}")
 
@@ -106,7 +115,7 @@ def run(ctx: PhaseContext) -> tuple[int, int, bool]:
 
     def work(row: Row) -> bool:
         try:
-            found = FoundFaces(True, step.detect(load_media(ctx, row)))
+            found = FoundFaces(True, step.detect(load_media(ctx, row), row.id))
         except Exception as exc:
             return fail_safely(ctx, row, PHASE, exc)
         with ctx.scope.transaction() as tx:
