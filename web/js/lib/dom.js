@@ -21,7 +21,11 @@ export function h(tag, attrs = {}, ...children) {
 
 function setStyle(el, style) {
   if (typeof style !== "object") throw new Error("h(): style must be an object (the CSP refuses style attributes)");
-  for (const [name, value] of Object.entries(style)) el.style.setProperty(name, String(value));
+  // setProperty takes CSS names only ("border-radius"); a camelCase key would be dropped silently.
+  for (const [name, value] of Object.entries(style)) {
+    const css = name.startsWith("--") ? name : name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    el.style.setProperty(css, String(value));
+  }
 }
 
 function append(el, children) {
