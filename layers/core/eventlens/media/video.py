@@ -275,14 +275,15 @@ def title_card(title: str, size: tuple[int, int]) -> Image.Image:
     width, height = size
     card = Image.new("RGB", size, (17, 17, 17))
     draw = ImageDraw.Draw(card)
-    font = ImageFont.load_default(size=max(12, height // 12))
+    points = max(12, height // 12)
+    font = ImageFont.load_default(size=points)
     lines: list[str] = []
     for word in title.split():
         if lines and draw.textlength(f"{lines[-1]} {word}", font=font) <= width * 0.85:
             lines[-1] = f"{lines[-1]} {word}"
         else:
             lines.append(word)
-    step = font.size * 1.25
+    step = points * 1.25
     top = (height - step * len(lines)) / 2
     for i, line in enumerate(lines):
         draw.text((width / 2, top + i * step), line, font=font, fill=(255, 255, 255), anchor="ma")
