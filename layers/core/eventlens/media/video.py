@@ -23,6 +23,7 @@ import numpy as np
 from PIL import Image
 
 from eventlens.errors import BadMedia
+from eventlens.types import Fingerprint
 
 QUALITY_LABELS: tuple[tuple[int, str], ...] = (
     (2160, "2160p"),
@@ -119,6 +120,21 @@ def probe_container(container: Any, size_bytes: int, mime: str | None) -> VideoP
 def probe(data: bytes, mime: str | None = None) -> VideoProbe:
     with _open(data) as container:
         return probe_container(container, len(data), mime)
+
+
+def fingerprint(data: bytes, mime: str | None = None) -> Fingerprint | None:
+    """Read from the container's header and first frame (never a full decode); None if unreadable:
+    the video registers without one (analyze then says why it is invalid), never fails for it."""
+    try:
+        with _open(data) as container:
+            facts = probe_container(container, len(data), mime)
+            turns = quarter_turns(_rotation(container, container.streams.video[0]))
+    except Exception:
+        return None
+    if facts.duration_s is None:
+        return None
+    width, height = (facts.height, facts.width) if turns % 2 else (facts.width, facts.height)
+    return Fingerprint(duration_s=facts.duration_s, width=width, height=height)
 
 
 def _duration_s(container: Any, stream: Any) -> float | None:
