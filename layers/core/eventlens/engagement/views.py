@@ -12,6 +12,7 @@ from pydantic import Field
 
 from eventlens.config import settings
 from eventlens.engagement.repo import CommentRow, ItemRow, ReactionRow
+from eventlens.media.views import play_rendition
 from eventlens.storage.capability import Audience, Capability, Rendition, expiry, sign
 from eventlens.types import Model
 
@@ -202,19 +203,9 @@ def _url(row: ItemRow, rendition: Rendition) -> str:
     return f"{settings().media_base_url}/{sign(settings().media_key, capability)}"
 
 
-def play_rendition(row: ItemRow) -> Rendition | None:
-    """What the player loads: the transcoded MP4 once there is one, else the original of a video
-    that plays as it is; None while a video waits for its transcode (or failed it)."""
-    if row.kind != "video":
-        return None
-    if row.playable_key is not None:
-        return "playable"
-    return "original" if row.transcode_status == "not_needed" else None
-
-
 def media_item(row: ItemRow, upvoted: bool | None = None) -> MediaItem:
     thumbs = row.thumbnails or {}
-    play = play_rendition(row)
+    play = play_rendition(row.kind, row.playable_key, row.transcode_status)
     return MediaItem(
         id=row.id,
         kind=row.kind,
