@@ -85,10 +85,11 @@ def media_gallery(
     q: Text = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 24,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    count: Annotated[bool, Query()] = False,
 ) -> MediaPage:
     scope, _ = _visitor(slug)
     return engagement.gallery(
-        scope, sort, limit, offset, kind=kind, aspect=aspect, tag=tag, folder=folder, q=q
+        scope, sort, limit, offset, kind=kind, aspect=aspect, tag=tag, folder=folder, q=q, count=count
     )
 
 

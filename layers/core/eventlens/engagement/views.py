@@ -81,6 +81,7 @@ class MediaItem(Counters):
     created_at: datetime
     thumbnail_url: str | None
     poster_url: str | None
+    original_url: str = Field(description="The file as it was imported (the gallery's Download)")
     play_url: str | None = Field(
         description="What a browser plays: the transcoded MP4, or the original if it plays"
     )
@@ -99,6 +100,10 @@ class MediaPage(Model):
     items: list[MediaItem]
     pagination: Pagination
     sort: GallerySort
+    total: int | None = Field(
+        default=None,
+        description="How many items match, when asked for (`count=true`: the gallery's first page)",
+    )
 
 
 class ViewRecorded(Model):
@@ -233,6 +238,7 @@ def media_item(row: ItemRow, upvoted: bool | None = None) -> MediaItem:
         created_at=row.created_at,
         thumbnail_url=_url(row, "320") if "320" in thumbs else None,
         poster_url=_url(row, "1920") if "1920" in thumbs else (_url(row, "320") if "320" in thumbs else None),
+        original_url=_url(row, "original"),
         play_url=None if play is None else _url(row, play),
         upvoted=upvoted,
         view_count=row.view_count,
