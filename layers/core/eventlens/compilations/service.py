@@ -42,13 +42,15 @@ from eventlens.types import Event
 log = logging.getLogger(__name__)
 
 MAX_CLIPS = 20
-MAX_TOTAL_S = 600.0
-"""A reel's longest running time, title card included: at the measured ~0.5 s of 1080p video per
-second of wall time (benchmarks/engagement.py) ten minutes stay inside a 15-minute worker."""
+MAX_TOTAL_S = 300.0
+"""A reel's longest running time, title card included: a highlight reel, not a re-cut of the event.
+At the measured 0.25 s of 1080p reel per second of wall time (benchmarks/engagement.py, a loaded
+2-core VM) the longest takes about 20 minutes to build."""
 MAX_TITLE_CARD_S = 10.0
 FRAME_RATES = (24, 25, 30)
-LEASE_S = 900.0
-"""A build taking longer than this is taken for dead (a worker's whole budget)."""
+LEASE_S = 3600.0
+"""A build still running after this is taken for dead and may be claimed again: well past the
+longest reel's build (MAX_TOTAL_S at the measured speed), as a builder saves no progress."""
 FOLDER = "Compilations"
 """Where reels sit among the event's originals (and so the gallery's folder that lists them)."""
 
