@@ -117,7 +117,7 @@ def test_on_a_phone_the_error_column_and_every_tab_are_in_view(phone_page: Page)
     expect(page.locator("#phase-table tbody tr").first).to_be_visible()
 
     width = page.viewport_size["width"] if page.viewport_size else 390
-    for name in ("Pipeline", "Upload", "Review", "Settings", "Activity", "Members", "Find me"):
+    for name in ("Pipeline", "Upload", "Review", "Settings", "Activity", "Members", "Find me", "Library"):
         box = page.get_by_role("tab", name=name).bounding_box()
         assert box is not None
         assert box["x"] >= 0, (name, box)
@@ -213,7 +213,7 @@ def test_the_find_me_tab_shows_searches_hot_photos_and_recent_activity(
     expect(page.locator("#findme-hot .hot-photo").first).to_contain_text(top["photo"]["filename"])
 
 
-TABS = ("Pipeline", "Upload", "Review", "Settings", "Activity", "Members", "Find me")
+TABS = ("Pipeline", "Upload", "Review", "Settings", "Activity", "Members", "Find me", "Library")
 
 
 def test_every_dashboard_tab_has_readable_text_and_named_controls(admin_page: Page) -> None:

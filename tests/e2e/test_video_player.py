@@ -67,3 +67,35 @@ def test_the_gallery_viewer_opens_a_video_in_the_player(page: Page) -> None:
 
     expect(page).to_have_url(re.compile(r"/video\.html\?event=demo&id=[0-9a-f-]{36}$"))
     expect(page.locator("#title")).to_have_text(re.compile(r"\.mp4$"))
+
+
+LIGHTBOX_PLAYS = """async () => {
+  const v = document.querySelector('dialog video.lb-media');
+  v.muted = true;
+  await v.play();
+  await new Promise((done) => {
+    const check = () => (v.currentTime > 0.5 ? done() : setTimeout(check, 50));
+    check();
+  });
+  v.pause();
+  return {src: v.getAttribute('src'), time: v.currentTime, width: v.videoWidth, error: v.error && v.error.code};
+}"""
+
+
+def test_the_gallery_viewer_plays_a_transcoded_clip_from_its_rendition(page: Page) -> None:
+    photos = page.request.get("/api/events/demo/photos?kind=video&limit=100").json()["photos"]
+    clip = next(p for p in photos if p["filename"] == "expo-walkthrough.mp4")
+    assert clip["play_url"] not in (None, clip["original_url"])  # MPEG-4 Part 2: its H.264 rendition
+    page.goto("/e/demo?kind=video")
+    page.locator(".tile-open").first.click()
+    title = page.locator(".lb-title")
+    expect(title).to_have_text(re.compile(r"\.mp4$"))
+    if title.text_content() != "expo-walkthrough.mp4":
+        page.keyboard.press("ArrowRight")
+    expect(title).to_have_text("expo-walkthrough.mp4")
+
+    played = page.evaluate(LIGHTBOX_PLAYS)
+
+    assert played["src"] == clip["play_url"]
+    assert played["error"] is None
+    assert (played["width"], played["time"] > 0.5) == (640, True)

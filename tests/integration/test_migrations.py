@@ -82,6 +82,7 @@ def test_every_table_the_app_reads_is_row_level_secured(db: str, owner_conn) -> 
         "albums",
         "archives",
         "audit_log",
+        "compilations",
         "drive_items",
         "drive_sources",
         "events",

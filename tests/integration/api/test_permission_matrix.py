@@ -49,6 +49,7 @@ album.create         .      .      x           x      x     x
 album.manage         .      .      .           x      x     x
 album.moderate       .      .      .           x      x     x
 subject.manage       .      .      .           x      x     x
+compilation.create   .      .      .           x      x     x
 """
 
 
@@ -277,6 +278,14 @@ ROUTES = [
         "comment.moderate",
         lambda w: {"status": "removed"},
     ),
+    Route(
+        "POST",
+        "/api/events/{slug}/admin/compilations",
+        "compilation.create",
+        lambda w: {"title": "Reel", "clips": [{"photo_id": str(UUID(int=8)), "in_s": 0, "out_s": 1}]},
+    ),
+    Route("GET", "/api/events/{slug}/admin/compilations", "compilation.create"),
+    Route("GET", "/api/events/{slug}/admin/compilations/" + str(UUID(int=9)), "compilation.create"),
 ]
 
 SIGNED_IN_PREFIXES = ("/api/events/{slug}/admin", "/api/orgs", "/api/me", "/api/invitations")
@@ -399,4 +408,5 @@ def _template(path: str) -> str:
     path = re.sub(r"/media/[0-9a-f-]{36}", "/media/{photo_id}", path)
     path = re.sub(r"/comments/[0-9a-f-]{36}", "/comments/{comment_id}", path)
     path = re.sub(r"/face-clusters/[0-9a-f-]{36}", "/face-clusters/{cluster_id}", path)
+    path = re.sub(r"/compilations/[0-9a-f-]{36}", "/compilations/{compilation_id}", path)
     return path.replace("{target}", "{person_id}")

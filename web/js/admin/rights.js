@@ -21,6 +21,8 @@ export const RIGHTS = {
   "#members-manage": ["members.manage"],
   ".member-manage": ["members.manage"], // each member's role select and Remove (members.js)
   "#tab-people": ["face_clusters.manage"],
+  "#tab-library": ["event.inspect"],
+  ".library-lock": ["media.lock"], // each video's Lock and Unlock (library.js)
 };
 
 let allowed = new Set();

@@ -60,6 +60,7 @@ Action = Literal[
     "album.manage",
     "album.moderate",
     "subject.manage",
+    "compilation.create",
 ]
 ACTIONS: tuple[Action, ...] = get_args(Action)
 
@@ -93,6 +94,7 @@ TABLE: dict[Action, tuple[bool, bool, bool, bool, bool, bool]] = {
     "album.manage":        (_,     _,     _,      X,     X,     X),  # any album: policy, contributors
     "album.moderate":      (_,     _,     _,      X,     X,     X),  # review queue, flags, bans
     "subject.manage":      (_,     _,     _,      X,     X,     X),  # create, rename, merge
+    "compilation.create":  (_,     _,     _,      X,     X,     X),  # highlight reels of the event's videos
 }
 # fmt: on
 

@@ -22,7 +22,7 @@ from eventlens.events.service import get_event
 from eventlens.media.formats import DECODABLE_TYPES, UNDECODABLE_TYPES, sniff
 from eventlens.scope import Scope
 from eventlens.sources import repo
-from eventlens.sources.registry import content_hash, is_media_key, register
+from eventlens.sources.registry import content_of, duplicate_of, is_media_key, register
 from eventlens.sources.views import Ingested, UploadCompleteResponse, UploadTicket
 from eventlens.storage import blob_store, validate_key
 from eventlens.storage.keys import event_of_original, originals_prefix
@@ -104,9 +104,10 @@ def import_files(
             if refused is not None:  # an SVG, an HTML page, a HEIC: never stored, said why
                 report.ignored.append(f"{path}: {refused}")
                 continue
-            digest = content_hash(data)
-            with scope.transaction() as tx:
-                known = digest in seen or repo.find_by_hash(tx, digest) is not None
+            content = content_of(data, "")
+            digest = content.content_hash
+            with scope.transaction() as tx:  # a video: its fingerprint narrows, its hash confirms
+                known = digest in seen or duplicate_of(tx, content) is not None
             key = None if known else _free_key(scope, prefix + relative, digest)
             if key is None:  # these bytes are a photo already, or about to be (another import's)
                 report.skipped += 1
