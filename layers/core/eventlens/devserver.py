@@ -128,10 +128,25 @@ class _RequestPerThread(APIGatewayHttpResolver):
     Powertools keeps the request being resolved on the class `BaseRouter`, shared by every resolver
     of the process (and routers read it from there): harmless on Lambda, which runs one invocation
     per process, but two invocations at once here, in any two instances or functions, would read
-    each other's path and body. Mixed into each loaded resolver's class (`_per_thread`).
+    each other's path and body. Mixed into each loaded resolver's class (`_per_thread`). The
+    resolver's own `context` (the route being called, which the validation middleware reads) is per
+    thread too: one resolver called from several threads, as tests do, would otherwise clear it
+    under another thread's middleware.
     """
 
     _request = threading.local()
+
+    @property
+    def context(self) -> dict[str, Any]:
+        try:
+            found: dict[str, Any] = self._request.app_context
+        except AttributeError:
+            found = self._request.app_context = {}
+        return found
+
+    @context.setter
+    def context(self, value: dict[str, Any]) -> None:
+        self._request.app_context = value
 
     @property
     def current_event(self) -> Any:
