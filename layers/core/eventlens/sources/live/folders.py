@@ -137,6 +137,23 @@ def normalize(location: str) -> str:
     return str(Path(location).expanduser().resolve())
 
 
+def check_allowed(location: str) -> None:
+    """Refuse an S3 location outside the buckets this installation may read (on AWS its functions'
+    roles name them: IAM needs the ARNs, so the stack lists them, LiveSourceBuckets)."""
+    if not location.startswith("s3://"):
+        return
+    from eventlens.config import settings
+
+    allowed = settings().live_bucket_names
+    bucket = location[5:].partition("/")[0]
+    if allowed is not None and bucket not in allowed:
+        names = ", ".join(sorted(allowed)) or "none yet"
+        raise InvalidLiveSource(
+            f"this installation may not read the bucket {bucket!r} (it may read: {names});"
+            " its operator adds buckets to the stack parameter LiveSourceBuckets"
+        )
+
+
 def open_folder(location: str) -> Folder:
     if location.startswith("s3://"):
         bucket, _, prefix = location[5:].partition("/")

@@ -25,7 +25,15 @@ from eventlens.errors import InvalidLiveSource, LiveSourceNotFound
 from eventlens.scope import Scope
 from eventlens.sources import repo as sources_repo
 from eventlens.sources.live import repo
-from eventlens.sources.live.folders import Entry, FileGone, Folder, folder_of, normalize, open_folder
+from eventlens.sources.live.folders import (
+    Entry,
+    FileGone,
+    Folder,
+    check_allowed,
+    folder_of,
+    normalize,
+    open_folder,
+)
 from eventlens.sources.live.repo import LiveItem, LivePhoto, LiveSourceRow
 from eventlens.sources.live.views import LiveSourceView, LiveSyncReport
 from eventlens.sources.registry import content_hash, content_of, delete_thumbnails
@@ -44,6 +52,7 @@ def add_live_source(scope: Scope, location: str, opener: FolderFactory = open_fo
     """Point the event at a folder path or `s3://bucket/prefix`; it is listed now, so a typo fails
     here rather than at the first sync."""
     location = normalize(location)
+    check_allowed(location)
     opener(location).check()
     with scope.transaction() as tx:
         repo.put_source(tx, location)
