@@ -16,23 +16,12 @@ from eventlens.sources.live.service import add_live_source, sync_live
 from eventlens.storage import blob_store
 
 from tests.fixtures_photos import real_jpeg
+from tests.helpers import Ticks
 from tests.infra.iam import Names, statements
 from tests.integration.aws.conftest import BUCKET, REGION, Calls
 
 ORGANIZER_BUCKET = "organizer-photos"
 PHOTOS, NOTES, PAGE = 5, 20, 10
-
-
-class Ticks:
-    """A clock that moves one second each time it is read: a guard of 1.5 s allows two steps (a
-    page listed or a file read) per invocation, however fast the machine is."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        self.now += 1.0
-        return self.now
 
 
 def refused(
@@ -81,7 +70,7 @@ def test_a_listing_larger_than_one_invocation_spans_invocations_and_lists_each_p
     reports = []
     while not reports or not reports[-1].done:
         assert len(reports) < 50, "the sync makes no progress"
-        guard = WallClockGuard(1_500, clock=Ticks())
+        guard = WallClockGuard(1_500, clock=Ticks())  # two steps (a page listed, a file read) a call
         reports.append(sync_live(Scope.pipeline(event), blob_store(), guard, opener=paged))
         if len(reports) == 1:  # two pages listed, the third to come from the saved token
             assert not reports[0].done
