@@ -5,11 +5,18 @@ event's own organizer is no installation admin and is refused both steps."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+import boto3
 import jwt
 import pytest
+from eventlens.config import reset_settings
+from eventlens.events.service import get_event
+from eventlens.jobs.service import get_run
+from eventlens.scope import Scope
 
+from tests.fixtures_photos import real_jpeg
 from tests.integration.api.conftest import PASSWORD, Pool
 
 
@@ -47,8 +54,6 @@ def test_the_wizard_asks_for_the_installation_admin_and_the_setup_code_route_ref
 
 
 def test_the_installation_admin_signs_in_and_sets_up_an_organization_and_event(api, pool, owner_conn) -> None:
-    from eventlens.events.service import get_event
-
     claims = signed_in(api, pool, "root@example.com", "admins")
 
     status, reply = api("POST", "/api/setup/event", event_setup(), claims=claims)
@@ -115,8 +120,6 @@ def test_a_wrong_password_is_refused_without_saying_why(api, pool) -> None:
 def test_a_source_the_deployment_cannot_read_is_refused_before_anything_is_made(
     api, pool, owner_conn, monkeypatch: pytest.MonkeyPatch, source: dict[str, str], says: str
 ) -> None:
-    from eventlens.config import reset_settings
-
     monkeypatch.setenv("EVENTLENS_BLOB_BACKEND", "s3")
     monkeypatch.setenv("EVENTLENS_BUCKET", "eventlens-media")
     monkeypatch.setenv("EVENTLENS_LIVE_BUCKETS", "organizer-photos")
@@ -129,3 +132,35 @@ def test_a_source_the_deployment_cannot_read_is_refused_before_anything_is_made(
     assert says in reply["message"]
     assert owner_conn.execute("SELECT count(*) FROM organizations WHERE slug = 'acme'").fetchone() == (0,)
     assert owner_conn.execute("SELECT count(*) FROM events WHERE slug = 'launch-2026'").fetchone() == (0,)
+
+
+def test_the_admins_wizard_follows_an_s3_prefix_of_a_listed_bucket_and_its_first_run_brings_the_photos(
+    api, pool, owner_conn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EVENTLENS_LIVE_BUCKETS", "organizer-photos")
+    reset_settings()
+    bucket = boto3.client("s3", region_name="us-east-1")
+    bucket.create_bucket(Bucket="organizer-photos")
+    bucket.put_object(
+        Bucket="organizer-photos", Key="gala/Keynote/cat.jpg", Body=real_jpeg("chelsea", (96, 64))
+    )
+    claims = signed_in(api, pool, "root@example.com", "admins")
+
+    status, reply = api(
+        "POST",
+        "/api/setup/event",
+        event_setup(source={"kind": "s3", "location": "s3://organizer-photos/gala"}),
+        claims=claims,
+    )
+
+    assert status == 201, reply
+    event = get_event("launch-2026")
+    for _ in range(600):  # the first run goes on in the server's background thread
+        run = get_run(Scope.system(event), reply["run"]["id"])
+        if run.status not in ("queued", "running"):
+            break
+        time.sleep(0.2)
+    assert run.status == "succeeded", run
+    assert owner_conn.execute(
+        "SELECT folder, filename FROM photos WHERE event_id = %s", (event.id,)
+    ).fetchall() == [("Keynote", "cat.jpg")]
