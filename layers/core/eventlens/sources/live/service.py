@@ -94,6 +94,10 @@ def sync_live(
     with db.advisory_lock(f"eventlens-live:{scope.tenant().id}") as sole:
         if not sole:  # two syncs of one folder would store every new file twice
             return LiveSyncReport(busy=True)
+        with scope.transaction() as tx:  # again, under the lock: a sync that just ended moved the listing on
+            source = repo.get_source(tx)
+        if source is None:
+            return None
         report = LiveSyncReport()
         folder = opener(source.location)
         try:
@@ -118,19 +122,25 @@ def sync_live(
 def _list(
     scope: Scope, folder: Folder, source: LiveSourceRow, guard: WallClockGuard
 ) -> dict[str, Entry] | None:
-    """The whole listing, staged page by page; None when the budget ran out before its last page."""
+    """The whole listing; None when the budget ran out before its last page. A listing of one page
+    (any local folder) is used as it is; a longer one is staged page by page, so the next call goes
+    on from the saved cursor."""
     cursor = source.listing_cursor
     if source.listing is None:
+        entries, cursor = folder.list_page(None)
+        if cursor is None:
+            return {e.path: e for e in entries}
         with scope.transaction() as tx:
             repo.start_listing(tx)
+            repo.stage_page(tx, [(e.path, e.size, e.stamp) for e in entries], cursor)
+        if guard.expired():
+            return None
     if source.listing != "listed":
-        while True:
+        while cursor is not None:
             entries, cursor = folder.list_page(cursor)
             with scope.transaction() as tx:
                 repo.stage_page(tx, [(e.path, e.size, e.stamp) for e in entries], cursor)
-            if cursor is None:
-                break
-            if guard.expired():
+            if cursor is not None and guard.expired():
                 return None
     with scope.transaction() as tx:
         return {path: Entry(path, size, stamp) for path, size, stamp in repo.staged(tx)}
