@@ -94,6 +94,7 @@ def test_every_table_the_app_reads_is_row_level_secured(db: str, owner_conn) -> 
         "grants",
         "invitations",
         "live_items",
+        "live_listing",
         "live_sources",
         "match_sessions",
         "media_comment_flags",

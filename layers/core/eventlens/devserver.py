@@ -60,7 +60,9 @@ from eventlens.storage.base import content_disposition
 from eventlens.storage.keys import event_of_original
 from eventlens.storage.local import LocalBlobStore
 
-ADMIN_PATH = re.compile(r"^/api/(events/[^/]+/admin|me|orgs|invitations)(/|$)|^/api/events/?$")
+ADMIN_PATH = re.compile(
+    r"^/api/(events/[^/]+/admin|me|orgs|invitations)(/|$)|^/api/events/?$|^/api/setup/event/?$"
+)
 """Routes of the signed-in function (on AWS behind the JWT authorizer): an event's dashboard, who
 am I, invitations, organizations."""
 MATCH_PATH = re.compile(r"^/api/events/[^/]+/match(/(consent|hide|forget))?/?$")

@@ -351,7 +351,7 @@ async function start() {
       return async (cursor, signal, limit) => {
         const size = Math.min(limit || SEARCH_PAGE_SIZE, SEARCH_MAX_PAGE);
         const r = await api(`${ep}/search${qs({ q: view.q, limit: size, cursor, ...filters })}`, { signal });
-        if (!cursor) statusEl.textContent = searchStatus(r.total, view.q, r.modalities);
+        if (!cursor) statusEl.textContent = searchStatus(r, view.q);
         return { items: r.results.map((x) => ({ photo: x.photo })), next_cursor: r.next_cursor, total: r.total };
       };
     }
