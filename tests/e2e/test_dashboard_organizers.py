@@ -213,41 +213,6 @@ def test_the_find_me_tab_shows_searches_hot_photos_and_recent_activity(
     expect(page.locator("#findme-hot .hot-photo").first).to_contain_text(top["photo"]["filename"])
 
 
-TABS = ("Pipeline", "Upload", "Review", "Settings", "Activity", "Members", "Find me")
-
-
-def test_every_dashboard_tab_has_readable_text_and_named_controls(admin_page: Page) -> None:
-    """What axe-core would check (no Python package ships it): text contrast >= 4.5:1 and a name
-    for every visible control, on every tab."""
-    _check_every_tab(admin_page)
-
-
-def test_on_a_phone_every_tab_has_readable_text_and_named_controls(phone_page: Page) -> None:
-    phone_page.goto("/e/demo/admin")
-    phone_page.get_by_label("Organizer password").fill(DEMO_PASSWORD)
-    phone_page.get_by_role("button", name="Sign in").click()
-    _check_every_tab(phone_page)
-
-
-def _check_every_tab(page: Page) -> None:
-    expect(page.locator("#phase-table tbody tr").first).to_be_visible()
-    for name in TABS:
-        page.get_by_role("tab", name=name).click()
-        panel = page.locator(f"#{page.get_by_role('tab', name=name).get_attribute('aria-controls')}")
-        expect(panel).to_be_visible()
-        page.wait_for_timeout(800)  # the panel's first load
-        measured = page.evaluate(CONTRAST_JS, page.locator("body").element_handle())
-        low = [m for m in measured if m["ratio"] < 4.5]
-        assert not low, (name, low)
-        unnamed = page.evaluate(
-            """() => [...document.querySelectorAll('button, a[href], select, input, [role=tab]')]
-                 .filter((e) => e.offsetParent !== null)
-                 .filter((e) => !(e.getAttribute('aria-label') || e.textContent.trim() || e.labels?.length))
-                 .map((e) => e.outerHTML.slice(0, 80))"""
-        )
-        assert unnamed == [], (name, unnamed)
-
-
 def test_a_sign_in_holds_in_a_second_tab_and_log_out_ends_it_there_too(admin_page: Page) -> None:
     second = admin_page.context.new_page()
     second.goto("/e/demo/admin")
