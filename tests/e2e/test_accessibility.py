@@ -73,7 +73,8 @@ def _gallery_states(page: Page, selfie: Path) -> list[tuple[str, Callable[[], No
         expect(page.get_by_role("dialog", name="Before we look for you")).to_be_visible(timeout=30_000)
 
     def find_me_results() -> None:
-        page.get_by_role("dialog", name="Before we look for you").get_by_role("button", name="I agree").click()
+        consent = page.get_by_role("dialog", name="Before we look for you")
+        consent.get_by_role("button", name="I agree").click()
         expect(page.locator("#findme-results")).to_be_visible(timeout=60_000)
 
     def videos() -> None:
