@@ -129,15 +129,37 @@ def _account_states(page: Page) -> list[tuple[str, Callable[[], None]]]:
     return [("account: reset", reset), ("account: invitation", invitation), ("setup wizard", setup)]
 
 
+def _upload_a_file_that_fails(page: Page) -> str:
+    """A file that is no image, uploaded through the API: the pipeline lists it among the errors,
+    with its Hide and Delete buttons. Its name."""
+    token = page.request.post("/api/events/demo/login", data={"password": DEMO_PASSWORD}).json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    name, data = f"axe-{uuid4().hex[:8]}.jpg", b"\xff\xd8\xff\xe0 not a photo " + uuid4().bytes
+    ticket = page.request.post(
+        "/api/events/demo/admin/uploads",
+        data={"filename": name, "content_type": "image/jpeg", "size": len(data)},
+        headers=auth,
+    ).json()
+    assert page.request.put(ticket["upload_url"], data=data, headers={**ticket["headers"], **auth}).ok
+    done = page.request.post(
+        "/api/events/demo/admin/uploads/complete", data={"keys": [ticket["key"]]}, headers=auth
+    )
+    assert done.ok, done.text()
+    return name
+
+
 def _dashboard_states(page: Page) -> list[tuple[str, Callable[[], None]]]:
     def sign_in() -> None:
         page.goto("/e/demo/admin")
         expect(page.get_by_label("Organizer password")).to_be_visible()
 
     def signed_in() -> None:
+        failing = _upload_a_file_that_fails(page)
         page.get_by_label("Organizer password").fill(DEMO_PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         expect(page.locator("#phase-table tbody tr").first).to_be_visible()
+        expect(page.locator(".error-item", has_text=failing)).to_be_visible(timeout=120_000)
+        page.locator(".error-detail summary").first.click()
 
     def tab(name: str) -> Callable[[], None]:
         def show() -> None:
