@@ -85,6 +85,7 @@ def _gallery_states(page: Page, selfie: Path) -> list[tuple[str, Callable[[], No
         clip = page.request.get("/api/events/demo/media?kind=video&limit=1").json()["items"][0]
         page.goto(f"/video.html?event=demo&id={clip['id']}")
         expect(page.locator("#reactions button").first).to_be_visible()
+        expect(page.locator("#heatmap button").first).to_be_attached()
 
     return [
         ("gallery", index),
