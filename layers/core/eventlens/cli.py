@@ -576,7 +576,7 @@ def pipeline_run(slug: str, phase: str, retry_errors: bool, as_json: bool) -> No
 
     target = _scope(slug, "pipeline")
     if retry_errors:
-        count = runner.retry_errors(target)
+        count = runner.retry_errors(target).items
         if not as_json:
             click.echo(f"re-queued {count} failed photos")
     started = time.monotonic()

@@ -29,6 +29,7 @@ members.view         .      x      x           x      x     x
 photo.upload         .      .      x           x      x     x
 event.inspect        .      .      .           x      x     x
 photo.moderate       .      .      .           x      x     x
+photo.delete         .      .      .           x      x     x
 pipeline.run         .      .      .           x      x     x
 findme.analytics     .      .      .           .      x     x
 face_clusters.manage .      .      .           x      x     x
@@ -113,6 +114,7 @@ ROUTES = [
     Route("GET", "/api/events/{slug}/admin/pipeline/runs/" + str(UUID(int=7)), "event.inspect"),
     Route("GET", "/api/events/{slug}/admin/errors", "event.inspect"),
     Route("POST", "/api/events/{slug}/admin/retry", "pipeline.run"),
+    Route("DELETE", "/api/events/{slug}/admin/errors/" + str(UUID(int=8)), "photo.delete"),
     Route("GET", "/api/events/{slug}/admin/duplicates", "event.inspect"),
     Route("GET", "/api/events/{slug}/admin/flagged", "photo.moderate"),
     Route("GET", "/api/events/{slug}/admin/photos", "event.inspect"),
@@ -416,6 +418,7 @@ def _template(path: str) -> str:
     path = path.split("?")[0]
     path = re.sub(r"/runs/[0-9a-f-]{36}", "/runs/{run_id}", path)
     path = re.sub(r"/photos/[0-9a-f-]{36}", "/photos/{photo_id}", path)
+    path = re.sub(r"/errors/[0-9a-f-]{36}", "/errors/{photo_id}", path)
     path = re.sub(r"/invitations/[0-9a-f-]{36}", "/invitations/{invitation_id}", path)
     path = re.sub(r"/media/[0-9a-f-]{36}", "/media/{photo_id}", path)
     path = re.sub(r"/comments/[0-9a-f-]{36}", "/comments/{comment_id}", path)

@@ -12,6 +12,7 @@ export const RIGHTS = {
   "#run-phase": ["pipeline.run"],
   "#phase-select": ["pipeline.run"],
   "#retry-errors": ["pipeline.run"],
+  ".error-delete": ["photo.delete"], // each failed file's Delete (pipeline.js)
   "#tab-upload": ["photo.upload"],
   "#tab-review": ["photo.moderate"],
   "#tab-settings": ["event.settings"],

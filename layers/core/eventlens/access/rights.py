@@ -40,6 +40,7 @@ Action = Literal[
     "photo.upload",
     "event.inspect",
     "photo.moderate",
+    "photo.delete",
     "pipeline.run",
     "findme.analytics",
     "face_clusters.manage",
@@ -74,6 +75,7 @@ TABLE: dict[Action, tuple[bool, bool, bool, bool, bool, bool]] = {
     "photo.upload":        (_,     _,     X,      X,     X,     X),
     "event.inspect":       (_,     _,     _,      X,     X,     X),  # runs, errors, hidden and held photos
     "photo.moderate":      (_,     _,     _,      X,     X,     X),  # hide, unhide, approve, reject
+    "photo.delete":        (_,     _,     _,      X,     X,     X),  # a file whose processing failed, for good
     "pipeline.run":        (_,     _,     _,      X,     X,     X),  # start runs, retry errors
     "findme.analytics":    (_,     _,     _,      _,     X,     X),
     "face_clusters.manage": (_,    _,     _,      X,     X,     X),  # people in photos: list, name, merge, split, hide

@@ -67,6 +67,7 @@ class UploadRequest(Model):
 
 class UploadComplete(Model):
     keys: Annotated[list[str], Field(min_length=1, max_length=1000)]
+    album_id: UUID | None = Field(default=None, description="Add the uploaded photos to this album too")
 
 
 class DownloadRequest(Model):

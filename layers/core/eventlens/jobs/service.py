@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from eventlens.config import settings
-from eventlens.errors import RunNotFound
+from eventlens.errors import PhotoNotFound, RunNotFound
 from eventlens.events.service import event_by_id
 from eventlens.jobs import repo
 from eventlens.jobs.explain import plain_message
@@ -216,22 +216,57 @@ def list_errors(scope: Scope) -> ErrorList:
     return ErrorList(errors=errors)
 
 
+RETRY = "retry"
+"""The phase a retry's run is listed under: the per-photo phases of its failed items, no others."""
+
+
 def retry_errors(scope: Scope) -> RetryResponse:
     """Failed items back to pending, and a run started that processes them (else they would wait
-    until someone presses Run, and the list would look emptied for nothing)."""
+    until someone presses Run, and the list would look emptied for nothing): only the phases that
+    failed and those their failure skipped, not a whole run. On AWS the state machine runs `full`
+    or one phase: a retry in one phase runs that phase, one in several runs `full` (whose per-photo
+    phases claim only pending rows, the retried ones)."""
     from eventlens.pipeline.runner import retry_errors as requeue
 
     requeued = requeue(scope)
-    return RetryResponse(requeued=requeued, run=start_run(scope, "full") if requeued else None)
+    if not requeued.items:
+        return RetryResponse(requeued=0)
+    if settings().state_machine_arn:
+        run = start_run(scope, requeued.phases[0] if len(requeued.phases) == 1 else "full")
+    else:
+        run = get_run(scope, start_background_run(scope, RETRY, requeued.phases))
+    return RetryResponse(requeued=requeued.items, phases=list(requeued.phases), run=run)
+
+
+def delete_failed_photo(scope: Scope, photo_id: UUID) -> None:
+    """An organizer gives up on a file that failed processing: its row goes (faces, aliases with
+    it), audited, then its stored objects (the original, its aliases, thumbnails, a video's
+    playable copy), so a later sync or scan does not bring it back. Only a failed photo: one
+    that processed is hidden, never deleted, here."""
+    from eventlens.audit import service as audit
+    from eventlens.storage import blob_store
+    from eventlens.storage.keys import playable_key, thumbnail_prefix
+
+    slug = scope.tenant().slug
+    with scope.transaction() as tx:
+        gone = repo.delete_failed_photo(tx, photo_id)
+        if gone is None:
+            raise PhotoNotFound(f"no photo {photo_id} whose processing failed")
+        audit.record(tx, "photo_delete", str(photo_id), filename=gone.filename)
+    store = blob_store()
+    derived = [info.key for info in store.list(thumbnail_prefix(slug, photo_id))]
+    for key in [*gone.source_keys, *derived, playable_key(slug, photo_id)]:
+        store.delete(key)
 
 
 _local_lock = threading.Lock()
 _threads: dict[UUID, threading.Thread] = {}
 
 
-def start_background_run(scope: Scope, phase: str = "full") -> UUID:
-    """Run the pipeline in a daemon thread (the embedded server); a running run is reused."""
-    from eventlens.pipeline.runner import run_pipeline
+def start_background_run(scope: Scope, phase: str = "full", phases: tuple[str, ...] = ()) -> UUID:
+    """Run the pipeline in a daemon thread (the embedded server); a running run is reused.
+    `phases`, for a retry: run these (recorded under `phase`) instead."""
+    from eventlens.pipeline.runner import run_phases, run_pipeline
 
     event = scope.tenant()
     with _local_lock:
@@ -245,7 +280,10 @@ def start_background_run(scope: Scope, phase: str = "full") -> UUID:
 
         def work() -> None:
             try:
-                results = run_pipeline(event, phase, on_progress=heartbeat)
+                if phases:
+                    results = run_phases(event, phases, on_progress=heartbeat)
+                else:
+                    results = run_pipeline(event, phase, on_progress=heartbeat)
             except Exception as exc:
                 log.exception("pipeline run %s failed", run_id)
                 finish_run(run_id, "failed", [], f"{type(exc).__name__}: {exc}")

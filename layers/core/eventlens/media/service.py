@@ -174,6 +174,12 @@ def _album_item(event: Event, capability: Capability) -> MediaGrant:
     return MediaGrant(found[0], found[1], None, capability.max_age_s, public)
 
 
+def uploaded_originals(tx: Tx, photo_ids: list[UUID]) -> dict[UUID, tuple[str, str]]:
+    """(key, mime) of photos just uploaded, public or not yet (the pipeline has still to pass
+    them): what an album item of an upload points at. Photos of no known media type are left out."""
+    return {r.id: (r.source_key, r.mime) for r in repo.get_photos(tx, photo_ids) if r.mime in DECODABLE_TYPES}
+
+
 def photo_original(tx: Tx, photo_id: UUID) -> tuple[str, str] | None:
     """(key, mime) of a public photo's original, read in the caller's transaction (saving it to an
     album points at these bytes)."""

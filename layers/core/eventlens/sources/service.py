@@ -226,22 +226,31 @@ def upload_key(slug: str, filename: str) -> str:
         return f"{originals_prefix(slug)}uploads/{uuid.uuid4().hex}"
 
 
-def complete_uploads(scope: Scope, keys: list[str]) -> UploadCompleteResponse:
+def complete_uploads(scope: Scope, keys: list[str], album_id: UUID | None = None) -> UploadCompleteResponse:
     """Register uploaded files (as S3's notification also does on AWS) and start processing them:
-    the run that will process them is started, or the one going is named (one run per burst)."""
+    the run that will process them is started, or the one going is named (one run per burst).
+    With `album_id` the photos join that album too (checked before anything is registered)."""
+    from eventlens.albums import service as albums
+
     event = scope.tenant()
     store = blob_store()
     pipeline = Scope.pipeline(event, subject=scope.subject)
-    registered = 0
+    if album_id is not None:
+        albums.require_can_add(scope, album_id)
+    registered, photo_ids = 0, []
     for key in keys:
         if not validate_key(key).startswith(originals_prefix(event.slug)):
             raise InvalidKey(f"{key} is not one of this event's uploads")
         info = store.head(key)
-        registered += register(pipeline, store, key, info.etag).status != "ignored"
+        done = register(pipeline, store, key, info.etag)
+        registered += done.status != "ignored"
+        if done.photo_id is not None and done.status != "ignored":
+            photo_ids.append(done.photo_id)
     from eventlens.jobs.service import process_new_photos
 
     run_id = process_new_photos(pipeline) if registered else None
-    return UploadCompleteResponse(registered=registered, run_id=run_id)
+    added = albums.add_uploads(scope, album_id, photo_ids) if album_id is not None else 0
+    return UploadCompleteResponse(registered=registered, run_id=run_id, album_items=added)
 
 
 def aliases_by_photo(scope: Scope) -> dict[UUID, list[str]]:
