@@ -17,6 +17,7 @@ import { mountAudit } from "./audit.js";
 import { mountMembers } from "./members.js";
 import { mountPeople } from "./people.js";
 import { mountAnalytics } from "./analytics.js";
+import { mountAlbums } from "./albums.js";
 
 const slug = eventSlug();
 const loginView = document.getElementById("login-view");
@@ -61,6 +62,7 @@ let members = null;
 /** @type {ReturnType<typeof mountPeople>|null} */
 let people = null;
 let analytics = null;
+let albums = null;
 
 function showEvent(event) {
   applyTheme(event.settings && event.settings.theme);
@@ -180,6 +182,7 @@ function select(tab) {
   if (name === "members") (members ||= mountMembers(session, toast, () => me.role)).refresh();
   if (name === "people") (people ||= mountPeople(session, toast)).refresh();
   if (name === "findme") (analytics ||= mountAnalytics(session, toast)).refresh();
+  if (name === "albums") (albums ||= mountAlbums(session, toast)).refresh();
   if (name === "settings") {
     settings ||= mountSettings(session, showEvent);
     settings.loading();

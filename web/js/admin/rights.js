@@ -21,6 +21,9 @@ export const RIGHTS = {
   "#members-manage": ["members.manage"],
   ".member-manage": ["members.manage"], // each member's role select and Remove (members.js)
   "#tab-people": ["face_clusters.manage"],
+  "#tab-albums": ["album.moderate", "album.manage"],
+  "#albums-moderate": ["album.moderate"],
+  "#albums-bans-section": ["album.moderate"],
 };
 
 let allowed = new Set();

@@ -278,9 +278,11 @@ def flag(tx: Tx, album_id: UUID, item_id: UUID | None, reason: str) -> Flag:
 
 
 def open_flags(tx: Tx, limit: int = 500) -> list[Flag]:
+    """Open flags, oldest first, with their album's title."""
     rows = tx.execute(
-        "SELECT id, album_id, item_id, person_id, reason, created_at, resolved_at, resolution FROM album_flags"
-        " WHERE event_id = current_event_id() AND resolved_at IS NULL ORDER BY created_at, id LIMIT %s",
+        "SELECT f.id, f.album_id, f.item_id, f.person_id, f.reason, f.created_at, f.resolved_at, f.resolution,"
+        " a.title AS album_title FROM album_flags f JOIN albums a ON a.id = f.album_id"
+        " WHERE f.event_id = current_event_id() AND f.resolved_at IS NULL ORDER BY f.created_at, f.id LIMIT %s",
         (limit,),
     ).fetchall()
     return [Flag.model_validate(r) for r in rows]

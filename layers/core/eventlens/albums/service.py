@@ -156,7 +156,11 @@ def remove_contributor(scope: Scope, album_id: UUID, person_id: UUID) -> None:
 def list_contributors(scope: Scope, album_id: UUID) -> ContributorList:
     with scope.transaction() as tx:
         _album(tx, album_id)
-        return ContributorList(contributors=repo.contributors(tx, album_id))
+        found = repo.contributors(tx, album_id)
+    emails = accounts.emails([c.person_id for c in found])
+    return ContributorList(
+        contributors=[c.model_copy(update={"email": emails.get(c.person_id)}) for c in found]
+    )
 
 
 def ban(scope: Scope, email: str, reason: str) -> Ban:
@@ -166,7 +170,7 @@ def ban(scope: Scope, email: str, reason: str) -> Ban:
     with scope.transaction() as tx:
         banned = repo.ban(tx, person.id, reason)
         audit.record(tx, "album_ban", str(person.id), reason=reason)
-        return banned
+    return banned.model_copy(update={"email": person.email})
 
 
 def unban(scope: Scope, person_id: UUID) -> None:
@@ -178,7 +182,9 @@ def unban(scope: Scope, person_id: UUID) -> None:
 
 def list_bans(scope: Scope) -> BanList:
     with scope.transaction() as tx:
-        return BanList(bans=repo.bans(tx))
+        found = repo.bans(tx)
+    emails = accounts.emails([b.person_id for b in found])
+    return BanList(bans=[b.model_copy(update={"email": emails.get(b.person_id)}) for b in found])
 
 
 # -- ratings and flags -------------------------------------------------------------------------------
@@ -204,8 +210,20 @@ def flag(scope: Scope, album_id: UUID, reason: str, item_id: UUID | None = None)
 
 
 def open_flags(scope: Scope) -> FlagList:
+    """Open flags with their album's title and a flagged item's (staff) media URL."""
+    from eventlens.media.views import album_item_url
+
     with scope.transaction() as tx:
-        return FlagList(flags=repo.open_flags(tx))
+        found = repo.open_flags(tx)
+    event_id = scope.tenant().id
+    return FlagList(
+        flags=[
+            f
+            if f.item_id is None
+            else f.model_copy(update={"item_url": album_item_url(event_id, f.item_id, False)})
+            for f in found
+        ]
+    )
 
 
 def resolve_flag(scope: Scope, flag_id: UUID, resolution: str) -> Flag:

@@ -124,6 +124,8 @@ class Flag(Model):
     created_at: datetime
     resolved_at: datetime | None
     resolution: Literal["upheld", "dismissed"] | None
+    album_title: str | None = Field(default=None, description="In the moderators' list of open flags")
+    item_url: str | None = Field(default=None, description="A flagged item's media URL, for moderators")
 
 
 class FlagList(Model):
@@ -143,6 +145,7 @@ class Ban(Model):
     model_config = ConfigDict(from_attributes=True)
 
     person_id: UUID
+    email: str | None = None
     reason: str
     banned_at: datetime
 
