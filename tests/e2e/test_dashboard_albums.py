@@ -19,8 +19,10 @@ def _bearer(request: APIRequestContext, email: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {session['access_token']}"}
 
 
-def _upload(request: APIRequestContext, auth: dict[str, str], album_id: str) -> str:
-    data = real_jpeg("coffee", (1000, 800))
+def _upload(
+    request: APIRequestContext, auth: dict[str, str], album_id: str, data: bytes | None = None
+) -> str:
+    data = data or real_jpeg("coffee", (1000, 800))
     ticket = request.post(
         f"/api/events/demo/albums/{album_id}/uploads",
         data={"filename": "coffee.jpg", "content_type": "image/jpeg", "size": len(data)},
@@ -110,3 +112,35 @@ def _readable_and_named(page: Page) -> None:
              .map((e) => e.outerHTML.slice(0, 80))"""
     )
     assert unnamed == []
+
+
+def test_more_like_this_on_the_album_page_shows_the_nearest_album_photos_and_gallery_photos(
+    page: Page,
+) -> None:
+    """Two approved uploads (an espresso and a cat) and the demo gallery: the espresso's nearest."""
+    request = page.request
+    owner, editor = _account(request, "CONTRIBUTOR"), _account(request, "EDITOR")
+    owner_auth, editor_auth = _bearer(request, owner), _bearer(request, editor)
+    album = request.post(
+        "/api/events/demo/albums", data={"title": f"Alike {uuid4().hex[:6]}"}, headers=owner_auth
+    )
+    album_id = album.json()["id"]
+    ids = []
+    for name in ("coffee", "chelsea"):
+        item_id = _upload(request, owner_auth, album_id, real_jpeg(name, (1000, 800)))
+        reply = request.patch(
+            f"/api/events/demo/album-items/{item_id}", data={"status": "approved"}, headers=editor_auth
+        )
+        assert reply.ok, reply.text()
+        ids.append(item_id)
+
+    page.goto(f"/album.html?event=demo&album={album_id}")
+    page.locator(f'#items [data-item="{ids[0]}"]').get_by_role("button", name="More like this").click()
+
+    similar = page.locator("#similar-items")
+    expect(similar.locator(f'[data-item="{ids[1]}"]')).to_have_count(1)
+    expect(similar.locator("[data-photo]").first).to_contain_text("From the gallery")
+    near = request.get(f"/api/events/demo/albums/{album_id}/items/{ids[0]}/similar").json()
+    expect(similar.locator("[data-photo]")).to_have_count(len(near["photos"]))
+    first = similar.locator("[data-photo]").first
+    expect(first).to_have_attribute("data-photo", near["photos"][0]["id"])

@@ -246,6 +246,7 @@ ROUTES = [
         lambda w: {"filename": "a.jpg", "content_type": "image/jpeg", "size": 10},
     ),
     Route("PATCH", "/api/events/{slug}/albums/{album}", "album.manage", lambda w: {"title": "Renamed"}),
+    Route("GET", "/api/events/{slug}/albums/{album}/items/" + str(UUID(int=13)) + "/similar", "gallery.view"),
     Route("GET", "/api/events/{slug}/album-review", "album.moderate"),
     Route("GET", "/api/events/{slug}/album-flags", "album.moderate"),
     Route("GET", "/api/events/{slug}/album-bans", "album.moderate"),

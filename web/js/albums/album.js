@@ -1,7 +1,8 @@
 /**
  * One album: its photos (approved ones; a contributor also sees its own with their status and
  * reason; a moderator the review queue), rating 1-5, reporting, inviting (owner or editor),
- * uploading through a presigned PUT, and saving a photo into another album (no copy).
+ * uploading through a presigned PUT, saving a photo into another album (no copy), and "more like
+ * this" for a photo (the event's album items and gallery photos nearest it).
  */
 import { api, ApiError, eventPath, qs } from "../lib/api.js";
 import { call, stored } from "../lib/account.js";
@@ -47,6 +48,28 @@ async function saveTo(item, select) {
   }
 }
 
+/** The event's album items and gallery photos nearest `item` by description (GET …/similar). */
+async function moreLikeThis(item) {
+  const { slug, id } = current;
+  try {
+    const near = await read(`${eventPath(slug)}/albums/${id}/items/${item.id}/similar`);
+    const cards = [
+      ...near.items.map((i) => itemCard(i)),
+      ...near.photos.map((p) => h("li", { class: "album-item", dataset: { photo: p.id } },
+        h("img", { src: p.thumbnail_url, alt: p.alt || p.filename, loading: "lazy", width: 240 }),
+        h("p", { class: "muted" }, `From the gallery: ${p.filename}`))),
+    ];
+    $("#similar").hidden = false;
+    $("#similar-note").textContent = cards.length
+      ? "Album photos first, then the event's gallery, nearest first."
+      : "Nothing alike yet (a photo is described once it is uploaded or processed).";
+    $("#similar-items").replaceChildren(...cards);
+    $("#similar").scrollIntoView({ block: "nearest" });
+  } catch (err) {
+    explain(err);
+  }
+}
+
 async function render() {
   const { slug, id } = current;
   const page = await read(`${eventPath(slug)}/albums/${id}`);
@@ -64,6 +87,10 @@ async function render() {
   }
   $("#items").replaceChildren(...page.items.map((item) => {
     const actions = [];
+    if (item.status === "approved") {
+      actions.push(h("button", { type: "button", class: "btn btn-small more-like-this", onclick: () => moreLikeThis(item) },
+        "More like this"));
+    }
     if (signed && item.status === "approved" && others.length) {
       const select = h("select", { "aria-label": "Save to album" },
         h("option", { value: "" }, "Save to album…"),

@@ -41,6 +41,7 @@ from eventlens.albums.views import (
     ContributorList,
     Flag,
     FlagList,
+    MoreLikeThis,
     ReviewQueue,
     SubjectPage,
 )
@@ -122,10 +123,11 @@ def delete_album(scope: Scope, album_id: UUID) -> None:
     with scope.transaction() as tx:
         album = _album(tx, album_id)
         _require_owner_or(scope, tx, album, "album.manage")
+        covers = [_cover_path(scope.tenant(), i.id) for i in repo.items(tx, [album_id], limit=100_000)]
         repo.delete_album(tx, album_id)
         keys = repo.released_keys(tx)
         audit.record(tx, "album_delete", str(album_id), title=album.title)
-    _delete_blobs(keys)
+    _delete_blobs(keys + covers)
 
 
 # -- contributors and bans ---------------------------------------------------------------------------
@@ -307,14 +309,16 @@ def complete_upload(scope: Scope, album_id: UUID, key: str, *, guest: bool = Fal
         store.delete(key)
         raise UploadTooLarge("the uploaded file is larger than an upload may be")
     from eventlens.albums import gate  # numpy, Pillow, ONNX: only where an upload is measured
+    from eventlens.findme.control import face_data_allowed
 
     try:
-        measures = gate.measure(data)
+        measures = gate.measure(data, face_embeddings=face_data_allowed(Scope.system(scope.tenant())))
     except Exception as exc:
         store.delete(key)
         raise UploadRejected(f"the uploaded file is not a photo we can read ({exc})") from None
     mime = mimetypes.guess_type(key)[0] or "image/jpeg"
     status, reason, near = _judge(scope.tenant(), album_id, measures)
+    content = measures.content
     with scope.transaction() as tx:
         if not guest:
             _require_contributor(scope, tx, _album(tx, album_id))
@@ -329,11 +333,16 @@ def complete_upload(scope: Scope, album_id: UUID, key: str, *, guest: bool = Fal
             quality_score=measures.quality_score,
             dhash=measures.dhash,
             near_duplicate_of=near,
+            embedding=None if content is None else content.embedding,
+            embedding_model=None if content is None else content.embedding_model,
         )
         if status == "rejected":
             audit.record(tx, "album_item_reject", str(new_id), reason=reason)
-    # read back as the operator: a guest may not read the pending item it just added
+    # faces written and the item read back as the operator: face data is the operator's, and a
+    # guest may not read the pending item it just added
     with Scope.system(scope.tenant()).transaction() as tx:
+        if content is not None and content.faces:
+            repo.add_faces(tx, new_id, content.face_model, [(f.box, f.embedding) for f in content.faces])
         item = repo.get_item(tx, new_id)
     assert item is not None
     return item_with_url(scope, item)
@@ -344,29 +353,61 @@ def _judge(event: Event, album_id: UUID, m: Measures) -> tuple[str, str, UUID | 
     rejected, pending ones included (read as the operator: a contributor reads only its own)."""
     from eventlens.albums import gate
 
+    content = m.content
+    same_shot = None if content is None else gate.SAME_SHOT_SIMILARITY.get(content.face_model)
+    mine = [] if content is None else [f.embedding for f in content.faces if f.embedding is not None]
     with Scope.system(event).transaction() as tx:
         others = repo.album_objects(tx, album_id)
+        faces = repo.album_faces(tx, album_id, content.face_model) if same_shot and mine else {}
 
     notes: list[str] = []
     near: UUID | None = None
+    why = ""
     distance = gate.NEAR_DUPLICATE_DISTANCE
     for other in others:
         if other.sha256 is not None and other.sha256 == m.sha256:
             return "rejected", f"duplicate of item {other.item_id} (same bytes)", other.item_id
-        if (
-            near is None
-            and other.dhash is not None
-            and gate.informative(m.dhash)
-            and gate.hamming(other.dhash, m.dhash) <= distance
-        ):
-            near = other.item_id
+        if near is not None:
+            continue
+        if other.dhash is not None and gate.informative(m.dhash):
+            bits = gate.hamming(other.dhash, m.dhash)
+            if bits <= distance:
+                near, why = other.item_id, f"dHash {bits} bits"
+                continue
+        if same_shot is not None and other.item_id in faces:
+            similarity = gate.same_shot(mine, faces[other.item_id])
+            if similarity >= same_shot:
+                near, why = other.item_id, f"same faces {similarity:.2f}"
     if near is not None:
-        notes.append(f"near duplicate of item {near}")
+        notes.append(f"near duplicate of item {near} ({why})")
     if m.nsfw_score >= event.settings.nsfw_threshold:
         notes.append(f"nsfw_score {m.nsfw_score:.2f}")
     if m.quality_score < gate.LOW_QUALITY:
         notes.append(f"low quality_score {m.quality_score:.2f}")
     return "pending", "; ".join(notes) or "awaiting review", near
+
+
+def more_like_this(scope: Scope, album_id: UUID, item_id: UUID, limit: int = 12) -> MoreLikeThis:
+    """The items of the event's albums and the gallery photos nearest an item the caller sees, by
+    description embedding (an upload's own, a saved photo's from the pipeline)."""
+    from eventlens.search.service import photos_near
+
+    with scope.transaction() as tx:
+        item = repo.get_item(tx, item_id)
+        if item is None or item.album_id != album_id:
+            raise AlbumItemNotFound(f"no item {item_id} in this album")
+        origin = repo.item_vector(tx, item_id)
+        items = [] if origin is None else repo.items_near(tx, origin.vector, origin.model, item_id, limit)
+    if origin is None:
+        return MoreLikeThis(items=[], photos=[])
+    photos = photos_near(scope, origin.vector, origin.model, limit, exclude=item.photo_id)
+    return MoreLikeThis(items=[item_with_url(scope, i) for i in items], photos=photos)
+
+
+def purge_face_embeddings(tx: Tx) -> int:
+    """The event's face-data purge (findme.control, in its transaction as the operator) reaches
+    album uploads' face embeddings too."""
+    return repo.purge_face_embeddings(tx)
 
 
 def review_queue(scope: Scope) -> ReviewQueue:
@@ -399,7 +440,7 @@ def delete_item(scope: Scope, album_id: UUID, item_id: UUID) -> None:
         if not repo.delete_item(tx, item_id):
             raise AlbumItemNotFound(f"no item {item_id} in this album")
         keys = repo.released_keys(tx)
-    _delete_blobs(keys)
+    _delete_blobs([*keys, _cover_path(scope.tenant(), item_id)])
 
 
 def servable_item(event_scope: Scope, item_id: UUID, any_state: bool = False) -> tuple[str, str] | None:
@@ -410,6 +451,25 @@ def servable_item(event_scope: Scope, item_id: UUID, any_state: bool = False) ->
     if found is None or (not any_state and (found.status != "approved" or found.held)):
         return None
     return found.key, found.content_type
+
+
+def _cover_path(event: Event, item_id: UUID) -> str:
+    return validate_key(f"{event_prefix(event.slug)}album-covers/{item_id}.jpg")
+
+
+def cover_key(event: Event, item_id: UUID, key: str) -> str:
+    """The blob key of an item's cover crop (albums/cover.py), made on first request from the item's
+    bytes (`key`) and face boxes, then kept: the crop of one item never changes."""
+    from eventlens.albums import cover
+
+    target = _cover_path(event, item_id)
+    store = blob_store()
+    if store.exists(target):
+        return target
+    with Scope.system(event).transaction() as tx:
+        boxes = repo.face_boxes(tx, [item_id]).get(item_id, [])
+    store.put(target, cover.render(store.get(key), [(b[0], b[1], b[2], b[3]) for b in boxes]))
+    return target
 
 
 # -- subject page ------------------------------------------------------------------------------------
@@ -498,7 +558,7 @@ def _decorate(tx: Tx, albums: list[Album]) -> list[Album]:
             "subjects": subjects.get(a.id, []),
             "linked_event_ids": linked.get(a.id, []),
             "my_rating": mine.get(a.id),
-            "cover_url": None if cover is None else album_item_url(a.event_id, cover, True),
+            "cover_url": None if cover is None else album_item_url(a.event_id, cover, True, cover=True),
         }
         decorated.append(a.model_copy(update=update))
     return decorated

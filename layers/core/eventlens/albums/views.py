@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field, model_validator
 
+from eventlens.media.views import Photo
 from eventlens.subjects.views import Subject
 from eventlens.types import Model
 
@@ -63,6 +64,14 @@ class AlbumItem(Model):
     held: bool
     created_at: datetime
     url: str | None = None
+
+
+class MoreLikeThis(Model):
+    """An item's nearest neighbours by description embedding: items of the event's albums, then
+    the event's gallery photos."""
+
+    items: list[AlbumItem]
+    photos: list[Photo]
 
 
 class AlbumPage(Model):

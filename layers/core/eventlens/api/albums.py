@@ -42,6 +42,7 @@ from eventlens.albums.views import (
     FlagResolution,
     GuestAlbum,
     ItemDecision,
+    MoreLikeThis,
     RatingRequest,
     ReviewQueue,
     SaveRequest,
@@ -178,6 +179,16 @@ def save_item(slug: Slug, album_id: UUID, body: SaveRequest) -> Response[AlbumIt
 def delete_item(slug: Slug, album_id: UUID, item_id: UUID) -> Response[str]:
     albums.delete_item(_acting(slug, "gallery.view"), album_id, item_id)
     return Response(204, None, "")
+
+
+@router.get(
+    "/api/events/<slug>/albums/<album_id>/items/<item_id>/similar",
+    summary="More like this item: the event's album items and gallery photos nearest it by description",
+)
+def more_like_this(
+    slug: Slug, album_id: UUID, item_id: UUID, limit: Annotated[int, Query(ge=1, le=50)] = 12
+) -> MoreLikeThis:
+    return albums.more_like_this(_reading(slug), album_id, item_id, limit)
 
 
 @router.post(

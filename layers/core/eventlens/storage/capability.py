@@ -34,10 +34,18 @@ from uuid import UUID
 
 from eventlens.errors import MediaNotFound
 
-Rendition = Literal["original", "320", "1920", "archive", "playable", "album_item"]
+Rendition = Literal["original", "320", "1920", "archive", "playable", "album_item", "album_cover"]
 Audience = Literal["public", "staff"]
 
-RENDITIONS: tuple[Rendition, ...] = ("original", "320", "1920", "archive", "playable", "album_item")
+RENDITIONS: tuple[Rendition, ...] = (
+    "original",
+    "320",
+    "1920",
+    "archive",
+    "playable",
+    "album_item",
+    "album_cover",  # an album item cropped to the cover tile, faces in frame (albums/cover.py)
+)
 AUDIENCES: tuple[Audience, ...] = ("public", "staff")
 WINDOW_S: dict[Audience, int] = {"public": 12 * 3600, "staff": 3600}
 """Expiry is rounded up to a multiple of this: a URL stays the same within one window."""
