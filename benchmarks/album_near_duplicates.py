@@ -140,12 +140,12 @@ def main() -> None:
         f" by dHash alone {sum(r[2] <= gate.NEAR_DUPLICATE_DISTANCE for r in edits)}"
     )
     for kind in ("same person", "other"):
-        for a, b, bits, score, _ in sorted(groups[kind], key=lambda r: -r[3])[:12]:
+        for a, b, _bits, score, _ in sorted(groups[kind], key=lambda r: -r[3])[:12]:
             if score >= threshold:
                 print(
                     f"  {kind} at or above: {a} {b} ({len(shots[a][0])} and {len(shots[b][0])} faces, {score:.3f})"
                 )
-    for a, b, bits, score, _ in edits:
+    for _a, b, bits, score, _ in edits:
         if bits > gate.NEAR_DUPLICATE_DISTANCE and score < threshold:
             print(f"  missed: {b} (dHash {bits}, same_shot {score:.3f})")
 
