@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from uuid import uuid4
 
-from playwright.sync_api import APIRequestContext, Page, expect
+from playwright.sync_api import APIRequestContext, Page, Route, expect
 
 from tests.e2e.test_albums_flow import PASSWORD, _account
 from tests.e2e.test_dashboard_organizers import CONTRAST_JS
-from tests.fixtures_photos import real_jpeg
+from tests.fixtures_photos import large_jpeg, real_jpeg
 
 
 def _bearer(request: APIRequestContext, email: str) -> dict[str, str]:
@@ -144,3 +144,38 @@ def test_more_like_this_on_the_album_page_shows_the_nearest_album_photos_and_gal
     expect(similar.locator("[data-photo]")).to_have_count(len(near["photos"]))
     first = similar.locator("[data-photo]").first
     expect(first).to_have_attribute("data-photo", near["photos"][0]["id"])
+
+
+def test_a_large_photo_uploads_in_parts_and_resumes_after_a_part_fails(page: Page) -> None:
+    owner = _account(page.request, "CONTRIBUTOR")
+    album = page.request.post(
+        "/api/events/demo/albums",
+        data={"title": f"Large {uuid4().hex[:6]}"},
+        headers=_bearer(page.request, owner),
+    ).json()
+    failed: list[str] = []
+    resumes: list[str] = []
+
+    def drop_part_two_once(route: Route) -> None:
+        if "part=2&" in route.request.url and not failed:
+            failed.append(route.request.url)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/media/**", drop_part_two_once)
+    page.on("request", lambda r: resumes.append(r.url) if r.url.endswith("/multipart/resume") else None)
+    page.goto(f"/album.html?event=demo&album={album['id']}")
+    page.get_by_label("Email", exact=True).fill(owner)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.locator("#upload-file").set_input_files(
+        {"name": "large.jpg", "mimeType": "image/jpeg", "buffer": large_jpeg()}
+    )
+    page.get_by_role("button", name="Upload").click()
+
+    expect(page.locator("#album-ok")).to_contain_text("Uploaded: pending", timeout=60_000)
+    assert len(failed) == 1
+    assert len(resumes) == 1
+    expect(page.locator("#items [data-status=pending]")).to_have_count(1)
+    assert page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('eventlens.upload.'))") == []

@@ -145,3 +145,33 @@ def test_the_cover_is_a_4_3_tile_that_keeps_the_face_a_middle_crop_would_cut(api
 
     assert api("DELETE", f"{URL}/{album['id']}/items/{item['id']}", token=fest.owner[1])[0] == 204
     assert not blob_store().exists(grant.key)
+
+
+def test_contributors_tag_items_and_a_banned_person_cannot(api, people, fest: Fest) -> None:
+    from tests.integration.api.test_albums import _email
+
+    open_album, invited_only = _album(api, fest, "OPEN"), _album(api, fest, "INVITE_ONLY", title="Crew")
+    items = {}
+    for album in (open_album, invited_only):
+        status, item = _upload(api, fest.owner[1], album["id"], real_jpeg("coffee", (800, 600)))
+        assert status == 201, item
+        _approve(api, fest, item["id"])
+        items[album["id"]] = item["id"]
+    person, token = people.with_role("VIEWER", event=fest.event.id)
+
+    def tag(album: dict, word: str, who: str = token) -> tuple[int, object]:
+        return api("POST", f"{URL}/{album['id']}/items/{items[album['id']]}/tags", {"tag": word}, token=who)
+
+    assert tag(open_album, "  Backstage ") == (201, {"tags": ["backstage"]})
+    page = api("GET", f"{URL}/{open_album['id']}")[1]
+    assert page["items"][0]["tags"] == ["backstage"]
+    assert tag(invited_only, "crew")[0] == 403  # not invited: the album's policy
+    assert tag(invited_only, "crew", fest.owner[1])[0] == 201
+
+    ban = {"email": _email(people, person), "reason": "tag spam"}
+    assert api("POST", "/api/events/fest/album-bans", ban, token=fest.editor[1])[0] == 201
+    assert tag(open_album, "more")[0] == 403
+    untag = f"{URL}/{open_album['id']}/items/{items[open_album['id']]}/tags/backstage"
+    assert api("DELETE", untag, token=token)[0] == 403
+    assert api("DELETE", untag, token=fest.editor[1])[0] == 204
+    assert api("GET", f"{URL}/{open_album['id']}")[1]["items"][0]["tags"] == []

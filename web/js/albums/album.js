@@ -120,7 +120,54 @@ async function render() {
   }
 }
 
+/** Files from this size up go in parts (resumable); smaller ones in one PUT. */
+const LARGE = 8 * 1024 * 1024;
+const RETRIES = 3;
+
+/**
+ * A large photo in parts (S3's multipart protocol; the local server speaks it too). What is
+ * started is remembered for this file (localStorage), so a failed part, a lost connection or a
+ * reload resumes from the parts the server says it holds instead of starting again.
+ */
+async function uploadInParts(file) {
+  const { slug, id } = current;
+  const base = `${eventPath(slug)}/albums/${id}/uploads/multipart`;
+  const memo = `eventlens.upload.${id}.${file.name}.${file.size}.${file.lastModified}`;
+  const resume = async (saved) => call(`${base}/resume`, { json: { ...saved, size: file.size } });
+  let saved = JSON.parse(localStorage.getItem(memo) || "null");
+  let ticket = null;
+  if (saved) ticket = await resume(saved).catch(() => null);
+  if (!ticket) {
+    ticket = await call(base, { json: { filename: file.name, content_type: file.type || "image/jpeg", size: file.size } });
+    saved = { key: ticket.key, upload_id: ticket.upload_id };
+    localStorage.setItem(memo, JSON.stringify(saved));
+  }
+  const total = Math.ceil(file.size / ticket.part_size);
+  const etags = new Map(ticket.done.map((p) => [p.number, p.etag]));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      for (const part of ticket.parts) {
+        say(`Uploading ${file.name}: part ${part.number} of ${total}…`, true);
+        const start = (part.number - 1) * ticket.part_size;
+        const put = await fetch(part.url, { method: "PUT", body: file.slice(start, start + ticket.part_size) });
+        if (!put.ok) throw new Error(`part ${part.number} was refused (${put.status})`);
+        etags.set(part.number, put.headers.get("ETag"));
+      }
+      break;
+    } catch (err) {
+      if (attempt >= RETRIES) throw new Error(`The upload stopped (${err.message}): choose the same file again to resume it.`);
+      ticket = await resume(saved);
+      for (const p of ticket.done) etags.set(p.number, p.etag);
+    }
+  }
+  const parts = [...etags].sort((a, b) => a[0] - b[0]).map(([number, etag]) => ({ number, etag }));
+  const item = await call(`${base}/complete`, { json: { ...saved, parts } });
+  localStorage.removeItem(memo);
+  return item;
+}
+
 async function upload(file) {
+  if (file.size >= LARGE) return uploadInParts(file);
   const { slug, id } = current;
   const ticket = await call(`${eventPath(slug)}/albums/${id}/uploads`, {
     json: { filename: file.name, content_type: file.type || "image/jpeg", size: file.size },

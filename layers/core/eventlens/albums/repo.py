@@ -425,6 +425,39 @@ def album_objects(tx: Tx, album_id: UUID) -> list[ItemObject]:
     return [ItemObject.model_validate(r) for r in rows]
 
 
+# -- tags ------------------------------------------------------------------------------------------
+
+
+def add_tag(tx: Tx, item_id: UUID, tag: str) -> None:
+    tx.execute(
+        "INSERT INTO album_item_tags (item_id, event_id, tag, person_id)"
+        " VALUES (%s, current_event_id(), %s, current_person_id()) ON CONFLICT DO NOTHING",
+        (item_id, tag),
+    )
+
+
+def remove_tag(tx: Tx, item_id: UUID, tag: str) -> bool:
+    return (
+        tx.execute(
+            "DELETE FROM album_item_tags WHERE event_id = current_event_id() AND item_id = %s AND tag = %s",
+            (item_id, tag),
+        ).rowcount
+        == 1
+    )
+
+
+def tags_of(tx: Tx, item_ids: list[UUID]) -> dict[UUID, list[str]]:
+    rows = tx.execute(
+        "SELECT item_id, tag FROM album_item_tags WHERE event_id = current_event_id() AND item_id = ANY(%s)"
+        " ORDER BY tag",
+        (item_ids,),
+    ).fetchall()
+    found: dict[UUID, list[str]] = {}
+    for r in rows:
+        found.setdefault(r["item_id"], []).append(r["tag"])
+    return found
+
+
 # -- what items show: faces and description embeddings -----------------------------------------------
 
 

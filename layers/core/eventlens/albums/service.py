@@ -42,8 +42,11 @@ from eventlens.albums.views import (
     Flag,
     FlagList,
     MoreLikeThis,
+    MultipartTicket,
+    PartUrl,
     ReviewQueue,
     SubjectPage,
+    UploadPart,
 )
 from eventlens.audit import service as audit
 from eventlens.config import settings
@@ -61,7 +64,7 @@ from eventlens.errors import (
 )
 from eventlens.scope import Scope
 from eventlens.storage import blob_store
-from eventlens.storage.base import validate_key
+from eventlens.storage.base import BlobNotFound, validate_key
 from eventlens.storage.keys import event_prefix
 from eventlens.types import Event
 
@@ -86,7 +89,34 @@ def get_album_page(scope: Scope, album_id: UUID) -> AlbumPage:
     with scope.transaction() as tx:
         album = _album(tx, album_id)
         items = repo.items(tx, [album_id])
-        return AlbumPage(album=_decorate(tx, [album])[0], items=[item_with_url(scope, i) for i in items])
+        tags = repo.tags_of(tx, [i.id for i in items])
+        return AlbumPage(
+            album=_decorate(tx, [album])[0],
+            items=[item_with_url(scope, i).model_copy(update={"tags": tags.get(i.id, [])}) for i in items],
+        )
+
+
+def tag_item(scope: Scope, album_id: UUID, item_id: UUID, tag: str) -> list[str]:
+    """A tag on an item, by someone the album's policy lets contribute, never while banned: the
+    item's tags after it."""
+    clean = " ".join(tag.split()).lower()
+    with scope.transaction() as tx:
+        _require_contributor(scope, tx, _album(tx, album_id))
+        item = repo.get_item(tx, item_id)
+        if item is None or item.album_id != album_id:
+            raise AlbumItemNotFound(f"no item {item_id} in this album")
+        repo.add_tag(tx, item_id, clean)
+        return repo.tags_of(tx, [item_id]).get(item_id, [])
+
+
+def untag_item(scope: Scope, album_id: UUID, item_id: UUID, tag: str) -> None:
+    """Its tagger (unbanned) or a moderator removes a tag."""
+    with scope.transaction() as tx:
+        _album(tx, album_id)
+        if not can(scope.role, "album.moderate"):
+            _not_banned(tx)
+        if not repo.remove_tag(tx, item_id, " ".join(tag.split()).lower()):
+            raise AlbumItemNotFound(f"no tag {tag!r} of yours on item {item_id}")
 
 
 def create_album(scope: Scope, body: AlbumCreate) -> Album:
@@ -293,6 +323,97 @@ def upload_ticket(
     return AlbumUploadTicket(upload_url=_put_url(key, mime), headers={"Content-Type": mime}, key=key)
 
 
+PART_SIZE = 5 * 1024 * 1024
+"""Bytes per part of a resumable upload: S3's smallest part (all but the last), so a failure costs
+at most 5 MiB of re-sending."""
+
+
+def start_multipart(
+    scope: Scope, album_id: UUID, filename: str, content_type: str, size: int, *, guest: bool = False
+) -> MultipartTicket:
+    """A resumable upload of a large photo: S3's multipart upload with a presigned URL per part;
+    embedded, the same protocol with signed part PUTs to the local server. The same checks as
+    `upload_ticket`; completing it goes through the same gate."""
+    single = upload_ticket(scope, album_id, filename, content_type, size, guest=guest)
+    upload_id = blob_store().create_multipart(single.key, single.headers["Content-Type"])
+    count = -(-size // PART_SIZE)
+    return MultipartTicket(
+        key=single.key,
+        upload_id=upload_id,
+        part_size=PART_SIZE,
+        parts=[PartUrl(number=n, url=_part_url(single.key, upload_id, n)) for n in range(1, count + 1)],
+    )
+
+
+def resume_multipart(
+    scope: Scope, album_id: UUID, key: str, upload_id: str, size: int, *, guest: bool = False
+) -> MultipartTicket:
+    """The parts already stored and fresh URLs for the others (after a failure or a reload)."""
+    _own_upload(scope, album_id, key, guest)
+    try:
+        done = blob_store().list_parts(key, upload_id)
+    except BlobNotFound:
+        raise UploadRejected("This upload is gone (completed, aborted or expired): start it again") from None
+    stored = {p.number for p in done}
+    count = -(-size // PART_SIZE)
+    return MultipartTicket(
+        key=key,
+        upload_id=upload_id,
+        part_size=PART_SIZE,
+        parts=[
+            PartUrl(number=n, url=_part_url(key, upload_id, n))
+            for n in range(1, count + 1)
+            if n not in stored
+        ],
+        done=[UploadPart(number=p.number, etag=p.etag, size=p.size) for p in done],
+    )
+
+
+def complete_multipart(
+    scope: Scope, album_id: UUID, key: str, upload_id: str, parts: list[UploadPart], *, guest: bool = False
+) -> AlbumItem:
+    """Joins the parts into the upload's blob, then the gate as for any upload."""
+    from eventlens.storage.base import UploadedPart
+
+    _own_upload(scope, album_id, key, guest)
+    try:
+        blob_store().complete_multipart(
+            key, upload_id, [UploadedPart(p.number, p.etag.strip('"')) for p in parts]
+        )
+    except BlobNotFound:
+        raise UploadRejected("This upload's parts do not match what was stored: resume it") from None
+    return complete_upload(scope, album_id, key, guest=guest)
+
+
+def abort_multipart(scope: Scope, album_id: UUID, key: str, upload_id: str, *, guest: bool = False) -> None:
+    _own_upload(scope, album_id, key, guest)
+    blob_store().abort_multipart(key, upload_id)
+
+
+def _own_upload(scope: Scope, album_id: UUID, key: str, guest: bool) -> None:
+    """The key is one of this album's uploads and the caller may still contribute to it."""
+    if not validate_key(key).startswith(_upload_prefix(scope.tenant().slug, album_id)):
+        raise InvalidKey(f"{key} is not an upload of this album")
+    if not guest:
+        with scope.transaction() as tx:
+            _require_contributor(scope, tx, _album(tx, album_id))
+
+
+def _part_url(key: str, upload_id: str, number: int) -> str:
+    """S3's presigned part URL; embedded, the local server's, signed the same way as `_put_url`."""
+    from eventlens.storage.capability import sign_part
+    from eventlens.storage.local import LocalBlobStore
+
+    store = blob_store()
+    url = store.url_for_part(key, upload_id, number, UPLOAD_URL_S)
+    if isinstance(store, LocalBlobStore):
+        expires = int(time.time()) + UPLOAD_URL_S
+        url += (
+            f"&expires={expires}&signature={sign_part(settings().media_key, key, upload_id, number, expires)}"
+        )
+    return url
+
+
 def complete_upload(scope: Scope, album_id: UUID, key: str, *, guest: bool = False) -> AlbumItem:
     """The uploaded file goes through the gate and becomes a pending item (the contributor reads its
     status and reason; a guest is told in the answer); bytes that are no photo are deleted and
@@ -358,7 +479,7 @@ def _judge(event: Event, album_id: UUID, m: Measures) -> tuple[str, str, UUID | 
     mine = [] if content is None else [f.embedding for f in content.faces if f.embedding is not None]
     with Scope.system(event).transaction() as tx:
         others = repo.album_objects(tx, album_id)
-        faces = repo.album_faces(tx, album_id, content.face_model) if same_shot and mine else {}
+        faces = repo.album_faces(tx, album_id, content.face_model) if content and same_shot and mine else {}
 
     notes: list[str] = []
     near: UUID | None = None

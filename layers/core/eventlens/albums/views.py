@@ -64,6 +64,18 @@ class AlbumItem(Model):
     held: bool
     created_at: datetime
     url: str | None = None
+    tags: list[str] = Field(default_factory=list, description="What contributors tagged it with")
+
+
+Tag = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[^/]*\S[^/]*$")]
+
+
+class TagRequest(Model):
+    tag: Tag
+
+
+class TagList(Model):
+    tags: list[str]
 
 
 class MoreLikeThis(Model):
@@ -191,6 +203,49 @@ class AlbumUploadTicket(Model):
     upload_url: str
     headers: dict[str, str]
     key: str
+
+
+UploadId = Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[A-Za-z0-9._~-]+$")]
+
+
+class UploadPart(Model):
+    number: Annotated[int, Field(ge=1, le=10_000)]
+    etag: Annotated[str, Field(min_length=1, max_length=200)]
+    size: int = 0
+
+
+class PartUrl(Model):
+    number: int
+    url: str
+
+
+class MultipartTicket(Model):
+    """A resumable upload: PUT each part's bytes (part_size each, the last one shorter) to its URL,
+    keep each answer's ETag, then complete with them. `done` lists the parts already stored (a
+    resumed upload sends only the others: `parts` holds fresh URLs for those)."""
+
+    key: str
+    upload_id: str
+    part_size: int
+    parts: list[PartUrl]
+    done: list[UploadPart] = Field(default_factory=list)
+
+
+class MultipartResume(Model):
+    key: Annotated[str, Field(min_length=1, max_length=1024)]
+    upload_id: UploadId
+    size: Annotated[int, Field(gt=0)]
+
+
+class MultipartComplete(Model):
+    key: Annotated[str, Field(min_length=1, max_length=1024)]
+    upload_id: UploadId
+    parts: Annotated[list[UploadPart], Field(min_length=1, max_length=10_000)]
+
+
+class MultipartAbort(Model):
+    key: Annotated[str, Field(min_length=1, max_length=1024)]
+    upload_id: UploadId
 
 
 class AlbumUploadComplete(Model):

@@ -21,3 +21,24 @@ CREATE POLICY album_item_faces_operator ON album_item_faces
   USING (current_actor() = 'system') WITH CHECK (current_actor() = 'system');
 GRANT SELECT, INSERT, DELETE ON album_item_faces TO eventlens_app;
 GRANT UPDATE (embedding) ON album_item_faces TO eventlens_app;
+
+-- Tags contributors put on album items ("stage", "backstage", a name), one row per item and tag.
+-- Added by whoever may contribute to the album (the service checks its policy), as oneself and
+-- never while banned; removed by its tagger or a moderator.
+CREATE TABLE album_item_tags (
+  item_id    uuid NOT NULL REFERENCES album_items(id) ON DELETE CASCADE,
+  event_id   uuid NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+  tag        text NOT NULL CHECK (length(tag) BETWEEN 1 AND 40 AND tag = lower(tag)),
+  person_id  uuid REFERENCES people(id) ON DELETE SET NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (item_id, tag)
+);
+ALTER TABLE album_item_tags ENABLE ROW LEVEL SECURITY;
+CREATE POLICY album_item_tags_read ON album_item_tags FOR SELECT USING (may_read_event(event_id));
+CREATE POLICY album_item_tags_insert ON album_item_tags FOR INSERT
+  WITH CHECK (may_write_event(event_id) AND album_writer('album.contribute')
+    AND (current_actor() = 'system' OR (person_id = current_person_id() AND NOT acting_person_banned())));
+CREATE POLICY album_item_tags_delete ON album_item_tags FOR DELETE
+  USING (may_write_event(event_id) AND (album_writer('album.moderate')
+    OR (current_actor() = 'organizer' AND person_id = current_person_id() AND NOT acting_person_banned())));
+GRANT SELECT, INSERT, DELETE ON album_item_tags TO eventlens_app;
