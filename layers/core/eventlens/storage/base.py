@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -207,11 +207,11 @@ class BlobStore(ABC):
         """A URL a browser can PUT part `number` (1-based) to; its answer's ETag names the part."""
 
     @abstractmethod
-    def list_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
+    def list_parts(self, key: str, upload_id: str) -> Sequence[UploadedPart]:
         """The parts stored so far (what a resumed upload skips); BlobNotFound for no such upload."""
 
     @abstractmethod
-    def complete_multipart(self, key: str, upload_id: str, parts: list[UploadedPart]) -> BlobInfo:
+    def complete_multipart(self, key: str, upload_id: str, parts: Sequence[UploadedPart]) -> BlobInfo:
         """The blob made of `parts`, in order; BlobNotFound for no such upload."""
 
     @abstractmethod

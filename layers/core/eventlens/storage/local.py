@@ -8,7 +8,7 @@ import re
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -182,7 +182,7 @@ class LocalBlobStore(BlobStore):
         os.replace(tmp, folder / f"{number:05d}")
         return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
-    def list_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
+    def list_parts(self, key: str, upload_id: str) -> Sequence[UploadedPart]:
         folder = self._upload_dir(key, upload_id)
         return [
             UploadedPart(
@@ -192,7 +192,7 @@ class LocalBlobStore(BlobStore):
             if p.name.isdigit()
         ]
 
-    def complete_multipart(self, key: str, upload_id: str, parts: list[UploadedPart]) -> BlobInfo:
+    def complete_multipart(self, key: str, upload_id: str, parts: Sequence[UploadedPart]) -> BlobInfo:
         folder = self._upload_dir(key, upload_id)
         stored = {p.number: p for p in self.list_parts(key, upload_id)}
         if not parts or any(stored.get(p.number) is None or stored[p.number].etag != p.etag for p in parts):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import builtins
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlencode
@@ -219,8 +220,8 @@ class S3BlobStore(BlobStore):
             )
         )
 
-    def list_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
-        parts: list[UploadedPart] = []
+    def list_parts(self, key: str, upload_id: str) -> Sequence[UploadedPart]:
+        parts: builtins.list[UploadedPart] = []
         marker = 0
         while True:
             try:
@@ -239,7 +240,7 @@ class S3BlobStore(BlobStore):
                 return parts
             marker = int(reply["NextPartNumberMarker"])
 
-    def complete_multipart(self, key: str, upload_id: str, parts: list[UploadedPart]) -> BlobInfo:
+    def complete_multipart(self, key: str, upload_id: str, parts: Sequence[UploadedPart]) -> BlobInfo:
         try:
             reply = self.client.complete_multipart_upload(
                 Bucket=self.bucket,
