@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-import numpy as np
 import psycopg
 
 from eventlens.albums.views import Album, AlbumItem, Ban, Contributor, Flag
@@ -495,6 +494,8 @@ def album_faces(tx: Tx, album_id: UUID, model: str) -> dict[UUID, list[Any]]:
         "  AND e.model = %(m)s AND e.embedding IS NOT NULL AND NOT e.hidden",
         {"a": album_id, "m": model},
     ).fetchall()
+    import numpy as np  # only where faces are compared (the gallery handler imports no numpy)
+
     found: dict[UUID, list[Any]] = {}
     for r in rows:  # pgvector's text form is a JSON array
         found.setdefault(r["item_id"], []).append(np.asarray(json.loads(r["embedding"]), np.float32))
@@ -545,6 +546,8 @@ def item_vector(tx: Tx, item_id: UUID) -> ItemVector | None:
     ).fetchone()
     if row is None or row["vector"] is None or row["model"] is None:
         return None
+    import numpy as np  # only for "more like this" (the gallery handler imports no numpy)
+
     return ItemVector(vector=np.asarray(json.loads(row["vector"]), np.float32), model=row["model"])
 
 
