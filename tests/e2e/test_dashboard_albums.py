@@ -179,3 +179,9 @@ def test_a_large_photo_uploads_in_parts_and_resumes_after_a_part_fails(page: Pag
     assert len(resumes) == 1
     expect(page.locator("#items [data-status=pending]")).to_have_count(1)
     assert page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('eventlens.upload.'))") == []
+
+    # the contributor tags its photo (a banned person could not: tests/integration/api/test_album_content.py)
+    item = page.locator("#items [data-status=pending]")
+    item.get_by_label("Tag this photo").fill("Main stage")
+    item.get_by_role("button", name="Add tag").click()
+    expect(page.locator("#items [data-status=pending] .item-tags")).to_have_text("#main stage")

@@ -23,9 +23,12 @@ function ratingText(album) {
 function itemCard(item, actions = []) {
   const status = item.status === "approved" ? null
     : h("p", { class: "muted item-status" }, `${item.status}${item.reason ? `: ${item.reason}` : ""}`);
+  const tags = item.tags?.length
+    ? h("p", { class: "item-tags" }, item.tags.map((t) => `#${t}`).join(" "))
+    : null;
   return h("li", { class: "album-item", dataset: { item: item.id, status: item.status } },
     item.url ? h("img", { src: item.url, alt: "Album photo", loading: "lazy", width: 240 }) : null,
-    status, ...actions);
+    status, tags, ...actions);
 }
 
 async function decide(item, status) {
@@ -36,6 +39,22 @@ async function decide(item, status) {
   } catch (err) {
     explain(err);
   }
+}
+
+/** A tag on an item (contributors as the album's policy allows; the API refuses a banned person). */
+function tagForm(item) {
+  const input = h("input", { type: "text", maxlength: "40", "aria-label": "Tag this photo", placeholder: "Tag" });
+  return h("form", { class: "tag-form", onsubmit: async (e) => {
+    e.preventDefault();
+    if (!input.value.trim()) return;
+    try {
+      await call(`${eventPath(current.slug)}/albums/${current.id}/items/${item.id}/tags`, { json: { tag: input.value } });
+      say("Tagged.", true);
+      await render();
+    } catch (err) {
+      explain(err);
+    }
+  } }, input, h("button", { type: "submit", class: "btn btn-small" }, "Add tag"));
 }
 
 async function saveTo(item, select) {
@@ -91,6 +110,7 @@ async function render() {
       actions.push(h("button", { type: "button", class: "btn btn-small more-like-this", onclick: () => moreLikeThis(item) },
         "More like this"));
     }
+    if (signed && item.status !== "rejected") actions.push(tagForm(item));
     if (signed && item.status === "approved" && others.length) {
       const select = h("select", { "aria-label": "Save to album" },
         h("option", { value: "" }, "Save to album…"),
