@@ -222,6 +222,7 @@ _S3_ACTIONS = {
     "UploadPart": ("s3:PutObject", True),
     "CompleteMultipartUpload": ("s3:PutObject", True),
     "AbortMultipartUpload": ("s3:AbortMultipartUpload", True),
+    "ListParts": ("s3:ListMultipartUploadParts", True),
 }
 
 

@@ -75,6 +75,8 @@ def test_every_table_the_app_reads_is_row_level_secured(db: str, owner_conn) -> 
         "album_contributors",
         "album_events",
         "album_flags",
+        "album_item_faces",
+        "album_item_tags",
         "album_items",
         "album_links",
         "album_ratings",

@@ -664,6 +664,9 @@ class Handler(BaseHTTPRequestHandler):
         (body_limit already held it to max_upload_bytes); all checked before the body is read. An
         album upload's URL is signed instead (a capability, as S3's presigned URL: a guest has no
         token), and is taken only under the event's albums/ prefix."""
+        if "upload_id=" in urlsplit(self.path).query:
+            self._upload_part(store, key, length)
+            return
         slug = event_of_original(key)
         if not self._signed_put(key):
             try:
@@ -697,6 +700,39 @@ class Handler(BaseHTTPRequestHandler):
             self._json(HTTPStatus.BAD_REQUEST, {"message": str(error)})
             return
         self._send(HTTPStatus.OK, b"", {"ETag": f'"{info.etag}"'})
+
+    def _upload_part(self, store: Any, key: str, length: int) -> None:
+        """PUT of one part of a resumable album upload (S3's upload_part): only with the part URL's
+        signature (albums.service), only under an event's albums/ prefix, only for an upload of that
+        key; checked before the body is read. Parts are not sniffed: only the whole is a photo (the
+        gate decodes it on completion)."""
+        from urllib.parse import parse_qs
+
+        from eventlens.storage.capability import verify_part
+
+        query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+        parts = key.split("/", 3)
+        upload_id, number = query.get("upload_id", ""), query.get("part", "")
+        signed = verify_part(
+            settings().media_key, key, upload_id, number, query.get("expires", ""), query.get("signature", "")
+        )
+        if not (signed and len(parts) == 4 and parts[0] == "events" and parts[2] == "albums"):
+            self._refuse(
+                HTTPStatus.FORBIDDEN, "This part URL is not valid (expired or altered): resume the upload"
+            )
+            return
+        if length <= 0:
+            self._refuse(HTTPStatus.BAD_REQUEST, "Empty part")
+            return
+        data = self._read_body(length)
+        if data is None:
+            return
+        try:
+            etag = store.put_part(key, upload_id, int(number), data)
+        except (BlobNotFound, InvalidKey):
+            self._json(HTTPStatus.NOT_FOUND, {"message": "No such upload (completed, aborted or expired)"})
+            return
+        self._send(HTTPStatus.OK, b"", {"ETag": f'"{etag}"', "Access-Control-Expose-Headers": "ETag"})
 
     def _static(self, path: str) -> None:
         """web/ with the pages' security headers (`api.headers`), as CloudFront serves it on AWS."""

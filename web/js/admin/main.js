@@ -18,6 +18,7 @@ import { mountMembers } from "./members.js";
 import { mountPeople } from "./people.js";
 import { mountAnalytics } from "./analytics.js";
 import { mountLibrary } from "./library.js";
+import { mountAlbums } from "./albums.js";
 
 const slug = eventSlug();
 const loginView = document.getElementById("login-view");
@@ -63,6 +64,7 @@ let members = null;
 let people = null;
 let analytics = null;
 let library = null;
+let albums = null;
 
 function showEvent(event) {
   applyTheme(event.settings && event.settings.theme);
@@ -183,6 +185,7 @@ function select(tab) {
   if (name === "people") (people ||= mountPeople(session, toast)).refresh();
   if (name === "findme") (analytics ||= mountAnalytics(session, toast)).refresh();
   if (name === "library") (library ||= mountLibrary(session, toast)).refresh();
+  if (name === "albums") (albums ||= mountAlbums(session, toast)).refresh();
   if (name === "settings") {
     settings ||= mountSettings(session, showEvent);
     settings.loading();

@@ -24,6 +24,9 @@ export const RIGHTS = {
   "#tab-people": ["face_clusters.manage"],
   "#tab-library": ["event.inspect"],
   ".library-lock": ["media.lock"], // each video's Lock and Unlock (library.js)
+  "#tab-albums": ["album.moderate", "album.manage"],
+  "#albums-moderate": ["album.moderate"],
+  "#albums-bans-section": ["album.moderate"],
 };
 
 let allowed = new Set();

@@ -183,9 +183,12 @@ def _no_constant(text: str) -> float:
     raise ValueError(f"{text} is not a number a cursor holds")
 
 
-def album_item_url(event_id: UUID, item_id: UUID, public: bool, now: float | None = None) -> str:
+def album_item_url(
+    event_id: UUID, item_id: UUID, public: bool, now: float | None = None, cover: bool = False
+) -> str:
     """The capability URL of an album item's bytes: public while approved, else for those who read
-    pending items (moderators, the contributor)."""
+    pending items (moderators, the contributor); `cover`: its crop to the cover tile."""
     audience: Audience = "public" if public else "staff"
-    capability = Capability(event_id, item_id, "album_item", audience, expiry(audience, now))
+    rendition: Rendition = "album_cover" if cover else "album_item"
+    capability = Capability(event_id, item_id, rendition, audience, expiry(audience, now))
     return f"{settings().media_base_url}/{sign(settings().media_key, capability)}"
