@@ -10,8 +10,9 @@ import zipfile
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
+from tests.e2e.conftest import DESKTOP
 from tests.e2e.test_gallery import _agree
 
 
@@ -275,7 +276,7 @@ def test_ten_thousand_photos_keep_the_dom_small_and_the_end_loads_fast(page: Pag
 
     def photos(route: Route) -> None:
         query = parse_qs(urlsplit(route.request.url).query)
-        start = int(query.get("cursor", ["0"])[0])
+        start = int(query.get("cursor", query.get("offset", ["0"]))[0])
         end = min(total, start + int(query["limit"][0]))
         listed = [
             {
@@ -364,3 +365,31 @@ def test_keyboard_order_names_and_contrast(page: Page) -> None:
     for selector in ("#status", ".chip", "#select-all"):
         ratio = page.locator(selector).first.evaluate(CONTRAST)
         assert ratio >= 4.5, (selector, ratio)
+
+
+def test_a_high_density_screen_gets_2x_thumbnails_and_a_missing_one_falls_back_to_1x(
+    browser: Browser, demo_server: str
+) -> None:
+    """At device pixel ratio 2 the tiles load the 640 px rendition; one that fails (gone from the
+    store) gives way to the 1x thumbnail instead of a broken image."""
+    context = browser.new_context(base_url=demo_server, viewport=DESKTOP, device_scale_factor=2)
+    page = context.new_page()
+    listed = page.request.get("/api/events/demo/photos?limit=2").json()["photos"]
+    gone, kept = listed
+    assert gone["thumbnail_2x_url"] != gone["thumbnail_url"]
+    page.route(re.compile(re.escape(gone["thumbnail_2x_url"]) + "$"), lambda route: route.fulfill(status=404))
+
+    page.goto("/e/demo")
+    loaded = "(img) => img.complete && img.naturalWidth > 0 ? img.currentSrc : ''"
+    first = page.locator(f'.tile[data-id="{gone["id"]}"] img')
+    second = page.locator(f'.tile[data-id="{kept["id"]}"] img')
+    expect(first).to_be_attached()
+    for img in (first, second):
+        expect(img).to_have_js_property("complete", True)
+    page.wait_for_function(
+        "(ids) => ids.every((id) => document.querySelector(`.tile[data-id='${id}'] img`).naturalWidth > 0)",
+        arg=[gone["id"], kept["id"]],
+    )
+    assert second.evaluate(loaded).endswith(kept["thumbnail_2x_url"])
+    assert first.evaluate(loaded).endswith(gone["thumbnail_url"])
+    context.close()

@@ -1,6 +1,6 @@
 /**
  * Full-size viewer in a native <dialog> (focus trap, Esc and the top layer for free): arrows and
- * swipes move through the grid's list, loading more pages at its end; videos stream by Range.
+ * swipes move through the grid's list, loading the block of the next photo if it is not yet; videos stream by Range.
  */
 import { eventSlug, qs } from "../lib/api.js";
 import { h, formatDate, formatDuration } from "../lib/dom.js";
@@ -109,7 +109,7 @@ export class Lightbox {
   }
 
   /** The open photo's id, or "" when closed. */
-  get currentId() { return this.isOpen ? (this.list[this.index]?.id || "") : ""; }
+  get currentId() { return this.isOpen ? (this.photoAt(this.index)?.id || "") : ""; }
 
   /** Closes the viewer; `quiet` when the page does it (Back), so it is not reported as a step. */
   close({ quiet = false } = {}) {
@@ -118,7 +118,12 @@ export class Lightbox {
     this.dialog.close();
   }
 
-  get list() { return this.standalone || this.grid.items.map((i) => i.photo); }
+  /** The photo at a position of what the viewer browses (the grid's list, or a standalone photo). */
+  photoAt(index) { return this.standalone ? this.standalone[index] : this.grid.item(index)?.photo; }
+
+  /** How many photos the viewer browses (the grid's whole list, loaded or not). */
+  get length() { return this.standalone ? this.standalone.length : this.grid.count; }
+
   get isOpen() { return this.dialog.open; }
 
   /** Opens the photo at a grid index. */
@@ -135,17 +140,13 @@ export class Lightbox {
 
   async step(delta) {
     const next = this.index + delta;
-    if (next < 0) return;
-    if (next >= this.list.length) {
-      if (this.standalone || !this.grid.hasMore) return;
-      await this.grid.loadMore();
-      if (next >= this.list.length) return;
-    }
+    if (next < 0 || next >= this.length) return;
+    if (!this.photoAt(next)) await this.grid.loadAt(next);
     this.#show(next);
   }
 
   #show(index) {
-    const photo = this.list[index];
+    const photo = this.photoAt(index);
     if (!photo) return;
     const opening = !this.dialog.open;
     const focused = document.activeElement;
@@ -155,7 +156,7 @@ export class Lightbox {
     this.stage.replaceChildren(this.#media(photo));
     this.info.replaceChildren(...this.#details(photo));
     this.prevBtn.disabled = index === 0;
-    this.nextBtn.disabled = index >= this.list.length - 1 && (this.standalone !== null || !this.grid.hasMore);
+    this.nextBtn.disabled = index >= this.length - 1;
     if (opening) this.dialog.showModal();
     // Keep focus in the viewer: the button it was on may just have gone disabled (the last
     // photo) or been replaced with the details, and a dialog that loses focus loses the arrows.
@@ -208,7 +209,7 @@ export class Lightbox {
 
   #syncSelectButton() {
     const btn = this.info.querySelector(".lb-select");
-    const photo = this.list[this.index];
+    const photo = this.photoAt(this.index);
     if (!btn || !photo) return;
     const sel = this.selection.has(photo.id);
     btn.setAttribute("aria-pressed", String(sel));
@@ -216,7 +217,7 @@ export class Lightbox {
   }
 
   #preload(index) {
-    const p = this.list[index];
+    const p = this.photoAt(index);
     if (p && p.kind !== "video" && p.preview_url) new Image().src = p.preview_url;
   }
 

@@ -16,8 +16,6 @@ import { mountSearch, searchStatus } from "./search.js";
 import { FindMe } from "./findme.js";
 import { mountScrubber } from "./scrubber.js";
 
-const PAGE_SIZE = 120;
-const SEARCH_PAGE_SIZE = 60;
 /** The search API's largest page (api/gallery.py); the photo list takes up to 500. */
 const SEARCH_MAX_PAGE = 200;
 
@@ -299,13 +297,15 @@ async function start() {
       const hero = items.find((i) => i.photo.kind !== "video") || items[0];
       // A phone's banner is a few hundred pixels wide: the thumbnail, not the 1920 px preview.
       const small = window.matchMedia("(max-width: 760px)").matches;
-      const url = small ? hero.photo.thumbnail_url || hero.photo.preview_url : hero.photo.preview_url || hero.photo.thumbnail_url;
+      const p = hero.photo;
+      const thumb = window.devicePixelRatio > 1 ? p.thumbnail_2x_url || p.thumbnail_url : p.thumbnail_url;
+      const url = small ? thumb || p.preview_url : p.preview_url || thumb;
       document.getElementById("hero").style.setProperty("--hero-image", `url("${url}")`);
     }
     if (matchResult) {
-      describeFindMe(items.length);
-      statusEl.textContent = items.length ? `${plural(items.length, "photo")} of you, best match first` : "";
-      if (!items.length) {
+      describeFindMe(total);
+      statusEl.textContent = total ? `${plural(total, "photo")} of you, best match first` : "";
+      if (!total) {
         showEmpty(narrowing().length ? "None of your photos are in this view" : "No photos of you here yet",
           narrowing().length ? "Clear the search or filters to see the rest." : "Try another selfie.");
       }
@@ -321,7 +321,7 @@ async function start() {
 
   /** Opens the photo a link or a history entry names, without adding a history entry. */
   async function openLinkedPhoto(id) {
-    const index = grid.items.findIndex((i) => i.photo.id === id);
+    const index = grid.indexOf(id);
     if (index >= 0) { quietly(() => lightbox.open(index)); return; }
     try {
       const photo = await api(`${eventPath(slug)}/photos/${encodeURIComponent(id)}`);
@@ -336,29 +336,32 @@ async function start() {
     emptyEl.hidden = true;
     statusEl.textContent = "";
     toolbar.setSortable(!view.q && !matchResult);
-    grid.setSource(loaderFor());
+    const { loader, seekable } = loaderFor();
+    grid.setSource(loader, { seekable });
   }
 
+  /** What the grid lists now, and whether it can ask for a block by position (see grid.js). */
   function loaderFor() {
     const ep = eventPath(slug);
     const filters = { folder: view.folder, tag: view.tag, kind: view.kind };
     if (matchResult) {
       const items = visibleMatches()
         .map(({ photo, confidence }) => ({ photo, badge: `${Math.round(confidence)}%`, badgeLabel: "Match confidence" }));
-      return async () => ({ items, next_cursor: null, total: items.length });
+      return { seekable: true, loader: async ({ offset }, signal, limit) => ({
+        items: items.slice(offset, offset + limit), next_cursor: null, total: items.length }) };
     }
     if (view.q) {
-      return async (cursor, signal, limit) => {
-        const size = Math.min(limit || SEARCH_PAGE_SIZE, SEARCH_MAX_PAGE);
+      return { seekable: false, loader: async ({ cursor }, signal, limit) => {
+        const size = Math.min(limit, SEARCH_MAX_PAGE);
         const r = await api(`${ep}/search${qs({ q: view.q, limit: size, cursor, ...filters })}`, { signal });
         if (!cursor) statusEl.textContent = searchStatus(r.total, view.q, r.modalities);
         return { items: r.results.map((x) => ({ photo: x.photo })), next_cursor: r.next_cursor, total: r.total };
-      };
+      } };
     }
-    return async (cursor, signal, limit) => {
-      const r = await api(`${ep}/photos${qs({ limit: limit || PAGE_SIZE, cursor, sort: view.sort, ...filters })}`, { signal });
+    return { seekable: true, loader: async ({ offset }, signal, limit) => {
+      const r = await api(`${ep}/photos${qs({ limit, offset: offset || null, sort: view.sort, ...filters })}`, { signal });
       return { items: r.photos.map((photo) => ({ photo })), next_cursor: r.next_cursor, total: r.total };
-    };
+    } };
   }
 
   writeState(view);  // drops a stale `me` or an old `sel=` from the address
