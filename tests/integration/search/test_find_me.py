@@ -58,6 +58,25 @@ def test_crop_of_one_face_in_a_group_photo_finds_the_group_photo(party, t1_image
     assert [m.photo.id for m in response.matches] == [ids["group"]]
 
 
+def test_a_match_says_which_face_in_the_photo_is_the_selfies(
+    party, t1_image, t1_faces, owner_conn: psycopg.Connection
+):
+    """The viewer outlines the visitor's face: the matched face's box, as fractions of the photo."""
+    event, ids = party
+    height, width = t1_image.shape[:2]
+    owner_conn.execute(
+        "UPDATE photos SET width = %s, height = %s WHERE id = %s", (width, height, ids["group"])
+    )
+    (match,) = find_me(Scope.visitor(event), jpeg(crop(t1_image, t1_faces[3].bbox))).matches
+    x, y, w, h = t1_faces[3].bbox
+    assert match.face is not None
+    assert match.face.model_dump() == pytest.approx(
+        {"x": x / width, "y": y / height, "w": w / width, "h": h / height}
+    )
+    others = [f.bbox[0] / width for i, f in enumerate(t1_faces) if i != 3]
+    assert all(abs(match.face.x - left) > 0.02 for left in others)  # not some other face of the group
+
+
 def test_each_photo_appears_once_with_its_best_face(party, t1_image, t1_faces):
     event, ids = party
     response = find_me(Scope.visitor(event), jpeg(crop(t1_image, t1_faces[0].bbox)))

@@ -88,9 +88,18 @@ def _nearest_faces(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class NeighbourPhoto:
+    """A visible photo near a face: its best face's similarity and box (x, y, w, h in pixels of the photo)."""
+
+    photo: PhotoRow
+    similarity: float
+    bbox: tuple[float, float, float, float]
+
+
 def face_neighbours(
     tx: Tx, embedding: np.ndarray, model: str, min_similarity: float, k: int
-) -> list[tuple[PhotoRow, float]]:
+) -> list[NeighbourPhoto]:
     """Visible photos holding a face within `min_similarity` of `embedding`, best face per photo.
 
     The k nearest faces of the event (sentinel rows have no embedding and are never read); the
@@ -99,13 +108,16 @@ def face_neighbours(
     nearest = _nearest_faces("f", model, query_vector(MODEL_DIMS[model], "emb"), "%(k)s", _large_event(tx))
     statement = sql.SQL(
         "WITH nn AS MATERIALIZED ({nearest}),"
-        " best AS (SELECT photo_id, max(1 - distance) AS similarity FROM nn"
-        "  WHERE distance <= 1 - %(min)s GROUP BY photo_id)"
-        " SELECT {columns}, best.similarity FROM best JOIN photos p ON p.id = best.photo_id"
+        " best AS (SELECT DISTINCT ON (photo_id) photo_id, 1 - distance AS similarity, bbox FROM nn"
+        "  WHERE distance <= 1 - %(min)s ORDER BY photo_id, distance, id)"
+        " SELECT {columns}, best.similarity, best.bbox AS best_bbox FROM best JOIN photos p ON p.id = best.photo_id"
         " WHERE p.event_id = current_event_id() AND p.is_public ORDER BY best.similarity DESC, p.id"
     ).format(nearest=nearest, columns=sql.SQL(PHOTO_COLUMNS))
     rows = tx.execute(statement, {"emb": vector_literal(embedding), "k": k, "min": min_similarity}).fetchall()
-    return [(PhotoRow.of(r), float(r["similarity"])) for r in rows]
+    return [
+        NeighbourPhoto(PhotoRow.of(r), float(r["similarity"]), tuple(float(v) for v in r["best_bbox"]))  # type: ignore[arg-type]
+        for r in rows
+    ]
 
 
 def face_knn_ids(tx: Tx, embedding: np.ndarray, model: str, k: int, exact: bool = False) -> list[int]:

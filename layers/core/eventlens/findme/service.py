@@ -25,7 +25,7 @@ from eventlens.findme import repo
 from eventlens.findme.recommendations import MAX_RECOMMENDATIONS, recommend
 from eventlens.findme.selfie import decode_selfie, selfie_embedding
 from eventlens.findme.thresholds import confidence, confidence_band, face_threshold
-from eventlens.findme.views import HotPhoto, Match, MatchActivity, MatchAnalytics, MatchResponse
+from eventlens.findme.views import FaceBox, HotPhoto, Match, MatchActivity, MatchAnalytics, MatchResponse
 from eventlens.media.views import photo_view
 from eventlens.scope import Scope
 from eventlens.types import Event
@@ -81,8 +81,9 @@ def match_embedding(
         tune_hnsw(tx)
         found = repo.face_neighbours(tx, embedding, model, threshold - NEAR_MISS, MATCH_K)
         previous = repo.nearest_session(tx, embedding, model, kept_under, retention) if kept_under else None
-        mine = [(row, s) for row, s in found if s >= threshold]
-        near = [row for row, s in found if s < threshold]
+        boxes = {n.photo.id: n.bbox for n in found}
+        mine = [(n.photo, n.similarity) for n in found if n.similarity >= threshold]
+        near = [n.photo for n in found if n.similarity < threshold]
         if text and mine:
             mine = _rank_by_text(tx, mine, text, text_embedding)
         top = max((s for _, s in mine), default=None)
@@ -103,7 +104,10 @@ def match_embedding(
         mark_template_kept()
     crew = crew_photos(event, my_faces, {r.id for r, _ in mine}, MAX_RECOMMENDATIONS) if my_faces else []
     recommendations = recommend([r for r, _ in mine], near, crew)
-    matches = [Match(photo=photo_view(row), confidence=confidence(s, threshold)) for row, s in mine]
+    matches = [
+        Match(photo=photo_view(row), confidence=confidence(s, threshold), face=face_box(row, boxes[row.id]))
+        for row, s in mine
+    ]
     earlier = previous if previous is not None and previous.similarity >= threshold else None
     return MatchResponse(
         matches=matches, recommendations=recommendations, message=_message(matches, earlier, query)
@@ -183,6 +187,16 @@ def purge_periodically(stop: threading.Event, interval_s: float = PURGE_INTERVAL
             log.exception("retention: purging event face data failed")
         if stop.wait(interval_s):
             return
+
+
+def face_box(row: PhotoRow, bbox: tuple[float, float, float, float]) -> FaceBox | None:
+    """A face's pixel box as fractions of the photo, clipped to it (a detector's box may overhang)."""
+    if not row.width or not row.height:
+        return None
+    x, y, w, h = bbox
+    left, top = min(max(x / row.width, 0.0), 1.0), min(max(y / row.height, 0.0), 1.0)
+    right, bottom = min(max((x + w) / row.width, 0.0), 1.0), min(max((y + h) / row.height, 0.0), 1.0)
+    return FaceBox(x=left, y=top, w=right - left, h=bottom - top)
 
 
 def _rank_by_text(

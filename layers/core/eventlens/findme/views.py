@@ -14,9 +14,21 @@ ConfidenceBand = Literal["high", "medium", "none"]
 """How sure a find-me session was of its best match (a session's `confidence_band`)."""
 
 
+class FaceBox(Model):
+    """Where a face is in a photo, as fractions of its width and height (the viewer outlines it)."""
+
+    x: float = Field(ge=0, le=1)
+    y: float = Field(ge=0, le=1)
+    w: float = Field(ge=0, le=1)
+    h: float = Field(ge=0, le=1)
+
+
 class Match(Model):
     photo: Photo
     confidence: float = Field(ge=0, le=100)
+    face: FaceBox | None = Field(
+        default=None, description="The face that matched the selfie (None when the photo's size is unknown)"
+    )
 
 
 class Recommendation(Model):

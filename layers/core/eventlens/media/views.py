@@ -42,6 +42,11 @@ class Photo(Model):
         default=None, description='"near" when in a cluster (same bytes are one photo: dedupe exact_copies)'
     )
     thumbnail_url: str | None
+    thumbnail_2x_url: str | None = Field(
+        default=None,
+        description="The thumbnail at twice the size, for high-density screens; the 1x one for photos"
+        " analyzed before it existed",
+    )
     preview_url: str | None
     original_url: str
     alt: str
@@ -103,6 +108,7 @@ def archive_url(event_id: UUID, archive_id: UUID, expires: int) -> str:
 def photo_view(row: PhotoRow) -> Photo:
     thumbs = row.thumbnails or {}
     small: Rendition | None = "320" if "320" in thumbs else None
+    double: Rendition | None = "640" if "640" in thumbs else small
     large: Rendition | None = "1920" if "1920" in thumbs else small
     return Photo(
         id=row.id,
@@ -126,6 +132,7 @@ def photo_view(row: PhotoRow) -> Photo:
         duplicate_cluster=row.duplicate_cluster,
         duplicate_kind=row.duplicate_kind,
         thumbnail_url=media_url(row, small) if small else None,
+        thumbnail_2x_url=media_url(row, double) if double else None,
         preview_url=media_url(row, large) if large else None,
         original_url=media_url(row, "original"),
         alt=alt_text(row),

@@ -34,10 +34,11 @@ from uuid import UUID
 
 from eventlens.errors import MediaNotFound
 
-Rendition = Literal["original", "320", "1920", "archive", "playable", "album_item"]
+Rendition = Literal["original", "320", "1920", "archive", "playable", "album_item", "640"]
 Audience = Literal["public", "staff"]
 
-RENDITIONS: tuple[Rendition, ...] = ("original", "320", "1920", "archive", "playable", "album_item")
+RENDITIONS: tuple[Rendition, ...] = ("original", "320", "1920", "archive", "playable", "album_item", "640")
+"""A token holds the rendition's index here: new ones go at the end, so old URLs keep their meaning."""
 AUDIENCES: tuple[Audience, ...] = ("public", "staff")
 WINDOW_S: dict[Audience, int] = {"public": 12 * 3600, "staff": 3600}
 """Expiry is rounded up to a multiple of this: a URL stays the same within one window."""
