@@ -15,7 +15,7 @@ from eventlens.errors import (
     UnreadableImage,
 )
 from eventlens.faceclusters.service import assign_new_faces
-from eventlens.findme.service import find_me, match_analytics
+from eventlens.findme.service import find_me, match_analytics, public_activity
 from eventlens.findme.session import find_me_scope
 from eventlens.scope import Scope
 from PIL import Image
@@ -166,6 +166,32 @@ def test_analytics_count_sessions_searchers_and_hot_photos(party, astronaut_self
     assert stats.distinct_searchers == 3
     assert {h.photo.id for h in stats.hot_photos if h.sessions == 3} == {ids["astronaut"], ids["pair"]}
     assert len(stats.recent) == 4
+
+
+def test_the_public_sees_find_me_counts_and_hot_photos_but_nothing_of_one_search(
+    party, astronaut_selfie, t1_image, t1_faces
+):
+    """The gallery's ticker: any visitor (another tab) reads totals and the photos at least two
+    searches found; a photo one search found stays off the list, and no query, confidence or
+    session comes with it."""
+    event, ids = party
+    find_me(find_me_scope(event, "tab-one-0123456789"), astronaut_selfie, query="cake")
+    find_me(find_me_scope(event, "tab-two-0123456789"), astronaut_selfie)
+    find_me(find_me_scope(event, "tab-three-012345678"), jpeg(crop(t1_image, t1_faces[3].bbox)))
+
+    seen = public_activity(find_me_scope(event, "someone-else-01234"))
+
+    assert (seen.searches, seen.recent_searches, seen.recent_found) == (3, 3, 3)
+    assert [(h.photo.id, h.sessions) for h in seen.hot_photos] == [(ids["pair"], 2)]  # group: one search
+    assert set(seen.model_dump()) == {
+        "searches",
+        "window_minutes",
+        "recent_searches",
+        "recent_found",
+        "hot_photos",
+        "min_sessions",
+    }  # no query text, confidence, time or session of any one search
+    assert all(set(h.model_dump()) == {"photo", "sessions"} for h in seen.hot_photos)
 
 
 def test_other_events_photos_are_never_matched(

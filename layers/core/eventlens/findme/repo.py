@@ -283,6 +283,32 @@ def session_stats(tx: Tx, recent: int, hot: int) -> SessionStats:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class PublicActivity:
+    searches: int
+    recent_searches: int
+    recent_found: int
+    hot: list[tuple[PhotoRow, int]]
+
+
+def public_activity(tx: Tx, window_minutes: int, hot: int, min_sessions: int) -> PublicActivity:
+    """Find-me counts for anyone who may view the gallery, through migration 0023's functions
+    (a visitor may read no other session's row): totals and hot public photos, nothing per search."""
+    counts = tx.execute("SELECT * FROM findme_activity(%s)", (window_minutes,)).fetchone()
+    hot_rows = tx.execute(
+        "SELECT " + PHOTO_COLUMNS + ", h.sessions FROM findme_hot_photos(%s, %s) h"
+        " JOIN photos p ON p.id = h.photo_id WHERE p.event_id = current_event_id() AND p.is_public"
+        " ORDER BY h.sessions DESC, p.id",
+        (hot, min_sessions),
+    ).fetchall()
+    return PublicActivity(
+        searches=int(counts["searches"]) if counts else 0,
+        recent_searches=int(counts["recent_searches"]) if counts else 0,
+        recent_found=int(counts["recent_found"]) if counts else 0,
+        hot=[(PhotoRow.of(r), int(r["sessions"])) for r in hot_rows],
+    )
+
+
 # -- consent, hide me, forget me, retention (findme.control) ---------------------------------------
 
 

@@ -25,7 +25,15 @@ from eventlens.findme import repo
 from eventlens.findme.recommendations import MAX_RECOMMENDATIONS, recommend
 from eventlens.findme.selfie import decode_selfie, selfie_embedding
 from eventlens.findme.thresholds import confidence, confidence_band, face_threshold
-from eventlens.findme.views import FaceBox, HotPhoto, Match, MatchActivity, MatchAnalytics, MatchResponse
+from eventlens.findme.views import (
+    FaceBox,
+    FindMeActivity,
+    HotPhoto,
+    Match,
+    MatchActivity,
+    MatchAnalytics,
+    MatchResponse,
+)
 from eventlens.media.views import photo_view
 from eventlens.scope import Scope
 from eventlens.types import Event
@@ -226,6 +234,36 @@ def _message(matches: list[Match], earlier: repo.PastSession | None, query: str 
     if earlier:
         return "Your earlier selfie in this session found none either: new photos may still be processing."
     return "No photos matched. Try a well-lit, front-facing selfie without sunglasses or a hat."
+
+
+ACTIVITY_WINDOW_MINUTES = 60
+HOT_MIN_SESSIONS = 2
+"""A photo is listed as hot to the public only once this many searches found it."""
+
+
+def public_activity(scope: Scope, hot: int = 8) -> FindMeActivity:
+    """The public ticker and hot photos: counts only (migration 0023), empty where face matching
+    is off (nothing to show, and no hint that it ever ran)."""
+    event = scope.tenant()
+    if not event.settings.face_matching:
+        return FindMeActivity(
+            searches=0,
+            window_minutes=ACTIVITY_WINDOW_MINUTES,
+            recent_searches=0,
+            recent_found=0,
+            hot_photos=[],
+            min_sessions=HOT_MIN_SESSIONS,
+        )
+    with scope.transaction() as tx:
+        stats = repo.public_activity(tx, ACTIVITY_WINDOW_MINUTES, hot, HOT_MIN_SESSIONS)
+    return FindMeActivity(
+        searches=stats.searches,
+        window_minutes=ACTIVITY_WINDOW_MINUTES,
+        recent_searches=stats.recent_searches,
+        recent_found=stats.recent_found,
+        hot_photos=[HotPhoto(photo=photo_view(row), sessions=n) for row, n in stats.hot],
+        min_sessions=HOT_MIN_SESSIONS,
+    )
 
 
 def match_analytics(scope: Scope, recent: int = 20, hot: int = 12) -> MatchAnalytics:

@@ -65,6 +65,20 @@ class MatchAnalytics(Model):
     recent: list[MatchActivity]
 
 
+class FindMeActivity(Model):
+    """What the public gallery's ticker and hot photos show: aggregates of find-me, nothing per search."""
+
+    searches: int = Field(description="Find-me searches of this event so far")
+    window_minutes: int = Field(description="The span of the two recent counts")
+    recent_searches: int
+    recent_found: int = Field(description="Recent searches that found at least one photo")
+    hot_photos: list[HotPhoto] = Field(
+        description="Public photos most often found, each by at least `min_sessions` searches (so none"
+        " gives away a single search)"
+    )
+    min_sessions: int
+
+
 class ConsentStatus(Model):
     consent_text: str
     consent_version: str = Field(description="SHA-256 of consent_text: send it back to agree to that text")
