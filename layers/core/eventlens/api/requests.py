@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import Field, model_validator
 
 from eventlens.media.archives import ARCHIVE_MAX_PHOTOS
+from eventlens.media.collage import COLLAGE_MAX_PHOTOS
 from eventlens.pipeline.graph import RunPhase
 from eventlens.types import HEX_COLOUR_PATTERN, Decision, Model, Theme
 
@@ -69,6 +70,10 @@ class UploadComplete(Model):
 
 class DownloadRequest(Model):
     ids: Annotated[list[UUID], Field(min_length=1, max_length=ARCHIVE_MAX_PHOTOS)]
+
+
+class CollageRequest(Model):
+    ids: Annotated[list[UUID], Field(min_length=1, max_length=COLLAGE_MAX_PHOTOS)]
 
 
 class MatchRequest(Model):
