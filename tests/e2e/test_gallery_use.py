@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Browser, Page, Route, expect
 
-from tests.e2e.conftest import DESKTOP
+from tests.e2e.conftest import DESKTOP, new_context
 from tests.e2e.test_gallery import _agree
 
 
@@ -413,4 +413,95 @@ def test_a_high_density_screen_gets_2x_thumbnails_and_a_missing_one_falls_back_t
     )
     assert second.evaluate(loaded).endswith(kept["thumbnail_2x_url"])
     assert first.evaluate(loaded).endswith(gone["thumbnail_url"])
+    context.close()
+
+
+def test_find_me_outlines_my_face_in_the_viewer_and_the_outline_can_be_turned_off(
+    page: Page, face_selfie: Path
+) -> None:
+    """The match's face box comes with the results; the viewer draws it over the photo, on the face
+    the selfie was cut from (the third person of t1.jpg), and "Outline me" hides it, for the next
+    photo too."""
+    _open_gallery(page)
+    page.get_by_role("button", name="Find me").click()
+    with page.expect_response(re.compile(r"/api/events/demo/match$")) as answered:
+        page.locator("#selfie-input").set_input_files(face_selfie)
+        _agree(page)
+    matches = answered.value.json()["matches"]
+    assert matches
+    assert all(m["face"] is not None for m in matches)
+    _settled(page)
+
+    page.locator(".tile-open").first.click()
+    outline = page.locator("#lightbox .lb-face rect")
+    expect(outline).to_be_visible()
+    photo, face = matches[0]["photo"], matches[0]["face"]
+    # the best match is t1.jpg itself, and the selfie its crop (415, 206)-(616, 470): the middle of
+    # that crop is inside the outlined box
+    assert (photo["width"], photo["height"]) == (1280, 886)
+    assert face["x"] < 515 / 1280 < face["x"] + face["w"]
+    assert face["y"] < 338 / 886 < face["y"] + face["h"]
+    image = page.locator("#lightbox img.lb-media").bounding_box()
+    box = outline.bounding_box()
+    assert image is not None
+    assert box is not None
+    assert image["x"] <= box["x"]
+    assert box["x"] + box["width"] <= image["x"] + image["width"]
+    assert image["y"] <= box["y"]
+    assert box["y"] + box["height"] <= image["y"] + image["height"]
+
+    toggle = page.get_by_role("button", name="Outline me")
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    expect(outline).to_be_hidden()
+    if len(matches) > 1:
+        page.keyboard.press("ArrowRight")
+        expect(page.get_by_role("button", name="Outline me")).to_have_attribute("aria-pressed", "false")
+        expect(page.locator("#lightbox .lb-face rect")).to_be_hidden()
+
+
+def test_the_ticker_and_most_found_photos_count_searches_without_showing_any(
+    browser: Browser, demo_server: str, face_selfie: Path
+) -> None:
+    """Two visitors find themselves (two tabs: two sessions); a third sees the live counts and the
+    photo both searches found among the most found, and opens it, with nothing of either search."""
+    for _ in range(2):
+        context = new_context(browser, demo_server, DESKTOP)
+        searcher = context.new_page()
+        _open_gallery(searcher)
+        searcher.get_by_role("button", name="Find me").click()
+        searcher.locator("#selfie-input").set_input_files(face_selfie)
+        _agree(searcher)
+        expect(searcher.locator("#findme-summary")).to_contain_text("Found you", timeout=30_000)
+        context.close()
+
+    context = new_context(browser, demo_server, DESKTOP)
+    page = context.new_page()
+    with page.expect_response(re.compile(r"/api/events/demo/activity$")) as answered:
+        _open_gallery(page)
+    activity = answered.value.json()
+    assert activity["recent_found"] >= 2
+    ticker = page.locator("#ticker")
+    expect(ticker).to_contain_text(
+        re.compile(r"searches with Find me in the last hour · \d+ people found themselves")
+    )
+    hot = page.get_by_role("list").filter(has=page.locator(".hot-photo")).locator(".hot-photo")
+    expect(hot.first).to_be_visible()
+    assert all(h["sessions"] >= 2 for h in activity["hot_photos"])
+    assert set(activity) == {
+        "searches",
+        "window_minutes",
+        "recent_searches",
+        "recent_found",
+        "hot_photos",
+        "min_sessions",
+    }
+    hot.first.click()
+    expect(page.get_by_role("dialog", name="Photo viewer")).to_be_visible()
+    expect(page.locator("#lightbox .lb-title")).to_have_text(activity["hot_photos"][0]["photo"]["filename"])
+
+    page.keyboard.press("Escape")
+    page.get_by_role("tab", name="Expo").click()
+    expect(page.locator("#activity")).to_be_hidden()  # a filtered view is about its photos
     context.close()

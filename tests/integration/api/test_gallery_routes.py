@@ -50,7 +50,8 @@ def test_photos_from_an_offset_start_at_that_position_and_continue_by_cursor(api
     _, after = api("GET", f"/api/events/demo/photos?limit=1&cursor={first['next_cursor']}")
     assert [p["filename"] for p in after["photos"]] == ["b.jpg"]
     _, past = api("GET", "/api/events/demo/photos?offset=5")
-    assert past["photos"] == [] and past["total"] == 2
+    assert past["photos"] == []
+    assert past["total"] == 2
     assert api("GET", "/api/events/demo/photos?offset=-1")[0] == 422
 
 

@@ -25,6 +25,8 @@ const MAX_LOADS = 2;
 /** Blocks kept in memory; past that the farthest from the viewport are dropped (their height stays). */
 const MAX_BLOCKS_KEPT = 40;
 const LONG_PRESS_MS = 500;
+/** Scrolling counts as over once no scroll event came for this long. */
+const SCROLL_IDLE_MS = 150;
 const LONG_PRESS_SLOP_PX = 10;
 
 /** @typedef {{top: number, height: number, start: number, end: number}} Row */
@@ -77,6 +79,13 @@ export class Grid {
     this.selection.subscribe((id) => this.#syncSelected(id));
     const schedule = () => { if (!this.frame) this.frame = requestAnimationFrame(() => { this.frame = 0; this.#render(); }); };
     window.addEventListener("scroll", schedule, { passive: true });
+    // While scrolling, tiles take no hover (no zoom transitions starting under a still pointer).
+    let still = 0;
+    window.addEventListener("scroll", () => {
+      if (!still) this.root.classList.add("is-scrolling");
+      clearTimeout(still);
+      still = setTimeout(() => { still = 0; this.root.classList.remove("is-scrolling"); }, SCROLL_IDLE_MS);
+    }, { passive: true });
     new ResizeObserver(() => {
       if (this.root.clientWidth !== this.width) { this.#relayout(); schedule(); }
     }).observe(this.root);
@@ -289,28 +298,37 @@ export class Grid {
     this.#fetch(seeFrom, seeTo, to + PRELOAD_MARGIN);
     const wanted = new Set();
     const { gap } = this.metrics;
+    /** @type {{b: number, row: Row, on: boolean}[]} */
+    const rows = [];
     for (let b = this.#blockAt(Math.max(0, from)); b < this.blocks.length && this.tops[b] <= to; b++) {
       const block = this.blocks[b];
       if (!block.rows) continue;
-      const base = this.tops[b], offset = b * BLOCK;
-      const rows = block.rows;
-      for (let r = firstRow(rows, from - base); r < rows.length && base + rows[r].top <= to; r++) {
-        const row = rows[r];
-        let x = 0;
-        for (let i = row.start; i < row.end; i++) {
-          const item = /** @type {GridItem[]} */ (block.items)[i];
-          const w = aspect(item.photo) * row.height;
-          const index = offset + i;
-          wanted.add(index);
-          let tile = this.tiles.get(index);
-          if (!tile) {
-            tile = this.#tile(item, index);
-            this.tiles.set(index, tile);
-            this.canvas.append(tile);
-          }
-          place(tile, x, base + row.top, w, row.height);
-          x += w + gap;
+      const base = this.tops[b];
+      for (let r = firstRow(block.rows, from - base); r < block.rows.length && base + block.rows[r].top <= to; r++) {
+        const row = block.rows[r], top = base + row.top;
+        rows.push({ b, row, on: top + row.height > seeFrom && top < seeTo });
+      }
+    }
+    // The rows on screen first: a new tile's thumbnail is requested when it is made, so those on
+    // screen go ahead of the margin's (and ask for a higher priority).
+    rows.sort((p, q) => Number(q.on) - Number(p.on));
+    for (const { b, row, on } of rows) {
+      const items = /** @type {GridItem[]} */ (this.blocks[b].items);
+      const top = this.tops[b] + row.top, offset = b * BLOCK;
+      let x = 0;
+      for (let i = row.start; i < row.end; i++) {
+        const item = items[i];
+        const w = aspect(item.photo) * row.height;
+        const index = offset + i;
+        wanted.add(index);
+        let tile = this.tiles.get(index);
+        if (!tile) {
+          tile = this.#tile(item, index, on);
+          this.tiles.set(index, tile);
+          this.canvas.append(tile);
         }
+        place(tile, x, top, w, row.height);
+        x += w + gap;
       }
     }
     for (const [i, tile] of this.tiles) {
@@ -373,8 +391,8 @@ export class Grid {
     }
   }
 
-  /** @param {GridItem} item @param {number} index */
-  #tile(item, index) {
+  /** @param {GridItem} item @param {number} index @param {boolean} onScreen */
+  #tile(item, index, onScreen) {
     const p = item.photo;
     const ar = aspect(p);
     const selected = this.selection.has(p.id);
@@ -383,7 +401,7 @@ export class Grid {
       "aria-posinset": String(index + 1), "aria-setsize": String(this.total),
       dataset: { index: String(index), id: p.id } },
       h("button", { type: "button", class: "tile-open", "aria-label": `Open ${tileName(p, index)}` },
-        h("img", { src: p.thumbnail_url, srcset: srcset(p), alt: label, decoding: "async",
+        h("img", { fetchpriority: onScreen ? "high" : "low", src: p.thumbnail_url, srcset: srcset(p), alt: label, decoding: "async",
           width: String(Math.round(320 * ar)), height: "320", onerror: dropSrcset })),
       p.kind === "video"
         ? h("span", { class: "tile-video", "aria-hidden": "true" }, "▶ ", formatDuration(p.duration_s))

@@ -14,10 +14,15 @@ const DOUBLE_TAP_ZOOM = 2.5;
 export class Lightbox {
   /**
    * @param {{grid: import("./grid.js").Grid, selection: import("./selection.js").Selection,
-   *          onChange: (photoId: string, how: "open"|"step"|"close") => void}} opts
+   *          onChange: (photoId: string, how: "open"|"step"|"close") => void,
+   *          faceOf?: (photoId: string) => ({x: number, y: number, w: number, h: number}|null)}} opts
    */
   constructor(opts) {
     this.grid = opts.grid;
+    /** The visitor's own face in a find-me match (fractions of the photo), to outline; null elsewhere. */
+    this.faceOf = opts.faceOf || (() => null);
+    /** Whether the outline shows (the visitor's choice, kept from photo to photo). */
+    this.markFace = true;
     this.selection = opts.selection;
     this.onChange = opts.onChange;
     this.dialog = /** @type {HTMLDialogElement} */ (document.getElementById("lightbox"));
@@ -174,7 +179,9 @@ export class Lightbox {
     }
     const img = h("img", { class: "lb-media", src: photo.preview_url || photo.original_url, alt: altText(photo),
       width: photo.width || undefined, height: photo.height || undefined, decoding: "async" });
-    return img;
+    const face = photo.width && photo.height ? this.faceOf(photo.id) : null;
+    if (!face) return img;
+    return h("div", { class: `lb-frame${this.markFace ? "" : " is-unmarked"}` }, img, faceOutline(photo, face));
   }
 
   #details(photo) {
@@ -195,11 +202,22 @@ export class Lightbox {
         onclick: (e) => { this.selection.toggle(photo.id); e.currentTarget.focus(); } }, sel ? "Selected ✓" : "Select"),
       photo.kind === "video"
         ? h("a", { class: "btn", href: `/video.html${qs({ event: eventSlug(), id: photo.id })}` }, "Open in player")
+        : null,
+      this.stage.querySelector(".lb-frame")
+        ? h("button", { type: "button", class: "btn lb-mark", "aria-pressed": String(this.markFace),
+          onclick: (e) => this.#toggleMark(/** @type {HTMLElement} */ (e.currentTarget)) }, "Outline me")
         : null));
     const touch = window.matchMedia("(pointer: coarse)").matches;
     out.push(h("p", { class: "lb-hint muted" },
       touch ? "Swipe sideways to browse · down to close · pinch to zoom" : "← → to browse · Esc to close"));
     return out;
+  }
+
+  /** Shows or hides the outline of the visitor's face (find me), for this photo and the next. */
+  #toggleMark(button) {
+    this.markFace = !this.markFace;
+    button.setAttribute("aria-pressed", String(this.markFace));
+    this.stage.querySelector(".lb-frame")?.classList.toggle("is-unmarked", !this.markFace);
   }
 
   /** Puts focus back in the viewer if something (a download starting) took it away. */
@@ -240,6 +258,30 @@ export class Lightbox {
     if (!this.standalone) this.grid.focusTile(index);
     this.standalone = null;
   }
+}
+
+/**
+ * An outline around the visitor's face: an SVG over the image in the photo's own coordinates,
+ * letterboxed exactly as the image is (preserveAspectRatio = object-fit: contain), so it stays on
+ * the face at any size of the viewer.
+ */
+function faceOutline(photo, face) {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("class", "lb-face");
+  svg.setAttribute("viewBox", `0 0 ${photo.width} ${photo.height}`);
+  svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+  svg.setAttribute("aria-hidden", "true");
+  const pad = 0.15;  // a little room around the detector's box
+  const rect = document.createElementNS(ns, "rect");
+  const w = face.w * photo.width, hgt = face.h * photo.height;
+  rect.setAttribute("x", String(face.x * photo.width - w * pad));
+  rect.setAttribute("y", String(face.y * photo.height - hgt * pad));
+  rect.setAttribute("width", String(w * (1 + 2 * pad)));
+  rect.setAttribute("height", String(hgt * (1 + 2 * pad)));
+  rect.setAttribute("rx", String(Math.min(w, hgt) * 0.2));
+  svg.append(rect);
+  return svg;
 }
 
 function section(title, value, cls = "") {

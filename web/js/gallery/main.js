@@ -15,6 +15,7 @@ import { mountToolbar } from "./toolbar.js";
 import { mountSearch, searchStatus } from "./search.js";
 import { FindMe } from "./findme.js";
 import { mountScrubber } from "./scrubber.js";
+import { mountActivity } from "./activity.js";
 
 /** The search API's largest page (api/gallery.py); the photo list takes up to 500. */
 const SEARCH_MAX_PAGE = 200;
@@ -116,6 +117,7 @@ async function start() {
   mountScrubber(grid);
   const lightbox = new Lightbox({
     grid, selection,
+    faceOf: (id) => matchResult?.matches.find((m) => m.photo.id === id)?.face || null,
     onChange: (photoId, how) => {
       view.photo = photoId;
       if (restoring) return;
@@ -137,7 +139,7 @@ async function start() {
       view.me = "1";
       writeState(view, { push: entering && how === "new" && !restoring });
       reload();
-      if (how === "new") focusResults();
+      if (how === "new") { focusResults(); activity?.refresh(); }
     },
     onClear: () => {
       matchResult = null;
@@ -170,6 +172,9 @@ async function start() {
     },
   });
   mountSelectionBar(selection, slug, toast);
+  const activity = event.settings?.face_matching
+    ? mountActivity({ slug, onOpenPhoto: (photo) => lightbox.openPhoto(photo) })
+    : null;
   document.getElementById("findme-widen").addEventListener("click", () => widenFindMe());
   const findMeDownload = /** @type {HTMLButtonElement} */ (document.getElementById("findme-download"));
   findMeDownload.addEventListener("click", () =>
@@ -333,6 +338,7 @@ async function start() {
   }
 
   function reload() {
+    activity?.setShown(!matchResult && !view.q && !view.folder && !view.tag && !view.kind);
     emptyEl.hidden = true;
     statusEl.textContent = "";
     toolbar.setSortable(!view.q && !matchResult);

@@ -15,14 +15,14 @@ from eventlens.access import service as access
 from eventlens.access.views import GalleryPass
 from eventlens.api.headers import MEDIA_HEADERS
 from eventlens.api.params import Cursor, Kind, Limit, Offset, Slug, Text
-from eventlens.api.requests import DownloadRequest, LoginRequest
+from eventlens.api.requests import CollageRequest, DownloadRequest, LoginRequest
 from eventlens.auth import service as auth
 from eventlens.auth.views import LoginResponse
 from eventlens.db.photos import PhotoFilter, Sort
 from eventlens.errors import MediaNotFound
 from eventlens.events import service as events
 from eventlens.events.views import EventView
-from eventlens.findme.views import PrivacyNotice
+from eventlens.findme.views import FindMeActivity, PrivacyNotice
 from eventlens.media import archives
 from eventlens.media import service as media
 from eventlens.media.views import Archive, Photo, PhotoList, PhotoPage
@@ -127,6 +127,23 @@ def download(slug: Slug, body: DownloadRequest) -> Response[Archive]:
     return Response(202, content_types.APPLICATION_JSON, archives.create_archive(_visitor(slug), body.ids))
 
 
+@router.post(
+    "/api/events/<slug>/collage",
+    summary="One JPEG of the selected photos in a grid (up to 36), as a download",
+    responses={200: {"description": "The collage", "content": {"image/jpeg": {}}}},
+)
+def collage(slug: Slug, body: CollageRequest):
+    """Unannotated like `media_file`: the response validator would serialize the JPEG as text."""
+    from eventlens.media.collage import collage as make_collage
+
+    image = make_collage(_visitor(slug), body.ids)
+    headers = {
+        "Content-Disposition": f'attachment; filename="{slug}-collage.jpg"',
+        "Cache-Control": "no-store",
+    }
+    return Response(200, "image/jpeg", image, headers=headers)
+
+
 @router.get(
     "/api/events/<slug>/archives/<archive_id>",
     summary="A ZIP download's progress, and its URL once ready (only with the id POST .../download gave)",
@@ -165,3 +182,13 @@ def privacy(slug: Slug) -> PrivacyNotice:
     from eventlens.findme.control import privacy_notice
 
     return privacy_notice(_visitor(slug))
+
+
+@router.get(
+    "/api/events/<slug>/activity",
+    summary="Find-me activity for the gallery's ticker and hot photos: counts only, nothing per search",
+)
+def activity(slug: Slug) -> FindMeActivity:
+    from eventlens.findme.service import public_activity
+
+    return public_activity(_visitor(slug))
