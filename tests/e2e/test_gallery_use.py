@@ -424,7 +424,7 @@ def test_find_me_outlines_my_face_in_the_viewer_and_the_outline_can_be_turned_of
     photo too."""
     _open_gallery(page)
     page.get_by_role("button", name="Find me").click()
-    with page.expect_response(re.compile(r"/api/events/demo/match$")) as answered:
+    with page.expect_response(lambda r: r.url.endswith("/api/events/demo/match") and r.ok) as answered:
         page.locator("#selfie-input").set_input_files(face_selfie)
         _agree(page)
     matches = answered.value.json()["matches"]
@@ -505,3 +505,24 @@ def test_the_ticker_and_most_found_photos_count_searches_without_showing_any(
     page.get_by_role("tab", name="Expo").click()
     expect(page.locator("#activity")).to_be_hidden()  # a filtered view is about its photos
     context.close()
+
+
+def test_a_collage_of_the_selected_photos_downloads_as_one_jpeg(page: Page) -> None:
+    """Three photos selected: "Collage" downloads one JPEG holding them in a 2 × 2 grid."""
+    from PIL import Image
+
+    _open_gallery(page)
+    collage = page.get_by_role("button", name="Download a collage of the selected photos")
+    selects = page.locator(".tile-select")
+    selects.nth(0).click()
+    expect(collage).to_be_hidden()  # one photo is no collage
+    selects.nth(1).click()
+    selects.nth(2).click()
+    with page.expect_download() as download_info:
+        collage.click()
+    download = download_info.value
+    assert download.suggested_filename == "demo-collage.jpg"
+    sheet = Image.open(io.BytesIO(Path(download.path()).read_bytes()))
+    assert sheet.format == "JPEG"
+    assert sheet.size == (2 * 480 + 3 * 8, 2 * 480 + 3 * 8)
+    expect(collage).to_be_focused()
