@@ -2,6 +2,7 @@
 
 .venv/bin/python tests/e2e/screenshots.py            # starts its own `eventlens demo`
 .venv/bin/python tests/e2e/screenshots.py --url http://127.0.0.1:8000
+.venv/bin/python tests/e2e/screenshots.py --only gallery,find-me,lightbox   # just these
 """
 
 from __future__ import annotations
@@ -73,7 +74,9 @@ def _review(page: Page, password: str) -> None:
     _settle(page)
 
 
-def capture(browser: Browser, base_url: str, support, selfie: Path) -> list[Path]:  # type: ignore[no-untyped-def]
+def capture(
+    browser: Browser, base_url: str, support, selfie: Path, only: set[str] | None = None
+) -> list[Path]:  # type: ignore[no-untyped-def]
     OUT.mkdir(parents=True, exist_ok=True)
     written = []
     for size, viewport in (("desktop", support.DESKTOP), ("phone", support.PHONE)):
@@ -85,6 +88,8 @@ def capture(browser: Browser, base_url: str, support, selfie: Path) -> list[Path
             "review": lambda p: _review(p, support.DEMO_PASSWORD),
         }
         for name, show in shots.items():
+            if only and name not in only:
+                continue
             context = support.new_context(browser, base_url, viewport)
             page = context.new_page()
             show(page)
@@ -111,6 +116,9 @@ def _selfie(folder: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a running `eventlens demo` (default: start one)")
+    parser.add_argument(
+        "--only", help="comma-separated shots (gallery, find-me, lightbox, dashboard, review)"
+    )
     args = parser.parse_args()
     support = _support()
     with tempfile.TemporaryDirectory() as tmp:
@@ -121,7 +129,8 @@ def main() -> None:
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=support.CHROMIUM, args=support.CHROMIUM_ARGS)
-                for path in capture(browser, url, support, _selfie(Path(tmp))):
+                only = set(args.only.split(",")) if args.only else None
+                for path in capture(browser, url, support, _selfie(Path(tmp)), only):
                     print(path.relative_to(OUT.parents[1]))
                 browser.close()
         finally:

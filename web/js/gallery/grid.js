@@ -161,7 +161,9 @@ export class Grid {
         if (signal.aborted) return;
         block.items = page.items.slice(0, BLOCK);
         block.cursor = page.next_cursor;
-        if (first || page.total !== this.total) this.#resize(page.total, b, block);
+        // In order, the list ends where the cursor does (a search's total may be an estimate).
+        const total = this.seekable || page.next_cursor ? page.total : b * BLOCK + block.items.length;
+        if (first || total !== this.total) this.#resize(total, b, block);
         this.#layoutBlock(b);
         this.root.removeAttribute("aria-busy");
         this.onPage({ total: this.total, items: block.items, first });
@@ -183,7 +185,6 @@ export class Grid {
 
   /** The list's length as the server last said it: as many blocks as it takes. */
   #resize(total, b, block) {
-    // A source that cannot seek says how far it goes by its cursor, not always by a total.
     this.total = Math.max(total, b * BLOCK + block.items.length);
     const n = Math.max(1, Math.ceil(this.total / BLOCK));
     while (this.blocks.length < n) this.blocks.push(emptyBlock());
