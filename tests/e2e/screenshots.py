@@ -51,6 +51,14 @@ def _find_me(page: Page, selfie: Path) -> None:
     _settle(page)
 
 
+def _find_me_viewer(page: Page, selfie: Path) -> None:
+    """The best match open in the viewer, the visitor's face outlined."""
+    _find_me(page, selfie)
+    page.locator(".tile-open").first.click()
+    expect(page.locator("#lightbox .lb-face rect")).to_be_visible()
+    _settle(page)
+
+
 def _lightbox(page: Page) -> None:
     page.goto("/e/demo?q=keynote")
     expect(page.locator(".tile").first).to_be_visible()
@@ -83,6 +91,7 @@ def capture(
         shots = {
             "gallery": _gallery,
             "find-me": lambda p: _find_me(p, selfie),
+            "find-me-viewer": lambda p: _find_me_viewer(p, selfie),
             "lightbox": _lightbox,
             "dashboard": lambda p: _dashboard(p, support.DEMO_PASSWORD),
             "review": lambda p: _review(p, support.DEMO_PASSWORD),

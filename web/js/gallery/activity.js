@@ -41,7 +41,7 @@ export function mountActivity({ slug, onOpenPhoto }) {
       const found = `found in ${plural(sessions, "search", "searches")}`;
       return h("li", {}, h("button", { type: "button", class: "hot-photo", "aria-label": `${altText(photo)}, ${found}`,
         onclick: () => onOpenPhoto(photo) },
-        h("img", { src: photo.thumbnail_url, alt: "", loading: "lazy", width: 72, height: 72 }),
+        h("img", { src: photo.thumbnail_url, alt: "", width: 48, height: 48 }),
         h("span", { class: "hot-count", "aria-hidden": "true" }, String(sessions))));
     }));
     sync();
