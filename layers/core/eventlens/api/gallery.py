@@ -15,7 +15,7 @@ from eventlens.access import service as access
 from eventlens.access.views import GalleryPass
 from eventlens.api.headers import MEDIA_HEADERS
 from eventlens.api.params import Cursor, Kind, Limit, Offset, Slug, Text
-from eventlens.api.requests import CollageRequest, DownloadRequest, LoginRequest
+from eventlens.api.requests import DownloadRequest, LoginRequest
 from eventlens.auth import service as auth
 from eventlens.auth.views import LoginResponse
 from eventlens.db.photos import PhotoFilter, Sort
@@ -125,23 +125,6 @@ def similar(slug: Slug, photo_id: UUID, limit: Annotated[int, Query(ge=1, le=100
 )
 def download(slug: Slug, body: DownloadRequest) -> Response[Archive]:
     return Response(202, content_types.APPLICATION_JSON, archives.create_archive(_visitor(slug), body.ids))
-
-
-@router.post(
-    "/api/events/<slug>/collage",
-    summary="One JPEG of the selected photos in a grid (up to 36), as a download",
-    responses={200: {"description": "The collage", "content": {"image/jpeg": {}}}},
-)
-def collage(slug: Slug, body: CollageRequest):
-    """Unannotated like `media_file`: the response validator would serialize the JPEG as text."""
-    from eventlens.media.collage import collage as make_collage
-
-    image = make_collage(_visitor(slug), body.ids)
-    headers = {
-        "Content-Disposition": f'attachment; filename="{slug}-collage.jpg"',
-        "Cache-Control": "no-store",
-    }
-    return Response(200, "image/jpeg", image, headers=headers)
 
 
 @router.get(

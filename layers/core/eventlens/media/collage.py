@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import io
 import math
+from typing import TYPE_CHECKING
 from uuid import UUID
-
-from PIL import Image, ImageOps
 
 from eventlens.errors import PhotoNotFound
 from eventlens.media import repo
 from eventlens.scope import Scope
 from eventlens.storage import blob_store
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
 
 COLLAGE_MAX_PHOTOS = 36
 """A 6 × 6 grid at most: past that each photo is too small to tell apart."""
@@ -39,12 +41,16 @@ def collage(scope: Scope, photo_ids: list[UUID]) -> bytes:
             keys.append(key)
     if not keys:
         raise PhotoNotFound("none of these photos can be shown")
+    from PIL import Image  # here, not at import: the gallery's Lambda loads this module's constant only
+
     store = blob_store()
     return compose([Image.open(io.BytesIO(store.get(key))) for key in keys])
 
 
-def compose(images: list[Image.Image]) -> bytes:
+def compose(images: list[PILImage]) -> bytes:
     """Square cells, as many columns as rows (or one fewer), white gaps, as a JPEG."""
+    from PIL import Image, ImageOps
+
     columns = math.ceil(math.sqrt(len(images)))
     lines = math.ceil(len(images) / columns)
     sheet = Image.new(
