@@ -9,10 +9,12 @@ process serves the page's files and an API that answers like `/api/events/<slug>
 measured; the API's own speed is benchmarks/many_events.py's and search.py's business.
 
     .venv/bin/python benchmarks/gallery_scale.py [--photos 10000] [--ref main] [--variants before,after]
+        [--scroll-steps 120]
 
-For each variant and size: open the gallery, jump to the end until the last photo is on screen
-(the pages load on the way), then wheel-scroll back through it. Figures: max DOM nodes seen,
-JS heap (CDP), the renderer's RSS, p95 frame interval while wheel-scrolling (300 px steps) and
+For each variant and size: open the gallery, jump to the middle and wait for the thumbnails on
+screen, jump to the end until the last photo is on screen, then wheel-scroll back through it. Figures: max DOM nodes seen,
+JS heap (CDP), the renderer's RSS, seconds from a jump to the middle until the thumbnails on
+screen there have loaded, p95 frame interval while wheel-scrolling (300 px steps) and
 flinging (3,000 px steps), the main thread's long tasks (over 50 ms) and its script, layout + style and total task time
 during both (CDP Performance metrics: CPU-bound, so compare variants within one run), and seconds from the first jump until every thumbnail on screen at the
 end has loaded.
@@ -115,7 +117,7 @@ def serve(web: Path, photos: int) -> tuple[ThreadingHTTPServer, str]:
                 self._send(json.dumps(event).encode(), "application/json")
             elif path == f"/api/events/{SLUG}/photos":
                 limit = min(500, int(query.get("limit", ["100"])[0]))
-                start = int(query.get("cursor", ["0"])[0])
+                start = int(query.get("cursor", query.get("offset", ["0"]))[0])
                 end = min(photos, start + limit)
                 page = {
                     "photos": [_photo(i) for i in range(start, end)],
@@ -182,7 +184,7 @@ def _wheel(page: Page, step: int, count: int, nodes: list[int], long: list[float
     return page.evaluate("() => window.__frames.slice(1)")
 
 
-def measure(browser: Any, base: str, photos: int) -> dict[str, Any]:
+def measure(browser: Any, base: str, photos: int, steps: int) -> dict[str, Any]:
     context = browser.new_context(viewport={"width": 1366, "height": 900}, device_scale_factor=1)
     page = context.new_page()
     cdp = context.new_cdp_session(page)
@@ -193,6 +195,14 @@ def measure(browser: Any, base: str, photos: int) -> dict[str, Any]:
     first_tile_s = time.monotonic() - started
 
     nodes: list[int] = []
+    # A jump into the middle: the thumbnails on screen there, however the grid gets to them.
+    page.wait_for_timeout(300)
+    jumped = time.monotonic()
+    page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight / 2)")
+    page.wait_for_function(VISIBLE_LOADED, polling=20, timeout=120_000)
+    mid_visible_s = time.monotonic() - jumped
+    nodes.append(page.evaluate(NODES))
+
     jumped = time.monotonic()
     last = f'.tile[data-index="{photos - 1}"]'
     while not page.locator(last).count():
@@ -213,14 +223,15 @@ def measure(browser: Any, base: str, photos: int) -> dict[str, Any]:
     long: list[float] = []
     costs = ("ScriptDuration", "LayoutDuration", "RecalcStyleDuration", "TaskDuration")
     before = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
-    scroll = _wheel(page, -300, 120, nodes, long)
-    fling = _wheel(page, -3000, 40, nodes, long)
+    scroll = _wheel(page, -300, steps, nodes, long)
+    fling = _wheel(page, -3000, max(10, steps // 3), nodes, long)
     after = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
     spent = {k: round((after[k] - before[k]) * 1000) for k in costs}
     context.close()
     return {
         "photos": photos,
         "first_tile_s": round(first_tile_s, 2),
+        "mid_thumbnails_s": round(mid_visible_s, 2),
         "end_thumbnails_s": round(end_visible_s, 2),
         "max_dom_nodes": max(nodes),
         "dom_nodes_at_end": nodes[-1],
@@ -243,6 +254,9 @@ def main() -> None:
     parser.add_argument("--photos", type=int, action="append", help="event sizes (repeatable; default 10000)")
     parser.add_argument("--ref", default="main", help="git ref of the `before` web/ (default main)")
     parser.add_argument("--variants", default="before,after")
+    parser.add_argument(
+        "--scroll-steps", type=int, default=120, help="wheel steps of 300 px (a third as many flings)"
+    )
     args = parser.parse_args()
     sizes = args.photos or [10_000]
     rows = []
@@ -253,7 +267,7 @@ def main() -> None:
             for variant in args.variants.split(","):
                 server, base = serve(webs[variant], photos)
                 try:
-                    row = {"variant": variant, **measure(browser, base, photos)}
+                    row = {"variant": variant, **measure(browser, base, photos, args.scroll_steps)}
                 finally:
                     server.shutdown()
                 print(json.dumps(row), flush=True)

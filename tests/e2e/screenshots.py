@@ -2,6 +2,7 @@
 
 .venv/bin/python tests/e2e/screenshots.py            # starts its own `eventlens demo`
 .venv/bin/python tests/e2e/screenshots.py --url http://127.0.0.1:8000
+.venv/bin/python tests/e2e/screenshots.py --only gallery,find-me,lightbox   # just these
 """
 
 from __future__ import annotations
@@ -57,6 +58,14 @@ def _find_me(page: Page, selfie: Path) -> None:
     _settle(page)
 
 
+def _find_me_viewer(page: Page, selfie: Path) -> None:
+    """The best match open in the viewer, the visitor's face outlined."""
+    _find_me(page, selfie)
+    page.locator(".tile-open").first.click()
+    expect(page.locator("#lightbox .lb-face rect")).to_be_visible()
+    _settle(page)
+
+
 def _lightbox(page: Page) -> None:
     page.goto("/e/demo?q=keynote")
     expect(page.locator(".tile").first).to_be_visible()
@@ -80,18 +89,23 @@ def _review(page: Page, password: str) -> None:
     _settle(page)
 
 
-def capture(browser: Browser, base_url: str, support, selfie: Path) -> list[Path]:  # type: ignore[no-untyped-def]
+def capture(
+    browser: Browser, base_url: str, support, selfie: Path, only: set[str] | None = None
+) -> list[Path]:  # type: ignore[no-untyped-def]
     OUT.mkdir(parents=True, exist_ok=True)
     written = []
     for size, viewport in (("desktop", support.DESKTOP), ("phone", support.PHONE)):
         shots = {
             "gallery": _gallery,
             "find-me": lambda p: _find_me(p, selfie),
+            "find-me-viewer": lambda p: _find_me_viewer(p, selfie),
             "lightbox": _lightbox,
             "dashboard": lambda p: _dashboard(p, support.DEMO_PASSWORD),
             "review": lambda p: _review(p, support.DEMO_PASSWORD),
         }
         for name, show in shots.items():
+            if only and name not in only:
+                continue
             context = support.new_context(browser, base_url, viewport)
             page = context.new_page()
             show(page)
@@ -118,6 +132,9 @@ def _selfie(folder: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a running `eventlens demo` (default: start one)")
+    parser.add_argument(
+        "--only", help="comma-separated shots (gallery, find-me, lightbox, dashboard, review)"
+    )
     args = parser.parse_args()
     support = _support()
     with tempfile.TemporaryDirectory() as tmp:
@@ -128,7 +145,8 @@ def main() -> None:
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=support.CHROMIUM, args=support.CHROMIUM_ARGS)
-                for path in capture(browser, url, support, _selfie(Path(tmp))):
+                only = set(args.only.split(",")) if args.only else None
+                for path in capture(browser, url, support, _selfie(Path(tmp)), only):
                     print(path.relative_to(OUT.parents[1]))
                 browser.close()
         finally:

@@ -10,8 +10,9 @@ import zipfile
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
+from tests.e2e.conftest import DESKTOP, new_context
 from tests.e2e.test_gallery import _agree
 
 
@@ -261,26 +262,34 @@ VISIBLE_THUMBNAILS_LOADED = """() => [...document.querySelectorAll('.tile img')]
   .every((i) => i.complete && i.naturalWidth > 0)"""
 
 
-def test_ten_thousand_photos_keep_the_dom_small_and_the_end_loads_fast(page: Page) -> None:
-    """A 10,000-photo event (the photo list answered here, thumbnails from one tiny JPEG): after a
-    jump to the end the page holds a few screens of tiles, not 10,000, and the thumbnails on screen
-    arrive without queueing behind off-screen ones."""
+SOME_THUMBNAILS_ON_SCREEN_LOADED = """() => { const on = [...document.querySelectorAll('.tile img')]
+  .filter((i) => { const r = i.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; });
+  return on.length > 0 && on.every((i) => i.complete && i.naturalWidth > 0); }"""
+
+
+def test_a_hundred_thousand_photos_keep_the_dom_small_and_a_jump_loads_where_it_lands(page: Page) -> None:
+    """A 100,000-photo event (the photo list answered here, thumbnails from one tiny JPEG): a jump
+    to the middle asks for the block where it lands (by offset), not the 250 pages before it; after
+    a jump to the end the page holds a few screens of tiles, not 100,000, and the thumbnails on
+    screen arrive without queueing behind off-screen ones. (Times: benchmarks/gallery_scale.py.)"""
     from PIL import Image
 
-    total = 10_000
+    total = 100_000
     buf = io.BytesIO()
     Image.new("RGB", (32, 24), (90, 120, 200)).save(buf, "JPEG")
     jpeg = buf.getvalue()
     thumbs: list[str] = []
+    asked: list[int] = []
 
     def photos(route: Route) -> None:
         query = parse_qs(urlsplit(route.request.url).query)
-        start = int(query.get("cursor", ["0"])[0])
+        start = int(query.get("cursor", query.get("offset", ["0"]))[0])
+        asked.append(start)
         end = min(total, start + int(query["limit"][0]))
         listed = [
             {
                 "id": f"00000000-0000-4000-8000-{i:012d}",
-                "filename": f"IMG_{i:05d}.jpg",
+                "filename": f"IMG_{i:06d}.jpg",
                 "kind": "photo",
                 "width": (3, 2, 4)[i % 3] * 100,
                 "height": 300,
@@ -302,20 +311,33 @@ def test_ten_thousand_photos_keep_the_dom_small_and_the_end_loads_fast(page: Pag
     page.route(re.compile(r"/api/events/demo/photos\?"), photos)
     page.route(re.compile(r"/bench-thumb/"), thumb)
     page.goto("/e/demo")
-    expect(page.locator("#status")).to_have_text("10,000 photos")
+    expect(page.locator("#status")).to_have_text("100,000 photos")
+    page.wait_for_function(SOME_THUMBNAILS_ON_SCREEN_LOADED)
+
+    asked.clear()
+    page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight / 2)")
+    page.wait_for_function(SOME_THUMBNAILS_ON_SCREEN_LOADED, timeout=5_000)
+    on_screen = page.evaluate(
+        """() => [...document.querySelectorAll('.tile')].filter((t) => {
+          const r = t.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; })
+          .map((t) => Number(t.dataset.index))"""
+    )
+    assert 40_000 < min(on_screen) < 60_000, on_screen
+    assert asked, "no page was asked for after the jump"
+    assert len(asked) <= 6, asked  # the blocks at the landing place, not the pages before it
+    assert min(on_screen) - 1000 <= asked[0] <= max(on_screen), (asked, on_screen)
 
     scrubber = page.get_by_role("slider", name="Jump through the photos")
     scrubber.focus()
-    # The date scrubber jumps to the end; the pages load on the way, in large pages.
     page.keyboard.press("End")
     expect(page.locator(f'.tile[data-index="{total - 1}"]')).to_be_attached()
     # at the end: the label names the last photo, or the first one on the last screen
-    expect(scrubber).to_have_attribute("aria-valuetext", re.compile(r"(9,[89]\d\d|10,000) of 10,000$"))
+    expect(scrubber).to_have_attribute("aria-valuetext", re.compile(r"(99,[89]\d\d|100,000) of 100,000$"))
     nodes = page.evaluate("document.getElementsByTagName('*').length")
     assert nodes <= 3000, nodes
     assert page.locator(".tile").count() < 300
     page.wait_for_function(VISIBLE_THUMBNAILS_LOADED, timeout=5_000)
-    assert len(thumbs) < 1000  # the thumbnails asked for are those the window passed, not all 10,000
+    assert len(thumbs) < 1000  # the thumbnails asked for are those the window passed, not all 100,000
 
 
 CONTRAST = """(el) => {
@@ -364,3 +386,143 @@ def test_keyboard_order_names_and_contrast(page: Page) -> None:
     for selector in ("#status", ".chip", "#select-all"):
         ratio = page.locator(selector).first.evaluate(CONTRAST)
         assert ratio >= 4.5, (selector, ratio)
+
+
+def test_a_high_density_screen_gets_2x_thumbnails_and_a_missing_one_falls_back_to_1x(
+    browser: Browser, demo_server: str
+) -> None:
+    """At device pixel ratio 2 the tiles load the 640 px rendition; one that fails (gone from the
+    store) gives way to the 1x thumbnail instead of a broken image."""
+    context = browser.new_context(base_url=demo_server, viewport=DESKTOP, device_scale_factor=2)
+    page = context.new_page()
+    listed = page.request.get("/api/events/demo/photos?limit=2").json()["photos"]
+    gone, kept = listed
+    assert gone["thumbnail_2x_url"] != gone["thumbnail_url"]
+    page.route(re.compile(re.escape(gone["thumbnail_2x_url"]) + "$"), lambda route: route.fulfill(status=404))
+
+    page.goto("/e/demo")
+    loaded = "(img) => img.complete && img.naturalWidth > 0 ? img.currentSrc : ''"
+    first = page.locator(f'.tile[data-id="{gone["id"]}"] img')
+    second = page.locator(f'.tile[data-id="{kept["id"]}"] img')
+    expect(first).to_be_attached()
+    for img in (first, second):
+        expect(img).to_have_js_property("complete", True)
+    page.wait_for_function(
+        "(ids) => ids.every((id) => document.querySelector(`.tile[data-id='${id}'] img`).naturalWidth > 0)",
+        arg=[gone["id"], kept["id"]],
+    )
+    assert second.evaluate(loaded).endswith(kept["thumbnail_2x_url"])
+    assert first.evaluate(loaded).endswith(gone["thumbnail_url"])
+    context.close()
+
+
+def test_find_me_outlines_my_face_in_the_viewer_and_the_outline_can_be_turned_off(
+    page: Page, face_selfie: Path
+) -> None:
+    """The match's face box comes with the results; the viewer draws it over the photo, on the face
+    the selfie was cut from (the third person of t1.jpg), and "Outline me" hides it, for the next
+    photo too."""
+    _open_gallery(page)
+    page.get_by_role("button", name="Find me").click()
+    with page.expect_response(lambda r: r.url.endswith("/api/events/demo/match") and r.ok) as answered:
+        page.locator("#selfie-input").set_input_files(face_selfie)
+        _agree(page)
+    matches = answered.value.json()["matches"]
+    assert matches
+    assert all(m["face"] is not None for m in matches)
+    _settled(page)
+
+    page.locator(".tile-open").first.click()
+    outline = page.locator("#lightbox .lb-face rect")
+    expect(outline).to_be_visible()
+    photo, face = matches[0]["photo"], matches[0]["face"]
+    # the best match is t1.jpg itself, and the selfie its crop (415, 206)-(616, 470): the middle of
+    # that crop is inside the outlined box
+    assert (photo["width"], photo["height"]) == (1280, 886)
+    assert face["x"] < 515 / 1280 < face["x"] + face["w"]
+    assert face["y"] < 338 / 886 < face["y"] + face["h"]
+    image = page.locator("#lightbox img.lb-media").bounding_box()
+    box = outline.bounding_box()
+    assert image is not None
+    assert box is not None
+    assert image["x"] <= box["x"]
+    assert box["x"] + box["width"] <= image["x"] + image["width"]
+    assert image["y"] <= box["y"]
+    assert box["y"] + box["height"] <= image["y"] + image["height"]
+
+    toggle = page.get_by_role("button", name="Outline me")
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    expect(outline).to_be_hidden()
+    if len(matches) > 1:
+        page.keyboard.press("ArrowRight")
+        expect(page.get_by_role("button", name="Outline me")).to_have_attribute("aria-pressed", "false")
+        expect(page.locator("#lightbox .lb-face rect")).to_be_hidden()
+
+
+def test_the_ticker_and_most_found_photos_count_searches_without_showing_any(
+    browser: Browser, demo_server: str, face_selfie: Path
+) -> None:
+    """Two visitors find themselves (two tabs: two sessions); a third sees the live counts and the
+    photo both searches found among the most found, and opens it, with nothing of either search."""
+    for _ in range(2):
+        context = new_context(browser, demo_server, DESKTOP)
+        searcher = context.new_page()
+        _open_gallery(searcher)
+        searcher.get_by_role("button", name="Find me").click()
+        searcher.locator("#selfie-input").set_input_files(face_selfie)
+        _agree(searcher)
+        expect(searcher.locator("#findme-summary")).to_contain_text("Found you", timeout=30_000)
+        context.close()
+
+    context = new_context(browser, demo_server, DESKTOP)
+    page = context.new_page()
+    with page.expect_response(re.compile(r"/api/events/demo/activity$")) as answered:
+        _open_gallery(page)
+    activity = answered.value.json()
+    assert activity["recent_found"] >= 2
+    ticker = page.locator("#ticker")
+    expect(ticker).to_contain_text(
+        re.compile(r"searches with Find me in the last hour · \d+ people found themselves")
+    )
+    hot = page.get_by_role("list").filter(has=page.locator(".hot-photo")).locator(".hot-photo")
+    expect(hot.first).to_be_visible()
+    assert all(h["sessions"] >= 2 for h in activity["hot_photos"])
+    assert set(activity) == {
+        "searches",
+        "window_minutes",
+        "recent_searches",
+        "recent_found",
+        "hot_photos",
+        "min_sessions",
+    }
+    hot.first.click()
+    expect(page.get_by_role("dialog", name="Photo viewer")).to_be_visible()
+    expect(page.locator("#lightbox .lb-title")).to_have_text(activity["hot_photos"][0]["photo"]["filename"])
+
+    page.keyboard.press("Escape")
+    page.get_by_role("tab", name="Expo").click()
+    expect(page.locator("#activity")).to_be_hidden()  # a filtered view is about its photos
+    context.close()
+
+
+def test_a_collage_of_the_selected_photos_downloads_as_one_jpeg(page: Page) -> None:
+    """Three photos selected: "Collage" downloads one JPEG holding them in a 2 × 2 grid."""
+    from PIL import Image
+
+    _open_gallery(page)
+    collage = page.get_by_role("button", name="Download a collage of the selected photos")
+    selects = page.locator(".tile-select")
+    selects.nth(0).click()
+    expect(collage).to_be_hidden()  # one photo is no collage
+    selects.nth(1).click()
+    selects.nth(2).click()
+    with page.expect_download() as download_info:
+        collage.click()
+    download = download_info.value
+    assert download.suggested_filename == "demo-collage.jpg"
+    sheet = Image.open(io.BytesIO(Path(download.path()).read_bytes()))
+    assert sheet.format == "JPEG"
+    assert sheet.size == (2 * 480 + 3 * 8, 2 * 480 + 3 * 8)
+    expect(collage).to_be_focused()

@@ -66,6 +66,8 @@ ADMIN_PATH = re.compile(
 """Routes of the signed-in function (on AWS behind the JWT authorizer): an event's dashboard, who
 am I, invitations, organizations."""
 MATCH_PATH = re.compile(r"^/api/events/[^/]+/match(/(consent|hide|forget))?/?$")
+COLLAGE_PATH = re.compile(r"^/api/events/[^/]+/collage/?$")
+"""Served by the match function, as on AWS: the public route besides find me that needs Pillow."""
 TEXT_TYPES = ("application/json", "text/", "application/javascript", "image/svg+xml")
 
 PUBLIC_MAX_BODY = 256 * 1024
@@ -301,7 +303,7 @@ def _needs_setup() -> bool:
 def route_group(path: str) -> str:
     if ADMIN_PATH.match(path):
         return "api_admin"
-    if MATCH_PATH.match(path):
+    if MATCH_PATH.match(path) or COLLAGE_PATH.match(path):
         return "api_match"
     return "api_gallery"
 

@@ -40,6 +40,21 @@ def test_photos_paginate_with_a_cursor_without_repeats(api, seeded) -> None:
     assert second["next_cursor"] is None
 
 
+def test_photos_from_an_offset_start_at_that_position_and_continue_by_cursor(api, seeded) -> None:
+    """A jump far into a long gallery asks for the page where it lands, not every page before it."""
+    _, landed = api("GET", "/api/events/demo/photos?limit=1&offset=1")
+    assert [p["filename"] for p in landed["photos"]] == ["b.jpg"]
+    assert landed["total"] == 2
+    assert landed["next_cursor"] is None
+    _, first = api("GET", "/api/events/demo/photos?limit=1&offset=0")
+    _, after = api("GET", f"/api/events/demo/photos?limit=1&cursor={first['next_cursor']}")
+    assert [p["filename"] for p in after["photos"]] == ["b.jpg"]
+    _, past = api("GET", "/api/events/demo/photos?offset=5")
+    assert past["photos"] == []
+    assert past["total"] == 2
+    assert api("GET", "/api/events/demo/photos?offset=-1")[0] == 422
+
+
 def test_photos_filter_by_folder(api, seeded) -> None:
     _, page = api("GET", "/api/events/demo/photos?folder=Keynote")
     assert [p["filename"] for p in page["photos"]] == ["a.jpg"]

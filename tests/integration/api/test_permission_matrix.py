@@ -105,6 +105,8 @@ ROUTES = [
     Route("GET", "/api/events/{slug}/search?q=keynote", "gallery.view"),
     Route("POST", "/api/events/{slug}/pass", "gallery.view"),
     Route("GET", "/api/events/{slug}/privacy", "gallery.view"),
+    Route("GET", "/api/events/{slug}/activity", "gallery.view"),
+    Route("POST", "/api/events/{slug}/collage", "gallery.view", lambda w: {"ids": [str(UUID(int=9))]}),
     Route("GET", "/api/events/{slug}/match/consent", "gallery.view"),
     Route(
         "POST", "/api/events/{slug}/match/consent", "gallery.view", lambda w: {"consent_version": _consent(w)}

@@ -48,7 +48,7 @@ def test_full_run_completes_every_photo_with_faces_text_hashes_and_thumbnails(ma
         assert [row[f"{p}_status"] for p in PHOTO_PHASES] == ["completed"] * 4, name
         assert row["dhash"] is not None, name
         assert row["embedding"] is not None, name
-        assert set(row["thumbnails"]) == {"320", "1920"}, name
+        assert set(row["thumbnails"]) == {"320", "640", "1920"}, name
         assert all(blob_store().exists(key) for key in row["thumbnails"].values()), name
 
     t1 = photos["t1.jpg"]

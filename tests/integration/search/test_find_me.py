@@ -15,7 +15,7 @@ from eventlens.errors import (
     UnreadableImage,
 )
 from eventlens.faceclusters.service import assign_new_faces
-from eventlens.findme.service import find_me, match_analytics
+from eventlens.findme.service import find_me, match_analytics, public_activity
 from eventlens.findme.session import find_me_scope
 from eventlens.scope import Scope
 from PIL import Image
@@ -56,6 +56,25 @@ def test_crop_of_one_face_in_a_group_photo_finds_the_group_photo(party, t1_image
     event, ids = party
     response = find_me(Scope.visitor(event), jpeg(crop(t1_image, t1_faces[3].bbox)))
     assert [m.photo.id for m in response.matches] == [ids["group"]]
+
+
+def test_a_match_says_which_face_in_the_photo_is_the_selfies(
+    party, t1_image, t1_faces, owner_conn: psycopg.Connection
+):
+    """The viewer outlines the visitor's face: the matched face's box, as fractions of the photo."""
+    event, ids = party
+    height, width = t1_image.shape[:2]
+    owner_conn.execute(
+        "UPDATE photos SET width = %s, height = %s WHERE id = %s", (width, height, ids["group"])
+    )
+    (match,) = find_me(Scope.visitor(event), jpeg(crop(t1_image, t1_faces[3].bbox))).matches
+    x, y, w, h = t1_faces[3].bbox
+    assert match.face is not None
+    assert match.face.model_dump() == pytest.approx(
+        {"x": x / width, "y": y / height, "w": w / width, "h": h / height}
+    )
+    others = [f.bbox[0] / width for i, f in enumerate(t1_faces) if i != 3]
+    assert all(abs(match.face.x - left) > 0.02 for left in others)  # not some other face of the group
 
 
 def test_each_photo_appears_once_with_its_best_face(party, t1_image, t1_faces):
@@ -147,6 +166,32 @@ def test_analytics_count_sessions_searchers_and_hot_photos(party, astronaut_self
     assert stats.distinct_searchers == 3
     assert {h.photo.id for h in stats.hot_photos if h.sessions == 3} == {ids["astronaut"], ids["pair"]}
     assert len(stats.recent) == 4
+
+
+def test_the_public_sees_find_me_counts_and_hot_photos_but_nothing_of_one_search(
+    party, astronaut_selfie, t1_image, t1_faces
+):
+    """The gallery's ticker: any visitor (another tab) reads totals and the photos at least two
+    searches found; a photo one search found stays off the list, and no query, confidence or
+    session comes with it."""
+    event, ids = party
+    find_me(find_me_scope(event, "tab-one-0123456789"), astronaut_selfie, query="cake")
+    find_me(find_me_scope(event, "tab-two-0123456789"), astronaut_selfie)
+    find_me(find_me_scope(event, "tab-three-012345678"), jpeg(crop(t1_image, t1_faces[3].bbox)))
+
+    seen = public_activity(find_me_scope(event, "someone-else-01234"))
+
+    assert (seen.searches, seen.recent_searches, seen.recent_found) == (3, 3, 3)
+    assert [(h.photo.id, h.sessions) for h in seen.hot_photos] == [(ids["pair"], 2)]  # group: one search
+    assert set(seen.model_dump()) == {
+        "searches",
+        "window_minutes",
+        "recent_searches",
+        "recent_found",
+        "hot_photos",
+        "min_sessions",
+    }  # no query text, confidence, time or session of any one search
+    assert all(set(h.model_dump()) == {"photo", "sessions"} for h in seen.hot_photos)
 
 
 def test_other_events_photos_are_never_matched(

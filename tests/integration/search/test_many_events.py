@@ -189,13 +189,15 @@ def test_find_me_in_a_large_event_still_hides_what_a_visitor_may_not_see(events,
     # When a visitor runs find-me and the companions query through that index
     with visitor(event) as tx:
         found = findme_repo.face_neighbours(tx, data["person"], "sface", 0.4, 300)
-        companions = findme_repo.companion_photos(tx, data["person"], "sface", 0.4, [r.id for r, _ in found])
+        companions = findme_repo.companion_photos(
+            tx, data["person"], "sface", 0.4, [n.photo.id for n in found]
+        )
         plan = tx.plan("face_embeddings f")
     # Then only the event's public photos come back: 25 of the person's 30, none hidden
     assert f"event_{event.id.hex}_sface" in plan
-    assert {row.event_id for row, _ in found} == {event.id}
+    assert {n.photo.event_id for n in found} == {event.id}
     assert len(found) == 25
-    assert not hidden & {row.id for row, _ in found}
+    assert not hidden & {n.photo.id for n in found}
     assert not hidden & {row.id for row, _ in companions}
 
 

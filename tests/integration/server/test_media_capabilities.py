@@ -186,3 +186,17 @@ def test_an_upload_ticket_for_an_active_file_name_is_refused(served) -> None:
         timeout=10,
     )
     assert ok.status_code == 200
+
+
+def test_a_photo_analyzed_before_the_2x_thumbnail_existed_offers_its_1x_one_for_both(served) -> None:
+    """High-density screens ask for `thumbnail_2x_url`: for an old photo (no 640 px rendition) it is
+    the 1x thumbnail, which is served, never a URL that answers 404."""
+    server, event = served
+    stored_photo(
+        event.id, "old.jpg", real_jpeg("coffee", (320, 200)), thumbnail=real_jpeg("coffee", (32, 20))
+    )
+
+    photo = _listed(event)["old.jpg"]
+
+    assert photo["thumbnail_2x_url"] == photo["thumbnail_url"]
+    assert requests.get(server + photo["thumbnail_2x_url"], timeout=10).status_code == 200

@@ -1,6 +1,6 @@
 /**
  * Full-size viewer in a native <dialog> (focus trap, Esc and the top layer for free): arrows and
- * swipes move through the grid's list, loading more pages at its end; videos stream by Range.
+ * swipes move through the grid's list, loading the block of the next photo if it is not yet; videos stream by Range.
  */
 import { eventSlug, qs } from "../lib/api.js";
 import { h, formatDate, formatDuration } from "../lib/dom.js";
@@ -14,10 +14,15 @@ const DOUBLE_TAP_ZOOM = 2.5;
 export class Lightbox {
   /**
    * @param {{grid: import("./grid.js").Grid, selection: import("./selection.js").Selection,
-   *          onChange: (photoId: string, how: "open"|"step"|"close") => void}} opts
+   *          onChange: (photoId: string, how: "open"|"step"|"close") => void,
+   *          faceOf?: (photoId: string) => ({x: number, y: number, w: number, h: number}|null)}} opts
    */
   constructor(opts) {
     this.grid = opts.grid;
+    /** The visitor's own face in a find-me match (fractions of the photo), to outline; null elsewhere. */
+    this.faceOf = opts.faceOf || (() => null);
+    /** Whether the outline shows (the visitor's choice, kept from photo to photo). */
+    this.markFace = true;
     this.selection = opts.selection;
     this.onChange = opts.onChange;
     this.dialog = /** @type {HTMLDialogElement} */ (document.getElementById("lightbox"));
@@ -109,7 +114,7 @@ export class Lightbox {
   }
 
   /** The open photo's id, or "" when closed. */
-  get currentId() { return this.isOpen ? (this.list[this.index]?.id || "") : ""; }
+  get currentId() { return this.isOpen ? (this.photoAt(this.index)?.id || "") : ""; }
 
   /** Closes the viewer; `quiet` when the page does it (Back), so it is not reported as a step. */
   close({ quiet = false } = {}) {
@@ -118,7 +123,12 @@ export class Lightbox {
     this.dialog.close();
   }
 
-  get list() { return this.standalone || this.grid.items.map((i) => i.photo); }
+  /** The photo at a position of what the viewer browses (the grid's list, or a standalone photo). */
+  photoAt(index) { return this.standalone ? this.standalone[index] : this.grid.item(index)?.photo; }
+
+  /** How many photos the viewer browses (the grid's whole list, loaded or not). */
+  get length() { return this.standalone ? this.standalone.length : this.grid.count; }
+
   get isOpen() { return this.dialog.open; }
 
   /** Opens the photo at a grid index. */
@@ -135,17 +145,13 @@ export class Lightbox {
 
   async step(delta) {
     const next = this.index + delta;
-    if (next < 0) return;
-    if (next >= this.list.length) {
-      if (this.standalone || !this.grid.hasMore) return;
-      await this.grid.loadMore();
-      if (next >= this.list.length) return;
-    }
+    if (next < 0 || next >= this.length) return;
+    if (!this.photoAt(next)) await this.grid.loadAt(next);
     this.#show(next);
   }
 
   #show(index) {
-    const photo = this.list[index];
+    const photo = this.photoAt(index);
     if (!photo) return;
     const opening = !this.dialog.open;
     const focused = document.activeElement;
@@ -155,7 +161,7 @@ export class Lightbox {
     this.stage.replaceChildren(this.#media(photo));
     this.info.replaceChildren(...this.#details(photo));
     this.prevBtn.disabled = index === 0;
-    this.nextBtn.disabled = index >= this.list.length - 1 && (this.standalone !== null || !this.grid.hasMore);
+    this.nextBtn.disabled = index >= this.length - 1;
     if (opening) this.dialog.showModal();
     // Keep focus in the viewer: the button it was on may just have gone disabled (the last
     // photo) or been replaced with the details, and a dialog that loses focus loses the arrows.
@@ -173,7 +179,9 @@ export class Lightbox {
     }
     const img = h("img", { class: "lb-media", src: photo.preview_url || photo.original_url, alt: altText(photo),
       width: photo.width || undefined, height: photo.height || undefined, decoding: "async" });
-    return img;
+    const face = photo.width && photo.height ? this.faceOf(photo.id) : null;
+    if (!face) return img;
+    return h("div", { class: `lb-frame${this.markFace ? "" : " is-unmarked"}` }, img, faceOutline(photo, face));
   }
 
   #details(photo) {
@@ -194,11 +202,22 @@ export class Lightbox {
         onclick: (e) => { this.selection.toggle(photo.id); e.currentTarget.focus(); } }, sel ? "Selected ✓" : "Select"),
       photo.kind === "video"
         ? h("a", { class: "btn", href: `/video.html${qs({ event: eventSlug(), id: photo.id })}` }, "Open in player")
+        : null,
+      this.stage.querySelector(".lb-frame")
+        ? h("button", { type: "button", class: "btn lb-mark", "aria-pressed": String(this.markFace),
+          onclick: (e) => this.#toggleMark(/** @type {HTMLElement} */ (e.currentTarget)) }, "Outline me")
         : null));
     const touch = window.matchMedia("(pointer: coarse)").matches;
     out.push(h("p", { class: "lb-hint muted" },
       touch ? "Swipe sideways to browse · down to close · pinch to zoom" : "← → to browse · Esc to close"));
     return out;
+  }
+
+  /** Shows or hides the outline of the visitor's face (find me), for this photo and the next. */
+  #toggleMark(button) {
+    this.markFace = !this.markFace;
+    button.setAttribute("aria-pressed", String(this.markFace));
+    this.stage.querySelector(".lb-frame")?.classList.toggle("is-unmarked", !this.markFace);
   }
 
   /** Puts focus back in the viewer if something (a download starting) took it away. */
@@ -208,7 +227,7 @@ export class Lightbox {
 
   #syncSelectButton() {
     const btn = this.info.querySelector(".lb-select");
-    const photo = this.list[this.index];
+    const photo = this.photoAt(this.index);
     if (!btn || !photo) return;
     const sel = this.selection.has(photo.id);
     btn.setAttribute("aria-pressed", String(sel));
@@ -216,7 +235,7 @@ export class Lightbox {
   }
 
   #preload(index) {
-    const p = this.list[index];
+    const p = this.photoAt(index);
     if (p && p.kind !== "video" && p.preview_url) new Image().src = p.preview_url;
   }
 
@@ -239,6 +258,30 @@ export class Lightbox {
     if (!this.standalone) this.grid.focusTile(index);
     this.standalone = null;
   }
+}
+
+/**
+ * An outline around the visitor's face: an SVG over the image in the photo's own coordinates,
+ * letterboxed exactly as the image is (preserveAspectRatio = object-fit: contain), so it stays on
+ * the face at any size of the viewer.
+ */
+function faceOutline(photo, face) {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("class", "lb-face");
+  svg.setAttribute("viewBox", `0 0 ${photo.width} ${photo.height}`);
+  svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+  svg.setAttribute("aria-hidden", "true");
+  const pad = 0.15;  // a little room around the detector's box
+  const rect = document.createElementNS(ns, "rect");
+  const w = face.w * photo.width, hgt = face.h * photo.height;
+  rect.setAttribute("x", String(face.x * photo.width - w * pad));
+  rect.setAttribute("y", String(face.y * photo.height - hgt * pad));
+  rect.setAttribute("width", String(w * (1 + 2 * pad)));
+  rect.setAttribute("height", String(hgt * (1 + 2 * pad)));
+  rect.setAttribute("rx", String(Math.min(w, hgt) * 0.2));
+  svg.append(rect);
+  return svg;
 }
 
 function section(title, value, cls = "") {

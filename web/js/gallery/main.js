@@ -15,9 +15,8 @@ import { mountToolbar } from "./toolbar.js";
 import { mountSearch, searchStatus } from "./search.js";
 import { FindMe } from "./findme.js";
 import { mountScrubber } from "./scrubber.js";
+import { mountActivity } from "./activity.js";
 
-const PAGE_SIZE = 120;
-const SEARCH_PAGE_SIZE = 60;
 /** The search API's largest page (api/gallery.py); the photo list takes up to 500. */
 const SEARCH_MAX_PAGE = 200;
 
@@ -118,6 +117,7 @@ async function start() {
   mountScrubber(grid);
   const lightbox = new Lightbox({
     grid, selection,
+    faceOf: (id) => matchResult?.matches.find((m) => m.photo.id === id)?.face || null,
     onChange: (photoId, how) => {
       view.photo = photoId;
       if (restoring) return;
@@ -139,7 +139,7 @@ async function start() {
       view.me = "1";
       writeState(view, { push: entering && how === "new" && !restoring });
       reload();
-      if (how === "new") focusResults();
+      if (how === "new") { focusResults(); activity?.refresh(); }
     },
     onClear: () => {
       matchResult = null;
@@ -172,6 +172,9 @@ async function start() {
     },
   });
   mountSelectionBar(selection, slug, toast);
+  const activity = event.settings?.face_matching
+    ? mountActivity({ slug, onOpenPhoto: (photo) => lightbox.openPhoto(photo) })
+    : null;
   document.getElementById("findme-widen").addEventListener("click", () => widenFindMe());
   const findMeDownload = /** @type {HTMLButtonElement} */ (document.getElementById("findme-download"));
   findMeDownload.addEventListener("click", () =>
@@ -299,13 +302,15 @@ async function start() {
       const hero = items.find((i) => i.photo.kind !== "video") || items[0];
       // A phone's banner is a few hundred pixels wide: the thumbnail, not the 1920 px preview.
       const small = window.matchMedia("(max-width: 760px)").matches;
-      const url = small ? hero.photo.thumbnail_url || hero.photo.preview_url : hero.photo.preview_url || hero.photo.thumbnail_url;
+      const p = hero.photo;
+      const thumb = window.devicePixelRatio > 1 ? p.thumbnail_2x_url || p.thumbnail_url : p.thumbnail_url;
+      const url = small ? thumb || p.preview_url : p.preview_url || thumb;
       document.getElementById("hero").style.setProperty("--hero-image", `url("${url}")`);
     }
     if (matchResult) {
-      describeFindMe(items.length);
-      statusEl.textContent = items.length ? `${plural(items.length, "photo")} of you, best match first` : "";
-      if (!items.length) {
+      describeFindMe(total);
+      statusEl.textContent = total ? `${plural(total, "photo")} of you, best match first` : "";
+      if (!total) {
         showEmpty(narrowing().length ? "None of your photos are in this view" : "No photos of you here yet",
           narrowing().length ? "Clear the search or filters to see the rest." : "Try another selfie.");
       }
@@ -321,7 +326,7 @@ async function start() {
 
   /** Opens the photo a link or a history entry names, without adding a history entry. */
   async function openLinkedPhoto(id) {
-    const index = grid.items.findIndex((i) => i.photo.id === id);
+    const index = grid.indexOf(id);
     if (index >= 0) { quietly(() => lightbox.open(index)); return; }
     try {
       const photo = await api(`${eventPath(slug)}/photos/${encodeURIComponent(id)}`);
@@ -333,33 +338,37 @@ async function start() {
   }
 
   function reload() {
+    activity?.setShown(!matchResult && !view.q && !view.folder && !view.tag && !view.kind);
     emptyEl.hidden = true;
     statusEl.textContent = "";
     toolbar.setSortable(!view.q && !matchResult);
-    grid.setSource(loaderFor());
+    const { loader, seekable } = loaderFor();
+    grid.setSource(loader, { seekable });
   }
 
+  /** What the grid lists now, and whether it can ask for a block by position (see grid.js). */
   function loaderFor() {
     const ep = eventPath(slug);
     const filters = { folder: view.folder, tag: view.tag, kind: view.kind };
     if (matchResult) {
       const items = visibleMatches()
         .map(({ photo, confidence }) => ({ photo, badge: `${Math.round(confidence)}%`, badgeLabel: "Match confidence" }));
-      return async () => ({ items, next_cursor: null, total: items.length });
+      return { seekable: true, loader: async ({ offset }, signal, limit) => ({
+        items: items.slice(offset, offset + limit), next_cursor: null, total: items.length }) };
     }
     if (view.q) {
-      return async (cursor, signal, limit) => {
-        const size = Math.min(limit || SEARCH_PAGE_SIZE, SEARCH_MAX_PAGE);
+      return { seekable: false, loader: async ({ cursor }, signal, limit) => {
+        const size = Math.min(limit, SEARCH_MAX_PAGE);
         const r = await api(`${ep}/search${qs({ q: view.q, limit: size, cursor, ...filters })}`, { signal });
         if (!cursor) statusEl.textContent = searchStatus(r, view.q);
         return { items: r.results.map((x) => ({ photo: x.photo })), next_cursor: r.next_cursor, total: r.total };
-      };
+      } };
     }
     if (MEDIA_SORTS.has(view.sort)) return mediaLoader(ep, view.sort, filters);
-    return async (cursor, signal, limit) => {
-      const r = await api(`${ep}/photos${qs({ limit: limit || PAGE_SIZE, cursor, sort: view.sort, ...filters })}`, { signal });
+    return { seekable: true, loader: async ({ offset }, signal, limit) => {
+      const r = await api(`${ep}/photos${qs({ limit, offset: offset || null, sort: view.sort, ...filters })}`, { signal });
       return { items: r.photos.map((photo) => ({ photo })), next_cursor: r.next_cursor, total: r.total };
-    };
+    } };
   }
 
   writeState(view);  // drops a stale `me` or an old `sel=` from the address
@@ -370,16 +379,18 @@ async function start() {
 const MEDIA_SORTS = new Set(["recent", "popular", "most_viewed", "trending", "top_rated"]);
 
 /** Pages of `/media` in `sort` order as the grid's photos (its cursor is the offset; the first page counts). */
+/** The media gallery's sorts page by offset in pages of at most 100, in order (not seekable:
+ * the total is counted once, on the first page). */
 function mediaLoader(ep, sort, filters) {
   let total = 0;
-  return async (cursor, signal, limit) => {
+  return { seekable: false, loader: async ({ cursor }, signal, limit) => {
     const offset = Number(cursor || 0);
-    const r = await api(`${ep}/media${qs({ sort, limit: Math.min(limit || PAGE_SIZE, 100), offset,
+    const r = await api(`${ep}/media${qs({ sort, limit: Math.min(limit || 100, 100), offset,
       count: offset ? undefined : "true", ...filters })}`, { signal });
     const items = r.items.map((m) => ({ photo: { ...m, preview_url: m.poster_url } }));
     if (!offset) total = r.total ?? items.length;
     return { items, next_cursor: r.pagination.has_more ? String(offset + items.length) : null, total };
-  };
+  } };
 }
 
 start();

@@ -1,7 +1,7 @@
 /**
  * The date scrubber: a rail at the right edge for grids many screens tall (a 10,000-photo event is
  * ~600,000 px). Dragging it, or its arrow/Page/Home/End keys, jumps through the grid, which loads
- * the pages up to where it lands; its label says where you are ("Jun 1, 2026, 14:05 · 5,001 of
+ * the block where it lands first; its label says where you are ("Jun 1, 2026, 14:05 · 5,001 of
  * 10,000"). A slider to assistive technology, with the same words as its value.
  */
 import { h, formatCount, formatDate } from "../lib/dom.js";
@@ -56,9 +56,9 @@ export function mountScrubber(grid) {
     const f = fraction();
     thumb.style.setProperty("transform", `translateY(${(f * travel).toFixed(1)}px)`);
     label.style.setProperty("transform", `translateY(${(f * travel).toFixed(1)}px)`);
-    const total = grid.total || grid.items.length;
+    const total = grid.count;
     const index = Math.min(total - 1, Math.round(f * (total - 1)));
-    const photo = grid.items[index]?.photo;
+    const photo = grid.item(index)?.photo;
     const when = photo ? formatDate(photo.taken_at) : "";
     const text = `${when ? `${when} · ` : ""}${formatCount(index + 1)} of ${formatCount(total)}`;
     label.textContent = text;

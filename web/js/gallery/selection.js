@@ -6,6 +6,7 @@
  */
 import { api, eventPath } from "../lib/api.js";
 import { h, plural, formatBytes, formatCount } from "../lib/dom.js";
+import { downloadCollage, COLLAGE_MAX_PHOTOS } from "./collage.js";
 
 const POLL_FIRST_MS = 300;
 const POLL_MAX_MS = 2000;
@@ -149,7 +150,7 @@ export function tooMany(n) {
 }
 
 /**
- * Wires the selection bar: count, "Download selected" and "Clear".
+ * Wires the selection bar: count, "Download selected", "Collage" (2 to 36 photos) and "Clear".
  * @param {Selection} selection @param {string} slug @param {(msg: string) => void} toast
  */
 export function mountSelectionBar(selection, slug, toast) {
@@ -158,12 +159,14 @@ export function mountSelectionBar(selection, slug, toast) {
   const limit = document.getElementById("selection-limit");
   const download = /** @type {HTMLButtonElement} */ (document.getElementById("selection-download"));
   const clear = document.getElementById("selection-clear");
+  const collage = /** @type {HTMLButtonElement} */ (document.getElementById("selection-collage"));
 
   const render = () => {
     bar.hidden = selection.size === 0;
     count.textContent = `${formatCount(selection.size)} selected`;
     const over = selection.size > ARCHIVE_MAX_PHOTOS;
     limit.hidden = !over;
+    collage.hidden = selection.size < 2 || selection.size > COLLAGE_MAX_PHOTOS;
     limit.textContent = over ? `At most ${formatCount(ARCHIVE_MAX_PHOTOS)} per download: deselect ${formatCount(selection.size - ARCHIVE_MAX_PHOTOS)}` : "";
   };
   selection.subscribe(render);
@@ -171,4 +174,5 @@ export function mountSelectionBar(selection, slug, toast) {
 
   clear.addEventListener("click", () => selection.clear());
   download.addEventListener("click", () => downloadPhotos(slug, selection.list(), download, toast));
+  collage.addEventListener("click", () => downloadCollage(slug, selection.list(), collage, toast));
 }

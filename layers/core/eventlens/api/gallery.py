@@ -14,7 +14,7 @@ from eventlens import db
 from eventlens.access import service as access
 from eventlens.access.views import GalleryPass
 from eventlens.api.headers import MEDIA_HEADERS
-from eventlens.api.params import Cursor, Kind, Limit, Slug, Text
+from eventlens.api.params import Cursor, Kind, Limit, Offset, Slug, Text
 from eventlens.api.requests import DownloadRequest, LoginRequest
 from eventlens.auth import service as auth
 from eventlens.auth.views import LoginResponse
@@ -22,7 +22,7 @@ from eventlens.db.photos import PhotoFilter, Sort
 from eventlens.errors import MediaNotFound
 from eventlens.events import service as events
 from eventlens.events.views import EventView
-from eventlens.findme.views import PrivacyNotice
+from eventlens.findme.views import FindMeActivity, PrivacyNotice
 from eventlens.media import archives
 from eventlens.media import service as media
 from eventlens.media.views import Archive, Photo, PhotoList, PhotoPage
@@ -72,18 +72,22 @@ def gallery_pass(slug: Slug) -> GalleryPass:
     return access.gallery_pass(who, events.get_event(slug))
 
 
-@router.get("/api/events/<slug>/photos", summary="A page of visible photos")
+@router.get(
+    "/api/events/<slug>/photos",
+    summary="A page of visible photos: after `cursor`, or from position `offset` (a jump far into the list)",
+)
 def list_photos(
     slug: Slug,
     limit: Limit = 100,
     cursor: Cursor = None,
+    offset: Offset = 0,
     folder: Text = None,
     tag: Text = None,
     kind: Kind = None,
     sort: Annotated[Sort, Query()] = "taken_at",
 ) -> PhotoPage:
     filters = PhotoFilter(folder=folder, tag=tag, kind=kind)
-    return media.list_photos(_visitor(slug), filters, sort, limit, cursor)
+    return media.list_photos(_visitor(slug), filters, sort, limit, cursor, offset)
 
 
 @router.get("/api/events/<slug>/photos/<photo_id>", summary="One photo")
@@ -161,3 +165,13 @@ def privacy(slug: Slug) -> PrivacyNotice:
     from eventlens.findme.control import privacy_notice
 
     return privacy_notice(_visitor(slug))
+
+
+@router.get(
+    "/api/events/<slug>/activity",
+    summary="Find-me activity for the gallery's ticker and hot photos: counts only, nothing per search",
+)
+def activity(slug: Slug) -> FindMeActivity:
+    from eventlens.findme.service import public_activity
+
+    return public_activity(_visitor(slug))

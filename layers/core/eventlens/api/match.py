@@ -1,5 +1,7 @@
 """Find me: the selfie routes (their own Lambda: the only public routes that run a model), and the
-attendee's control over their face data: consent, hide me, forget me (findme.control)."""
+attendee's control over their face data: consent, hide me, forget me (findme.control). The
+collage lives here too: it is the other public route that needs Pillow, which this function's
+image has and the light gallery function does not."""
 
 from __future__ import annotations
 
@@ -8,11 +10,12 @@ import binascii
 import json
 from dataclasses import replace
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from eventlens.access import service as access
 from eventlens.api.params import Slug
-from eventlens.api.requests import ConsentRequest, MatchRequest
+from eventlens.api.requests import CollageRequest, ConsentRequest, MatchRequest
 from eventlens.auth import service as auth
 from eventlens.errors import BadRequest, MalformedRequest
 from eventlens.events.service import get_event
@@ -131,3 +134,22 @@ def forget_me(slug: Slug) -> ControlResult:
 
     scope, image, _ = _selfie_request(slug)
     return control_me(scope, image, "forget")
+
+
+@router.post(
+    "/api/events/<slug>/collage",
+    summary="One JPEG of the selected photos in a grid (up to 36), as a download",
+    responses={200: {"description": "The collage", "content": {"image/jpeg": {}}}},
+)
+def collage(slug: Slug, body: CollageRequest):
+    """Unannotated like `media_file`: the response validator would serialize the JPEG as text."""
+    from eventlens.media.collage import collage as make_collage
+
+    event = get_event(slug)
+    caller = auth.optional_caller(router.current_event)  # type: ignore[arg-type]
+    image = make_collage(access.gallery_scope(caller, event), body.ids)
+    headers = {
+        "Content-Disposition": f'attachment; filename="{slug}-collage.jpg"',
+        "Cache-Control": "no-store",
+    }
+    return Response(200, "image/jpeg", image, headers=headers)

@@ -13,3 +13,5 @@ Kind = Annotated[str | None, Query(pattern="^(photo|video)$")]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Text = Annotated[str | None, Query(max_length=200)]
 Cursor = Annotated[str | None, Query(max_length=500)]
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+"""A position in the list (photos before it skipped): where a jump through a long gallery lands."""

@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 
 from eventlens.compilations.views import Clip
 from eventlens.media.archives import ARCHIVE_MAX_PHOTOS
+from eventlens.media.collage import COLLAGE_MAX_PHOTOS
 from eventlens.pipeline.graph import RunPhase
 from eventlens.types import HEX_COLOUR_PATTERN, Decision, Model, Theme
 
@@ -72,6 +73,10 @@ class UploadComplete(Model):
 
 class DownloadRequest(Model):
     ids: Annotated[list[UUID], Field(min_length=1, max_length=ARCHIVE_MAX_PHOTOS)]
+
+
+class CollageRequest(Model):
+    ids: Annotated[list[UUID], Field(min_length=1, max_length=COLLAGE_MAX_PHOTOS)]
 
 
 class MatchRequest(Model):

@@ -88,9 +88,18 @@ def _nearest_faces(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class NeighbourPhoto:
+    """A visible photo near a face: its best face's similarity and box (x, y, w, h in pixels of the photo)."""
+
+    photo: PhotoRow
+    similarity: float
+    bbox: tuple[float, float, float, float]
+
+
 def face_neighbours(
     tx: Tx, embedding: np.ndarray, model: str, min_similarity: float, k: int
-) -> list[tuple[PhotoRow, float]]:
+) -> list[NeighbourPhoto]:
     """Visible photos holding a face within `min_similarity` of `embedding`, best face per photo.
 
     The k nearest faces of the event (sentinel rows have no embedding and are never read); the
@@ -99,13 +108,16 @@ def face_neighbours(
     nearest = _nearest_faces("f", model, query_vector(MODEL_DIMS[model], "emb"), "%(k)s", _large_event(tx))
     statement = sql.SQL(
         "WITH nn AS MATERIALIZED ({nearest}),"
-        " best AS (SELECT photo_id, max(1 - distance) AS similarity FROM nn"
-        "  WHERE distance <= 1 - %(min)s GROUP BY photo_id)"
-        " SELECT {columns}, best.similarity FROM best JOIN photos p ON p.id = best.photo_id"
+        " best AS (SELECT DISTINCT ON (photo_id) photo_id, 1 - distance AS similarity, bbox FROM nn"
+        "  WHERE distance <= 1 - %(min)s ORDER BY photo_id, distance, id)"
+        " SELECT {columns}, best.similarity, best.bbox AS best_bbox FROM best JOIN photos p ON p.id = best.photo_id"
         " WHERE p.event_id = current_event_id() AND p.is_public ORDER BY best.similarity DESC, p.id"
     ).format(nearest=nearest, columns=sql.SQL(PHOTO_COLUMNS))
     rows = tx.execute(statement, {"emb": vector_literal(embedding), "k": k, "min": min_similarity}).fetchall()
-    return [(PhotoRow.of(r), float(r["similarity"])) for r in rows]
+    return [
+        NeighbourPhoto(PhotoRow.of(r), float(r["similarity"]), tuple(float(v) for v in r["best_bbox"]))  # type: ignore[arg-type]
+        for r in rows
+    ]
 
 
 def face_knn_ids(tx: Tx, embedding: np.ndarray, model: str, k: int, exact: bool = False) -> list[int]:
@@ -267,6 +279,32 @@ def session_stats(tx: Tx, recent: int, hot: int) -> SessionStats:
         sessions=int(count["n"]) if count else 0,
         searchers=int(count["searchers"]) if count else 0,
         recent=[Activity(**r) for r in latest],
+        hot=[(PhotoRow.of(r), int(r["sessions"])) for r in hot_rows],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PublicActivity:
+    searches: int
+    recent_searches: int
+    recent_found: int
+    hot: list[tuple[PhotoRow, int]]
+
+
+def public_activity(tx: Tx, window_minutes: int, hot: int, min_sessions: int) -> PublicActivity:
+    """Find-me counts for anyone who may view the gallery, through migration 0023's functions
+    (a visitor may read no other session's row): totals and hot public photos, nothing per search."""
+    counts = tx.execute("SELECT * FROM findme_activity(%s)", (window_minutes,)).fetchone()
+    hot_rows = tx.execute(
+        "SELECT " + PHOTO_COLUMNS + ", h.sessions FROM findme_hot_photos(%s, %s) h"
+        " JOIN photos p ON p.id = h.photo_id WHERE p.event_id = current_event_id() AND p.is_public"
+        " ORDER BY h.sessions DESC, p.id",
+        (hot, min_sessions),
+    ).fetchall()
+    return PublicActivity(
+        searches=int(counts["searches"]) if counts else 0,
+        recent_searches=int(counts["recent_searches"]) if counts else 0,
+        recent_found=int(counts["recent_found"]) if counts else 0,
         hot=[(PhotoRow.of(r), int(r["sessions"])) for r in hot_rows],
     )
 

@@ -28,6 +28,8 @@ from eventlens.findme.thresholds import confidence, confidence_band, face_thresh
 from eventlens.findme.views import (
     CrewAlbum,
     CrewFace,
+    FaceBox,
+    FindMeActivity,
     HotPhoto,
     Match,
     MatchActivity,
@@ -92,8 +94,9 @@ def match_embedding(
         tune_hnsw(tx)
         found = repo.face_neighbours(tx, embedding, model, threshold - NEAR_MISS, MATCH_K)
         previous = repo.nearest_session(tx, embedding, model, kept_under, retention) if kept_under else None
-        mine = [(row, s) for row, s in found if s >= threshold]
-        near = [row for row, s in found if s < threshold]
+        boxes = {n.photo.id: n.bbox for n in found}
+        mine = [(n.photo, n.similarity) for n in found if n.similarity >= threshold]
+        near = [n.photo for n in found if n.similarity < threshold]
         if text and mine:
             mine = _rank_by_text(tx, mine, text, text_embedding)
         top = max((s for _, s in mine), default=None)
@@ -114,7 +117,10 @@ def match_embedding(
         mark_template_kept()
     crew = searcher_crew(event, my_faces, {r.id for r, _ in mine}, CREW_ALBUM_MAX) if my_faces else None
     recommendations = recommend([r for r, _ in mine], near, crew.photos if crew else [])
-    matches = [Match(photo=photo_view(row), confidence=confidence(s, threshold)) for row, s in mine]
+    matches = [
+        Match(photo=photo_view(row), confidence=confidence(s, threshold), face=face_box(row, boxes[row.id]))
+        for row, s in mine
+    ]
     earlier = previous if previous is not None and previous.similarity >= threshold else None
     return MatchResponse(
         matches=matches,
@@ -212,6 +218,16 @@ def purge_periodically(stop: threading.Event, interval_s: float = PURGE_INTERVAL
             return
 
 
+def face_box(row: PhotoRow, bbox: tuple[float, float, float, float]) -> FaceBox | None:
+    """A face's pixel box as fractions of the photo, clipped to it (a detector's box may overhang)."""
+    if not row.width or not row.height:
+        return None
+    x, y, w, h = bbox
+    left, top = min(max(x / row.width, 0.0), 1.0), min(max(y / row.height, 0.0), 1.0)
+    right, bottom = min(max((x + w) / row.width, 0.0), 1.0), min(max((y + h) / row.height, 0.0), 1.0)
+    return FaceBox(x=left, y=top, w=right - left, h=bottom - top)
+
+
 def _rank_by_text(
     tx: Tx, mine: list[tuple[PhotoRow, float]], text: str, embedding: np.ndarray | None
 ) -> list[tuple[PhotoRow, float]]:
@@ -239,6 +255,36 @@ def _message(matches: list[Match], earlier: repo.PastSession | None, query: str 
     if earlier:
         return "Your earlier selfie in this session found none either: new photos may still be processing."
     return "No photos matched. Try a well-lit, front-facing selfie without sunglasses or a hat."
+
+
+ACTIVITY_WINDOW_MINUTES = 60
+HOT_MIN_SESSIONS = 2
+"""A photo is listed as hot to the public only once this many searches found it."""
+
+
+def public_activity(scope: Scope, hot: int = 8) -> FindMeActivity:
+    """The public ticker and hot photos: counts only (migration 0023), empty where face matching
+    is off (nothing to show, and no hint that it ever ran)."""
+    event = scope.tenant()
+    if not event.settings.face_matching:
+        return FindMeActivity(
+            searches=0,
+            window_minutes=ACTIVITY_WINDOW_MINUTES,
+            recent_searches=0,
+            recent_found=0,
+            hot_photos=[],
+            min_sessions=HOT_MIN_SESSIONS,
+        )
+    with scope.transaction() as tx:
+        stats = repo.public_activity(tx, ACTIVITY_WINDOW_MINUTES, hot, HOT_MIN_SESSIONS)
+    return FindMeActivity(
+        searches=stats.searches,
+        window_minutes=ACTIVITY_WINDOW_MINUTES,
+        recent_searches=stats.recent_searches,
+        recent_found=stats.recent_found,
+        hot_photos=[HotPhoto(photo=photo_view(row), sessions=n) for row, n in stats.hot],
+        min_sessions=HOT_MIN_SESSIONS,
+    )
 
 
 def match_analytics(scope: Scope, recent: int = 20, hot: int = 12) -> MatchAnalytics:

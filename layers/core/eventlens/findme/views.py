@@ -14,9 +14,21 @@ ConfidenceBand = Literal["high", "medium", "none"]
 """How sure a find-me session was of its best match (a session's `confidence_band`)."""
 
 
+class FaceBox(Model):
+    """Where a face is in a photo, as fractions of its width and height (the viewer outlines it)."""
+
+    x: float = Field(ge=0, le=1)
+    y: float = Field(ge=0, le=1)
+    w: float = Field(ge=0, le=1)
+    h: float = Field(ge=0, le=1)
+
+
 class Match(Model):
     photo: Photo
     confidence: float = Field(ge=0, le=100)
+    face: FaceBox | None = Field(
+        default=None, description="The face that matched the selfie (None when the photo's size is unknown)"
+    )
 
 
 class Recommendation(Model):
@@ -71,6 +83,20 @@ class MatchAnalytics(Model):
     )
     hot_photos: list[HotPhoto]
     recent: list[MatchActivity]
+
+
+class FindMeActivity(Model):
+    """What the public gallery's ticker and hot photos show: aggregates of find-me, nothing per search."""
+
+    searches: int = Field(description="Find-me searches of this event so far")
+    window_minutes: int = Field(description="The span of the two recent counts")
+    recent_searches: int
+    recent_found: int = Field(description="Recent searches that found at least one photo")
+    hot_photos: list[HotPhoto] = Field(
+        description="Public photos most often found, each by at least `min_sessions` searches (so none"
+        " gives away a single search)"
+    )
+    min_sessions: int
 
 
 class ConsentStatus(Model):

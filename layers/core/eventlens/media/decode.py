@@ -26,9 +26,10 @@ if TYPE_CHECKING:
 WORK_SIDE = 1920
 """Longest side of the working image: the large thumbnail, and the cap of YuNet and OCR."""
 
-THUMB_SIZES: tuple[int, ...] = (1920, 320)
+THUMB_SIZES: tuple[int, ...] = (1920, 640, 320)
+"""The preview, the grid's thumbnail at 2x (high-density screens), and at 1x."""
 THUMB_QUALITY = 82
-"""JPEG, not WebP: 8 ms for both sizes against 116 ms for WebP method 0 (benchmarks/pipeline.py)."""
+"""JPEG, not WebP: 8 ms for the 1920 and 320 px sizes against 116 ms for WebP method 0 (benchmarks/pipeline.py)."""
 
 MAX_SIDE = 30_000
 """Longest side accepted. No camera or stitched panorama worth indexing is wider."""

@@ -15,9 +15,10 @@ from eventlens.db.photos import PHOTO_COLUMNS, SORT_KEYS, PhotoFilter, PhotoRow,
 
 
 def list_photos(
-    tx: Tx, filters: PhotoFilter, sort: Sort, limit: int, after: list[Any] | None
+    tx: Tx, filters: PhotoFilter, sort: Sort, limit: int, after: list[Any] | None, offset: int = 0
 ) -> list[tuple[PhotoRow, Any]]:
-    """One page of (photo, sort value) in `sort` order after the keyset `after` ([sort value, id])."""
+    """One page of (photo, sort value) in `sort` order after the keyset `after` ([sort value, id]),
+    skipping the first `offset` of them."""
     expression, direction = SORT_KEYS[sort]
     where, params = filters.where()
     if after is not None:
@@ -26,9 +27,9 @@ def list_photos(
         params += after
     query = sql.SQL(
         "SELECT " + PHOTO_COLUMNS + ", " + expression + " AS sort_value FROM photos p WHERE {} "
-        "ORDER BY " + expression + " " + direction + ", p.id " + direction + " LIMIT %s"
+        "ORDER BY " + expression + " " + direction + ", p.id " + direction + " LIMIT %s OFFSET %s"
     ).format(where)
-    return [(PhotoRow.of(r), r["sort_value"]) for r in tx.execute(query, [*params, limit]).fetchall()]
+    return [(PhotoRow.of(r), r["sort_value"]) for r in tx.execute(query, [*params, limit, offset]).fetchall()]
 
 
 def count_photos(tx: Tx, filters: PhotoFilter) -> int:

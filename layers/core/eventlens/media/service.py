@@ -23,12 +23,20 @@ from eventlens.types import Event
 
 
 def list_photos(
-    scope: Scope, filters: PhotoFilter, sort: Sort = "taken_at", limit: int = 100, cursor: str | None = None
+    scope: Scope,
+    filters: PhotoFilter,
+    sort: Sort = "taken_at",
+    limit: int = 100,
+    cursor: str | None = None,
+    offset: int = 0,
 ) -> PhotoPage:
-    """A page of photos; row-level security decides whether hidden ones exist for this actor."""
+    """A page of photos; row-level security decides whether hidden ones exist for this actor.
+    `offset` skips that many from `cursor` (or from the start): a jump through a 100,000-photo
+    grid asks for the page where it lands, not every page before it; the next page follows by
+    cursor as usual."""
     after = keyset(cursor, sort) if cursor else None
     with scope.transaction() as tx:
-        rows = repo.list_photos(tx, filters, sort, limit + 1, after)
+        rows = repo.list_photos(tx, filters, sort, limit + 1, after, offset)
         total = repo.count_photos(tx, filters)
     more = len(rows) > limit
     rows = rows[:limit]

@@ -42,6 +42,11 @@ class Photo(Model):
         default=None, description='"near" when in a cluster (same bytes are one photo: dedupe exact_copies)'
     )
     thumbnail_url: str | None
+    thumbnail_2x_url: str | None = Field(
+        default=None,
+        description="The thumbnail at twice the size, for high-density screens; the 1x one for photos"
+        " analyzed before it existed",
+    )
     preview_url: str | None
     original_url: str
     play_url: str | None = Field(
@@ -118,6 +123,7 @@ def play_rendition(kind: str, playable_key: str | None, transcode_status: str) -
 def photo_view(row: PhotoRow) -> Photo:
     thumbs = row.thumbnails or {}
     small: Rendition | None = "320" if "320" in thumbs else None
+    double: Rendition | None = "640" if "640" in thumbs else small
     large: Rendition | None = "1920" if "1920" in thumbs else small
     play = play_rendition(row.kind, row.playable_key, row.transcode_status)
     return Photo(
@@ -142,6 +148,7 @@ def photo_view(row: PhotoRow) -> Photo:
         duplicate_cluster=row.duplicate_cluster,
         duplicate_kind=row.duplicate_kind,
         thumbnail_url=media_url(row, small) if small else None,
+        thumbnail_2x_url=media_url(row, double) if double else None,
         preview_url=media_url(row, large) if large else None,
         original_url=media_url(row, "original"),
         play_url=None if play is None else media_url(row, play),

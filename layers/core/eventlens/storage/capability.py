@@ -34,7 +34,7 @@ from uuid import UUID
 
 from eventlens.errors import MediaNotFound
 
-Rendition = Literal["original", "320", "1920", "archive", "playable", "album_item", "album_cover"]
+Rendition = Literal["original", "320", "1920", "archive", "playable", "album_item", "album_cover", "640"]
 Audience = Literal["public", "staff"]
 
 RENDITIONS: tuple[Rendition, ...] = (
@@ -45,7 +45,9 @@ RENDITIONS: tuple[Rendition, ...] = (
     "playable",
     "album_item",
     "album_cover",  # an album item cropped to the cover tile, faces in frame (albums/cover.py)
+    "640",  # the thumbnail for high-density screens (srcset 2x)
 )
+"""A token holds the rendition's index here: new ones go at the end, so old URLs keep their meaning."""
 AUDIENCES: tuple[Audience, ...] = ("public", "staff")
 WINDOW_S: dict[Audience, int] = {"public": 12 * 3600, "staff": 3600}
 """Expiry is rounded up to a multiple of this: a URL stays the same within one window."""
