@@ -82,7 +82,7 @@ def test_a_broken_file_reads_in_plain_words_can_be_ignored_and_retry_runs_again(
     expect(page.locator("#run-status")).to_have_text("Pipeline finished.", timeout=120_000)
     runs = page.request.get("/api/events/demo/admin/pipeline", headers=_auth(page)).json()["runs"]
     assert len(runs) == min(runs_before + 1, 10)
-    assert runs[0]["status"] == "succeeded"
+    assert runs[0]["status"] == "completed"
     analyze = next(r for r in runs[0]["results"] if r["phase"] == "analyze")
     assert analyze["processed"] >= 1  # the run processed the failed file again (and it failed again)
     expect(page.locator(".error-item", has_text="broken-upload.jpg")).to_be_visible()

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from eventlens import db
 from eventlens.config import settings
-from eventlens.errors import UnknownPhase
+from eventlens.errors import RunCancelled, UnknownPhase
 from eventlens.pipeline import repo
 from eventlens.pipeline.context import PhaseContext, PipelineOptions
 from eventlens.pipeline.graph import BY_NAME, EVENT_PHASES, PHASES, PHOTO_PHASES
@@ -131,8 +131,13 @@ def run_pipeline(
     on_progress: ProgressFn | None = None,
     *,
     options: PipelineOptions | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[dict[str, Any]]:
     """Phases in order (or one), each looped until done; stops at the first not done.
+
+    `should_stop` is asked before every slice (a job's cooperative cancel): when it answers True
+    the run raises RunCancelled with what it did; each slice finishes the rows it claimed, so every
+    photo is left completed or still pending, and a later run resumes it.
 
     `budget_ms` bounds the whole run (None: no bound). Rows a killed process left `processing`
     are taken back at once when no other runner of the event is alive (an advisory lock tells);
@@ -148,7 +153,7 @@ def run_pipeline(
         if sole:  # no other local runner is alive: rows left `processing` belong to a dead one
             with Scope.pipeline(event).transaction() as tx:
                 repo.reset_processing(tx)
-        return _run_phases(event, phases, budget_ms, on_progress, options)
+        return _run_phases(event, phases, budget_ms, on_progress, options, should_stop)
 
 
 def _run_phases(
@@ -157,16 +162,19 @@ def _run_phases(
     budget_ms: int | None,
     on_progress: ProgressFn | None,
     options: PipelineOptions | None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[dict[str, Any]]:
     deadline = None if budget_ms is None else time.monotonic() + budget_ms / 1000.0
     slice_ms = settings().phase_budget_ms
-    results = []
+    results: list[dict[str, Any]] = []
     fused = (options or PipelineOptions()).fuse and "analyze" in phases
     done_at_start = _done_per_phase(event) if fused else {}
     for name in phases:
         counter = _Progress(name, on_progress, _total(event, name))
         total: dict[str, Any] = {"phase": name, "processed": 0, "remaining": 0, "errors": 0, "done": False}
         while True:
+            if should_stop is not None and should_stop():
+                raise RunCancelled([*results, total])
             left_ms = slice_ms if deadline is None else max(0.0, (deadline - time.monotonic()) * 1000.0)
             result = run_phase(
                 event, name, int(min(slice_ms, left_ms)), options=options, on_item=counter.tick
