@@ -369,6 +369,22 @@ def retry_job(scope: Scope, job_id: UUID | str) -> Job:
     """Run a closed job's work again as a new job: started at once when nothing of the event runs,
     else queued behind the running one with the same priority. Locally, the run finishes what
     the first one left (photos are claimed by state, not by job)."""
+    job = _retriable(scope, job_id)
+    if settings().state_machine_arn:
+        return get_job(scope, start_run(scope, job.phase).id)
+    return get_job(scope, enqueue_local(scope, job.phase, job.priority))
+
+
+def retry_job_here(scope: Scope, job_id: UUID | str, on_progress: ProgressFn | None = None) -> Job:
+    """Retry in this process until it ends (the CLI: a daemon thread would die with it)."""
+    job = _retriable(scope, job_id)
+    run_recorded(scope, job.phase, on_progress=on_progress)
+    with scope.transaction() as tx:
+        newest = repo.list_jobs(tx, 1)
+    return get_job(scope, newest[0].id)
+
+
+def _retriable(scope: Scope, job_id: UUID | str) -> Job:
     with scope.transaction() as tx:
         job = repo.get_job(tx, job_id)
     if job is None:
@@ -377,9 +393,7 @@ def retry_job(scope: Scope, job_id: UUID | str) -> Job:
         raise Conflict(f"the job is {job.status}: cancel it first, or wait for it to end")
     if job.kind != "pipeline":
         raise Conflict(f"a {job.kind} job is retried where it was started")
-    if settings().state_machine_arn:
-        return get_job(scope, start_run(scope, job.phase).id)
-    return get_job(scope, enqueue_local(scope, job.phase, job.priority))
+    return job
 
 
 def enqueue_local(scope: Scope, phase: str, priority: int = 0) -> UUID:
