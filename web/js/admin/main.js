@@ -17,6 +17,7 @@ import { mountAudit } from "./audit.js";
 import { mountMembers } from "./members.js";
 import { mountPeople } from "./people.js";
 import { mountAnalytics } from "./analytics.js";
+import { mountJobs } from "./jobs.js";
 
 const slug = eventSlug();
 const loginView = document.getElementById("login-view");
@@ -61,6 +62,8 @@ let members = null;
 /** @type {ReturnType<typeof mountPeople>|null} */
 let people = null;
 let analytics = null;
+/** @type {ReturnType<typeof mountJobs> | null} */
+let jobsPanel = null;
 
 function showEvent(event) {
   applyTheme(event.settings && event.settings.theme);
@@ -180,6 +183,7 @@ function select(tab) {
   if (name === "members") (members ||= mountMembers(session, toast, () => me.role)).refresh();
   if (name === "people") (people ||= mountPeople(session, toast)).refresh();
   if (name === "findme") (analytics ||= mountAnalytics(session, toast)).refresh();
+  if (name === "jobs") (jobsPanel ||= mountJobs(session, toast)).refresh();
   if (name === "settings") {
     settings ||= mountSettings(session, showEvent);
     settings.loading();

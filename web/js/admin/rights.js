@@ -21,6 +21,8 @@ export const RIGHTS = {
   "#members-manage": ["members.manage"],
   ".member-manage": ["members.manage"], // each member's role select and Remove (members.js)
   "#tab-people": ["face_clusters.manage"],
+  "#tab-jobs": ["event.inspect"],
+  ".job-steer": ["pipeline.run"], // each job's Cancel, Retry and priority (jobs.js)
 };
 
 let allowed = new Set();
