@@ -14,11 +14,11 @@ from eventlens.db import Tx
 from eventlens.jobs.views import Job, PhaseCounts, PipelineRun
 from eventlens.pipeline.graph import PHOTO_PHASES
 
-_COLUMNS = "id, phase, status, results, error, started_at, finished_at"
+_COLUMNS = "id, phase, status, results, error, started_at, finished_at, progress"
 _JOB_COLUMNS = (
     _COLUMNS
     + ", kind, priority, resource_class, created_at, cancel_requested_at IS NOT NULL AS cancel_requested,"
-    " progress, log, execution_arn"
+    " log, execution_arn"
 )
 LOG_KEEP = 200
 """Log lines a job keeps (the latest)."""

@@ -27,6 +27,11 @@ class PhaseResult(Model):
     done: bool
 
 
+class PhaseProgress(Model):
+    done: int
+    total: int
+
+
 class PipelineRun(Model):
     id: UUID
     phase: str
@@ -35,6 +40,9 @@ class PipelineRun(Model):
     finished_at: datetime | None
     results: list[PhaseResult]
     error: str | None
+    progress: dict[str, PhaseProgress] = Field(
+        default_factory=dict, description="Per phase: items done of total, recorded while it goes"
+    )
 
 
 class PhaseCounts(Model):
@@ -73,11 +81,6 @@ class RetryResponse(Model):
     run: PipelineRun | None = Field(default=None, description="The run started to process them again")
 
 
-class PhaseProgress(Model):
-    done: int
-    total: int
-
-
 class Job(PipelineRun):
     """A run as the job queue shows it: what it is, where it waits, how far it got."""
 
@@ -86,7 +89,6 @@ class Job(PipelineRun):
     resource_class: ResourceClass
     created_at: datetime
     cancel_requested: bool = Field(description="Cancel asked for; a running job stops at its next slice")
-    progress: dict[str, PhaseProgress] = Field(description="Per phase: items done of total, while it goes")
     log: list[str]
     execution_arn: str | None = Field(description="The Step Functions execution running it on AWS")
     queue_position: int | None = Field(default=None, description="1 = next to start; None unless queued")
