@@ -55,6 +55,24 @@ def test_an_organizer_lists_reprioritises_cancels_and_retries_jobs(api, make_eve
     assert api("GET", f"{base}/{again['id']}", token=token)[1]["status"] == "completed"
 
 
+def test_an_archive_build_is_listed_as_a_closed_job(api, make_event, monkeypatch) -> None:
+    from eventlens.media import archives
+
+    from tests.helpers import stored_original
+
+    event = make_event("demo")
+    photos = [stored_original(event.id, f"{n}.jpg", f"bytes of {n}".encode()) for n in range(2)]
+    monkeypatch.setattr(archives, "start_builder", lambda event, archive_id: None)
+    status, asked = api("POST", "/api/events/demo/download", body={"ids": [str(p.id) for p in photos]})
+    assert status == 202, asked
+
+    assert archives.build_archive(event.id, asked["archive_id"]) == "ready"
+
+    (job,) = api("GET", "/api/events/demo/admin/jobs", token=_token(api))[1]["jobs"]
+    assert (job["kind"], job["status"], job["resource_class"]) == ("archive", "completed", "cpu")
+    assert job["log"] == [f"archive {asked['archive_id']}: 2 photos asked for"]
+
+
 def test_jobs_need_a_token(api, make_event) -> None:
     make_event("demo")
     assert api("GET", "/api/events/demo/admin/jobs")[0] == 401

@@ -102,3 +102,27 @@ def test_jobs_of_one_event_are_invisible_to_another(make_event) -> None:
     assert list_jobs(Scope.organizer(other, "test")).jobs == []
     with pytest.raises(Exception, match="no job"):
         cancel_job(Scope.organizer(other, "test"), job_id)
+
+
+def test_a_face_data_purge_is_listed_as_a_job_beside_the_runs(make_event) -> None:
+    from datetime import UTC, datetime
+
+    from eventlens.events.service import get_event, update_event
+    from eventlens.findme.control import purge_face_data
+
+    event = make_event("purged")
+    organizer = Scope.organizer(event, "org")
+    update_event(organizer, settings_patch={"ends_on": "2026-01-10", "face_retention_days": 5})
+    run = open_run(Scope.pipeline(event), "full")
+
+    ended = get_event("purged")  # with its new settings
+    assert purge_face_data(now=datetime(2026, 1, 16, tzinfo=UTC), event=ended) == {"purged": 0}
+
+    pipeline_run, purge = list_jobs(organizer).jobs  # the running one first
+    assert (purge.kind, purge.status, purge.log) == (
+        "purge",
+        "completed",
+        ["purged 0 face embeddings (retention)"],
+    )
+    assert pipeline_run.id == run
+    assert [r.id for r in pipeline_status(organizer).runs] == [run]  # the run table lists runs only

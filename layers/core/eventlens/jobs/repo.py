@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -76,6 +76,26 @@ def insert_queued(tx: Tx, event_id: UUID, phase: str, priority: int) -> UUID:
         "INSERT INTO pipeline_runs (event_id, phase, status, priority, started_at, log)"
         " VALUES (%s, %s, 'queued', %s, NULL, ARRAY['queued'])  RETURNING id",
         (event_id, phase, priority),
+    ).fetchone()
+    assert row is not None
+    tx.execute("INSERT INTO pipeline_run_events (run_id, event_id) VALUES (%s, %s)", (row["id"], event_id))
+    return UUID(str(row["id"]))
+
+
+def insert_closed(
+    tx: Tx,
+    event_id: UUID,
+    kind: str,
+    status: str,
+    started_at: datetime,
+    line: str,
+    resource_class: str = "cpu",
+) -> UUID:
+    """A job of another kind (archive, purge, re-embed) recorded once it ended, with one log line."""
+    row = tx.execute(
+        "INSERT INTO pipeline_runs (event_id, phase, kind, status, resource_class, started_at, created_at,"
+        " finished_at, log) VALUES (%s, %s, %s, %s, %s, %s, %s, now(), ARRAY[%s]) RETURNING id",
+        (event_id, kind, kind, status, resource_class, started_at, started_at, line[:500]),
     ).fetchone()
     assert row is not None
     tx.execute("INSERT INTO pipeline_run_events (run_id, event_id) VALUES (%s, %s)", (row["id"], event_id))
@@ -175,7 +195,7 @@ def get_run(tx: Tx, run_id: UUID | str) -> PipelineRun | None:
 
 def list_runs(tx: Tx, limit: int) -> list[PipelineRun]:
     rows = tx.execute(
-        f"SELECT {_COLUMNS} FROM pipeline_runs WHERE event_id = current_event_id()"
+        f"SELECT {_COLUMNS} FROM pipeline_runs WHERE event_id = current_event_id() AND kind = 'pipeline'"
         " ORDER BY created_at DESC LIMIT %s",
         (limit,),
     ).fetchall()
@@ -192,7 +212,7 @@ def lock_run_start(tx: Tx) -> None:
 def running_run(tx: Tx) -> UUID | None:
     row = tx.execute(
         "SELECT id FROM pipeline_runs WHERE event_id = current_event_id() AND status = 'running'"
-        " ORDER BY started_at DESC LIMIT 1"
+        " AND kind = 'pipeline' ORDER BY started_at DESC LIMIT 1"
     ).fetchone()
     return None if row is None else row["id"]
 

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -416,3 +417,10 @@ def set_priority(scope: Scope, job_id: UUID | str, priority: int) -> Job:
             raise Conflict(f"the job is already {job.status}")
         repo.set_priority(tx, job_id, priority)
     return get_job(scope, job_id)
+
+
+def record_job(scope: Scope, kind: str, status: str, started_at: datetime, line: str) -> None:
+    """Record an archive build, a purge or a re-embed as a closed job of the event, so the Jobs list
+    shows every kind of work (they have their own state; only pipeline jobs are queued or retried)."""
+    with scope.transaction() as tx:
+        repo.insert_closed(tx, scope.tenant().id, kind, status, started_at, line)
