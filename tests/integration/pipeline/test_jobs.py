@@ -85,7 +85,7 @@ def test_queued_jobs_start_highest_priority_first_and_say_why_they_wait(make_eve
     assert jobs[1].waiting_reason is not None
     assert jobs[1].waiting_reason.endswith("and 1 queued job(s) ahead of it")
     assert [j.kind for j in jobs] == ["pipeline"] * 3
-    assert jobs[0].resource_class == "cpu"
+    assert [j.resource_class for j in jobs] == ["cpu", "cpu", "cpu"]  # embed, tag, full
 
     assert cancel_job(organizer, low).status == "cancelled"  # queued: cancelled at once
     with pipeline.transaction() as tx:
@@ -93,6 +93,9 @@ def test_queued_jobs_start_highest_priority_first_and_say_why_they_wait(make_eve
         assert repo.start_next_queued(tx) is None
     with pytest.raises(Conflict):
         retry_job(organizer, high)  # running: cancel it first
+    with pipeline.transaction() as tx:
+        assert repo.get_job(tx, repo.insert_queued(tx, event.id, "describe", 0)).resource_class == "gemini"  # type: ignore[union-attr]
+        assert repo.get_job(tx, repo.insert_run(tx, event.id, "faces")).resource_class == "face_image"  # type: ignore[union-attr]
 
 
 def test_jobs_of_one_event_are_invisible_to_another(make_event) -> None:

@@ -11,7 +11,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from eventlens.db import Tx
-from eventlens.jobs.views import Job, PhaseCounts, PipelineRun
+from eventlens.jobs.views import Job, PhaseCounts, PipelineRun, resource_class_of
 from eventlens.pipeline.graph import PHOTO_PHASES
 
 _COLUMNS = "id, phase, status, results, error, started_at, finished_at, progress"
@@ -26,7 +26,8 @@ LOG_KEEP = 200
 
 def insert_run(tx: Tx, event_id: UUID, phase: str) -> UUID:
     row = tx.execute(
-        "INSERT INTO pipeline_runs (event_id, phase) VALUES (%s, %s) RETURNING id", (event_id, phase)
+        "INSERT INTO pipeline_runs (event_id, phase, resource_class) VALUES (%s, %s, %s) RETURNING id",
+        (event_id, phase, resource_class_of(phase)),
     ).fetchone()
     assert row is not None
     tx.execute("INSERT INTO pipeline_run_events (run_id, event_id) VALUES (%s, %s)", (row["id"], event_id))
@@ -73,9 +74,9 @@ def list_jobs(tx: Tx, limit: int) -> list[Job]:
 def insert_queued(tx: Tx, event_id: UUID, phase: str, priority: int) -> UUID:
     """A job that waits for the event's running job to end (and for those queued before it)."""
     row = tx.execute(
-        "INSERT INTO pipeline_runs (event_id, phase, status, priority, started_at, log)"
-        " VALUES (%s, %s, 'queued', %s, NULL, ARRAY['queued'])  RETURNING id",
-        (event_id, phase, priority),
+        "INSERT INTO pipeline_runs (event_id, phase, status, priority, resource_class, started_at, log)"
+        " VALUES (%s, %s, 'queued', %s, %s, NULL, ARRAY['queued']) RETURNING id",
+        (event_id, phase, priority, resource_class_of(phase)),
     ).fetchone()
     assert row is not None
     tx.execute("INSERT INTO pipeline_run_events (run_id, event_id) VALUES (%s, %s)", (row["id"], event_id))

@@ -19,6 +19,12 @@ ResourceClass = Literal["cpu", "face_image", "gemini"]
 CLOSED: tuple[JobStatus, ...] = ("completed", "failed", "cancelled")
 
 
+def resource_class_of(phase: str) -> ResourceClass:
+    """What a pipeline job of `phase` waits for: Gemini's quota (describe), the face models on the
+    images (faces), or plain CPU (every other phase, and `full`, whose longest wait is CPU locally)."""
+    return {"describe": "gemini", "faces": "face_image"}.get(phase, "cpu")  # type: ignore[return-value]
+
+
 class PhaseResult(Model):
     phase: str
     processed: int
