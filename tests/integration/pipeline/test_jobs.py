@@ -31,15 +31,18 @@ def _wait_closed(scope: Scope, job_id: UUID) -> None:
         time.sleep(0.2)
 
 
-def test_a_cancelled_run_stops_at_its_next_slice_and_a_retry_finishes_every_photo(
-    make_event, photo_dir
+PHOTOS, WORKERS = 8, 2
+
+
+def test_a_cancelled_run_stops_within_its_slice_and_a_retry_finishes_every_photo(
+    make_event, photo_dir, monkeypatch
 ) -> None:
+    monkeypatch.setenv("EVENTLENS_PIPELINE_WORKERS", str(WORKERS))
+    monkeypatch.setattr("eventlens.pipeline.runner.STOP_CHECK_EVERY_S", 0.0)  # ask after every photo
     event = make_event("cancel-me")
-    names = ("coffee", "astronaut", "rocket")
-    import_files(
-        Scope.pipeline(event),
-        [photo_dir({f"p{i}.jpg": real_jpeg(names[i], (320 + 8 * i, 240)) for i in range(3)})],
-    )
+    names = ("coffee", "astronaut", "rocket", "chelsea")
+    files = {f"p{i}.jpg": real_jpeg(names[i % len(names)], (320 + 8 * i, 240)) for i in range(PHOTOS)}
+    import_files(Scope.pipeline(event), [photo_dir(files)])
     organizer = Scope.organizer(event, "test")
 
     def cancel_during_analyze(phase: str, done: int, total: int) -> None:
@@ -53,13 +56,15 @@ def test_a_cancelled_run_stops_at_its_next_slice_and_a_retry_finishes_every_phot
     (job,) = list_jobs(organizer).jobs
     assert job.status == "cancelled"
     assert job.finished_at is not None
-    assert results[-1]["phase"] != "tag"  # it stopped before the phases after analyze's slice
-    assert [r.phase for r in job.results] == [r["phase"] for r in results]
     assert "cancel requested" in job.log
-    assert job.progress["analyze"].done == 3
+    # It stopped inside analyze's slice: the photos in flight finished, no other started.
+    assert (results[-1]["phase"], results[-1]["done"]) == ("analyze", False)
+    assert 1 <= results[-1]["processed"] <= 1 + WORKERS < PHOTOS
+    assert [r.phase for r in job.results] == [r["phase"] for r in results]
     phases = pipeline_status(organizer).phases
     assert all(p.processing == 0 for p in phases), phases  # nothing left claimed
-    assert any(p.pending > 0 for p in phases), phases  # work left for a resume
+    analyze = next(p for p in phases if p.phase == "analyze")
+    assert analyze.pending == PHOTOS - results[-1]["processed"]
 
     again = retry_job(organizer, job.id)
     _wait_closed(organizer, again.id)

@@ -135,9 +135,9 @@ def run_pipeline(
 ) -> list[dict[str, Any]]:
     """Phases in order (or one), each looped until done; stops at the first not done.
 
-    `should_stop` is asked before every slice (a job's cooperative cancel): when it answers True
-    the run raises RunCancelled with what it did; each slice finishes the rows it claimed, so every
-    photo is left completed or still pending, and a later run resumes it.
+    `should_stop` is asked before every slice and, every second, between items (a job's cooperative
+    cancel): when it answers True the slice ends after the batch it claimed and the run raises
+    RunCancelled with what it did, every photo left completed or still pending for a later run.
 
     `budget_ms` bounds the whole run (None: no bound). Rows a killed process left `processing`
     are taken back at once when no other runner of the event is alive (an advisory lock tells);
@@ -176,12 +176,14 @@ def _run_phases(
             if should_stop is not None and should_stop():
                 raise RunCancelled([*results, total])
             left_ms = slice_ms if deadline is None else max(0.0, (deadline - time.monotonic()) * 1000.0)
-            result = run_phase(
-                event, name, int(min(slice_ms, left_ms)), options=options, on_item=counter.tick
-            )
+            guard = WallClockGuard(int(min(slice_ms, left_ms)))
+            stop = _StopWatch(guard, counter.tick, should_stop)
+            result = run_phase(event, name, guard, options=options, on_item=stop.tick)
             total["processed"] += result["processed"]
             total["errors"] += result["errors"]
             total["remaining"], total["done"] = result["remaining"], result["done"]
+            if stop.stopped:
+                raise RunCancelled([*results, total])
             out_of_time = deadline is not None and time.monotonic() >= deadline
             if result["done"] or out_of_time or result["processed"] == 0:
                 break
@@ -193,6 +195,31 @@ def _run_phases(
         if not total["done"]:
             break
     return results
+
+
+STOP_CHECK_EVERY_S = 1.0
+"""How often a slice asks whether its run was cancelled (a query), between items."""
+
+
+class _StopWatch:
+    """Within a slice: between items, at most every STOP_CHECK_EVERY_S, asks `should_stop`; when it
+    answers True the slice's guard runs out, so the phase finishes the batch it claimed and returns
+    (as at a Lambda's deadline) instead of working through a whole phase first."""
+
+    def __init__(
+        self, guard: WallClockGuard, tick: Callable[[], None], should_stop: Callable[[], bool] | None
+    ) -> None:
+        self.guard, self._tick, self.should_stop = guard, tick, should_stop
+        self.stopped, self.asked = False, time.monotonic()
+
+    def tick(self) -> None:
+        self._tick()
+        if self.should_stop is None or self.stopped or time.monotonic() - self.asked < STOP_CHECK_EVERY_S:
+            return
+        self.asked = time.monotonic()
+        if self.should_stop():
+            self.stopped = True
+            self.guard.budget_ms = 0
 
 
 FUSED_INTO_ANALYZE = ("faces", "describe")
