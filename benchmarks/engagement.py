@@ -9,8 +9,11 @@
    upvotes at read time (`GROUP BY` over the upvote table), same filter and order; p50/p95.
 3. Transcode speed: a 1080p MPEG-4 Part 2 clip (real photos, slow zoom, audio) to fast-start
    H.264/AAC (media/video.py, libx264 veryfast CRF 23): seconds of video per second.
+4. Compilation speed: a highlight reel of that clip (a 2 s title card, then three 3 s trims from
+   different places, 1080p25) by `compile_reel`: seconds of reel per second.
 
     .venv/bin/python benchmarks/engagement.py [--items 100000] [--upvotes 300000] [--clip-s 10]
+        [--parts upvotes,gallery,transcode,compile]
 
 A throwaway embedded PostgreSQL under a temporary folder; nothing is kept.
 """
@@ -49,6 +52,7 @@ def main() -> None:
     parser.add_argument("--upvotes", type=int, default=300_000, help="spread over the items (part 2)")
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--clip-s", type=float, default=10.0)
+    parser.add_argument("--parts", default="upvotes,gallery,transcode,compile", help="comma-separated")
     args = parser.parse_args()
     print(f"$ python benchmarks/engagement.py {' '.join(sys.argv[1:])}")
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.python_version()}")
@@ -75,9 +79,15 @@ def main() -> None:
 
         upgrade()
         results: dict[str, Any] = {}
-        results["upvotes"] = upvotes(args)
-        results["gallery"] = gallery(args)
-        results["transcode"] = transcode_speed(args, root)
+        parts = set(args.parts.split(","))
+        if "upvotes" in parts:
+            results["upvotes"] = upvotes(args)
+        if "gallery" in parts:
+            results["gallery"] = gallery(args)
+        if "transcode" in parts:
+            results["transcode"] = transcode_speed(args, root)
+        if "compile" in parts:
+            results["compile"] = compile_speed(args, root)
         print(json.dumps(results, indent=2))
     finally:
         from eventlens.db import close_pool
@@ -219,16 +229,42 @@ def gallery(args: argparse.Namespace) -> dict[str, Any]:
     } | {"items": args.items, "upvotes": args.upvotes}
 
 
-def transcode_speed(args: argparse.Namespace, root: Path) -> dict[str, Any]:
+def _clip_1080p(args: argparse.Namespace, root: Path) -> bytes:
+    """The 1080p MPEG-4 Part 2 clip both speed parts use (made once)."""
     import skimage.data
-    from eventlens.media.video import probe, slideshow, transcode
+    from eventlens.media.video import slideshow
     from PIL import Image
 
-    names = ["chelsea", "coffee", "astronaut", "rocket", "camera"]
-    images = [Image.fromarray(getattr(skimage.data, n)()).convert("RGB") for n in names]
     clip = root / "clip-1080p.mp4"
-    slideshow(images, clip, codec="mpeg4", size=(1920, 1080), fps=30, seconds_each=args.clip_s / len(images))
-    data = clip.read_bytes()
+    if not clip.exists():
+        names = ["chelsea", "coffee", "astronaut", "rocket", "camera"]
+        images = [Image.fromarray(getattr(skimage.data, n)()).convert("RGB") for n in names]
+        slideshow(
+            images, clip, codec="mpeg4", size=(1920, 1080), fps=30, seconds_each=args.clip_s / len(images)
+        )
+    return clip.read_bytes()
+
+
+def compile_speed(args: argparse.Namespace, root: Path) -> dict[str, Any]:
+    from eventlens.media.video import ReelClip, compile_reel
+
+    data = _clip_1080p(args, root)
+    span = min(3.0, args.clip_s / 3)
+    clips = [ReelClip(data, start, start + span) for start in (0.0, args.clip_s / 3, args.clip_s - span)]
+    start = time.perf_counter()
+    reel_s = compile_reel(clips, "Benchmark reel", root / "reel.mp4", size=(1920, 1080), title_card_s=2.0)
+    wall = time.perf_counter() - start
+    print(
+        f"compile 1080p reel of {len(clips)} trims + title card, {reel_s:.1f} s: {wall:.2f} s wall,"
+        f" {reel_s / wall:.2f} s of reel per second"
+    )
+    return {"reel_s": round(reel_s, 2), "wall_s": round(wall, 2), "speed": round(reel_s / wall, 2)}
+
+
+def transcode_speed(args: argparse.Namespace, root: Path) -> dict[str, Any]:
+    from eventlens.media.video import probe, transcode
+
+    data = _clip_1080p(args, root)
     facts = probe(data, "video/mp4")
     start = time.perf_counter()
     transcode(data, root / "out.mp4")

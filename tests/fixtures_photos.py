@@ -186,3 +186,12 @@ def exif_jpeg(taken: str, offset: str | None = None, name: str = "coffee") -> by
         fields[0x9011] = offset
     exif.get_ifd(0x8769).update(fields)
     return jpeg(real_image(name).resize((320, 240)), exif=exif.tobytes())
+
+
+def large_jpeg(side: int = 3600, seed: int = 7) -> bytes:
+    """A real photo at `side` px with sensor-like noise, about 13 MB at 3600: a resumable upload's
+    several parts."""
+    rng = np.random.default_rng(seed)
+    base = np.asarray(real_image("astronaut").resize((side, side)), dtype=np.int16)
+    noisy = np.clip(base + rng.integers(-40, 41, base.shape), 0, 255).astype(np.uint8)
+    return jpeg(Image.fromarray(noisy), quality=97)

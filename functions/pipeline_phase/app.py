@@ -13,6 +13,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from eventlens.pipeline.context import PipelineOptions
 from eventlens.pipeline.runner import list_for_scan, run_phase
 from eventlens.resilience import WallClockGuard
 
@@ -35,10 +36,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         logger.info("listed for scan", extra={"listed": listed})
         return {"phase": phase, "listed": listed}
     shard = (int(event["worker"]), int(event["workers"])) if event.get("workers") else None
+    # a run of this phase alone (not "full"): analyze does not fuse faces and the describer in
+    alone = event.get("run_phase", "full") != "full"
     result = run_phase(
         event["event_id"],
         phase,
         WallClockGuard.for_lambda(context),
+        options=PipelineOptions(fuse=False) if alone else None,
         run_id=event.get("run_id"),
         shard=shard,
     )

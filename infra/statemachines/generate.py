@@ -103,10 +103,15 @@ def invoke(function: str, payload: dict[str, Any], idempotent: bool = True) -> d
 
 
 def phase_task(phase: str, result_path: str, nxt: str, worker: bool) -> dict[str, Any]:
+    """One batch of `phase`; `run_phase` is what the run was asked for ("full" or this phase alone),
+    so a single-phase analyze does not fuse faces and the describer in."""
     payload: dict[str, Any] = {"event_id.$": "$.event_id", "run_id.$": "$.run_id", "phase": phase}
     if worker:
         payload["worker.$"] = "$.worker"
         payload["workers.$"] = "$.workers"  # how many share the phase: scan takes its share of keys
+        payload["run_phase.$"] = "$.run_phase"
+    else:
+        payload["run_phase.$"] = "$.phase"
     state = invoke(arn_var(phase), payload)
     state["ResultSelector"] = {f"{f}.$": f"$.Payload.{f}" for f in RESULT_FIELDS}
     state["ResultPath"] = result_path
@@ -163,6 +168,7 @@ def phase_states(phase: str, after: str, in_branch: bool = False) -> dict[str, d
         "ItemSelector": {
             "event_id.$": "$.event_id",
             "run_id.$": "$.run_id",
+            "run_phase.$": "$.phase",
             "worker.$": "$$.Map.Item.Value",
             "workers.$": "States.ArrayLength($.fanout.workers)",
             "batch": {"n": 1},

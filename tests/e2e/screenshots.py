@@ -27,9 +27,16 @@ def _support():  # type: ignore[no-untyped-def]
     return module
 
 
+IN_VIEW_LOADED = """() => [...document.images].every((i) => {
+  const r = i.getBoundingClientRect();
+  return i.complete || r.bottom < 0 || r.top > innerHeight || !r.width;
+})"""
+
+
 def _settle(page: Page) -> None:
-    """Waits until every image on screen has loaded (networkidle fires once per page, not per tab)."""
-    page.wait_for_function("() => [...document.images].every((i) => i.complete)")
+    """Waits until every image on screen has loaded (networkidle fires once per page, not per tab);
+    a lazy one below the fold never loads, so only those in view count."""
+    page.wait_for_function(IN_VIEW_LOADED)
     page.wait_for_timeout(300)
 
 

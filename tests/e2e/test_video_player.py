@@ -7,8 +7,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
-WAIT_PLAYING = """async () => {
-  const v = document.querySelector('#player');
+PLAYS = """async (selector) => {
+  const v = document.querySelector(selector);
   v.muted = true;
   await v.play();
   await new Promise((done) => {
@@ -16,8 +16,9 @@ WAIT_PLAYING = """async () => {
     check();
   });
   v.pause();
-  return {time: v.currentTime, width: v.videoWidth, error: v.error && v.error.code};
+  return {src: v.getAttribute('src'), time: v.currentTime, width: v.videoWidth, error: v.error && v.error.code};
 }"""
+"""Plays the video at `selector` muted until 0.5 s have played; what it played and how."""
 
 SEEK = """async (to) => {
   const v = document.querySelector('#player');
@@ -47,7 +48,7 @@ def test_a_transcoded_clip_plays_and_seeks_in_the_player(page: Page) -> None:
     # the player loads the transcoded rendition (H.264/AAC), not the MPEG-4 Part 2 original
     assert page.eval_on_selector("#player", "v => v.getAttribute('src')") == clip["play_url"]
     assert page.evaluate(LOADS, clip["play_url"]) == "loaded"
-    played = page.evaluate(WAIT_PLAYING)
+    played = page.evaluate(PLAYS, "#player")
     assert played["error"] is None
     assert (played["width"], played["time"] > 0.5) == (640, True)
     seeked = page.evaluate(SEEK, 4.0)
@@ -67,3 +68,22 @@ def test_the_gallery_viewer_opens_a_video_in_the_player(page: Page) -> None:
 
     expect(page).to_have_url(re.compile(r"/video\.html\?event=demo&id=[0-9a-f-]{36}$"))
     expect(page.locator("#title")).to_have_text(re.compile(r"\.mp4$"))
+
+
+def test_the_gallery_viewer_plays_a_transcoded_clip_from_its_rendition(page: Page) -> None:
+    photos = page.request.get("/api/events/demo/photos?kind=video&limit=100").json()["photos"]
+    clip = next(p for p in photos if p["filename"] == "expo-walkthrough.mp4")
+    assert clip["play_url"] not in (None, clip["original_url"])  # MPEG-4 Part 2: its H.264 rendition
+    page.goto("/e/demo?kind=video")
+    page.locator(".tile-open").first.click()
+    title = page.locator(".lb-title")
+    expect(title).to_have_text(re.compile(r"\.mp4$"))
+    if title.text_content() != "expo-walkthrough.mp4":
+        page.keyboard.press("ArrowRight")
+    expect(title).to_have_text("expo-walkthrough.mp4")
+
+    played = page.evaluate(PLAYS, "dialog video.lb-media")
+
+    assert played["src"] == clip["play_url"]
+    assert played["error"] is None
+    assert (played["width"], played["time"] > 0.5) == (640, True)

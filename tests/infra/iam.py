@@ -53,19 +53,42 @@ class Statement:
 
 
 class Names:
-    """Physical names for the template's logical ids (what the deployed stack would have)."""
+    """Physical names for the template's logical ids (what the deployed stack would have), and the
+    stack's parameter values where a test gives them (`parameters`; else their defaults)."""
 
-    def __init__(self, bucket: str, region: str = "us-east-1", account: str = "123456789012") -> None:
-        self.bucket, self.region, self.account = bucket, region, account
+    def __init__(
+        self,
+        bucket: str,
+        region: str = "us-east-1",
+        account: str = "123456789012",
+        stack: str = "eventlens",
+        parameters: dict[str, Any] | None = None,
+    ) -> None:
+        self.bucket, self.region, self.account, self.stack = bucket, region, account, stack
+        self.parameters = parameters or {}
 
     def function_arn(self, logical: str) -> str:
         return f"arn:aws:lambda:{self.region}:{self.account}:function:{logical}"
 
-    def ref(self, logical: str) -> str:
+    def ref(self, logical: str) -> Any:
+        pseudo = {
+            "AWS::Partition": "aws",
+            "AWS::Region": self.region,
+            "AWS::AccountId": self.account,
+            "AWS::StackName": self.stack,
+        }
+        if logical in pseudo:
+            return pseudo[logical]
         if logical == "MediaBucket":
             return self.bucket
         if logical.endswith("Secret"):
             return f"arn:aws:secretsmanager:{self.region}:{self.account}:secret:{logical}-*"
+        parameter = template().get("Parameters", {}).get(logical)
+        if parameter is not None:
+            value = self.parameters.get(logical, parameter.get("Default", ""))
+            if parameter["Type"] == "CommaDelimitedList" and isinstance(value, str):
+                return value.split(",") if value else [""]
+            return value
         return logical
 
     def attr(self, logical: str, attribute: str) -> str:
@@ -77,11 +100,43 @@ class Names:
             return self.function_arn(logical)
         return f"{logical}.{attribute}"
 
+    def value(self, value: Any) -> Any:
+        """An intrinsic's value: a string, or a list (Ref of a list parameter, Split)."""
+        if isinstance(value, str | list):
+            return [self.value(v) for v in value] if isinstance(value, list) else value
+        if "Ref" in value:
+            return self.ref(value["Ref"])
+        if "Join" in value:
+            delimiter, items = value["Join"]
+            parts: list[str] = []
+            for item in self.value(items):
+                parts.extend(item if isinstance(item, list) else [item])
+            return delimiter.join(parts)
+        if "Split" in value:
+            delimiter, text = value["Split"]
+            return str(self.value(text)).split(delimiter)
+        return self.resolve(value)
+
+    def condition(self, name: str) -> bool:
+        return self._truth(template()["Conditions"][name])
+
+    def _truth(self, node: Any) -> bool:
+        if "Not" in node:
+            return not self._truth(node["Not"][0])
+        if "And" in node:
+            return all(self._truth(n) for n in node["And"])
+        if "Equals" in node:
+            left, right = (self.value(v) for v in node["Equals"])
+            return bool(left == right)
+        if "Condition" in node:
+            return self.condition(node["Condition"])
+        raise ValueError(f"unsupported condition {node}")
+
     def resolve(self, value: Any) -> str:
         if isinstance(value, str):
             return value
-        if "Ref" in value:
-            return self.ref(value["Ref"])
+        if "Ref" in value or "Join" in value:
+            return str(self.value(value))
         if "GetAtt" in value:
             logical, _, attribute = str(value["GetAtt"]).partition(".")
             return self.attr(logical, attribute)
@@ -94,11 +149,17 @@ class Names:
                 logical, _, attribute = name.partition(".")
                 text = (
                     text[:start]
-                    + (self.attr(logical, attribute) if attribute else self.ref(logical))
+                    + (self.attr(logical, attribute) if attribute else str(self.ref(logical)))
                     + text[end + 1 :]
                 )
             return text
         raise ValueError(f"unsupported intrinsic {value}")
+
+    def resources(self, value: Any) -> tuple[str, ...]:
+        """A statement's Resource: one ARN, a list of them, or an intrinsic making a list."""
+        if isinstance(value, dict) and "Split" in value:
+            return tuple(self.value(value))
+        return tuple(self.resolve(r) for r in _listed(value))
 
 
 def _listed(value: Any) -> list[Any]:
@@ -109,7 +170,13 @@ def statements(function: str, names: Names) -> list[Statement]:
     """The Allow statements of `function`'s role, SAM policy templates expanded."""
     properties = template()["Resources"][function]["Properties"]
     out: list[Statement] = []
-    for policy in properties.get("Policies", []):
+    for listed in properties.get("Policies", []):
+        policy = listed
+        if "If" in listed:  # !If [Condition, policy, !Ref AWS::NoValue]
+            condition, when, otherwise = listed["If"]
+            policy = when if names.condition(condition) else otherwise
+            if policy == {"Ref": "AWS::NoValue"}:
+                continue
         if "Statement" in policy:
             for s in policy["Statement"]:
                 assert s["Effect"] == "Allow"
@@ -119,7 +186,7 @@ def statements(function: str, names: Names) -> list[Statement]:
                 out.append(
                     Statement(
                         tuple(_listed(s["Action"])),
-                        tuple(names.resolve(r) for r in _listed(s["Resource"])),
+                        names.resources(s["Resource"]),
                         prefix,
                     )
                 )
@@ -155,6 +222,7 @@ _S3_ACTIONS = {
     "UploadPart": ("s3:PutObject", True),
     "CompleteMultipartUpload": ("s3:PutObject", True),
     "AbortMultipartUpload": ("s3:AbortMultipartUpload", True),
+    "ListParts": ("s3:ListMultipartUploadParts", True),
 }
 
 
@@ -180,3 +248,10 @@ def lambda_call(operation: str, params: dict[str, Any]) -> tuple[str, str, None]
     if operation != "Invoke":
         raise AssertionError(f"teach tests/infra/iam.py the Lambda call {operation}")
     return "lambda:InvokeFunction", params["FunctionName"], None
+
+
+def secrets_call(operation: str, params: dict[str, Any]) -> tuple[str, str, None]:
+    """(IAM action, secret ARN, None) that a Secrets Manager API call needs."""
+    if operation != "GetSecretValue":
+        raise AssertionError(f"teach tests/infra/iam.py the Secrets Manager call {operation}")
+    return "secretsmanager:GetSecretValue", params["SecretId"], None

@@ -128,6 +128,24 @@ def test_every_zip_function_is_built_with_its_handler(
             assert built[layer]["Properties"]["ContentUri"] == layer, layer
 
 
+def test_the_image_functions_deploy_the_pushed_image_without_a_docker_build(build_dir: Path) -> None:
+    """The build ran on infra/prebuilt_image.py's template (no Docker here): sam skipped the image
+    functions and kept the ECR image they name, with their handler commands, for sam deploy."""
+    from cfnlint.decode import cfn_yaml
+
+    source = dict(cfn_yaml.load(str(ROOT / "template.yaml")))["Resources"]
+    built = dict(cfn_yaml.load(str(build_dir / "template.yaml")))["Resources"]
+    images = [n for n, r in source.items() if r.get("Properties", {}).get("PackageType") == "Image"]
+    assert images
+    for name in images:
+        props = built[name]["Properties"]
+        assert props["PackageType"] == "Image"
+        assert props["ImageUri"].startswith("123456789012.dkr.ecr.us-east-1.amazonaws.com/eventlens:"), name
+        assert props["ImageConfig"] == source[name]["Properties"]["ImageConfig"], name
+        assert "Dockerfile" not in built[name].get("Metadata", {}), name
+        assert not (build_dir / name).exists(), f"{name} was built"
+
+
 def test_core_layer_carries_the_whole_eventlens_package(build_dir: Path) -> None:
     source = ROOT / "layers" / "core" / "eventlens"
     wanted = {p.relative_to(source) for p in source.rglob("*") if p.suffix in {".py", ".sql"}}

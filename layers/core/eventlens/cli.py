@@ -576,7 +576,7 @@ def pipeline_run(slug: str, phase: str, retry_errors: bool, as_json: bool) -> No
 
     target = _scope(slug, "pipeline")
     if retry_errors:
-        count = runner.retry_errors(target)
+        count = runner.retry_errors(target).items
         if not as_json:
             click.echo(f"re-queued {count} failed photos")
     started = time.monotonic()
@@ -1010,6 +1010,118 @@ def video_transcode(slug: str, retry: bool, budget_s: float, as_json: bool) -> N
         click.echo(
             f"transcoded {report.processed} videos ({report.errors} failed), {report.remaining} waiting"
         )
+
+
+@main.group()
+def compilations() -> None:
+    """Highlight reels made from an event's videos (the API's twin, as the operator)."""
+
+
+def _clip(text: str) -> Any:
+    """`ID@IN-OUT` (seconds) or a bare `ID` (the whole video) as a clip."""
+    from uuid import UUID
+
+    from eventlens.compilations.views import Clip
+
+    ident, _, trim = text.partition("@")
+    try:
+        start, _, end = trim.partition("-")
+        photo_id = UUID(ident)
+        if not trim:
+            return photo_id
+        return Clip(photo_id=photo_id, in_s=float(start), out_s=float(end))
+    except ValueError:
+        _fail(f"--clip {text!r}: give ID@IN-OUT in seconds, e.g. {UUID(int=0)}@1.5-4")
+
+
+@compilations.command("create")
+@click.option("--event", "slug", required=True, help="Event slug.")
+@click.option("--title", required=True, help="The title card's text (and the reel's file name).")
+@click.option("--clip", "clips", multiple=True, required=True, help="ID@IN-OUT in seconds, in reel order.")
+@click.option("--title-card-s", default=2.0, show_default=True, type=float)
+@click.option("--fps", default=25, show_default=True, type=click.Choice(["24", "25", "30"]))
+@click.option("--size", default=None, help="WIDTHxHEIGHT (default: the first clip's).")
+@click.option("--json", "as_json", is_flag=True)
+def compilations_create(
+    slug: str,
+    title: str,
+    clips: tuple[str, ...],
+    title_card_s: float,
+    fps: str,
+    size: str | None,
+    as_json: bool,
+) -> None:
+    """Record a reel and build it here (PyAV): the title card, then each clip's trim, in order."""
+    from uuid import UUID
+
+    from eventlens.compilations import service
+    from eventlens.compilations.views import Clip
+    from eventlens.errors import DomainError
+
+    scope = _scope(slug, "system")
+    parsed = [_clip(c) for c in clips]
+    if any(isinstance(c, UUID) for c in parsed):  # a bare id: the whole video
+        from eventlens.engagement.service import get_item
+
+        parsed = [
+            Clip(photo_id=c, in_s=0, out_s=get_item(scope, c).duration_s or 0) if isinstance(c, UUID) else c
+            for c in parsed
+        ]
+    dims = None
+    if size is not None:
+        width, _, height = size.lower().partition("x")
+        if not (width.isdigit() and height.isdigit()):
+            _fail(f"--size {size!r}: give WIDTHxHEIGHT, e.g. 1280x720")
+        dims = (int(width), int(height))
+    try:
+        created = service.create_compilation(
+            scope, title, parsed, title_card_s=title_card_s, fps=int(fps), size=dims, start=False
+        )
+    except DomainError as exc:
+        _fail(exc.message)
+    outcome = service.build_compilation(scope.tenant().id, created.compilation_id)
+    made = service.get_compilation(scope, created.compilation_id)
+    if as_json:
+        _echo_json(made)
+    else:
+        click.echo(f"{made.compilation_id} {outcome}: {made.title} ({made.duration_s:.2f} s)")
+        if made.error:
+            click.echo(f"  {made.error}")
+        if made.player_url:
+            click.echo(f"  play: {made.player_url}")
+    if outcome == "failed":
+        sys.exit(1)
+
+
+@compilations.command("list")
+@click.option("--event", "slug", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def compilations_list(slug: str, as_json: bool) -> None:
+    """The event's compilations, newest first: state, length, clips."""
+    from eventlens.compilations import service
+
+    found = service.list_compilations(_scope(slug, "system"))
+    if as_json:
+        _echo_json(found)
+        return
+    for c in found.compilations:
+        click.echo(
+            f"{c.compilation_id}  {c.status:<8} {c.duration_s:7.2f} s  {len(c.clips):>2} clips  {c.title}"
+        )
+
+
+@compilations.command("build")
+@click.option("--event", "slug", required=True)
+@click.option("--budget-s", default=840.0, show_default=True, help="Stop taking reels after this.")
+def compilations_build(slug: str, budget_s: float) -> None:
+    """Build the event's waiting reels (pending, or left by a builder that died)."""
+    from eventlens.compilations import service
+    from eventlens.resilience import WallClockGuard
+
+    done = service.build_waiting(_event(slug), WallClockGuard(budget_s * 1000))
+    for compilation_id, outcome in done:
+        click.echo(f"{compilation_id} {outcome}")
+    click.echo(f"{len(done)} compilations built")
 
 
 # -- albums and subjects (issue 15) -------------------------------------------------------------

@@ -185,6 +185,20 @@ class Settings(BaseModel):
         "Drive); unset: Google's. A Drive source's credentials are named on the source itself.",
     )
 
+    live_buckets: str | None = Field(
+        default=None,
+        description="EVENTLENS_LIVE_BUCKETS: the S3 buckets a live folder may name, comma-separated (AWS: "
+        "the stack parameter LiveSourceBuckets, which the sync function's role may read). Unset: any "
+        "bucket the process's own credentials can read (embedded).",
+    )
+
+    @property
+    def live_bucket_names(self) -> frozenset[str] | None:
+        """The buckets a live folder may name; None: any."""
+        if self.live_buckets is None:
+            return None
+        return frozenset(name.strip() for name in self.live_buckets.split(",") if name.strip())
+
     find_me_retention_minutes: int = Field(
         default=30,
         ge=0,

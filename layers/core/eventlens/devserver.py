@@ -60,7 +60,9 @@ from eventlens.storage.base import content_disposition
 from eventlens.storage.keys import event_of_original
 from eventlens.storage.local import LocalBlobStore
 
-ADMIN_PATH = re.compile(r"^/api/(events/[^/]+/admin|me|orgs|invitations)(/|$)|^/api/events/?$")
+ADMIN_PATH = re.compile(
+    r"^/api/(events/[^/]+/admin|me|orgs|invitations)(/|$)|^/api/events/?$|^/api/setup/event/?$"
+)
 """Routes of the signed-in function (on AWS behind the JWT authorizer): an event's dashboard, who
 am I, invitations, organizations."""
 MATCH_PATH = re.compile(r"^/api/events/[^/]+/match(/(consent|hide|forget))?/?$")
@@ -128,10 +130,25 @@ class _RequestPerThread(APIGatewayHttpResolver):
     Powertools keeps the request being resolved on the class `BaseRouter`, shared by every resolver
     of the process (and routers read it from there): harmless on Lambda, which runs one invocation
     per process, but two invocations at once here, in any two instances or functions, would read
-    each other's path and body. Mixed into each loaded resolver's class (`_per_thread`).
+    each other's path and body. Mixed into each loaded resolver's class (`_per_thread`). The
+    resolver's own `context` (the route being called, which the validation middleware reads) is per
+    thread too: one resolver called from several threads, as tests do, would otherwise clear it
+    under another thread's middleware.
     """
 
     _request = threading.local()
+
+    @property
+    def context(self) -> dict[str, Any]:
+        try:
+            found: dict[str, Any] = self._request.app_context
+        except AttributeError:
+            found = self._request.app_context = {}
+        return found
+
+    @context.setter
+    def context(self, value: dict[str, Any]) -> None:
+        self._request.app_context = value
 
     @property
     def current_event(self) -> Any:
@@ -647,6 +664,9 @@ class Handler(BaseHTTPRequestHandler):
         (body_limit already held it to max_upload_bytes); all checked before the body is read. An
         album upload's URL is signed instead (a capability, as S3's presigned URL: a guest has no
         token), and is taken only under the event's albums/ prefix."""
+        if "upload_id=" in urlsplit(self.path).query:
+            self._upload_part(store, key, length)
+            return
         slug = event_of_original(key)
         if not self._signed_put(key):
             try:
@@ -680,6 +700,39 @@ class Handler(BaseHTTPRequestHandler):
             self._json(HTTPStatus.BAD_REQUEST, {"message": str(error)})
             return
         self._send(HTTPStatus.OK, b"", {"ETag": f'"{info.etag}"'})
+
+    def _upload_part(self, store: Any, key: str, length: int) -> None:
+        """PUT of one part of a resumable album upload (S3's upload_part): only with the part URL's
+        signature (albums.service), only under an event's albums/ prefix, only for an upload of that
+        key; checked before the body is read. Parts are not sniffed: only the whole is a photo (the
+        gate decodes it on completion)."""
+        from urllib.parse import parse_qs
+
+        from eventlens.storage.capability import verify_part
+
+        query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+        parts = key.split("/", 3)
+        upload_id, number = query.get("upload_id", ""), query.get("part", "")
+        signed = verify_part(
+            settings().media_key, key, upload_id, number, query.get("expires", ""), query.get("signature", "")
+        )
+        if not (signed and len(parts) == 4 and parts[0] == "events" and parts[2] == "albums"):
+            self._refuse(
+                HTTPStatus.FORBIDDEN, "This part URL is not valid (expired or altered): resume the upload"
+            )
+            return
+        if length <= 0:
+            self._refuse(HTTPStatus.BAD_REQUEST, "Empty part")
+            return
+        data = self._read_body(length)
+        if data is None:
+            return
+        try:
+            etag = store.put_part(key, upload_id, int(number), data)
+        except (BlobNotFound, InvalidKey):
+            self._json(HTTPStatus.NOT_FOUND, {"message": "No such upload (completed, aborted or expired)"})
+            return
+        self._send(HTTPStatus.OK, b"", {"ETag": f'"{etag}"', "Access-Control-Expose-Headers": "ETag"})
 
     def _static(self, path: str) -> None:
         """web/ with the pages' security headers (`api.headers`), as CloudFront serves it on AWS."""

@@ -304,6 +304,14 @@ class NotAVideo(BadRequest):
     pass
 
 
+class CompilationNotFound(NotFound):
+    pass
+
+
+class InvalidCompilation(BadRequest):
+    """A reel's recipe the library cannot make: a clip out of its video, too many, too long."""
+
+
 # -- albums, subjects (issue 15) --------------------------------------------------------------------
 
 

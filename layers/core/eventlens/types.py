@@ -7,6 +7,7 @@ server's upload route and the database's CHECK constraint use (a test holds them
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
@@ -96,3 +97,13 @@ class Event(Model):
         if not SLUG.match(value):
             raise ValueError("slug must be lowercase letters, digits and dashes (max 63)")
         return value
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """The seed's cheap duplicate key of a video (with its size in bytes): equal fingerprints make
+    candidates, the content hash decides. Width and height are upright, as analyze stores them."""
+
+    duration_s: float
+    width: int
+    height: int

@@ -64,6 +64,10 @@ PROBES: dict[str, tuple[str, Callable[[db.Tx, dict[str, UUID]], int]]] = {
         "organizer",
         lambda tx, s: _changed(tx, "UPDATE photos SET hidden = true WHERE id = %s", s["public"]),
     ),
+    "photo.delete": (
+        "organizer",
+        lambda tx, s: _changed(tx, "DELETE FROM photos WHERE id = %s", s["public"]),
+    ),
     "findme.analytics": ("organizer", lambda tx, s: _rows(tx, "SELECT id FROM match_sessions")),
     "event.settings": (
         "organizer",

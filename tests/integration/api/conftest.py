@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from eventlens.config import reset_settings
+from moto import mock_aws
 
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "eventlens")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "EventLens")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+
+REGION = "us-east-1"
+PASSWORD = "Organizer-Passw0rd"
 
 
 class Api:
@@ -73,3 +82,56 @@ def seeded(make_event, owner_conn) -> Any:
             ),
         )
     return demo
+
+
+@dataclass
+class Pool:
+    id: str
+    client_id: str
+    idp: Any
+
+    def add_user(self, email: str, group: str | None, permanent: bool = True) -> None:
+        self.idp.admin_create_user(
+            UserPoolId=self.id,
+            Username=email,
+            TemporaryPassword="Temporary-Passw0rd",
+            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+            MessageAction="SUPPRESS",
+        )
+        if group:
+            self.idp.admin_add_user_to_group(UserPoolId=self.id, Username=email, GroupName=group)
+        if permanent:
+            self.idp.admin_set_user_password(
+                UserPoolId=self.id, Username=email, Password=PASSWORD, Permanent=True
+            )
+
+
+@pytest.fixture
+def pool(make_event, home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pool]:
+    """Events demo and other; a user pool (as template.yaml builds it) the settings point at."""
+    make_event("demo")
+    make_event("other")
+    for name, value in {
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }.items():
+        monkeypatch.setenv(name, value)
+    # As on Lambda: no signing key anywhere, and none may be created.
+    monkeypatch.delenv("EVENTLENS_TOKEN_SECRET")
+    with mock_aws():
+        idp = boto3.client("cognito-idp", region_name=REGION)
+        pool_id = idp.create_user_pool(PoolName="organizers", UsernameAttributes=["email"])["UserPool"]["Id"]
+        client_id = idp.create_user_pool_client(
+            UserPoolId=pool_id,
+            ClientName="eventlens-admin",
+            GenerateSecret=False,
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        )["UserPoolClient"]["ClientId"]
+        for group in ("admins", "event:demo", "event:other"):
+            idp.create_group(UserPoolId=pool_id, GroupName=group)
+        monkeypatch.setenv("EVENTLENS_COGNITO_CLIENT_ID", client_id)
+        reset_settings()
+        yield Pool(pool_id, client_id, idp)
+    reset_settings()
+    assert not (home / "token-secret").exists(), "a token secret was created in Cognito mode"

@@ -4,6 +4,7 @@ raters, flags, the moderation gate on every contributed upload, and save-to-albu
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -427,12 +428,14 @@ def test_a_cover_must_be_an_approved_item_of_the_album(api, people, fest: Fest) 
         items.append((saved, photo))
     url = f"/api/events/fest/albums/{album['id']}"
     listed = api("GET", "/api/events/fest/albums")[1]["albums"][0]
-    assert open_media(listed["cover_url"].split("/media/")[1]).key == items[0][1].source_key
+    cover = f"events/fest/album-covers/{items[0][0]['id']}.jpg"  # the item cut to the tile (cover.py)
+    assert open_media(listed["cover_url"].split("/media/")[1]).key == cover
     item = items[1][0]
     assert api("PATCH", url, {"cover_item_id": str(UUID(int=5))}, token=fest.owner[1])[0] == 404
     status, body = api("PATCH", url, {"cover_item_id": item["id"], "title": "Renamed"}, token=fest.owner[1])
     assert (status, body["cover_item_id"], body["title"]) == (200, item["id"], "Renamed")
-    assert open_media(body["cover_url"].split("/media/")[1]).key == items[1][1].source_key
+    cover = f"events/fest/album-covers/{item['id']}.jpg"
+    assert open_media(body["cover_url"].split("/media/")[1]).key == cover
     _, stranger = people.with_role("CONTRIBUTOR", event=fest.event.id)
     assert api("PATCH", url, {"title": "Mine now"}, token=stranger)[0] == 403
 
@@ -510,3 +513,51 @@ def test_concurrent_flags_count_each_person_once(api, people, fest: Fest, owner_
     ).fetchone()[0]
     assert stored == (rows, True)
     assert rows == len(flagged)
+
+
+def test_a_dashboard_upload_joins_an_album_its_uploader_may_add_to_and_is_refused_before_registering_otherwise(
+    api, people, fest: Fest
+) -> None:
+    """`uploads/complete` with an album_id: an editor's photos join any album, approved; a
+    contributor who may not add to an INVITE_ONLY album is refused (403) before its upload is
+    registered."""
+    album = _album(api, fest)
+    contributor = people.with_role("CONTRIBUTOR", event=fest.event.id)
+
+    def upload(token: str, name: str) -> tuple[int, Any]:
+        data = real_jpeg("astronaut", (320, 240)) + name.encode()
+        status, ticket = api(
+            "POST",
+            "/api/events/fest/admin/uploads",
+            {"filename": name, "content_type": "image/jpeg", "size": len(data)},
+            token=token,
+        )
+        assert status == 200, ticket
+        blob_store().put(ticket["key"], data)
+        return api(
+            "POST",
+            "/api/events/fest/admin/uploads/complete",
+            {"keys": [ticket["key"]], "album_id": album["id"]},
+            token=token,
+        )
+
+    status, refused = upload(contributor[1], "theirs.jpg")
+    assert status == 403, refused
+    status, photos = api("GET", "/api/events/fest/admin/photos", token=fest.editor[1])
+    assert photos["photos"] == []  # refused before registering (a later scan finds its object)
+    status, done = upload(fest.editor[1], "mine.jpg")
+    assert status == 200, done
+    assert (done["registered"], done["album_items"]) == (1, 1)
+
+    status, page = api("GET", f"/api/events/fest/albums/{album['id']}", token=fest.editor[1])
+    assert status == 200, page
+    assert [(i["status"], i["reason"]) for i in page["items"]] == [("approved", "uploaded")]
+    deadline = time.monotonic() + 120  # the run the upload started ends before the database does
+    while time.monotonic() < deadline:
+        status, run = api(
+            "GET", f"/api/events/fest/admin/pipeline/runs/{done['run_id']}", token=fest.editor[1]
+        )
+        if run["status"] != "running":
+            break
+        time.sleep(0.5)
+    assert run["status"] == "completed", run

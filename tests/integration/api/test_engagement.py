@@ -276,6 +276,11 @@ def test_the_gallery_sorts_filters_and_pages_with_has_more(api, make_event, owne
     assert len(page["items"]) == 1
     assert api("GET", url + "?sort=best")[0] == 422
     assert api("GET", url + "?aspect=round")[0] == 422
+    # the gallery's first page asks for the count too (its scrubber, "N photos"); later ones do not
+    _, first = api("GET", url + "?sort=popular&limit=2&count=true")
+    assert (first["total"], len(first["items"])) == (3, 2)
+    assert page["total"] is None
+    assert all(item["original_url"].startswith("/media/") for item in first["items"])
 
 
 def test_reconcile_reports_and_repairs_drift(api, clip, owner_conn) -> None:

@@ -44,7 +44,7 @@ def request(code: str, **changes: Any) -> dict[str, Any]:
 
 
 def test_without_a_printed_code_nobody_may_set_up(api, owner_conn) -> None:
-    assert api("GET", "/api/setup") == (200, {"needed": True, "code_issued": False})
+    assert api("GET", "/api/setup") == (200, {"needed": True, "code_issued": False, "sign_in": "code"})
 
     status, reply = api("POST", "/api/setup", request("anything"))
 
@@ -59,7 +59,7 @@ def test_a_wrong_code_is_refused_and_a_bad_request_creates_nothing(api, owner_co
     path = next(home.rglob(CODE_FILE))
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert issue_code() == code  # the same code until setup is done
-    assert api("GET", "/api/setup") == (200, {"needed": True, "code_issued": True})
+    assert api("GET", "/api/setup") == (200, {"needed": True, "code_issued": True, "sign_in": "code"})
 
     assert api("POST", "/api/setup", request("not-" + code))[0] == 403
     status, reply = api(
@@ -123,7 +123,7 @@ def test_the_code_sets_up_the_installation_once_and_starts_the_first_run(
 
     assert api("POST", "/api/setup", request(code, event_slug="again"))[0] == 403
     assert issue_code() is None
-    assert api("GET", "/api/setup") == (200, {"needed": False, "code_issued": False})
+    assert api("GET", "/api/setup") == (200, {"needed": False, "code_issued": False, "sign_in": "code"})
     status, session = api(
         "POST",
         "/api/account/sign-in",

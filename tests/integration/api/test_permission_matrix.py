@@ -29,6 +29,7 @@ members.view         .      x      x           x      x     x
 photo.upload         .      .      x           x      x     x
 event.inspect        .      .      .           x      x     x
 photo.moderate       .      .      .           x      x     x
+photo.delete         .      .      .           x      x     x
 pipeline.run         .      .      .           x      x     x
 findme.analytics     .      .      .           .      x     x
 face_clusters.manage .      .      .           x      x     x
@@ -49,6 +50,7 @@ album.create         .      .      x           x      x     x
 album.manage         .      .      .           x      x     x
 album.moderate       .      .      .           x      x     x
 subject.manage       .      .      .           x      x     x
+compilation.create   .      .      .           x      x     x
 """
 
 
@@ -122,6 +124,7 @@ ROUTES = [
         "pipeline.run",
         lambda w: {"priority": 3},
     ),
+    Route("DELETE", "/api/events/{slug}/admin/errors/" + str(UUID(int=8)), "photo.delete"),
     Route("GET", "/api/events/{slug}/admin/duplicates", "event.inspect"),
     Route("GET", "/api/events/{slug}/admin/flagged", "photo.moderate"),
     Route("GET", "/api/events/{slug}/admin/photos", "event.inspect"),
@@ -255,7 +258,47 @@ ROUTES = [
         "album.contribute",
         lambda w: {"filename": "a.jpg", "content_type": "image/jpeg", "size": 10},
     ),
+    Route(
+        "POST",
+        "/api/events/{slug}/albums/{album}/uploads/multipart",
+        "album.contribute",
+        lambda w: {"filename": "a.jpg", "content_type": "image/jpeg", "size": 10},
+    ),
+    Route(
+        "POST",
+        "/api/events/{slug}/albums/{album}/uploads/multipart/resume",
+        "album.contribute",
+        lambda w: {"key": "events/nowhere/albums/a.jpg", "upload_id": "u1", "size": 10},
+    ),
+    Route(
+        "POST",
+        "/api/events/{slug}/albums/{album}/uploads/multipart/complete",
+        "album.contribute",
+        lambda w: {
+            "key": "events/nowhere/albums/a.jpg",
+            "upload_id": "u1",
+            "parts": [{"number": 1, "etag": "e"}],
+        },
+    ),
+    Route(
+        "POST",
+        "/api/events/{slug}/albums/{album}/uploads/multipart/abort",
+        "album.contribute",
+        lambda w: {"key": "events/nowhere/albums/a.jpg", "upload_id": "u1"},
+    ),
     Route("PATCH", "/api/events/{slug}/albums/{album}", "album.manage", lambda w: {"title": "Renamed"}),
+    Route("GET", "/api/events/{slug}/albums/{album}/items/" + str(UUID(int=13)) + "/similar", "gallery.view"),
+    Route(
+        "POST",
+        "/api/events/{slug}/albums/{album}/items/" + str(UUID(int=13)) + "/tags",
+        "album.contribute",
+        lambda w: {"tag": "stage"},
+    ),
+    Route(
+        "DELETE",
+        "/api/events/{slug}/albums/{album}/items/" + str(UUID(int=13)) + "/tags/stage",
+        "album.contribute",
+    ),
     Route("GET", "/api/events/{slug}/album-review", "album.moderate"),
     Route("GET", "/api/events/{slug}/album-flags", "album.moderate"),
     Route("GET", "/api/events/{slug}/album-bans", "album.moderate"),
@@ -274,6 +317,18 @@ ROUTES = [
     ),
     Route(
         "POST",
+        "/api/setup/event",
+        "installation.manage",
+        lambda w: {
+            "organization_slug": f"org-{uuid4().hex[:8]}",
+            "organization_name": "Set up",
+            "event_slug": f"setup-{uuid4().hex[:8]}",
+            "event_name": "Set up",
+        },
+        level="installation",
+    ),
+    Route(
+        "POST",
         "/api/events/{slug}/admin/media/" + str(UUID(int=8)) + "/lock",
         "media.lock",
         lambda w: {"reason": "r"},
@@ -287,6 +342,14 @@ ROUTES = [
         "comment.moderate",
         lambda w: {"status": "removed"},
     ),
+    Route(
+        "POST",
+        "/api/events/{slug}/admin/compilations",
+        "compilation.create",
+        lambda w: {"title": "Reel", "clips": [{"photo_id": str(UUID(int=8)), "in_s": 0, "out_s": 1}]},
+    ),
+    Route("GET", "/api/events/{slug}/admin/compilations", "compilation.create"),
+    Route("GET", "/api/events/{slug}/admin/compilations/" + str(UUID(int=9)), "compilation.create"),
 ]
 
 SIGNED_IN_PREFIXES = ("/api/events/{slug}/admin", "/api/orgs", "/api/me", "/api/invitations")
@@ -395,7 +458,7 @@ def test_the_matrix_covers_every_action_and_every_signed_in_route(api) -> None:
         for path, operations in document["paths"].items()
         for method in operations
         if path.startswith(("/api/events/{slug}/admin", "/api/orgs", "/api/me", "/api/invitations"))
-        or path == "/api/events"
+        or path in ("/api/events", "/api/setup/event")
     }
     covered = {(r.method, _template(r.path)) for r in ROUTES} | UNCHECKED
     assert signed_in - covered == set()
@@ -406,8 +469,10 @@ def _template(path: str) -> str:
     path = re.sub(r"/runs/[0-9a-f-]{36}", "/runs/{run_id}", path)
     path = re.sub(r"/jobs/[0-9a-f-]{36}", "/jobs/{job_id}", path)
     path = re.sub(r"/photos/[0-9a-f-]{36}", "/photos/{photo_id}", path)
+    path = re.sub(r"/errors/[0-9a-f-]{36}", "/errors/{photo_id}", path)
     path = re.sub(r"/invitations/[0-9a-f-]{36}", "/invitations/{invitation_id}", path)
     path = re.sub(r"/media/[0-9a-f-]{36}", "/media/{photo_id}", path)
     path = re.sub(r"/comments/[0-9a-f-]{36}", "/comments/{comment_id}", path)
     path = re.sub(r"/face-clusters/[0-9a-f-]{36}", "/face-clusters/{cluster_id}", path)
+    path = re.sub(r"/compilations/[0-9a-f-]{36}", "/compilations/{compilation_id}", path)
     return path.replace("{target}", "{person_id}")

@@ -122,7 +122,8 @@ def deploy_state_machine(routes: dict[str, Handler]) -> str:
 
 def run_to_end(arn: str, payload: dict[str, Any]) -> dict[str, Any]:
     sfn = boto3.client("stepfunctions", region_name=REGION)
-    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps(payload))["executionArn"]
+    named = {"name": payload["run_id"]} if "run_id" in payload else {}  # moto names none "None"
+    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps(payload), **named)["executionArn"]
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         described = sfn.describe_execution(executionArn=execution)
@@ -341,3 +342,34 @@ def test_a_photo_registered_while_a_full_run_goes_joins_that_run(
         assert jobs_repo.running_run(tx) is None
     assert [r["source_key"].rsplit("/", 1)[1] for r in rows] == ["first.jpg", "late.jpg"]
     assert {tuple(r.values())[1:] for r in rows} == {("completed",) * 4}
+
+
+def test_a_single_phase_analyze_run_leaves_faces_and_describe_to_their_own_runs(
+    aws: None, routes: dict[str, Handler], make_event: Any
+) -> None:
+    """`--phase analyze` from the dashboard or the admin API: the state machine tells each analyze
+    worker the run is that phase alone, so it does not fuse faces and the describer in (as a full
+    run does to decode each photo once)."""
+    from eventlens.jobs import service as jobs
+    from eventlens.scope import Scope
+    from eventlens.storage import blob_store
+
+    from tests.fixtures_photos import real_jpeg
+
+    event = make_event("moto-analyze")
+    for name, photo in (("a.jpg", "astronaut"), ("b.jpg", "coffee")):
+        blob_store().put(f"events/moto-analyze/originals/{name}", real_jpeg(photo, (320, 240)))
+    arn = deploy_state_machine(routes)
+    for phase in ("scan", "analyze"):
+        run_id = jobs.open_run(Scope.pipeline(event), phase)
+        described = run_to_end(arn, {"event_id": str(event.id), "phase": phase, "run_id": str(run_id)})
+        assert described["status"] == "SUCCEEDED", described
+
+    with Scope.pipeline(event).transaction() as tx:
+        rows = tx.execute(
+            "SELECT analyze_status, faces_status, describe_status FROM photos WHERE event_id = %s",
+            (event.id,),
+        ).fetchall()
+    assert len(rows) == 2
+    assert {tuple(r.values()) for r in rows} == {("completed", "pending", "pending")}
+    assert [r.phase for r in jobs.get_run(Scope.organizer(event, "test"), run_id).results] == ["analyze"]

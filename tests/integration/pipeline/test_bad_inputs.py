@@ -67,7 +67,7 @@ def test_bad_files_become_error_items_and_good_ones_complete(make_event, photo_d
     assert len({e.error for e in errors.values()}) == len(EXPECTED)
 
 
-def test_retry_errors_through_the_service_starts_a_run_that_processes_them(make_event, photo_dir) -> None:
+def test_retry_errors_through_the_service_runs_only_the_failed_items_phases(make_event, photo_dir) -> None:
     from eventlens.jobs.service import get_run
     from eventlens.jobs.service import retry_errors as retry_and_run
 
@@ -79,13 +79,18 @@ def test_retry_errors_through_the_service_starts_a_run_that_processes_them(make_
     reply = retry_and_run(organizer)
 
     assert reply.requeued == 1
+    assert reply.phases == ["analyze", "describe", "embed", "faces"]
     assert reply.run is not None
+    assert reply.run.phase == "retry"
     deadline = time.monotonic() + 60
     while get_run(organizer, reply.run.id).status == "running" and time.monotonic() < deadline:
         time.sleep(0.2)
     run = get_run(organizer, reply.run.id)
     assert run.status == "completed", run.error
-    assert next(r for r in run.results if r.phase == "analyze").errors == 1  # processed again, fails again
+    # no sync, scan, dedupe or tag: the per-photo phases of the failed item, which alone is processed
+    assert [r.phase for r in run.results] == ["analyze", "describe", "embed", "faces"]
+    analyze = run.results[0]
+    assert (analyze.processed, analyze.errors) == (1, 1)  # processed again, fails again
     assert [e.filename for e in list_errors(organizer).errors] == ["empty.jpg"]
     assert retry_and_run(Scope.organizer(make_event("no-errors"), "test")).run is None
 
@@ -95,8 +100,9 @@ def test_retry_errors_requeues_failed_items_with_the_phases_they_skipped(make_ev
     import_files(Scope.pipeline(event), [photo_dir({"empty.jpg": b"", "ok.jpg": real_jpeg("coffee")})])
     run_pipeline(event)
 
-    assert retry_errors(Scope.organizer(event, "test")) == 1
+    requeued = retry_errors(Scope.organizer(event, "test"))
 
+    assert (requeued.items, requeued.phases) == (1, ("analyze", "describe", "embed", "faces"))
     row = photos_by_name(event.id)["empty.jpg"]
     assert [row[f"{p}_status"] for p in ("analyze", "describe", "embed", "faces")] == ["pending"] * 4
     assert row["analyze_error"] is None
@@ -126,3 +132,38 @@ def test_faces_are_skipped_when_the_event_turns_face_matching_off(
 
     with scoped(event.id) as conn:
         assert conn.execute("SELECT count(*) AS n FROM face_embeddings").fetchone()["n"] == 0
+
+
+def test_a_failed_file_is_deleted_with_its_stored_object_and_audited_but_a_good_photo_is_not(
+    make_event, photo_dir
+) -> None:
+    from eventlens.access.rights import Role
+    from eventlens.audit.service import entries
+    from eventlens.errors import BlobNotFound, PhotoNotFound
+    from eventlens.jobs.service import delete_failed_photo
+    from eventlens.storage import blob_store
+
+    event = make_event("delete-failed")
+    import_files(Scope.pipeline(event), [photo_dir({"empty.jpg": b"", "ok.jpg": real_jpeg("coffee")})])
+    run_pipeline(event)
+    photos = photos_by_name(event.id)
+    failed, good = photos["empty.jpg"], photos["ok.jpg"]
+    organizer = Scope.organizer(event, "test")
+    store = blob_store()
+
+    with pytest.raises(PhotoNotFound):  # a photo that processed is hidden, never deleted, here
+        delete_failed_photo(organizer, good["id"])
+    contributor = Scope.organizer(event, "test", role=Role.CONTRIBUTOR)
+    with pytest.raises(PhotoNotFound):  # the photos policy asks may('photo.delete'): no row goes
+        delete_failed_photo(contributor, failed["id"])
+    assert "empty.jpg" in photos_by_name(event.id)
+
+    delete_failed_photo(organizer, failed["id"])
+
+    assert "empty.jpg" not in photos_by_name(event.id)
+    with pytest.raises(BlobNotFound):
+        store.head(failed["source_key"])
+    assert store.head(good["source_key"]).size > 0
+    assert list_errors(organizer).errors == []
+    (entry,) = entries(organizer, "photo_delete").entries
+    assert (entry.target, entry.detail) == (str(failed["id"]), {"filename": "empty.jpg"})

@@ -19,7 +19,7 @@ from eventlens.storage import blob_store
 from moto import mock_aws
 
 from tests.fixtures_photos import real_jpeg
-from tests.helpers import scoped
+from tests.helpers import Ticks, scoped
 
 SMALL = (64, 48)
 
@@ -265,3 +265,27 @@ def test_a_photo_moved_in_the_originals_no_longer_names_its_old_folder(make_even
     assert (moved["folder"], moved["scene_description"]) == ("", "Photo of coffee (Canon EOS R5)")
     hits = search_photos(Scope.organizer(event, "organizer"), "keynote", PhotoFilter(include_hidden=True))
     assert hits.results == []
+
+
+def test_a_sync_stopped_by_its_budget_removes_nothing_and_the_next_one_finishes(
+    make_event, folder: Path
+) -> None:
+    from eventlens.resilience import WallClockGuard
+
+    event = make_event("live")
+    add_live_source(Scope.organizer(event, "organizer"), str(folder))
+    sync(event)
+    before = set(rows(event))
+    (folder / "cat.jpg").unlink()
+    write(folder, {"new/astronaut.jpg": photo("astronaut", 70), "new/rocket.jpg": photo("rocket", 70)})
+
+    # The first new file is read, then the budget is spent (a local folder is listed in one page).
+    stopped = sync_live(Scope.pipeline(event), blob_store(), WallClockGuard(500, clock=Ticks()))
+
+    assert stopped is not None
+    assert (stopped.done, stopped.read, stopped.removed) == (False, 1, 0)
+    assert set(rows(event)) == before | {"new/astronaut.jpg"}  # cat.jpg, gone, is still there
+    finished = sync(event)
+    assert finished.done
+    assert set(rows(event)) == (before - {"cat.jpg"}) | {"new/astronaut.jpg", "new/rocket.jpg"}
+    assert finished.read == 1  # the file read by the stopped sync is known by its stamp

@@ -16,6 +16,7 @@ export const ACTIONS = {
   photo_unhide: "Photo unhidden",
   photo_approve: "Photo approved",
   photo_reject: "Photo rejected",
+  photo_delete: "Failed file deleted",
   event_create: "Event created",
   event_delete: "Event deleted",
   face_templates_purge: "Face templates purged",

@@ -18,6 +18,8 @@ import { mountMembers } from "./members.js";
 import { mountPeople } from "./people.js";
 import { mountAnalytics } from "./analytics.js";
 import { mountJobs } from "./jobs.js";
+import { mountLibrary } from "./library.js";
+import { mountAlbums } from "./albums.js";
 
 const slug = eventSlug();
 const loginView = document.getElementById("login-view");
@@ -64,6 +66,8 @@ let people = null;
 let analytics = null;
 /** @type {ReturnType<typeof mountJobs> | null} */
 let jobsPanel = null;
+let library = null;
+let albums = null;
 
 function showEvent(event) {
   applyTheme(event.settings && event.settings.theme);
@@ -184,6 +188,8 @@ function select(tab) {
   if (name === "people") (people ||= mountPeople(session, toast)).refresh();
   if (name === "findme") (analytics ||= mountAnalytics(session, toast)).refresh();
   if (name === "jobs") (jobsPanel ||= mountJobs(session, toast)).refresh();
+  if (name === "library") (library ||= mountLibrary(session, toast)).refresh();
+  if (name === "albums") (albums ||= mountAlbums(session, toast)).refresh();
   if (name === "settings") {
     settings ||= mountSettings(session, showEvent);
     settings.loading();

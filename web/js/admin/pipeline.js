@@ -3,6 +3,7 @@
  * (polling fast while running, slowly when idle), read the errors and requeue them.
  */
 import { h, formatCount, formatDate, plural } from "../lib/dom.js";
+import { shows } from "./rights.js";
 
 const FAST_MS = 1500;
 const SLOW_MS = 10000;
@@ -21,6 +22,9 @@ export function mountPipeline(session, toast) {
   let timer = 0;
   let stopped = false;
   let wasRunning = false;
+  /** The failed files as last listed, and those a retry put back while its run goes. */
+  let listed = [];
+  let retrying = { runId: "", items: [] };
 
   async function start(phase) {
     runFull.disabled = runPhase.disabled = true;
@@ -47,6 +51,9 @@ export function mountPipeline(session, toast) {
       renderPhases(state.phases, state.phase_names, state.runs);
       renderPhaseChoices(state.phase_names);
       renderRuns(state.runs);
+      if (retrying.runId && !state.runs.some((r) => r.id === retrying.runId && r.status === "running")) {
+        retrying = { runId: "", items: [] };
+      }
       renderErrors(errs.errors);
       runFull.disabled = runPhase.disabled = running;
       if (running) runStatus.textContent = describeRunning(state.runs.find((r) => r.status === "running"));
@@ -140,28 +147,52 @@ export function mountPipeline(session, toast) {
   }
 
   /** Each failed photo: its thumbnail when analyze made one, what happened in plain words, the
-   * recorded message for staff, and Hide/Unhide (an ignored file stays out of the gallery). */
-  function renderErrors(errors) {
-    retry.disabled = errors.length === 0;
+   * recorded message for staff, Hide/Unhide (an ignored file stays out of the gallery) and Delete
+ * (the file and its stored objects go for good, after a confirmation). */
+  function renderErrors(failed) {
+    listed = failed;
+    retry.disabled = failed.length === 0 || Boolean(retrying.runId);
+    // a retried file that has not failed again yet is shown being processed, not gone
+    const again = new Set(failed.map((e) => `${e.photo_id}:${e.phase}`));
+    const errors = [...failed, ...retrying.items.filter((e) => !again.has(`${e.photo_id}:${e.phase}`))
+      .map((e) => ({ ...e, retrying: true }))];
     if (!errors.length) {
       errorsEl.replaceChildren(h("p", { class: "muted" }, "No errors."));
       return;
     }
     errorsEl.replaceChildren(h("ul", { class: "error-list" }, errors.map((e) => h("li", {
-      class: `error-item${e.hidden ? " is-ignored" : ""}`, dataset: { id: e.photo_id, phase: e.phase },
+      class: `error-item${e.hidden ? " is-ignored" : ""}${e.retrying ? " is-retrying" : ""}`,
+      dataset: { id: e.photo_id, phase: e.phase },
     },
       e.thumbnail_url
         ? h("img", { class: "error-thumb", src: e.thumbnail_url, alt: "", width: "64", height: "64", loading: "lazy" })
         : h("span", { class: "error-thumb error-thumb-none", "aria-hidden": "true" }, "?"),
       h("div", { class: "error-body" },
         h("p", { class: "error-head" }, h("strong", {}, e.filename), " ", h("span", { class: "run-badge" }, e.phase),
-          e.hidden ? h("span", { class: "ignored-badge" }, "Ignored: hidden from the gallery") : null),
+          e.hidden ? h("span", { class: "ignored-badge" }, "Ignored: hidden from the gallery") : null,
+          e.retrying ? h("span", { class: "retrying-badge" }, "Retrying…") : null),
         h("p", { class: "error-message" }, e.error),
         h("details", { class: "error-detail" }, h("summary", {}, "Technical detail"), h("code", {}, e.detail))),
       h("button", { type: "button", class: "btn btn-small error-hide",
         "aria-label": `${e.hidden ? "Unhide" : "Hide"} ${e.filename}`,
         onclick: (ev) => setHidden(e, !e.hidden, /** @type {HTMLButtonElement} */ (ev.currentTarget)) },
-        e.hidden ? "Unhide" : "Hide")))));
+        e.hidden ? "Unhide" : "Hide"),
+      shows(".error-delete") ? h("button", { type: "button", class: "btn btn-small btn-danger error-delete",
+        "aria-label": `Delete ${e.filename}`,
+        onclick: (ev) => remove(e, /** @type {HTMLButtonElement} */ (ev.currentTarget)) }, "Delete") : null))));
+  }
+
+  async function remove(e, button) {
+    if (!window.confirm(`Delete ${e.filename} for good? The file is removed from storage; upload it again to bring it back.`)) return;
+    button.disabled = true;
+    try {
+      await session.admin(`/errors/${encodeURIComponent(e.photo_id)}`, { method: "DELETE" });
+      toast(`${e.filename} is deleted`);
+      await refresh();
+    } catch (err) {
+      toast(`Could not delete ${e.filename}: ${err.message}`);
+      button.disabled = false;
+    }
   }
 
   async function setHidden(e, hidden, button) {
@@ -181,11 +212,13 @@ export function mountPipeline(session, toast) {
   retry.addEventListener("click", async () => {
     retry.disabled = true;
     try {
-      const { requeued, run } = await session.admin("/retry", { method: "POST", json: {} });
+      const before = listed;
+      const { requeued, phases, run } = await session.admin("/retry", { method: "POST", json: {} });
       toast(`${plural(requeued, "photo")} queued again${run ? ", processing started" : ""}`);
       if (run) {
         wasRunning = true;
-        runStatus.textContent = "Processing the failed photos again…";
+        retrying = { runId: run.id, items: before };
+        runStatus.textContent = `Processing the failed photos again (${phases.join(", ")})…`;
       }
       await refresh();
     } catch (err) {

@@ -12,6 +12,7 @@ export const RIGHTS = {
   "#run-phase": ["pipeline.run"],
   "#phase-select": ["pipeline.run"],
   "#retry-errors": ["pipeline.run"],
+  ".error-delete": ["photo.delete"], // each failed file's Delete (pipeline.js)
   "#tab-upload": ["photo.upload"],
   "#tab-review": ["photo.moderate"],
   "#tab-settings": ["event.settings"],
@@ -23,6 +24,11 @@ export const RIGHTS = {
   "#tab-people": ["face_clusters.manage"],
   "#tab-jobs": ["event.inspect"],
   ".job-steer": ["pipeline.run"], // each job's Cancel, Retry and priority (jobs.js)
+  "#tab-library": ["event.inspect"],
+  ".library-lock": ["media.lock"], // each video's Lock and Unlock (library.js)
+  "#tab-albums": ["album.moderate", "album.manage"],
+  "#albums-moderate": ["album.moderate"],
+  "#albums-bans-section": ["album.moderate"],
 };
 
 let allowed = new Set();

@@ -1,9 +1,11 @@
 /**
  * Upload panel: drop many files, each gets an upload URL from the API (presigned S3 PUT on AWS,
  * the local server otherwise) and goes straight there by XHR, because fetch() cannot report
- * upload progress. When the batch ends, "complete" registers the keys and processing starts.
+ * upload progress. When the batch ends, "complete" registers the keys and processing starts; the
+ * album chosen, if any, gets the photos too.
  */
 import { h, formatBytes, plural } from "../lib/dom.js";
+import { eventPath } from "../lib/api.js";
 
 const PARALLEL = 3;
 const FORBIDDEN_HEADERS = new Set(["content-length", "host", "connection"]);
@@ -14,6 +16,24 @@ export function mountUpload(session, onRegistered) {
   const input = /** @type {HTMLInputElement} */ (document.getElementById("file-input"));
   const list = document.getElementById("upload-list");
   const summary = document.getElementById("upload-summary");
+  const albumRow = document.getElementById("upload-album-row");
+  const albumSelect = /** @type {HTMLSelectElement} */ (document.getElementById("upload-album"));
+
+  /** The event's albums to choose from (none: no choice shown). */
+  async function loadAlbums() {
+    try {
+      const { albums } = await session.call(`${eventPath(session.slug)}/albums?limit=200`);
+      const chosen = albumSelect.value;
+      albumSelect.replaceChildren(albumSelect.options[0],
+        ...albums.map((a) => h("option", { value: a.id }, a.title)));
+      if (albums.some((a) => a.id === chosen)) albumSelect.value = chosen;
+      albumRow.hidden = albums.length === 0;
+    } catch {
+      albumRow.hidden = true;
+    }
+  }
+  loadAlbums();
+  document.getElementById("tab-upload").addEventListener("click", loadAlbums);
 
   for (const type of ["dragenter", "dragover"]) {
     zone.addEventListener(type, (e) => { e.preventDefault(); zone.classList.add("is-over"); });
@@ -52,9 +72,12 @@ export function mountUpload(session, onRegistered) {
       summary.textContent = "No file was uploaded.";
       return;
     }
+    const albumId = albumSelect.value;
+    const album = albumId ? albumSelect.selectedOptions[0].textContent : "";
     try {
-      await session.admin("/uploads/complete", { json: { keys } });
-      summary.textContent = `${plural(keys.length, "file")} uploaded${failed ? `, ${failed} failed` : ""}. Processing has started.`;
+      const done = await session.admin("/uploads/complete", { json: albumId ? { keys, album_id: albumId } : { keys } });
+      const into = album ? ` Added to the album “${album}”: ${plural(done.album_items, "photo")}.` : "";
+      summary.textContent = `${plural(keys.length, "file")} uploaded${failed ? `, ${failed} failed` : ""}. Processing has started.${into}`;
       onRegistered();
     } catch (err) {
       summary.textContent = `Uploaded, but registering failed: ${err.message}`;

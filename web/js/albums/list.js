@@ -16,7 +16,7 @@ function stars(album) {
 
 function albumRow(slug, album) {
   return h("li", {},
-    album.cover_url ? h("img", { src: album.cover_url, alt: "", width: 96, loading: "lazy" }) : null,
+    album.cover_url ? h("img", { src: album.cover_url, alt: "", width: 96, height: 72, loading: "lazy" }) : null,
     h("a", { href: `/album.html${qs({ event: slug, album: album.id })}` }, album.title),
     " · ", h("span", { class: "muted" }, stars(album)));
 }

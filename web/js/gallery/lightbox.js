@@ -168,7 +168,7 @@ export class Lightbox {
   #media(photo) {
     if (photo.kind === "video") {
       return h("video", { class: "lb-media", controls: true, preload: "metadata", playsinline: true,
-        poster: photo.preview_url || photo.thumbnail_url, src: photo.original_url,
+        poster: photo.preview_url || photo.thumbnail_url, src: photo.play_url || photo.original_url,
         "aria-label": altText(photo) });
     }
     const img = h("img", { class: "lb-media", src: photo.preview_url || photo.original_url, alt: altText(photo),

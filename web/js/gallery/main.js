@@ -351,10 +351,11 @@ async function start() {
       return async (cursor, signal, limit) => {
         const size = Math.min(limit || SEARCH_PAGE_SIZE, SEARCH_MAX_PAGE);
         const r = await api(`${ep}/search${qs({ q: view.q, limit: size, cursor, ...filters })}`, { signal });
-        if (!cursor) statusEl.textContent = searchStatus(r.total, view.q, r.modalities);
+        if (!cursor) statusEl.textContent = searchStatus(r, view.q);
         return { items: r.results.map((x) => ({ photo: x.photo })), next_cursor: r.next_cursor, total: r.total };
       };
     }
+    if (MEDIA_SORTS.has(view.sort)) return mediaLoader(ep, view.sort, filters);
     return async (cursor, signal, limit) => {
       const r = await api(`${ep}/photos${qs({ limit: limit || PAGE_SIZE, cursor, sort: view.sort, ...filters })}`, { signal });
       return { items: r.photos.map((photo) => ({ photo })), next_cursor: r.next_cursor, total: r.total };
@@ -363,6 +364,22 @@ async function start() {
 
   writeState(view);  // drops a stale `me` or an old `sel=` from the address
   reload();
+}
+
+/** Sorts by engagement come from the public media gallery (`/media`: upvotes, views, trending, top rated). */
+const MEDIA_SORTS = new Set(["recent", "popular", "most_viewed", "trending", "top_rated"]);
+
+/** Pages of `/media` in `sort` order as the grid's photos (its cursor is the offset; the first page counts). */
+function mediaLoader(ep, sort, filters) {
+  let total = 0;
+  return async (cursor, signal, limit) => {
+    const offset = Number(cursor || 0);
+    const r = await api(`${ep}/media${qs({ sort, limit: Math.min(limit || PAGE_SIZE, 100), offset,
+      count: offset ? undefined : "true", ...filters })}`, { signal });
+    const items = r.items.map((m) => ({ photo: { ...m, preview_url: m.poster_url } }));
+    if (!offset) total = r.total ?? items.length;
+    return { items, next_cursor: r.pagination.has_more ? String(offset + items.length) : null, total };
+  };
 }
 
 start();

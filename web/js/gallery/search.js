@@ -1,10 +1,10 @@
 /**
- * The search box: debounced as you type, immediate on Enter, and the wording of the status
- * line that says how many results there are and which kinds of matching found them.
+ * The search box: debounced as you type, immediate on Enter. The status line is the API's own
+ * `summary`, in an attendee's words ("3 photos for “cat” · 1 has your words, 2 are about what you
+ * asked", and the words searched instead after a correction): the engine's names for how a photo
+ * matched (full text, trigram, semantic) are never shown.
  */
-import { debounce, formatCount, plural } from "../lib/dom.js";
-
-const MODALITY_LABELS = { fulltext: "full text", trigram: "trigram", semantic: "semantic" };
+import { debounce, plural } from "../lib/dom.js";
 
 /** @param {{initial: string, onSearch: (q: string) => void, delay?: number}} opts */
 export function mountSearch({ initial, onSearch, delay = 300 }) {
@@ -32,14 +32,10 @@ export function mountSearch({ initial, onSearch, delay = 300 }) {
 }
 
 /**
- * "12 results for “cake” · matched by full text (3), semantic (11)".
- * @param {number} total @param {string} q @param {Record<string, number>} modalities
+ * The status line: the search's `summary`, or (an API without one) how many photos matched.
+ * @param {{total: number, summary?: string}} reply @param {string} q
  */
-export function searchStatus(total, q, modalities) {
-  if (total === 0) return `No results for “${q}”`;
-  const parts = Object.entries(modalities || {})
-    .filter(([, n]) => n > 0)
-    .map(([m, n]) => `${MODALITY_LABELS[m] || m} (${formatCount(n)})`);
-  const head = `${plural(total, "result")} for “${q}”`;
-  return parts.length ? `${head} · matched by ${parts.join(", ")}` : head;
+export function searchStatus(reply, q) {
+  if (reply.summary) return reply.summary;
+  return reply.total === 0 ? `No photos for “${q}”` : `${plural(reply.total, "photo")} for “${q}”`;
 }

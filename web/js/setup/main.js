@@ -2,14 +2,20 @@
  * The first-run wizard: one step at a time (setup code, organization, event, organizer account,
  * photo source, colours, find-me and its consent text), then one `POST /api/setup` that creates
  * it all and starts the first run; signed in with the new account, it opens the dashboard.
+ * On AWS (`sign_in: "admin"`) there is no code and no account to make: the installation's admin
+ * signs in first (`POST /api/setup/sign-in`) and the last step is `POST /api/setup/event`.
  */
 import { api, ApiError } from "../lib/api.js";
 import { signIn } from "../lib/account.js";
 
 const $ = (id) => /** @type {HTMLInputElement} */ (document.getElementById(id));
 const form = /** @type {HTMLFormElement} */ (document.getElementById("setup-form"));
-const steps = /** @type {HTMLElement[]} */ ([...document.querySelectorAll("[data-step]")]);
+let steps = /** @type {HTMLElement[]} */ ([...document.querySelectorAll("[data-step]")]);
 let at = 0;
+/** "code" (embedded: the setup code makes the first organizer) or "admin" (AWS: the admin signs in). */
+let mode = "code";
+/** The admin's ID token, once signed in (admin mode). */
+let adminToken = null;
 
 /** lowercase-dashed, as slugs are: "Launch 2026!" -> "launch-2026" */
 function slugify(text) {
@@ -43,18 +49,37 @@ function sourceChanged() {
   $("drive-credentials").hidden = kind !== "drive";
 }
 
+/** The wizard of the installation's admin: sign-in instead of the code and the new account; the
+ * photos are in S3 or Drive (a folder path would be the server's own disk). */
+function adminMode() {
+  mode = "admin";
+  steps = steps.filter((step) => {
+    const unused = ["code", "account"].includes(step.dataset.step || "");
+    if (unused) step.remove();
+    return !unused;
+  });
+  $("source-folder").hidden = true;
+  /** @type {HTMLInputElement} */ (form.querySelector("input[name=source-kind][value=s3]")).checked = true;
+  form.querySelector("label[for=source-credentials]").textContent =
+    "Secrets Manager secret ARN holding the service-account JSON (named <stack>/drive/…)";
+  sourceChanged();
+}
+
+async function adminSignIn() {
+  const reply = await api("/setup/sign-in", {
+    json: { username: $("admin-username").value.trim(), password: $("admin-password").value },
+  });
+  adminToken = reply.token;
+}
+
 function request() {
   const kind = sourceKind();
-  return {
-    code: $("code").value.trim(),
+  const body = {
     organization_name: $("organization-name").value.trim(),
     organization_slug: $("organization-slug").value.trim(),
     event_name: $("event-name").value.trim(),
     event_slug: $("event-slug").value.trim(),
     visibility: $("event-private").checked ? "private" : "public",
-    display_name: $("display-name").value.trim(),
-    email: $("email").value.trim(),
-    password: $("password").value,
     source: { kind, location: kind === "none" ? "" : $("source-location").value.trim(), credentials: $("source-credentials").value.trim() },
     theme: {
       primary: $("theme-primary").value, accent: $("theme-accent").value,
@@ -63,6 +88,15 @@ function request() {
     face_matching: $("face-matching").checked,
     consent_text: $("consent-text").value.trim() || null,
   };
+  if (mode === "code") {
+    Object.assign(body, {
+      code: $("code").value.trim(),
+      display_name: $("display-name").value.trim(),
+      email: $("email").value.trim(),
+      password: $("password").value,
+    });
+  }
+  return body;
 }
 
 function review() {
@@ -71,7 +105,7 @@ function review() {
   const rows = [
     ["Organization", `${r.organization_name} (${r.organization_slug})`],
     ["Event", `${r.event_name} — /e/${r.event_slug} (${r.visibility})`],
-    ["Account", r.email],
+    ["Account", mode === "admin" ? $("admin-username").value.trim() : r.email],
     ["Photos", r.source.kind === "none" ? source : `${source}: ${r.source.location}`],
     ["Find me", r.face_matching ? "On" : "Off"],
   ];
@@ -126,8 +160,10 @@ async function finish() {
   next.disabled = true;
   next.textContent = "Creating…";
   try {
-    const result = await api("/setup", { json: body });
-    await signIn(body.email, body.password);
+    const result = mode === "admin"
+      ? await api("/setup/event", { json: body, token: adminToken })
+      : await api("/setup", { json: body });
+    if (mode === "code") await signIn(body.email, body.password);
     steps.forEach((step) => { step.hidden = true; });
     $("setup-progress").hidden = true;
     $("setup-actions").hidden = true;
@@ -140,7 +176,7 @@ async function finish() {
     }
     $("open-dashboard").setAttribute("href", `/e/${encodeURIComponent(result.event)}/admin`);
   } catch (error) {
-    if (error instanceof ApiError && error.status === 403) show(0);  // the code
+    if (error instanceof ApiError && (error.status === 403 || error.status === 401)) show(0);  // the code, or sign in again
     showError(error instanceof ApiError ? error.message : String(error));
   } finally {
     next.disabled = false;
@@ -158,9 +194,20 @@ async function start() {
     e.preventDefault();
     if (!stepValid()) return;
     if (steps[at].dataset.step === "review") finish();
-    else show(at + 1);
+    else if (steps[at].dataset.step === "admin") {
+      adminSignIn().then(() => show(at + 1), (error) => showError(error instanceof ApiError ? error.message : String(error)));
+    } else show(at + 1);
   });
   const status = await api("/setup");
+  if (status.sign_in === "admin") {
+    adminMode();
+    show(0);
+    return;
+  }
+  steps = steps.filter((step) => {
+    if (step.dataset.step === "admin") step.remove();
+    return step.dataset.step !== "admin";
+  });
   if (!status.needed || !status.code_issued) {
     $("step-closed").hidden = false;
     $("setup-actions").hidden = true;

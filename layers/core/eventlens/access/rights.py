@@ -40,6 +40,7 @@ Action = Literal[
     "photo.upload",
     "event.inspect",
     "photo.moderate",
+    "photo.delete",
     "pipeline.run",
     "findme.analytics",
     "face_clusters.manage",
@@ -60,6 +61,7 @@ Action = Literal[
     "album.manage",
     "album.moderate",
     "subject.manage",
+    "compilation.create",
 ]
 ACTIONS: tuple[Action, ...] = get_args(Action)
 
@@ -73,6 +75,7 @@ TABLE: dict[Action, tuple[bool, bool, bool, bool, bool, bool]] = {
     "photo.upload":        (_,     _,     X,      X,     X,     X),
     "event.inspect":       (_,     _,     _,      X,     X,     X),  # runs, errors, hidden and held photos
     "photo.moderate":      (_,     _,     _,      X,     X,     X),  # hide, unhide, approve, reject
+    "photo.delete":        (_,     _,     _,      X,     X,     X),  # a file whose processing failed, for good
     "pipeline.run":        (_,     _,     _,      X,     X,     X),  # start runs, retry errors; cancel, retry, re-prioritise jobs
     "findme.analytics":    (_,     _,     _,      _,     X,     X),
     "face_clusters.manage": (_,    _,     _,      X,     X,     X),  # people in photos: list, name, merge, split, hide
@@ -93,6 +96,7 @@ TABLE: dict[Action, tuple[bool, bool, bool, bool, bool, bool]] = {
     "album.manage":        (_,     _,     _,      X,     X,     X),  # any album: policy, contributors
     "album.moderate":      (_,     _,     _,      X,     X,     X),  # review queue, flags, bans
     "subject.manage":      (_,     _,     _,      X,     X,     X),  # create, rename, merge
+    "compilation.create":  (_,     _,     _,      X,     X,     X),  # highlight reels of the event's videos
 }
 # fmt: on
 

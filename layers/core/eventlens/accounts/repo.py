@@ -41,6 +41,11 @@ def by_id(tx: Tx, person_id: UUID) -> Person | None:
     return None if row is None else Person.model_validate(row)
 
 
+def emails(tx: Tx, person_ids: list[UUID]) -> dict[UUID, str]:
+    rows = tx.execute("SELECT id, email FROM people WHERE id = ANY(%s)", (person_ids,)).fetchall()
+    return {r["id"]: r["email"] for r in rows}
+
+
 def by_subject(tx: Tx, subject: str) -> Person | None:
     row = tx.execute(f"SELECT {_PERSON} FROM people WHERE idp_subject = %s", (subject,)).fetchone()
     return None if row is None else Person.model_validate(row)

@@ -215,6 +215,14 @@ def find_person(email: str) -> Person | None:
         return repo.by_email(tx, normalize_email(email))
 
 
+def emails(person_ids: list[UUID]) -> dict[UUID, str]:
+    """Each known person's email, by id (the people a moderator's lists name)."""
+    if not person_ids:
+        return {}
+    with Scope.system().transaction() as tx:
+        return repo.emails(tx, person_ids)
+
+
 def list_people() -> list[Person]:
     with Scope.system().transaction() as tx:
         return repo.all_people(tx)

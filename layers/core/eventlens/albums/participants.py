@@ -48,10 +48,13 @@ def acting(who: Principal, event: Event, action: Action) -> Scope:
 
 def reading(who: Principal | None, event: Event) -> Scope:
     """Whoever may read the gallery: moderators see pending and held items, a contributor its own."""
-    if who is not None and who.person_id is not None:
+    if who is not None:
         role = role_of(who, event)
         if role is not None and can(role, "album.moderate"):
-            return Scope.organizer(event, person_subject(who), role=role)
+            # the event password's holder too: the dashboard lists held albums
+            subject = person_subject(who) if who.person_id is not None else who.subject
+            return Scope.organizer(event, subject, role=role)
+    if who is not None and who.person_id is not None:
         base = access.gallery_scope(who, event)
         return Scope.visitor(event, subject=person_subject(who), role=base.role)
     return access.gallery_scope(who, event)

@@ -6,6 +6,7 @@ written here: the triggers change them by delta in the same transaction.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -14,6 +15,7 @@ import psycopg
 
 from eventlens.albums.views import Album, AlbumItem, Ban, Contributor, Flag
 from eventlens.db import Tx
+from eventlens.db.vectors import MODEL_DIMS, vector_literal
 from eventlens.errors import AlreadyFlagged
 from eventlens.subjects.views import Subject
 from eventlens.types import Model
@@ -278,9 +280,11 @@ def flag(tx: Tx, album_id: UUID, item_id: UUID | None, reason: str) -> Flag:
 
 
 def open_flags(tx: Tx, limit: int = 500) -> list[Flag]:
+    """Open flags, oldest first, with their album's title."""
     rows = tx.execute(
-        "SELECT id, album_id, item_id, person_id, reason, created_at, resolved_at, resolution FROM album_flags"
-        " WHERE event_id = current_event_id() AND resolved_at IS NULL ORDER BY created_at, id LIMIT %s",
+        "SELECT f.id, f.album_id, f.item_id, f.person_id, f.reason, f.created_at, f.resolved_at, f.resolution,"
+        " a.title AS album_title FROM album_flags f JOIN albums a ON a.id = f.album_id"
+        " WHERE f.event_id = current_event_id() AND f.resolved_at IS NULL ORDER BY f.created_at, f.id LIMIT %s",
         (limit,),
     ).fetchall()
     return [Flag.model_validate(r) for r in rows]
@@ -350,13 +354,15 @@ def insert_item(
     quality_score: float | None = None,
     dhash: int | None = None,
     near_duplicate_of: UUID | None = None,
+    embedding: Any = None,
+    embedding_model: str | None = None,
 ) -> UUID:
     # The id is made here, not RETURNING: a guest adds an item it may not read back (pending).
     item_id = uuid4()
     tx.execute(
         "INSERT INTO album_items (id, album_id, event_id, object_id, contributor_id, status, reason, nsfw_score,"
-        " quality_score, dhash, near_duplicate_of, decided_at)"
-        " VALUES (%s, %s, current_event_id(), %s, current_person_id(), %s, %s, %s, %s, %s, %s,"
+        " quality_score, dhash, near_duplicate_of, embedding, embedding_model, decided_at)"
+        " VALUES (%s, %s, current_event_id(), %s, current_person_id(), %s, %s, %s, %s, %s, %s, %s, %s,"
         "  CASE WHEN %s = 'pending' THEN NULL ELSE now() END)",
         (
             item_id,
@@ -368,6 +374,8 @@ def insert_item(
             quality_score,
             dhash,
             near_duplicate_of,
+            None if embedding is None else vector_literal(embedding),
+            embedding_model,
             status,
         ),
     )
@@ -414,6 +422,148 @@ def album_objects(tx: Tx, album_id: UUID) -> list[ItemObject]:
         (album_id,),
     ).fetchall()
     return [ItemObject.model_validate(r) for r in rows]
+
+
+# -- tags ------------------------------------------------------------------------------------------
+
+
+def add_tag(tx: Tx, item_id: UUID, tag: str) -> None:
+    tx.execute(
+        "INSERT INTO album_item_tags (item_id, event_id, tag, person_id)"
+        " VALUES (%s, current_event_id(), %s, current_person_id()) ON CONFLICT DO NOTHING",
+        (item_id, tag),
+    )
+
+
+def remove_tag(tx: Tx, item_id: UUID, tag: str) -> bool:
+    return (
+        tx.execute(
+            "DELETE FROM album_item_tags WHERE event_id = current_event_id() AND item_id = %s AND tag = %s",
+            (item_id, tag),
+        ).rowcount
+        == 1
+    )
+
+
+def tags_of(tx: Tx, item_ids: list[UUID]) -> dict[UUID, list[str]]:
+    rows = tx.execute(
+        "SELECT item_id, tag FROM album_item_tags WHERE event_id = current_event_id() AND item_id = ANY(%s)"
+        " ORDER BY tag",
+        (item_ids,),
+    ).fetchall()
+    found: dict[UUID, list[str]] = {}
+    for r in rows:
+        found.setdefault(r["item_id"], []).append(r["tag"])
+    return found
+
+
+# -- what items show: faces and description embeddings -----------------------------------------------
+
+
+class ItemFace(Model):
+    item_id: UUID
+    box: list[float]
+    """x, y, w, h as fractions of the image."""
+    embedding: Any = None
+
+
+def add_faces(tx: Tx, item_id: UUID, model: str, faces: list[tuple[tuple[float, ...], Any]]) -> None:
+    """An upload's faces (the operator writes them: face embeddings are biometric)."""
+    with tx.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO album_item_faces (item_id, event_id, face_index, box, embedding, model)"
+            " VALUES (%s, current_event_id(), %s, %s, %s, %s)",
+            [
+                (item_id, i, list(box), None if vec is None else vector_literal(vec), model)
+                for i, (box, vec) in enumerate(faces)
+            ],
+        )
+
+
+def album_faces(tx: Tx, album_id: UUID, model: str) -> dict[UUID, list[Any]]:
+    """Face embeddings of every item of the album not rejected, by item: an upload's own, a saved
+    gallery photo's from the faces phase (not hidden by "hide me"). Read as the operator."""
+    rows = tx.execute(
+        "SELECT f.item_id, f.embedding::text AS embedding FROM album_item_faces f JOIN album_items i ON i.id = f.item_id"
+        " WHERE i.event_id = current_event_id() AND i.album_id = %(a)s AND i.status <> 'rejected'"
+        "  AND f.model = %(m)s AND f.embedding IS NOT NULL"
+        " UNION ALL"
+        " SELECT i.id, e.embedding::text FROM album_items i JOIN stored_objects o ON o.id = i.object_id"
+        "  JOIN face_embeddings e ON e.photo_id = o.photo_id"
+        " WHERE i.event_id = current_event_id() AND i.album_id = %(a)s AND i.status <> 'rejected'"
+        "  AND e.model = %(m)s AND e.embedding IS NOT NULL AND NOT e.hidden",
+        {"a": album_id, "m": model},
+    ).fetchall()
+    import numpy as np  # only where faces are compared (the gallery handler imports no numpy)
+
+    found: dict[UUID, list[Any]] = {}
+    for r in rows:  # pgvector's text form is a JSON array
+        found.setdefault(r["item_id"], []).append(np.asarray(json.loads(r["embedding"]), np.float32))
+    return found
+
+
+def face_boxes(tx: Tx, item_ids: list[UUID]) -> dict[UUID, list[list[float]]]:
+    """Face boxes (fractions of the image) of items: an upload's own, a saved photo's from the
+    faces phase (its pixels over the photo's size). Read as the operator."""
+    rows = tx.execute(
+        "SELECT f.item_id, f.box FROM album_item_faces f WHERE f.event_id = current_event_id()"
+        " AND f.item_id = ANY(%(ids)s)"
+        " UNION ALL"
+        " SELECT i.id, ARRAY[e.bbox[1] / p.width, e.bbox[2] / p.height, e.bbox[3] / p.width, e.bbox[4] / p.height]"
+        " FROM album_items i JOIN stored_objects o ON o.id = i.object_id JOIN photos p ON p.id = o.photo_id"
+        " JOIN face_embeddings e ON e.photo_id = p.id"
+        " WHERE i.event_id = current_event_id() AND i.id = ANY(%(ids)s) AND e.bbox IS NOT NULL AND NOT e.hidden"
+        "  AND p.width > 0 AND p.height > 0",
+        {"ids": item_ids},
+    ).fetchall()
+    found: dict[UUID, list[list[float]]] = {}
+    for r in rows:
+        found.setdefault(r["item_id"], []).append([float(v) for v in r["box"]])
+    return found
+
+
+def purge_face_embeddings(tx: Tx) -> int:
+    """The event's face-data purge: upload face embeddings go, boxes (no template) stay."""
+    return tx.execute(
+        "UPDATE album_item_faces SET embedding = NULL WHERE event_id = current_event_id()"
+        " AND embedding IS NOT NULL"
+    ).rowcount
+
+
+class ItemVector(Model):
+    vector: Any
+    model: str
+
+
+def item_vector(tx: Tx, item_id: UUID) -> ItemVector | None:
+    """An item's description embedding: an upload's own, else its gallery photo's."""
+    row = tx.execute(
+        "SELECT coalesce(i.embedding, p.embedding)::text AS vector,"
+        " CASE WHEN i.embedding IS NOT NULL THEN i.embedding_model ELSE p.embedding_model END AS model"
+        + ITEM_FROM
+        + " LEFT JOIN photos p ON p.id = o.photo_id WHERE i.event_id = current_event_id() AND i.id = %s",
+        (item_id,),
+    ).fetchone()
+    if row is None or row["vector"] is None or row["model"] is None:
+        return None
+    import numpy as np  # only for "more like this" (the gallery handler imports no numpy)
+
+    return ItemVector(vector=np.asarray(json.loads(row["vector"]), np.float32), model=row["model"])
+
+
+def items_near(tx: Tx, vector: Any, model: str, exclude: UUID, limit: int) -> list[AlbumItem]:
+    """Items of the event's albums the caller reads, nearest `vector` (each item's own embedding,
+    else its gallery photo's, in `model`'s space)."""
+    dim = MODEL_DIMS[model]
+    rows = tx.execute(
+        "SELECT " + ITEM_COLUMNS + ITEM_FROM + " LEFT JOIN photos p ON p.id = o.photo_id"
+        " WHERE i.event_id = current_event_id() AND i.id <> %(x)s AND i.status = 'approved' AND NOT i.held"
+        " AND CASE WHEN i.embedding IS NOT NULL THEN i.embedding_model ELSE p.embedding_model END = %(m)s"
+        f" ORDER BY coalesce(i.embedding, p.embedding)::vector({dim}) <=> %(v)s::vector({dim}), i.id"
+        " LIMIT %(n)s",
+        {"x": exclude, "m": model, "v": vector_literal(vector), "n": limit},
+    ).fetchall()
+    return [AlbumItem.model_validate(r) for r in rows]
 
 
 def decide_item(tx: Tx, item_id: UUID, status: str, reason: str) -> bool:

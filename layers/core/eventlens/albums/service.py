@@ -41,8 +41,12 @@ from eventlens.albums.views import (
     ContributorList,
     Flag,
     FlagList,
+    MoreLikeThis,
+    MultipartTicket,
+    PartUrl,
     ReviewQueue,
     SubjectPage,
+    UploadPart,
 )
 from eventlens.audit import service as audit
 from eventlens.config import settings
@@ -60,7 +64,7 @@ from eventlens.errors import (
 )
 from eventlens.scope import Scope
 from eventlens.storage import blob_store
-from eventlens.storage.base import validate_key
+from eventlens.storage.base import BlobNotFound, validate_key
 from eventlens.storage.keys import event_prefix
 from eventlens.types import Event
 
@@ -85,7 +89,34 @@ def get_album_page(scope: Scope, album_id: UUID) -> AlbumPage:
     with scope.transaction() as tx:
         album = _album(tx, album_id)
         items = repo.items(tx, [album_id])
-        return AlbumPage(album=_decorate(tx, [album])[0], items=[item_with_url(scope, i) for i in items])
+        tags = repo.tags_of(tx, [i.id for i in items])
+        return AlbumPage(
+            album=_decorate(tx, [album])[0],
+            items=[item_with_url(scope, i).model_copy(update={"tags": tags.get(i.id, [])}) for i in items],
+        )
+
+
+def tag_item(scope: Scope, album_id: UUID, item_id: UUID, tag: str) -> list[str]:
+    """A tag on an item, by someone the album's policy lets contribute, never while banned: the
+    item's tags after it."""
+    clean = " ".join(tag.split()).lower()
+    with scope.transaction() as tx:
+        _require_contributor(scope, tx, _album(tx, album_id))
+        item = repo.get_item(tx, item_id)
+        if item is None or item.album_id != album_id:
+            raise AlbumItemNotFound(f"no item {item_id} in this album")
+        repo.add_tag(tx, item_id, clean)
+        return repo.tags_of(tx, [item_id]).get(item_id, [])
+
+
+def untag_item(scope: Scope, album_id: UUID, item_id: UUID, tag: str) -> None:
+    """Its tagger (unbanned) or a moderator removes a tag."""
+    with scope.transaction() as tx:
+        _album(tx, album_id)
+        if not can(scope.role, "album.moderate"):
+            _not_banned(tx)
+        if not repo.remove_tag(tx, item_id, " ".join(tag.split()).lower()):
+            raise AlbumItemNotFound(f"no tag {tag!r} of yours on item {item_id}")
 
 
 def create_album(scope: Scope, body: AlbumCreate) -> Album:
@@ -122,10 +153,11 @@ def delete_album(scope: Scope, album_id: UUID) -> None:
     with scope.transaction() as tx:
         album = _album(tx, album_id)
         _require_owner_or(scope, tx, album, "album.manage")
+        covers = [_cover_path(scope.tenant(), i.id) for i in repo.items(tx, [album_id], limit=100_000)]
         repo.delete_album(tx, album_id)
         keys = repo.released_keys(tx)
         audit.record(tx, "album_delete", str(album_id), title=album.title)
-    _delete_blobs(keys)
+    _delete_blobs(keys + covers)
 
 
 # -- contributors and bans ---------------------------------------------------------------------------
@@ -156,7 +188,11 @@ def remove_contributor(scope: Scope, album_id: UUID, person_id: UUID) -> None:
 def list_contributors(scope: Scope, album_id: UUID) -> ContributorList:
     with scope.transaction() as tx:
         _album(tx, album_id)
-        return ContributorList(contributors=repo.contributors(tx, album_id))
+        found = repo.contributors(tx, album_id)
+    emails = accounts.emails([c.person_id for c in found])
+    return ContributorList(
+        contributors=[c.model_copy(update={"email": emails.get(c.person_id)}) for c in found]
+    )
 
 
 def ban(scope: Scope, email: str, reason: str) -> Ban:
@@ -166,7 +202,7 @@ def ban(scope: Scope, email: str, reason: str) -> Ban:
     with scope.transaction() as tx:
         banned = repo.ban(tx, person.id, reason)
         audit.record(tx, "album_ban", str(person.id), reason=reason)
-        return banned
+    return banned.model_copy(update={"email": person.email})
 
 
 def unban(scope: Scope, person_id: UUID) -> None:
@@ -178,7 +214,9 @@ def unban(scope: Scope, person_id: UUID) -> None:
 
 def list_bans(scope: Scope) -> BanList:
     with scope.transaction() as tx:
-        return BanList(bans=repo.bans(tx))
+        found = repo.bans(tx)
+    emails = accounts.emails([b.person_id for b in found])
+    return BanList(bans=[b.model_copy(update={"email": emails.get(b.person_id)}) for b in found])
 
 
 # -- ratings and flags -------------------------------------------------------------------------------
@@ -204,8 +242,20 @@ def flag(scope: Scope, album_id: UUID, reason: str, item_id: UUID | None = None)
 
 
 def open_flags(scope: Scope) -> FlagList:
+    """Open flags with their album's title and a flagged item's (staff) media URL."""
+    from eventlens.media.views import album_item_url
+
     with scope.transaction() as tx:
-        return FlagList(flags=repo.open_flags(tx))
+        found = repo.open_flags(tx)
+    event_id = scope.tenant().id
+    return FlagList(
+        flags=[
+            f
+            if f.item_id is None
+            else f.model_copy(update={"item_url": album_item_url(event_id, f.item_id, False)})
+            for f in found
+        ]
+    )
 
 
 def resolve_flag(scope: Scope, flag_id: UUID, resolution: str) -> Flag:
@@ -255,6 +305,33 @@ def save_to_album(scope: Scope, album_id: UUID, photo_id: UUID | None, item_id: 
         return item_with_url(scope, saved)
 
 
+def require_can_add(scope: Scope, album_id: UUID) -> Album:
+    """The album, if the caller may add to it (404 or 403 otherwise)."""
+    with scope.transaction() as tx:
+        album = _album(tx, album_id)
+        _require_contributor(scope, tx, album)
+        return album
+
+
+def add_uploads(scope: Scope, album_id: UUID, photo_ids: list[UUID]) -> int:
+    """Photos an organizer uploaded from the dashboard into an album: approved items pointing at the
+    photos' originals, as saving a gallery photo adds them (no bytes copied, the organizer chose
+    them); they are photos of the event as well, processed and moderated there. How many.
+
+    The items are written as the system after the check here: an organizer signed in with the
+    event password names no person, and the policy wants an item's contributor to be the writer."""
+    from eventlens.media import service as media
+
+    require_can_add(scope, album_id)
+    as_system = Scope("system", scope.tenant(), scope.subject, scope.origin)
+    with as_system.transaction() as tx:
+        originals = media.uploaded_originals(tx, photo_ids)
+        for photo_id, (key, mime) in originals.items():
+            object_id = repo.photo_object(tx, photo_id, key, mime)
+            repo.insert_item(tx, album_id, object_id, status="approved", reason="uploaded")
+        return len(originals)
+
+
 def upload_ticket(
     scope: Scope, album_id: UUID, filename: str, content_type: str, size: int, *, guest: bool = False
 ) -> AlbumUploadTicket:
@@ -273,6 +350,97 @@ def upload_ticket(
     return AlbumUploadTicket(upload_url=_put_url(key, mime), headers={"Content-Type": mime}, key=key)
 
 
+PART_SIZE = 5 * 1024 * 1024
+"""Bytes per part of a resumable upload: S3's smallest part (all but the last), so a failure costs
+at most 5 MiB of re-sending."""
+
+
+def start_multipart(
+    scope: Scope, album_id: UUID, filename: str, content_type: str, size: int, *, guest: bool = False
+) -> MultipartTicket:
+    """A resumable upload of a large photo: S3's multipart upload with a presigned URL per part;
+    embedded, the same protocol with signed part PUTs to the local server. The same checks as
+    `upload_ticket`; completing it goes through the same gate."""
+    single = upload_ticket(scope, album_id, filename, content_type, size, guest=guest)
+    upload_id = blob_store().create_multipart(single.key, single.headers["Content-Type"])
+    count = -(-size // PART_SIZE)
+    return MultipartTicket(
+        key=single.key,
+        upload_id=upload_id,
+        part_size=PART_SIZE,
+        parts=[PartUrl(number=n, url=_part_url(single.key, upload_id, n)) for n in range(1, count + 1)],
+    )
+
+
+def resume_multipart(
+    scope: Scope, album_id: UUID, key: str, upload_id: str, size: int, *, guest: bool = False
+) -> MultipartTicket:
+    """The parts already stored and fresh URLs for the others (after a failure or a reload)."""
+    _own_upload(scope, album_id, key, guest)
+    try:
+        done = blob_store().list_parts(key, upload_id)
+    except BlobNotFound:
+        raise UploadRejected("This upload is gone (completed, aborted or expired): start it again") from None
+    stored = {p.number for p in done}
+    count = -(-size // PART_SIZE)
+    return MultipartTicket(
+        key=key,
+        upload_id=upload_id,
+        part_size=PART_SIZE,
+        parts=[
+            PartUrl(number=n, url=_part_url(key, upload_id, n))
+            for n in range(1, count + 1)
+            if n not in stored
+        ],
+        done=[UploadPart(number=p.number, etag=p.etag, size=p.size) for p in done],
+    )
+
+
+def complete_multipart(
+    scope: Scope, album_id: UUID, key: str, upload_id: str, parts: list[UploadPart], *, guest: bool = False
+) -> AlbumItem:
+    """Joins the parts into the upload's blob, then the gate as for any upload."""
+    from eventlens.storage.base import UploadedPart
+
+    _own_upload(scope, album_id, key, guest)
+    try:
+        blob_store().complete_multipart(
+            key, upload_id, [UploadedPart(p.number, p.etag.strip('"')) for p in parts]
+        )
+    except BlobNotFound:
+        raise UploadRejected("This upload's parts do not match what was stored: resume it") from None
+    return complete_upload(scope, album_id, key, guest=guest)
+
+
+def abort_multipart(scope: Scope, album_id: UUID, key: str, upload_id: str, *, guest: bool = False) -> None:
+    _own_upload(scope, album_id, key, guest)
+    blob_store().abort_multipart(key, upload_id)
+
+
+def _own_upload(scope: Scope, album_id: UUID, key: str, guest: bool) -> None:
+    """The key is one of this album's uploads and the caller may still contribute to it."""
+    if not validate_key(key).startswith(_upload_prefix(scope.tenant().slug, album_id)):
+        raise InvalidKey(f"{key} is not an upload of this album")
+    if not guest:
+        with scope.transaction() as tx:
+            _require_contributor(scope, tx, _album(tx, album_id))
+
+
+def _part_url(key: str, upload_id: str, number: int) -> str:
+    """S3's presigned part URL; embedded, the local server's, signed the same way as `_put_url`."""
+    from eventlens.storage.capability import sign_part
+    from eventlens.storage.local import LocalBlobStore
+
+    store = blob_store()
+    url = store.url_for_part(key, upload_id, number, UPLOAD_URL_S)
+    if isinstance(store, LocalBlobStore):
+        expires = int(time.time()) + UPLOAD_URL_S
+        url += (
+            f"&expires={expires}&signature={sign_part(settings().media_key, key, upload_id, number, expires)}"
+        )
+    return url
+
+
 def complete_upload(scope: Scope, album_id: UUID, key: str, *, guest: bool = False) -> AlbumItem:
     """The uploaded file goes through the gate and becomes a pending item (the contributor reads its
     status and reason; a guest is told in the answer); bytes that are no photo are deleted and
@@ -289,14 +457,16 @@ def complete_upload(scope: Scope, album_id: UUID, key: str, *, guest: bool = Fal
         store.delete(key)
         raise UploadTooLarge("the uploaded file is larger than an upload may be")
     from eventlens.albums import gate  # numpy, Pillow, ONNX: only where an upload is measured
+    from eventlens.findme.control import face_data_allowed
 
     try:
-        measures = gate.measure(data)
+        measures = gate.measure(data, face_embeddings=face_data_allowed(Scope.system(scope.tenant())))
     except Exception as exc:
         store.delete(key)
         raise UploadRejected(f"the uploaded file is not a photo we can read ({exc})") from None
     mime = mimetypes.guess_type(key)[0] or "image/jpeg"
     status, reason, near = _judge(scope.tenant(), album_id, measures)
+    content = measures.content
     with scope.transaction() as tx:
         if not guest:
             _require_contributor(scope, tx, _album(tx, album_id))
@@ -311,11 +481,16 @@ def complete_upload(scope: Scope, album_id: UUID, key: str, *, guest: bool = Fal
             quality_score=measures.quality_score,
             dhash=measures.dhash,
             near_duplicate_of=near,
+            embedding=None if content is None else content.embedding,
+            embedding_model=None if content is None else content.embedding_model,
         )
         if status == "rejected":
             audit.record(tx, "album_item_reject", str(new_id), reason=reason)
-    # read back as the operator: a guest may not read the pending item it just added
+    # faces written and the item read back as the operator: face data is the operator's, and a
+    # guest may not read the pending item it just added
     with Scope.system(scope.tenant()).transaction() as tx:
+        if content is not None and content.faces:
+            repo.add_faces(tx, new_id, content.face_model, [(f.box, f.embedding) for f in content.faces])
         item = repo.get_item(tx, new_id)
     assert item is not None
     return item_with_url(scope, item)
@@ -326,29 +501,61 @@ def _judge(event: Event, album_id: UUID, m: Measures) -> tuple[str, str, UUID | 
     rejected, pending ones included (read as the operator: a contributor reads only its own)."""
     from eventlens.albums import gate
 
+    content = m.content
+    same_shot = None if content is None else gate.SAME_SHOT_SIMILARITY.get(content.face_model)
+    mine = [] if content is None else [f.embedding for f in content.faces if f.embedding is not None]
     with Scope.system(event).transaction() as tx:
         others = repo.album_objects(tx, album_id)
+        faces = repo.album_faces(tx, album_id, content.face_model) if content and same_shot and mine else {}
 
     notes: list[str] = []
     near: UUID | None = None
+    why = ""
     distance = gate.NEAR_DUPLICATE_DISTANCE
     for other in others:
         if other.sha256 is not None and other.sha256 == m.sha256:
             return "rejected", f"duplicate of item {other.item_id} (same bytes)", other.item_id
-        if (
-            near is None
-            and other.dhash is not None
-            and gate.informative(m.dhash)
-            and gate.hamming(other.dhash, m.dhash) <= distance
-        ):
-            near = other.item_id
+        if near is not None:
+            continue
+        if other.dhash is not None and gate.informative(m.dhash):
+            bits = gate.hamming(other.dhash, m.dhash)
+            if bits <= distance:
+                near, why = other.item_id, f"dHash {bits} bits"
+                continue
+        if same_shot is not None and other.item_id in faces:
+            similarity = gate.same_shot(mine, faces[other.item_id])
+            if similarity >= same_shot:
+                near, why = other.item_id, f"same faces {similarity:.2f}"
     if near is not None:
-        notes.append(f"near duplicate of item {near}")
+        notes.append(f"near duplicate of item {near} ({why})")
     if m.nsfw_score >= event.settings.nsfw_threshold:
         notes.append(f"nsfw_score {m.nsfw_score:.2f}")
     if m.quality_score < gate.LOW_QUALITY:
         notes.append(f"low quality_score {m.quality_score:.2f}")
     return "pending", "; ".join(notes) or "awaiting review", near
+
+
+def more_like_this(scope: Scope, album_id: UUID, item_id: UUID, limit: int = 12) -> MoreLikeThis:
+    """The items of the event's albums and the gallery photos nearest an item the caller sees, by
+    description embedding (an upload's own, a saved photo's from the pipeline)."""
+    from eventlens.search.service import photos_near
+
+    with scope.transaction() as tx:
+        item = repo.get_item(tx, item_id)
+        if item is None or item.album_id != album_id:
+            raise AlbumItemNotFound(f"no item {item_id} in this album")
+        origin = repo.item_vector(tx, item_id)
+        items = [] if origin is None else repo.items_near(tx, origin.vector, origin.model, item_id, limit)
+    if origin is None:
+        return MoreLikeThis(items=[], photos=[])
+    photos = photos_near(scope, origin.vector, origin.model, limit, exclude=item.photo_id)
+    return MoreLikeThis(items=[item_with_url(scope, i) for i in items], photos=photos)
+
+
+def purge_face_embeddings(tx: Tx) -> int:
+    """The event's face-data purge (findme.control, in its transaction as the operator) reaches
+    album uploads' face embeddings too."""
+    return repo.purge_face_embeddings(tx)
 
 
 def review_queue(scope: Scope) -> ReviewQueue:
@@ -381,7 +588,7 @@ def delete_item(scope: Scope, album_id: UUID, item_id: UUID) -> None:
         if not repo.delete_item(tx, item_id):
             raise AlbumItemNotFound(f"no item {item_id} in this album")
         keys = repo.released_keys(tx)
-    _delete_blobs(keys)
+    _delete_blobs([*keys, _cover_path(scope.tenant(), item_id)])
 
 
 def servable_item(event_scope: Scope, item_id: UUID, any_state: bool = False) -> tuple[str, str] | None:
@@ -392,6 +599,25 @@ def servable_item(event_scope: Scope, item_id: UUID, any_state: bool = False) ->
     if found is None or (not any_state and (found.status != "approved" or found.held)):
         return None
     return found.key, found.content_type
+
+
+def _cover_path(event: Event, item_id: UUID) -> str:
+    return validate_key(f"{event_prefix(event.slug)}album-covers/{item_id}.jpg")
+
+
+def cover_key(event: Event, item_id: UUID, key: str) -> str:
+    """The blob key of an item's cover crop (albums/cover.py), made on first request from the item's
+    bytes (`key`) and face boxes, then kept: the crop of one item never changes."""
+    from eventlens.albums import cover
+
+    target = _cover_path(event, item_id)
+    store = blob_store()
+    if store.exists(target):
+        return target
+    with Scope.system(event).transaction() as tx:
+        boxes = repo.face_boxes(tx, [item_id]).get(item_id, [])
+    store.put(target, cover.render(store.get(key), [(b[0], b[1], b[2], b[3]) for b in boxes]))
+    return target
 
 
 # -- subject page ------------------------------------------------------------------------------------
@@ -480,7 +706,7 @@ def _decorate(tx: Tx, albums: list[Album]) -> list[Album]:
             "subjects": subjects.get(a.id, []),
             "linked_event_ids": linked.get(a.id, []),
             "my_rating": mine.get(a.id),
-            "cover_url": None if cover is None else album_item_url(a.event_id, cover, True),
+            "cover_url": None if cover is None else album_item_url(a.event_id, cover, True, cover=True),
         }
         decorated.append(a.model_copy(update=update))
     return decorated

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import ConfigDict, Field, model_validator
 
+from eventlens.media.views import Photo
 from eventlens.subjects.views import Subject
 from eventlens.types import Model
 
@@ -63,6 +64,26 @@ class AlbumItem(Model):
     held: bool
     created_at: datetime
     url: str | None = None
+    tags: list[str] = Field(default_factory=list, description="What contributors tagged it with")
+
+
+Tag = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[^/]*\S[^/]*$")]
+
+
+class TagRequest(Model):
+    tag: Tag
+
+
+class TagList(Model):
+    tags: list[str]
+
+
+class MoreLikeThis(Model):
+    """An item's nearest neighbours by description embedding: items of the event's albums, then
+    the event's gallery photos."""
+
+    items: list[AlbumItem]
+    photos: list[Photo]
 
 
 class AlbumPage(Model):
@@ -124,6 +145,8 @@ class Flag(Model):
     created_at: datetime
     resolved_at: datetime | None
     resolution: Literal["upheld", "dismissed"] | None
+    album_title: str | None = Field(default=None, description="In the moderators' list of open flags")
+    item_url: str | None = Field(default=None, description="A flagged item's media URL, for moderators")
 
 
 class FlagList(Model):
@@ -143,6 +166,7 @@ class Ban(Model):
     model_config = ConfigDict(from_attributes=True)
 
     person_id: UUID
+    email: str | None = None
     reason: str
     banned_at: datetime
 
@@ -179,6 +203,49 @@ class AlbumUploadTicket(Model):
     upload_url: str
     headers: dict[str, str]
     key: str
+
+
+UploadId = Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[A-Za-z0-9._~-]+$")]
+
+
+class UploadPart(Model):
+    number: Annotated[int, Field(ge=1, le=10_000)]
+    etag: Annotated[str, Field(min_length=1, max_length=200)]
+    size: int = 0
+
+
+class PartUrl(Model):
+    number: int
+    url: str
+
+
+class MultipartTicket(Model):
+    """A resumable upload: PUT each part's bytes (part_size each, the last one shorter) to its URL,
+    keep each answer's ETag, then complete with them. `done` lists the parts already stored (a
+    resumed upload sends only the others: `parts` holds fresh URLs for those)."""
+
+    key: str
+    upload_id: str
+    part_size: int
+    parts: list[PartUrl]
+    done: list[UploadPart] = Field(default_factory=list)
+
+
+class MultipartResume(Model):
+    key: Annotated[str, Field(min_length=1, max_length=1024)]
+    upload_id: UploadId
+    size: Annotated[int, Field(gt=0)]
+
+
+class MultipartComplete(Model):
+    key: Annotated[str, Field(min_length=1, max_length=1024)]
+    upload_id: UploadId
+    parts: Annotated[list[UploadPart], Field(min_length=1, max_length=10_000)]
+
+
+class MultipartAbort(Model):
+    key: Annotated[str, Field(min_length=1, max_length=1024)]
+    upload_id: UploadId
 
 
 class AlbumUploadComplete(Model):

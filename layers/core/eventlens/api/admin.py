@@ -111,6 +111,16 @@ def list_errors(slug: Slug) -> ErrorList:
     return jobs.list_errors(_acting(slug, "event.inspect"))
 
 
+@router.delete(
+    "/api/events/<slug>/admin/errors/<photo_id>",
+    summary="Delete a file whose processing failed: its photo and its stored objects",
+    security=SECURITY,
+)
+def delete_failed(slug: Slug, photo_id: UUID) -> Response[str]:
+    jobs.delete_failed_photo(_acting(slug, "photo.delete"), photo_id)
+    return Response(204, None, "")
+
+
 @router.post(
     "/api/events/<slug>/admin/retry", summary="Re-queue failed photos and start a run", security=SECURITY
 )
@@ -192,7 +202,7 @@ def upload_ticket(slug: Slug, body: UploadRequest) -> UploadTicket:
     security=SECURITY,
 )
 def upload_complete(slug: Slug, body: UploadComplete) -> UploadCompleteResponse:
-    return sources.complete_uploads(_acting(slug, "photo.upload"), body.keys)
+    return sources.complete_uploads(_acting(slug, "photo.upload"), body.keys, body.album_id)
 
 
 @router.post(

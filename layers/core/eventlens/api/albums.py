@@ -42,10 +42,17 @@ from eventlens.albums.views import (
     FlagResolution,
     GuestAlbum,
     ItemDecision,
+    MoreLikeThis,
+    MultipartAbort,
+    MultipartComplete,
+    MultipartResume,
+    MultipartTicket,
     RatingRequest,
     ReviewQueue,
     SaveRequest,
     SubjectPage,
+    TagList,
+    TagRequest,
 )
 from eventlens.api.params import Slug
 from eventlens.auth import service as auth
@@ -180,6 +187,36 @@ def delete_item(slug: Slug, album_id: UUID, item_id: UUID) -> Response[str]:
     return Response(204, None, "")
 
 
+@router.get(
+    "/api/events/<slug>/albums/<album_id>/items/<item_id>/similar",
+    summary="More like this item: the event's album items and gallery photos nearest it by description",
+)
+def more_like_this(
+    slug: Slug, album_id: UUID, item_id: UUID, limit: Annotated[int, Query(ge=1, le=50)] = 12
+) -> MoreLikeThis:
+    return albums.more_like_this(_reading(slug), album_id, item_id, limit)
+
+
+@router.post(
+    "/api/events/<slug>/albums/<album_id>/items/<item_id>/tags",
+    summary="Tag an item (who may contribute to the album; never a banned person)",
+    security=SECURITY,
+)
+def tag_item(slug: Slug, album_id: UUID, item_id: UUID, body: TagRequest) -> Response[TagList]:
+    tags = albums.tag_item(_acting(slug, "album.contribute"), album_id, item_id, body.tag)
+    return Response(201, "application/json", TagList(tags=tags))
+
+
+@router.delete(
+    "/api/events/<slug>/albums/<album_id>/items/<item_id>/tags/<tag>",
+    summary="Remove a tag (its tagger, or album.moderate)",
+    security=SECURITY,
+)
+def untag_item(slug: Slug, album_id: UUID, item_id: UUID, tag: str) -> Response[str]:
+    albums.untag_item(_acting(slug, "album.contribute"), album_id, item_id, tag)
+    return Response(204, None, "")
+
+
 @router.post(
     "/api/events/<slug>/albums/<album_id>/uploads",
     summary="A presigned PUT for one photo into the album (as its contribution policy allows)",
@@ -198,6 +235,47 @@ def upload_ticket(slug: Slug, album_id: UUID, body: AlbumUploadRequest) -> Album
 def complete_upload(slug: Slug, album_id: UUID, body: AlbumUploadComplete) -> Response[AlbumItem]:
     item = albums.complete_upload(_acting(slug, "album.contribute"), album_id, body.key)
     return Response(201, "application/json", item)
+
+
+@router.post(
+    "/api/events/<slug>/albums/<album_id>/uploads/multipart",
+    summary="A resumable upload of a large photo: a presigned PUT per part (S3's multipart protocol)",
+    security=SECURITY,
+)
+def start_multipart(slug: Slug, album_id: UUID, body: AlbumUploadRequest) -> MultipartTicket:
+    scope = _acting(slug, "album.contribute")
+    return albums.start_multipart(scope, album_id, body.filename, body.content_type, body.size)
+
+
+@router.post(
+    "/api/events/<slug>/albums/<album_id>/uploads/multipart/resume",
+    summary="The parts of a resumable upload already stored, and fresh URLs for the others",
+    security=SECURITY,
+)
+def resume_multipart(slug: Slug, album_id: UUID, body: MultipartResume) -> MultipartTicket:
+    scope = _acting(slug, "album.contribute")
+    return albums.resume_multipart(scope, album_id, body.key, body.upload_id, body.size)
+
+
+@router.post(
+    "/api/events/<slug>/albums/<album_id>/uploads/multipart/complete",
+    summary="Join a resumable upload's parts; the photo then passes the moderation gate",
+    security=SECURITY,
+)
+def complete_multipart(slug: Slug, album_id: UUID, body: MultipartComplete) -> Response[AlbumItem]:
+    scope = _acting(slug, "album.contribute")
+    item = albums.complete_multipart(scope, album_id, body.key, body.upload_id, body.parts)
+    return Response(201, "application/json", item)
+
+
+@router.post(
+    "/api/events/<slug>/albums/<album_id>/uploads/multipart/abort",
+    summary="Drop a resumable upload and its parts",
+    security=SECURITY,
+)
+def abort_multipart(slug: Slug, album_id: UUID, body: MultipartAbort) -> Response[str]:
+    albums.abort_multipart(_acting(slug, "album.contribute"), album_id, body.key, body.upload_id)
+    return Response(204, None, "")
 
 
 # -- guest links -------------------------------------------------------------------------------------

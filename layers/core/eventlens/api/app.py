@@ -150,6 +150,7 @@ def openapi_json() -> str:
         albums.router,
         face_clusters.router,
         setup.router,
+        setup.admin_router,
     )
     return app.get_openapi_json_schema(
         title=TITLE,

@@ -16,6 +16,7 @@ from eventlens.api.params import Slug, Text
 from eventlens.api.requests import (
     CommentDecision,
     CommentRequest,
+    CompilationRequest,
     LockRequest,
     ReactionRequest,
     SessionBody,
@@ -23,6 +24,8 @@ from eventlens.api.requests import (
     WatchReport,
 )
 from eventlens.auth import service as auth
+from eventlens.compilations import service as compilations
+from eventlens.compilations.views import Compilation, CompilationList
 from eventlens.engagement import service as engagement
 from eventlens.engagement.views import (
     Aspect,
@@ -82,10 +85,11 @@ def media_gallery(
     q: Text = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 24,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    count: Annotated[bool, Query()] = False,
 ) -> MediaPage:
     scope, _ = _visitor(slug)
     return engagement.gallery(
-        scope, sort, limit, offset, kind=kind, aspect=aspect, tag=tag, folder=folder, q=q
+        scope, sort, limit, offset, kind=kind, aspect=aspect, tag=tag, folder=folder, q=q, count=count
     )
 
 
@@ -228,3 +232,39 @@ def held_comments(slug: Slug) -> CommentList:
 )
 def moderate_comment(slug: Slug, comment_id: UUID, body: CommentDecision) -> Comment:
     return engagement.moderate_comment(_acting(slug, "comment.moderate"), comment_id, body.status)
+
+
+@admin_router.post(
+    "/api/events/<slug>/admin/compilations",
+    summary="Make a highlight reel: clips in order, trimmed, after a title card (built in the background)",
+    security=SECURITY,
+)
+def create_compilation(slug: Slug, body: CompilationRequest) -> Response[Compilation]:
+    size = None if body.width is None or body.height is None else (body.width, body.height)
+    created = compilations.create_compilation(
+        _acting(slug, "compilation.create"),
+        body.title,
+        body.clips,
+        title_card_s=body.title_card_s,
+        fps=body.fps,
+        size=size,
+    )
+    return Response(202, content_types.APPLICATION_JSON, created)
+
+
+@admin_router.get(
+    "/api/events/<slug>/admin/compilations",
+    summary="The event's compilations, newest first",
+    security=SECURITY,
+)
+def list_compilations(slug: Slug) -> CompilationList:
+    return compilations.list_compilations(_acting(slug, "compilation.create"))
+
+
+@admin_router.get(
+    "/api/events/<slug>/admin/compilations/<compilation_id>",
+    summary="One compilation: its recipe, its state, and its reel once ready",
+    security=SECURITY,
+)
+def get_compilation(slug: Slug, compilation_id: UUID) -> Compilation:
+    return compilations.get_compilation(_acting(slug, "compilation.create"), compilation_id)

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import Field, model_validator
 
+from eventlens.compilations.views import Clip
 from eventlens.media.archives import ARCHIVE_MAX_PHOTOS
 from eventlens.pipeline.graph import RunPhase
 from eventlens.types import HEX_COLOUR_PATTERN, Decision, Model, Theme
@@ -70,6 +71,7 @@ class UploadRequest(Model):
 
 class UploadComplete(Model):
     keys: Annotated[list[str], Field(min_length=1, max_length=1000)]
+    album_id: UUID | None = Field(default=None, description="Add the uploaded photos to this album too")
 
 
 class DownloadRequest(Model):
@@ -202,6 +204,23 @@ class LockRequest(Model):
 
 class CommentDecision(Model):
     status: Literal["visible", "removed"]
+
+
+class CompilationRequest(Model):
+    """A highlight reel: the clips in order, each trimmed (compilations.service says the limits)."""
+
+    title: Annotated[str, Field(min_length=1, max_length=120)]
+    clips: Annotated[list[Clip], Field(min_length=1, max_length=20)]
+    title_card_s: Annotated[float, Field(ge=0, le=10)] = 2.0
+    fps: Literal[24, 25, 30] = 25
+    width: Annotated[int, Field(ge=160, le=1920, multiple_of=2)] | None = None
+    height: Annotated[int, Field(ge=160, le=1920, multiple_of=2)] | None = None
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> CompilationRequest:
+        if (self.width is None) != (self.height is None):
+            raise ValueError("give both width and height, or neither (the first clip's size)")
+        return self
 
 
 class OrganizationEventCreate(EventCreate):

@@ -6,7 +6,7 @@ from the transaction (the database's trigger reads them), never from the caller.
 append-only for the application and chained by hash; `verify` finds a changed or missing one.
 
 Actions (one name each, snake_case): sign_in, sign_out_everywhere, password_change,
-settings_change, photo_hide, photo_unhide, photo_approve, photo_reject, event_create,
+settings_change, photo_hide, photo_unhide, photo_approve, photo_reject, photo_delete, event_create,
 event_delete, face_templates_purge, audit_export.
 """
 

@@ -72,6 +72,59 @@ def login(slug: str, password: str, username: str | None = None, client: str = "
     return signed_in
 
 
+INSTALLATION = "installation"
+"""The throttle's and the audit log's key for the installation admin's sign-in (no event named)."""
+
+
+def installation_login(username: str, password: str, client: str = "unknown") -> tuple[str, int]:
+    """The ID token of the installation's admin (SUPER_ADMIN: Cognito group `admins`, or a grant),
+    for the wizard on AWS, where no event exists yet to sign in to. Embedded installations have
+    no user pool: their first organizer is made with the setup code (firstrun.service)."""
+    audited = Scope.system().coming_from(client)
+    try:
+        signed_in = _installation_login(username, password, client)
+    except (LoginFailed, TooManySignIns, LoginChallenge, NotOrganizer, NotSignedIn) as refused:
+        audit.record_alone(
+            audited,
+            "sign_in",
+            INSTALLATION,
+            outcome="refused",
+            reason=type(refused).__name__,
+            username=username,
+        )
+        raise
+    succeeded(INSTALLATION, client)
+    audit.record_alone(audited, "sign_in", INSTALLATION, username=username)
+    return signed_in
+
+
+def _installation_login(username: str, password: str, client: str) -> tuple[str, int]:
+    from eventlens.access.service import authorize_installation
+    from eventlens.auth import cognito
+    from eventlens.errors import NotAllowed
+
+    client_id = settings().cognito_client_id
+    if not client_id:
+        raise NotSignedIn(
+            "This installation has no user pool: set it up with the code `eventlens serve` prints"
+        )
+    _throttle(INSTALLATION, client)
+    try:
+        signed_in = cognito.sign_in(client_id, username.strip(), password)
+    except cognito.InvalidCredentials:
+        raise LoginFailed("wrong username or password") from None
+    except cognito.ChallengeRequired as challenge:
+        raise LoginChallenge(_CHALLENGE_ADVICE.get(challenge.name, challenge.name)) from None
+    try:
+        authorize_installation(_with_profile(principal_from_claims(signed_in.claims)))
+    except NotAllowed:
+        raise NotOrganizer(
+            "Only the installation's admin sets up events here: an account in the user pool's group"
+            " `admins` (aws cognito-idp admin-add-user-to-group --group-name admins)"
+        ) from None
+    return signed_in.token, signed_in.expires_at
+
+
 def _audit_scope(slug: str) -> Scope:
     """The operator acting for the event a sign-in names, or for none (an unknown slug)."""
     from eventlens.errors import EventNotFound

@@ -54,6 +54,8 @@ class PhotoRow:
     duplicate_cluster: str | None
     duplicate_kind: str | None
     created_at: datetime
+    playable_key: str | None = None
+    transcode_status: str = "not_needed"
 
     @classmethod
     def of(cls, record: dict[str, Any]) -> PhotoRow:

@@ -114,6 +114,13 @@ def gallery_page(tx: Tx, filters: GalleryFilter, sort: str, limit: int, offset: 
     return [ItemRow.of(r) for r in tx.execute(query, [*params, limit, offset]).fetchall()]
 
 
+def count_gallery(tx: Tx, filters: GalleryFilter) -> int:
+    """How many public, unlocked items match (one count over the gallery's partial indexes)."""
+    where, params = filters.where()
+    row = tx.execute(sql.SQL("SELECT count(*) AS n FROM photos p WHERE {}").format(where), params).fetchone()
+    return int(row["n"]) if row else 0
+
+
 def library_page(
     tx: Tx, valid: bool | None, codec: str | None, tag: str | None, limit: int, offset: int
 ) -> list[ItemRow]:

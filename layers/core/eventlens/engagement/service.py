@@ -107,16 +107,20 @@ def gallery(
     tag: str | None = None,
     folder: str | None = None,
     q: str | None = None,
+    count: bool = False,
 ) -> MediaPage:
     """A page of public, unlocked items in `sort` order; one more row than asked says `has_more`
-    (no count(*): the page costs the same at 100 items or 100,000)."""
+    (no count(*): the page costs the same at 100 items or 100,000). `count` adds the total, which
+    the gallery asks for once, with its first page (its scrubber and "N photos" need it)."""
     filters = GalleryFilter(kind=kind, aspect=aspect, tag=tag, folder=folder, q=q or None)
     with scope.transaction() as tx:
         rows = repo.gallery_page(tx, filters, sort, limit + 1, offset)
+        total = repo.count_gallery(tx, filters) if count else None
     return MediaPage(
         items=[media_item(r) for r in rows[:limit]],
         pagination=Pagination(limit=limit, offset=offset, has_more=len(rows) > limit),
         sort=sort,
+        total=total,
     )
 
 

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from eventlens.config import settings
 from eventlens.engagement.repo import CommentRow, ItemRow, ReactionRow
+from eventlens.media.views import play_rendition
 from eventlens.storage.capability import Audience, Capability, Rendition, expiry, sign
 from eventlens.types import Model
 
@@ -80,6 +81,7 @@ class MediaItem(Counters):
     created_at: datetime
     thumbnail_url: str | None
     poster_url: str | None
+    original_url: str = Field(description="The file as it was imported (the gallery's Download)")
     play_url: str | None = Field(
         description="What a browser plays: the transcoded MP4, or the original if it plays"
     )
@@ -98,6 +100,10 @@ class MediaPage(Model):
     items: list[MediaItem]
     pagination: Pagination
     sort: GallerySort
+    total: int | None = Field(
+        default=None,
+        description="How many items match, when asked for (`count=true`: the gallery's first page)",
+    )
 
 
 class ViewRecorded(Model):
@@ -202,19 +208,9 @@ def _url(row: ItemRow, rendition: Rendition) -> str:
     return f"{settings().media_base_url}/{sign(settings().media_key, capability)}"
 
 
-def play_rendition(row: ItemRow) -> Rendition | None:
-    """What the player loads: the transcoded MP4 once there is one, else the original of a video
-    that plays as it is; None while a video waits for its transcode (or failed it)."""
-    if row.kind != "video":
-        return None
-    if row.playable_key is not None:
-        return "playable"
-    return "original" if row.transcode_status == "not_needed" else None
-
-
 def media_item(row: ItemRow, upvoted: bool | None = None) -> MediaItem:
     thumbs = row.thumbnails or {}
-    play = play_rendition(row)
+    play = play_rendition(row.kind, row.playable_key, row.transcode_status)
     return MediaItem(
         id=row.id,
         kind=row.kind,
@@ -242,6 +238,7 @@ def media_item(row: ItemRow, upvoted: bool | None = None) -> MediaItem:
         created_at=row.created_at,
         thumbnail_url=_url(row, "320") if "320" in thumbs else None,
         poster_url=_url(row, "1920") if "1920" in thumbs else (_url(row, "320") if "320" in thumbs else None),
+        original_url=_url(row, "original"),
         play_url=None if play is None else _url(row, play),
         upvoted=upvoted,
         view_count=row.view_count,

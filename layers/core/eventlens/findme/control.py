@@ -316,6 +316,7 @@ def purge_face_data(now: datetime | None = None, event: Event | None = None) -> 
     """The scheduled retention job: for each event (or `event`) whose purge is due by `now` and not
     done, delete every face row and kept template, record the purge and audit it. Returns the
     number of face embeddings deleted per purged event slug."""
+    from eventlens.albums import service as albums
     from eventlens.events.service import list_events
 
     now = now or datetime.now(UTC)
@@ -328,7 +329,7 @@ def purge_face_data(now: datetime | None = None, event: Event | None = None) -> 
         with scope.transaction() as tx:
             if repo.purged_at(tx) is not None:
                 continue
-            faces = repo.purge_faces(tx)
+            faces = repo.purge_faces(tx) + albums.purge_face_embeddings(tx)
             repo.record_purge(tx, faces)
             audit.record(
                 tx,

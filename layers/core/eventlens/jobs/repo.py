@@ -257,3 +257,35 @@ def list_errors(tx: Tx) -> list[ErrorRow]:
         "SELECT photo_id, filename, phase, error AS detail FROM ({u}) AS e ORDER BY created_at, filename, phase"
     )
     return [ErrorRow(**r) for r in tx.execute(query.format(u=sql.SQL(" UNION ALL ").join(parts)))]
+
+
+@dataclass(frozen=True, slots=True)
+class DeletedPhoto:
+    """A failed photo's row as it was deleted, and the keys of the stored objects that were it."""
+
+    photo_id: UUID
+    filename: str
+    source_keys: list[str]
+
+
+def delete_failed_photo(tx: Tx, photo_id: UUID) -> DeletedPhoto | None:
+    """Deletes the photo only if a phase failed on it (faces and aliases go with it, ON DELETE
+    CASCADE); None when there is no such failed photo."""
+    failed = sql.SQL(" OR ").join(
+        sql.SQL("{s} = 'error'").format(s=sql.Identifier(f"{phase}_status")) for phase in PHOTO_PHASES
+    )
+    aliases = tx.execute(
+        "SELECT source_key FROM photo_aliases WHERE event_id = current_event_id() AND photo_id = %s",
+        (photo_id,),
+    ).fetchall()
+    row = tx.execute(
+        sql.SQL(
+            "DELETE FROM photos WHERE event_id = current_event_id() AND id = %s AND ({failed})"
+            " RETURNING id, filename, source_key"
+        ).format(failed=failed),
+        (photo_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    keys = [row["source_key"], *(a["source_key"] for a in aliases)]
+    return DeletedPhoto(photo_id=row["id"], filename=row["filename"], source_keys=keys)

@@ -16,7 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from eventlens.config import settings
-from eventlens.errors import Conflict, RunCancelled, RunNotFound
+from eventlens.errors import Conflict, PhotoNotFound, RunCancelled, RunNotFound
 from eventlens.events.service import event_by_id
 from eventlens.jobs import repo
 from eventlens.jobs.explain import plain_message
@@ -242,22 +242,57 @@ def list_errors(scope: Scope) -> ErrorList:
     return ErrorList(errors=errors)
 
 
+RETRY = "retry"
+"""The phase a retry's run is listed under: the per-photo phases of its failed items, no others."""
+
+
 def retry_errors(scope: Scope) -> RetryResponse:
     """Failed items back to pending, and a run started that processes them (else they would wait
-    until someone presses Run, and the list would look emptied for nothing)."""
+    until someone presses Run, and the list would look emptied for nothing): only the phases that
+    failed and those their failure skipped, not a whole run. On AWS the state machine runs `full`
+    or one phase: a retry in one phase runs that phase, one in several runs `full` (whose per-photo
+    phases claim only pending rows, the retried ones)."""
     from eventlens.pipeline.runner import retry_errors as requeue
 
     requeued = requeue(scope)
-    return RetryResponse(requeued=requeued, run=start_run(scope, "full") if requeued else None)
+    if not requeued.items:
+        return RetryResponse(requeued=0)
+    if settings().state_machine_arn:
+        run = start_run(scope, requeued.phases[0] if len(requeued.phases) == 1 else "full")
+    else:
+        run = get_run(scope, start_background_run(scope, RETRY, requeued.phases))
+    return RetryResponse(requeued=requeued.items, phases=list(requeued.phases), run=run)
+
+
+def delete_failed_photo(scope: Scope, photo_id: UUID) -> None:
+    """An organizer gives up on a file that failed processing: its row goes (faces, aliases with
+    it), audited, then its stored objects (the original, its aliases, thumbnails, a video's
+    playable copy), so a later sync or scan does not bring it back. Only a failed photo: one
+    that processed is hidden, never deleted, here."""
+    from eventlens.audit import service as audit
+    from eventlens.storage import blob_store
+    from eventlens.storage.keys import playable_key, thumbnail_prefix
+
+    slug = scope.tenant().slug
+    with scope.transaction() as tx:
+        gone = repo.delete_failed_photo(tx, photo_id)
+        if gone is None:
+            raise PhotoNotFound(f"no photo {photo_id} whose processing failed")
+        audit.record(tx, "photo_delete", str(photo_id), filename=gone.filename)
+    store = blob_store()
+    derived = [info.key for info in store.list(thumbnail_prefix(slug, photo_id))]
+    for key in [*gone.source_keys, *derived, playable_key(slug, photo_id)]:
+        store.delete(key)
 
 
 _local_lock = threading.Lock()
 _threads: dict[UUID, threading.Thread] = {}
 
 
-def start_background_run(scope: Scope, phase: str = "full") -> UUID:
-    """Run the pipeline in a daemon thread (the embedded server); a running run is reused. When it
-    ends, the thread goes on with the event's queued jobs."""
+def start_background_run(scope: Scope, phase: str = "full", phases: tuple[str, ...] = ()) -> UUID:
+    """Run the pipeline in a daemon thread (the embedded server); a running run is reused.
+    `phases`, for a retry: run these (recorded under `phase`) instead. When it ends, the thread
+    goes on with the event's queued jobs."""
     with _local_lock:
         with scope.transaction() as tx:
             repo.fail_abandoned(tx, LEASE)
@@ -268,10 +303,11 @@ def start_background_run(scope: Scope, phase: str = "full") -> UUID:
 
         def work() -> None:
             job: tuple[UUID, str] | None = (run_id, phase)
+            only = phases
             while job is not None:
-                _run_in_thread(scope, *job)
+                _run_in_thread(scope, *job, only)
                 with scope.transaction() as tx:  # then the event's queue, highest priority first
-                    job = repo.start_next_queued(tx)
+                    job, only = repo.start_next_queued(tx), ()
                 if job is not None:
                     _threads[job[0]] = threading.current_thread()
 
@@ -281,14 +317,19 @@ def start_background_run(scope: Scope, phase: str = "full") -> UUID:
         return run_id
 
 
-def _run_in_thread(scope: Scope, run_id: UUID, phase: str) -> None:
-    from eventlens.pipeline.runner import run_pipeline
+def _run_in_thread(scope: Scope, run_id: UUID, phase: str, phases: tuple[str, ...] = ()) -> None:
+    from eventlens.pipeline.runner import run_phases, run_pipeline
 
     heartbeat = _Heartbeat(scope, run_id)
     try:
-        results = run_pipeline(
-            scope.tenant(), phase, on_progress=heartbeat, should_stop=heartbeat.should_stop
-        )
+        if phases:
+            results = run_phases(
+                scope.tenant(), phases, on_progress=heartbeat, should_stop=heartbeat.should_stop
+            )
+        else:
+            results = run_pipeline(
+                scope.tenant(), phase, on_progress=heartbeat, should_stop=heartbeat.should_stop
+            )
     except RunCancelled as stopped:
         finish_run(run_id, "cancelled", stopped.results)
     except Exception as exc:
@@ -394,6 +435,8 @@ def _retriable(scope: Scope, job_id: UUID | str) -> Job:
         raise Conflict(f"the job is {job.status}: cancel it first, or wait for it to end")
     if job.kind != "pipeline":
         raise Conflict(f"a {job.kind} job is retried where it was started")
+    if job.phase == RETRY:  # the phases it retried are not recorded: a full run takes what still needs work
+        return job.model_copy(update={"phase": "full"})
     return job
 
 

@@ -83,7 +83,8 @@ class ErrorList(Model):
 
 
 class RetryResponse(Model):
-    requeued: int
+    requeued: int = Field(description="Failed items put back to pending")
+    phases: list[str] = Field(default_factory=list, description="The phases the retry's run takes")
     run: PipelineRun | None = Field(default=None, description="The run started to process them again")
 
 

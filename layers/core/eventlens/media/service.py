@@ -134,7 +134,7 @@ def open_media(token: str) -> MediaGrant:
         return MediaGrant(
             archive.blob_key, "application/zip", archives.download_name(event), capability.max_age_s, False
         )
-    if capability.rendition == "album_item":
+    if capability.rendition in ("album_item", "album_cover"):
         return _album_item(event, capability)
     scope = (
         Scope.visitor(event, role=capability_role(event))
@@ -171,7 +171,19 @@ def _album_item(event: Event, capability: Capability) -> MediaGrant:
     found = servable_item(scope, capability.object_id, any_state=not public)
     if found is None:
         raise MediaNotFound("no such media")
+    if capability.rendition == "album_cover":
+        from eventlens.albums.service import cover_key
+
+        return MediaGrant(
+            cover_key(event, capability.object_id, found[0]), "image/jpeg", None, capability.max_age_s, public
+        )
     return MediaGrant(found[0], found[1], None, capability.max_age_s, public)
+
+
+def uploaded_originals(tx: Tx, photo_ids: list[UUID]) -> dict[UUID, tuple[str, str]]:
+    """(key, mime) of photos just uploaded, public or not yet (the pipeline has still to pass
+    them): what an album item of an upload points at. Photos of no known media type are left out."""
+    return {r.id: (r.source_key, r.mime) for r in repo.get_photos(tx, photo_ids) if r.mime in DECODABLE_TYPES}
 
 
 def photo_original(tx: Tx, photo_id: UUID) -> tuple[str, str] | None:

@@ -44,6 +44,11 @@ class Photo(Model):
     thumbnail_url: str | None
     preview_url: str | None
     original_url: str
+    play_url: str | None = Field(
+        default=None,
+        description="A video's browser-playable stream: its transcoded MP4, or the original that plays as"
+        " it is; null while it waits for a transcode",
+    )
     alt: str
 
 
@@ -100,10 +105,21 @@ def archive_url(event_id: UUID, archive_id: UUID, expires: int) -> str:
     return f"{settings().media_base_url}/{sign(settings().media_key, capability)}"
 
 
+def play_rendition(kind: str, playable_key: str | None, transcode_status: str) -> Rendition | None:
+    """What a browser plays of a video: the transcoded MP4 once there is one, else the original of
+    a video that plays as it is; None while it waits for its transcode (or failed it)."""
+    if kind != "video":
+        return None
+    if playable_key is not None:
+        return "playable"
+    return "original" if transcode_status == "not_needed" else None
+
+
 def photo_view(row: PhotoRow) -> Photo:
     thumbs = row.thumbnails or {}
     small: Rendition | None = "320" if "320" in thumbs else None
     large: Rendition | None = "1920" if "1920" in thumbs else small
+    play = play_rendition(row.kind, row.playable_key, row.transcode_status)
     return Photo(
         id=row.id,
         filename=row.filename,
@@ -128,6 +144,7 @@ def photo_view(row: PhotoRow) -> Photo:
         thumbnail_url=media_url(row, small) if small else None,
         preview_url=media_url(row, large) if large else None,
         original_url=media_url(row, "original"),
+        play_url=None if play is None else media_url(row, play),
         alt=alt_text(row),
     )
 
@@ -166,9 +183,12 @@ def _no_constant(text: str) -> float:
     raise ValueError(f"{text} is not a number a cursor holds")
 
 
-def album_item_url(event_id: UUID, item_id: UUID, public: bool, now: float | None = None) -> str:
+def album_item_url(
+    event_id: UUID, item_id: UUID, public: bool, now: float | None = None, cover: bool = False
+) -> str:
     """The capability URL of an album item's bytes: public while approved, else for those who read
-    pending items (moderators, the contributor)."""
+    pending items (moderators, the contributor); `cover`: its crop to the cover tile."""
     audience: Audience = "public" if public else "staff"
-    capability = Capability(event_id, item_id, "album_item", audience, expiry(audience, now))
+    rendition: Rendition = "album_cover" if cover else "album_item"
+    capability = Capability(event_id, item_id, rendition, audience, expiry(audience, now))
     return f"{settings().media_base_url}/{sign(settings().media_key, capability)}"

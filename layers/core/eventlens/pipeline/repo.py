@@ -342,26 +342,40 @@ def mark_skipped(tx: Tx, photo_id: UUID, phase: str) -> None:
     )
 
 
-def retry_errors(tx: Tx) -> int:
-    """Failed phases back to pending, and the phases they had skipped with them."""
-    requeued = 0
+def failed_items(tx: Tx) -> int:
+    """Failed (photo, phase) items of the event in scope, as the error list shows them."""
+    failed = sql.SQL(" + ").join(
+        sql.SQL("count(*) FILTER (WHERE {s} = 'error')").format(s=_status(phase)) for phase in PHOTO_PHASES
+    )
+    row = tx.execute(
+        sql.SQL("SELECT {f} AS n FROM photos WHERE event_id = current_event_id()").format(f=failed)
+    ).fetchone()
+    return int(row["n"]) if row else 0
+
+
+def retry_errors(tx: Tx) -> dict[str, int]:
+    """Failed phases back to pending, and the phases they had skipped with them: per phase, the
+    rows put back (failed ones first), only phases that got some, in dependency order."""
+    failed = {}
     for phase in PHOTO_PHASES:
         cur = tx.execute(
             sql.SQL(
                 "UPDATE photos SET {s} = 'pending', {e} = NULL WHERE event_id = current_event_id() AND {s} = 'error'"
             ).format(s=_status(phase), e=_error(phase))
         )
-        requeued += cur.rowcount
+        failed[phase] = cur.rowcount
+    requeued = dict(failed)
     for phase in PHOTO_PHASES:  # in order: analyze re-queued un-skips describe, which un-skips embed
         prereq = prerequisite(phase)
         if prereq is not None:
-            tx.execute(
+            cur = tx.execute(
                 sql.SQL(
                     "UPDATE photos SET {s} = 'pending' WHERE event_id = current_event_id()"
                     " AND {s} = 'skipped' AND {p} = 'pending'"
                 ).format(s=_status(phase), p=_status(prereq))
             )
-    return requeued
+            requeued[phase] += cur.rowcount
+    return {phase: n for phase, n in requeued.items() if n}
 
 
 @dataclass(frozen=True, slots=True)

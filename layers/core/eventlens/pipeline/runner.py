@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
 
@@ -149,6 +149,22 @@ def run_pipeline(
     phases = PHASES if phase == "full" else (phase,)
     if phase != "full":
         options = replace(options or PipelineOptions(), fuse=False)
+    return run_phases(event, phases, budget_ms, on_progress, options=options)
+
+
+def run_phases(
+    event: Event,
+    phases: tuple[str, ...],
+    budget_ms: int | None = None,
+    on_progress: ProgressFn | None = None,
+    *,
+    options: PipelineOptions | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> list[dict[str, Any]]:
+    """These phases in this order, as `run_pipeline` runs its own: a retry takes only the per-photo
+    phases that have failed items again, not a whole run (no sync, scan, dedupe or tag)."""
+    if unknown := [p for p in phases if p not in BY_NAME]:
+        raise UnknownPhase(f"unknown phases {unknown}; expected some of {list(PHASES)}")
     with db.advisory_lock(f"eventlens-runner:{event.id}") as sole:
         if sole:  # no other local runner is alive: rows left `processing` belong to a dead one
             with Scope.pipeline(event).transaction() as tx:
@@ -265,7 +281,18 @@ class _Progress:
             self.callback(self.phase, self.done, self.total)
 
 
-def retry_errors(scope: Scope) -> int:
-    """Failed items back to pending (with the phases their failure had skipped); how many."""
+@dataclass(frozen=True, slots=True)
+class Requeued:
+    """What `retry_errors` put back: the failed items, and the phases that now have work for them
+    (the failed ones and those their failure had skipped), in the order a run takes them."""
+
+    items: int
+    phases: tuple[str, ...]
+
+
+def retry_errors(scope: Scope) -> Requeued:
+    """Failed items back to pending (with the phases their failure had skipped)."""
     with scope.transaction() as tx:
-        return repo.retry_errors(tx)
+        failed_items = repo.failed_items(tx)
+        requeued = repo.retry_errors(tx)
+    return Requeued(items=failed_items, phases=tuple(p for p in PHOTO_PHASES if p in requeued))

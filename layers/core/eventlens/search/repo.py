@@ -234,6 +234,25 @@ def similar_photos(
     return [PhotoRow.of(r) for r in tx.execute(statement, params).fetchall()]
 
 
+def photos_near(
+    tx: Tx, vector: Any, text_model: str, limit: int, exclude: UUID | None = None
+) -> list[PhotoRow]:
+    """Visible photos nearest `vector` in the description space of `text_model`."""
+    dim = MODEL_DIMS[text_model]
+    distance = sql.SQL("{} <=> {}").format(vector_expr("p", dim), query_vector(dim, "v"))
+    statement = sql.SQL(
+        "SELECT {columns} FROM photos p WHERE p.embedding_model = {model} AND p.embedding IS NOT NULL"
+        " AND p.event_id = current_event_id() AND p.is_public AND p.id IS DISTINCT FROM %(exclude)s{order}"
+        " LIMIT %(n)s"
+    ).format(
+        columns=sql.SQL(PHOTO_COLUMNS),
+        model=sql.Literal(text_model),
+        order=_by_distance(distance, sql.SQL("p.event_id"), _large_event(tx, "description")),
+    )
+    params = {"v": vector_literal(vector), "n": limit, "exclude": exclude}
+    return [PhotoRow.of(r) for r in tx.execute(statement, params).fetchall()]
+
+
 VOCABULARY_CAP = 20000
 """Distinct words read for did-you-mean at most (a large event's long tail adds nothing useful)."""
 

@@ -133,6 +133,18 @@ def search_photos(
     )
 
 
+def photos_near(
+    scope: Scope, vector: Sequence[float], text_model: str, limit: int = 24, exclude: UUID | None = None
+) -> list[Photo]:
+    """Visible photos nearest a description embedding (an album item's "more like this")."""
+    if text_model != settings().text_embedder:
+        return []  # another space: its vectors and the photos' do not compare
+    with scope.transaction() as tx:
+        repo.tune(tx)
+        rows = repo.photos_near(tx, vector, text_model, max(1, min(limit, 100)), exclude)
+    return [photo_view(r) for r in rows]
+
+
 def similar_photos(scope: Scope, photo_id: UUID, limit: int = 24) -> list[Photo]:
     """Visible photos most like `photo_id`: description cosine plus a bonus per shared face."""
     from eventlens.findme.thresholds import face_threshold

@@ -21,7 +21,7 @@ from eventlens.db import Tx
 from eventlens.media.formats import sniff
 from eventlens.scope import Scope
 from eventlens.sources import repo
-from eventlens.sources.repo import Content, Location
+from eventlens.sources.repo import Content, Location, SourceRow
 from eventlens.storage import BlobStore
 from eventlens.storage.keys import originals_prefix
 
@@ -81,8 +81,30 @@ def register(scope: Scope, store: BlobStore, key: str, etag: str, data: bytes | 
 
 
 def content_of(data: bytes, etag: str) -> Content:
+    """What registering needs of the bytes; a video's fingerprint too (its header, not a decode)."""
+    from eventlens.media.video import fingerprint
+
     kind, mime = sniff(data[:64])
-    return Content(content_hash=content_hash(data), etag=etag, size_bytes=len(data), mime=mime, kind=kind)
+    return Content(
+        content_hash=content_hash(data),
+        etag=etag,
+        size_bytes=len(data),
+        mime=mime,
+        kind=kind,
+        fingerprint=fingerprint(data, mime) if kind == "video" else None,
+    )
+
+
+def duplicate_of(tx: Tx, content: Content) -> SourceRow | None:
+    """The photo or video that already holds these bytes. A video in two stages, as the video
+    library seed does: the fingerprint index (duration, size, width, height) narrows the event's
+    videos to a few candidates, the content hash confirms one; a photo, or a video without a
+    fingerprint (unreadable), by its hash alone. Either way the unique content index stays the
+    last word for writers racing each other (`_record`)."""
+    if content.kind == "video" and content.fingerprint is not None:
+        candidates = repo.video_candidates(tx, content.size_bytes, content.fingerprint)
+        return next((c for c in candidates if c.content_hash == content.content_hash), None)
+    return repo.find_by_hash(tx, content.content_hash)
 
 
 def register_content(
@@ -137,6 +159,9 @@ def _record(
             repo.set_alias_etag(tx, at.source_key, content.etag)
             return Registered("unchanged", alias.photo_id), stale
         repo.delete_aliases(tx, [at.source_key])  # replaced in place by other bytes
+    if content.kind == "video" and (same := duplicate_of(tx, content)) is not None:
+        repo.add_alias(tx, at.source_key, same.id, content.etag)  # a copy of a library video
+        return Registered("alias", same.id), stale
     photo_id = repo.insert_photo(tx, at, content)
     if photo_id is not None:
         return Registered("added", photo_id), stale

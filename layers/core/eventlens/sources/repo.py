@@ -14,6 +14,7 @@ from uuid import UUID
 import psycopg
 
 from eventlens.db import Tx
+from eventlens.types import Fingerprint
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,9 @@ class Content:
     size_bytes: int
     mime: str | None
     kind: str
+    fingerprint: Fingerprint | None = None
+    """A video's duration and upright size (media.video.fingerprint): stored at registration, so
+    the fingerprint index finds it before analyze runs; analyze writes the same values again."""
 
 
 _COLUMNS = "id, source_key, content_hash, etag, size_bytes, thumbnails"
@@ -76,6 +80,17 @@ def find_by_hash(tx: Tx, content_hash: str) -> SourceRow | None:
         (content_hash,),
     ).fetchone()
     return None if row is None else SourceRow(**row)
+
+
+def video_candidates(tx: Tx, size_bytes: int, print_: Fingerprint) -> list[SourceRow]:
+    """Videos of the event with this fingerprint: duration (whole seconds), size, width, height,
+    read through `photos_video_fingerprint` (migration 0020). Candidates only: the hash decides."""
+    rows = tx.execute(
+        f"SELECT {_COLUMNS} FROM photos WHERE event_id = current_event_id() AND kind = 'video'"
+        " AND round(duration_s) = round(%s::double precision) AND size_bytes = %s AND width = %s AND height = %s",
+        (print_.duration_s, size_bytes, print_.width, print_.height),
+    ).fetchall()
+    return [SourceRow(**r) for r in rows]
 
 
 def hash_of_key(tx: Tx, key: str) -> str | None:
@@ -136,12 +151,19 @@ def delete_aliases(tx: Tx, keys: Sequence[str]) -> int:
     ).rowcount
 
 
+def _fingerprint(content: Content) -> tuple[int | None, int | None, float | None]:
+    """(width, height, duration_s) of a video's fingerprint; NULLs for anything else."""
+    fp = content.fingerprint
+    return (None, None, None) if fp is None else (fp.width, fp.height, fp.duration_s)
+
+
 def insert_photo(tx: Tx, location: Location, content: Content) -> UUID | None:
     """A new pending photo; None when a photo already has this key or these bytes (a concurrent
     worker's included: the insert waits for it and then does nothing)."""
     row = tx.execute(
-        "INSERT INTO photos (event_id, source_key, filename, folder, content_hash, etag, size_bytes, mime, kind)"
-        " VALUES (current_event_id(), %s, %s, %s, %s, %s, %s, %s, %s)"
+        "INSERT INTO photos (event_id, source_key, filename, folder, content_hash, etag, size_bytes, mime, kind,"
+        " width, height, duration_s)"
+        " VALUES (current_event_id(), %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
         " ON CONFLICT DO NOTHING RETURNING id",
         (
             location.source_key,
@@ -152,6 +174,7 @@ def insert_photo(tx: Tx, location: Location, content: Content) -> UUID | None:
             content.size_bytes,
             content.mime,
             content.kind,
+            *_fingerprint(content),
         ),
     ).fetchone()
     return None if row is None else row["id"]
@@ -165,7 +188,7 @@ def replace_content(tx: Tx, photo_id: UUID, content: Content) -> bool:
         with tx.transaction():  # a savepoint: the caller's transaction goes on after a conflict
             tx.execute(
                 "UPDATE photos SET content_hash = %s, etag = %s, size_bytes = %s, mime = %s, kind = %s,"
-                " width = NULL, height = NULL, duration_s = NULL, has_audio = NULL, orientation = NULL,"
+                " width = %s, height = %s, duration_s = %s, has_audio = NULL, orientation = NULL,"
                 " taken_at = NULL, exif = '{}', thumbnails = '{}', visible_text = '', people_descriptions = '',"
                 " scene_description = '', face_count = NULL, dhash = NULL, nsfw_score = NULL, auto_tag = NULL,"
                 " duplicate_cluster = NULL, duplicate_kind = NULL, embedding = NULL, embedding_model = NULL,"
@@ -178,6 +201,7 @@ def replace_content(tx: Tx, photo_id: UUID, content: Content) -> bool:
                     content.size_bytes,
                     content.mime,
                     content.kind,
+                    *_fingerprint(content),
                     photo_id,
                 ),
             )

@@ -22,7 +22,7 @@ from eventlens.events.service import get_event
 from eventlens.media.formats import DECODABLE_TYPES, UNDECODABLE_TYPES, sniff
 from eventlens.scope import Scope
 from eventlens.sources import repo
-from eventlens.sources.registry import content_hash, is_media_key, register
+from eventlens.sources.registry import content_of, duplicate_of, is_media_key, register
 from eventlens.sources.views import Ingested, UploadCompleteResponse, UploadTicket
 from eventlens.storage import blob_store, validate_key
 from eventlens.storage.keys import event_of_original, originals_prefix
@@ -104,9 +104,10 @@ def import_files(
             if refused is not None:  # an SVG, an HTML page, a HEIC: never stored, said why
                 report.ignored.append(f"{path}: {refused}")
                 continue
-            digest = content_hash(data)
-            with scope.transaction() as tx:
-                known = digest in seen or repo.find_by_hash(tx, digest) is not None
+            content = content_of(data, "")
+            digest = content.content_hash
+            with scope.transaction() as tx:  # a video: its fingerprint narrows, its hash confirms
+                known = digest in seen or duplicate_of(tx, content) is not None
             key = None if known else _free_key(scope, prefix + relative, digest)
             if key is None:  # these bytes are a photo already, or about to be (another import's)
                 report.skipped += 1
@@ -225,22 +226,31 @@ def upload_key(slug: str, filename: str) -> str:
         return f"{originals_prefix(slug)}uploads/{uuid.uuid4().hex}"
 
 
-def complete_uploads(scope: Scope, keys: list[str]) -> UploadCompleteResponse:
+def complete_uploads(scope: Scope, keys: list[str], album_id: UUID | None = None) -> UploadCompleteResponse:
     """Register uploaded files (as S3's notification also does on AWS) and start processing them:
-    the run that will process them is started, or the one going is named (one run per burst)."""
+    the run that will process them is started, or the one going is named (one run per burst).
+    With `album_id` the photos join that album too (checked before anything is registered)."""
+    from eventlens.albums import service as albums
+
     event = scope.tenant()
     store = blob_store()
     pipeline = Scope.pipeline(event, subject=scope.subject)
-    registered = 0
+    if album_id is not None:
+        albums.require_can_add(scope, album_id)
+    registered, photo_ids = 0, []
     for key in keys:
         if not validate_key(key).startswith(originals_prefix(event.slug)):
             raise InvalidKey(f"{key} is not one of this event's uploads")
         info = store.head(key)
-        registered += register(pipeline, store, key, info.etag).status != "ignored"
+        done = register(pipeline, store, key, info.etag)
+        registered += done.status != "ignored"
+        if done.photo_id is not None and done.status != "ignored":
+            photo_ids.append(done.photo_id)
     from eventlens.jobs.service import process_new_photos
 
     run_id = process_new_photos(pipeline) if registered else None
-    return UploadCompleteResponse(registered=registered, run_id=run_id)
+    added = albums.add_uploads(scope, album_id, photo_ids) if album_id is not None else 0
+    return UploadCompleteResponse(registered=registered, run_id=run_id, album_items=added)
 
 
 def aliases_by_photo(scope: Scope) -> dict[UUID, list[str]]:

@@ -9,7 +9,9 @@ object the database knows neither as a photo nor as an alias: a pending photo, o
 the photo with its bytes.
 
 An event with a Google Drive folder has it synced first (sources.drive.service): its photos live
-under their own prefix, keyed by Drive file id, so this listing leaves them alone.
+under their own prefix, keyed by Drive file id, so this listing leaves them alone; so does a live
+folder's (sources.live.service), synced last. Both stop within the phase's budget and go on at the
+next invocation (`done` False: the state machine calls sync again).
 """
 
 from __future__ import annotations
@@ -46,10 +48,11 @@ def run_sync(ctx: PhaseContext) -> tuple[int, int, bool]:
     if drive is not None:
         processed += drive.processed
         errors += len(drive.errors) + (drive.error is not None)
-    live = sync_live(ctx.scope, ctx.store)  # None: no live folder
+    live = sync_live(ctx.scope, ctx.store, ctx.guard)  # None: no live folder
     if live is not None:
         processed += live.changed
         errors += len(live.errors) + (live.error is not None)
+        done = done and live.done  # a listing or reading that spans invocations goes on next time
     return processed, errors, done
 
 

@@ -22,6 +22,7 @@ class UploadCompleteResponse(Model):
         description="Uploaded files now known as photos (keys that are not media are not)"
     )
     run_id: UUID | None
+    album_items: int = Field(default=0, description="Items added to the album the upload named")
 
 
 class Ingested(Model):

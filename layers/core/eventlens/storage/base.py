@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -133,6 +133,15 @@ class BlobWriter(ABC):
             self.abort()
 
 
+@dataclass(frozen=True)
+class UploadedPart:
+    """One part of a resumable (multipart) upload already stored: what completing it names."""
+
+    number: int
+    etag: str
+    size: int = 0
+
+
 class BlobStore(ABC):
     @abstractmethod
     def put(self, key: str, data: bytes, content_type: str | None = None) -> BlobInfo: ...
@@ -186,3 +195,25 @@ class BlobStore(ABC):
     @abstractmethod
     def url_for_put(self, key: str, content_type: str, expires_s: int = 900) -> str:
         """A URL a browser can PUT the blob to."""
+
+    # -- resumable uploads: S3's multipart protocol, which the local store speaks too -------------
+
+    @abstractmethod
+    def create_multipart(self, key: str, content_type: str) -> str:
+        """A new multipart upload of `key`: its upload id."""
+
+    @abstractmethod
+    def url_for_part(self, key: str, upload_id: str, number: int, expires_s: int = 900) -> str:
+        """A URL a browser can PUT part `number` (1-based) to; its answer's ETag names the part."""
+
+    @abstractmethod
+    def list_parts(self, key: str, upload_id: str) -> Sequence[UploadedPart]:
+        """The parts stored so far (what a resumed upload skips); BlobNotFound for no such upload."""
+
+    @abstractmethod
+    def complete_multipart(self, key: str, upload_id: str, parts: Sequence[UploadedPart]) -> BlobInfo:
+        """The blob made of `parts`, in order; BlobNotFound for no such upload."""
+
+    @abstractmethod
+    def abort_multipart(self, key: str, upload_id: str) -> None:
+        """Drops the upload and its parts (nothing for an unknown one)."""

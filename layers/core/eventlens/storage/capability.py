@@ -34,10 +34,18 @@ from uuid import UUID
 
 from eventlens.errors import MediaNotFound
 
-Rendition = Literal["original", "320", "1920", "archive", "playable", "album_item"]
+Rendition = Literal["original", "320", "1920", "archive", "playable", "album_item", "album_cover"]
 Audience = Literal["public", "staff"]
 
-RENDITIONS: tuple[Rendition, ...] = ("original", "320", "1920", "archive", "playable", "album_item")
+RENDITIONS: tuple[Rendition, ...] = (
+    "original",
+    "320",
+    "1920",
+    "archive",
+    "playable",
+    "album_item",
+    "album_cover",  # an album item cropped to the cover tile, faces in frame (albums/cover.py)
+)
 AUDIENCES: tuple[Audience, ...] = ("public", "staff")
 WINDOW_S: dict[Audience, int] = {"public": 12 * 3600, "staff": 3600}
 """Expiry is rounded up to a multiple of this: a URL stays the same within one window."""
@@ -118,3 +126,24 @@ def verify_put(key: bytes, blob_key: str, expires: str, signature: str, now: flo
     if until <= (time.time() if now is None else now):
         return False
     return hmac.compare_digest(sign_put(key, blob_key, until), signature)
+
+
+def sign_part(key: bytes, blob_key: str, upload_id: str, number: int, expires: int) -> str:
+    """The signature of a local part PUT (S3's presigned upload_part URL on AWS): part `number` of
+    the resumable upload `upload_id` of `blob_key`, until `expires`."""
+    message = f"part\n{blob_key}\n{upload_id}\n{number}\n{expires}".encode()
+    return hmac.digest(key, message, "sha256")[:_MAC_BYTES].hex()
+
+
+def verify_part(
+    key: bytes,
+    blob_key: str,
+    upload_id: str,
+    number: str,
+    expires: str,
+    signature: str,
+    now: float | None = None,
+) -> bool:
+    if not (number.isdigit() and expires.isdigit()) or int(expires) <= (time.time() if now is None else now):
+        return False
+    return hmac.compare_digest(sign_part(key, blob_key, upload_id, int(number), int(expires)), signature)

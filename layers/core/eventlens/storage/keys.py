@@ -16,7 +16,12 @@ def originals_prefix(slug: str) -> str:
 
 
 def thumbnail_key(slug: str, photo_id: UUID | str, size: int) -> str:
-    return f"events/{slug}/thumbs/{photo_id}/{size}.jpg"
+    return f"{thumbnail_prefix(slug, photo_id)}{size}.jpg"
+
+
+def thumbnail_prefix(slug: str, photo_id: UUID | str) -> str:
+    """Every thumbnail size of one photo."""
+    return f"events/{slug}/thumbs/{photo_id}/"
 
 
 def playable_key(slug: str, photo_id: UUID | str) -> str:

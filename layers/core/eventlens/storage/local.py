@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import secrets
+import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -17,8 +20,12 @@ from eventlens.storage.base import (
     BlobNotFound,
     BlobStore,
     BlobWriter,
+    UploadedPart,
     validate_key,
 )
+
+MULTIPART_DIR = ".multipart"
+"""Under the root, beside the keys (no key starts with a dot): one folder per resumable upload."""
 
 
 class LocalBlobWriter(BlobWriter):
@@ -138,3 +145,66 @@ class LocalBlobStore(BlobStore):
 
     def url_for_put(self, key: str, content_type: str, expires_s: int = 900) -> str:
         return f"{self.public_base_url}/{quote(validate_key(key))}"
+
+    # -- resumable uploads: S3's multipart protocol, parts PUT to the local server ----------------
+
+    def _upload_dir(self, key: str, upload_id: str) -> Path:
+        """The folder of `upload_id`, if it is an upload of `key` (BlobNotFound otherwise)."""
+        if not re.fullmatch(r"[0-9a-f]{32}", upload_id):
+            raise BlobNotFound(key)
+        folder = self.root / MULTIPART_DIR / upload_id
+        try:
+            named = (folder / "key").read_text()
+        except (FileNotFoundError, NotADirectoryError):
+            raise BlobNotFound(key) from None
+        if named != validate_key(key):
+            raise BlobNotFound(key)
+        return folder
+
+    def create_multipart(self, key: str, content_type: str) -> str:
+        upload_id = secrets.token_hex(16)
+        folder = self.root / MULTIPART_DIR / upload_id
+        folder.mkdir(parents=True)
+        (folder / "key").write_text(validate_key(key))
+        return upload_id
+
+    def url_for_part(self, key: str, upload_id: str, number: int, expires_s: int = 900) -> str:
+        return f"{self.public_base_url}/{quote(validate_key(key))}?upload_id={upload_id}&part={number}"
+
+    def put_part(self, key: str, upload_id: str, number: int, data: bytes) -> str:
+        """Stores one part (the local server's PUT of a part URL): its ETag, the MD5 as S3's."""
+        if not 1 <= number <= 10_000:
+            raise BlobNotFound(key)
+        folder = self._upload_dir(key, upload_id)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".part-")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, folder / f"{number:05d}")
+        return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+    def list_parts(self, key: str, upload_id: str) -> Sequence[UploadedPart]:
+        folder = self._upload_dir(key, upload_id)
+        return [
+            UploadedPart(
+                int(p.name), hashlib.md5(p.read_bytes(), usedforsecurity=False).hexdigest(), p.stat().st_size
+            )
+            for p in sorted(folder.iterdir())
+            if p.name.isdigit()
+        ]
+
+    def complete_multipart(self, key: str, upload_id: str, parts: Sequence[UploadedPart]) -> BlobInfo:
+        folder = self._upload_dir(key, upload_id)
+        stored = {p.number: p for p in self.list_parts(key, upload_id)}
+        if not parts or any(stored.get(p.number) is None or stored[p.number].etag != p.etag for p in parts):
+            raise BlobNotFound(key)  # S3 answers InvalidPart: a part missing or not the one named
+        with self.open_write(key) as out:
+            for part in sorted(parts, key=lambda p: p.number):
+                out.write((folder / f"{part.number:05d}").read_bytes())
+        shutil.rmtree(folder, ignore_errors=True)
+        return self.head(key)
+
+    def abort_multipart(self, key: str, upload_id: str) -> None:
+        try:
+            shutil.rmtree(self._upload_dir(key, upload_id), ignore_errors=True)
+        except BlobNotFound:
+            return

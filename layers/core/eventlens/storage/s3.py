@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import builtins
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlencode
@@ -18,6 +19,7 @@ from eventlens.storage.base import (
     BlobNotFound,
     BlobStore,
     BlobWriter,
+    UploadedPart,
     content_disposition,
     validate_key,
 )
@@ -197,3 +199,64 @@ class S3BlobStore(BlobStore):
                 ExpiresIn=expires_s,
             )
         )
+
+    def create_multipart(self, key: str, content_type: str) -> str:
+        reply = self.client.create_multipart_upload(
+            Bucket=self.bucket, Key=validate_key(key), ContentType=content_type
+        )
+        return str(reply["UploadId"])
+
+    def url_for_part(self, key: str, upload_id: str, number: int, expires_s: int = 900) -> str:
+        return str(
+            self.client.generate_presigned_url(
+                "upload_part",
+                Params={
+                    "Bucket": self.bucket,
+                    "Key": validate_key(key),
+                    "UploadId": upload_id,
+                    "PartNumber": number,
+                },
+                ExpiresIn=expires_s,
+            )
+        )
+
+    def list_parts(self, key: str, upload_id: str) -> Sequence[UploadedPart]:
+        parts: builtins.list[UploadedPart] = []
+        marker = 0
+        while True:
+            try:
+                reply = self.client.list_parts(
+                    Bucket=self.bucket, Key=validate_key(key), UploadId=upload_id, PartNumberMarker=marker
+                )
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in ("NoSuchUpload", "404"):
+                    raise BlobNotFound(key) from None
+                raise
+            parts += [
+                UploadedPart(int(p["PartNumber"]), str(p["ETag"]).strip('"'), int(p["Size"]))
+                for p in reply.get("Parts", [])
+            ]
+            if not reply.get("IsTruncated"):
+                return parts
+            marker = int(reply["NextPartNumberMarker"])
+
+    def complete_multipart(self, key: str, upload_id: str, parts: Sequence[UploadedPart]) -> BlobInfo:
+        try:
+            reply = self.client.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=validate_key(key),
+                UploadId=upload_id,
+                MultipartUpload={"Parts": [{"PartNumber": p.number, "ETag": f'"{p.etag}"'} for p in parts]},
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "NoSuchUpload":
+                raise BlobNotFound(key) from None
+            raise
+        return BlobInfo(key, self.head(key).size, str(reply["ETag"]).strip('"'))
+
+    def abort_multipart(self, key: str, upload_id: str) -> None:
+        try:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=validate_key(key), UploadId=upload_id)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "NoSuchUpload":
+                raise

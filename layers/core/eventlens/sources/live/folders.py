@@ -27,6 +27,10 @@ class Entry:
     stamp: str
 
 
+Page = tuple[list[Entry], str | None]
+"""One page of a listing, and the cursor of the next (None: it was the last)."""
+
+
 class FileGone(Exception):
     """A listed file could not be read any more (deleted or moved away mid-sync)."""
 
@@ -44,6 +48,11 @@ class Folder(ABC):
 
     @abstractmethod
     def read(self, path: str) -> bytes: ...
+
+    def list_page(self, cursor: str | None) -> Page:
+        """One page of the listing from `cursor` (None: the first), and the next page's cursor (None:
+        this was the last). A local folder is one page: walking it costs no request."""
+        return list(self.list()), None
 
     def check(self) -> None:
         """Raise InvalidLiveSource when the folder cannot be listed."""
@@ -89,11 +98,13 @@ class LocalFolder(Folder):
 
 
 class S3Folder(Folder):
-    def __init__(self, bucket: str, prefix: str, client: Any = None) -> None:
+    def __init__(self, bucket: str, prefix: str, client: Any = None, page_keys: int = 1000) -> None:
         self.bucket = bucket
         self.prefix = prefix
         self.location = f"s3://{bucket}/{prefix}"
         self._client = client
+        self.page_keys = page_keys
+        """Keys per ListObjectsV2 page (S3 answers at most 1,000)."""
 
     @property
     def client(self) -> Any:
@@ -104,12 +115,24 @@ class S3Folder(Folder):
         return self._client
 
     def list(self) -> Iterator[Entry]:
-        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix)
-        for page in pages:
-            for obj in page.get("Contents", []):
-                path = obj["Key"][len(self.prefix) :]
-                if path and not path.endswith("/") and _visible(path):
-                    yield Entry(path, int(obj["Size"]), str(obj["ETag"]).strip('"'))
+        cursor: str | None = None
+        while True:
+            entries, cursor = self.list_page(cursor)
+            yield from entries
+            if cursor is None:
+                return
+
+    def list_page(self, cursor: str | None) -> Page:
+        params: dict[str, Any] = {"Bucket": self.bucket, "Prefix": self.prefix, "MaxKeys": self.page_keys}
+        if cursor is not None:
+            params["ContinuationToken"] = cursor
+        page = self.client.list_objects_v2(**params)
+        entries = []
+        for obj in page.get("Contents", []):
+            path = obj["Key"][len(self.prefix) :]
+            if path and not path.endswith("/") and _visible(path):
+                entries.append(Entry(path, int(obj["Size"]), str(obj["ETag"]).strip('"')))
+        return entries, page.get("NextContinuationToken") if page.get("IsTruncated") else None
 
     def read(self, path: str) -> bytes:
         from botocore.exceptions import ClientError
@@ -135,6 +158,23 @@ def normalize(location: str) -> str:
     if not location:
         raise InvalidLiveSource("a live source needs a folder path or s3://bucket/prefix")
     return str(Path(location).expanduser().resolve())
+
+
+def check_allowed(location: str) -> None:
+    """Refuse an S3 location outside the buckets this installation may read (on AWS its functions'
+    roles name them: IAM needs the ARNs, so the stack lists them, LiveSourceBuckets)."""
+    if not location.startswith("s3://"):
+        return
+    from eventlens.config import settings
+
+    allowed = settings().live_bucket_names
+    bucket = location[5:].partition("/")[0]
+    if allowed is not None and bucket not in allowed:
+        names = ", ".join(sorted(allowed)) or "none yet"
+        raise InvalidLiveSource(
+            f"this installation may not read the bucket {bucket!r} (it may read: {names});"
+            " its operator adds buckets to the stack parameter LiveSourceBuckets"
+        )
 
 
 def open_folder(location: str) -> Folder:

@@ -17,6 +17,9 @@ class LiveSourceRow:
     location: str
     error: str | None
     synced_at: datetime | None
+    listing: str | None = None
+    """None: no listing under way; 'listing': pages to come from `listing_cursor`; 'listed': staged."""
+    listing_cursor: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +44,8 @@ class LivePhoto:
 
 def get_source(tx: Tx) -> LiveSourceRow | None:
     row = tx.execute(
-        "SELECT location, error, synced_at FROM live_sources WHERE event_id = current_event_id()"
+        "SELECT location, error, synced_at, listing, listing_cursor FROM live_sources"
+        " WHERE event_id = current_event_id()"
     ).fetchone()
     return None if row is None else LiveSourceRow(**row)
 
@@ -53,10 +57,53 @@ def put_source(tx: Tx, location: str) -> None:
         " AND s.event_id = i.event_id AND s.location <> %s",
         (location,),
     )
+    tx.execute("DELETE FROM live_listing WHERE event_id = current_event_id()")
     tx.execute(
         "INSERT INTO live_sources (event_id, location) VALUES (current_event_id(), %s)"
-        " ON CONFLICT (event_id) DO UPDATE SET location = excluded.location, error = NULL, updated_at = now()",
+        " ON CONFLICT (event_id) DO UPDATE SET location = excluded.location, error = NULL, listing = NULL,"
+        " listing_cursor = NULL, updated_at = now()",
         (location,),
+    )
+
+
+def start_listing(tx: Tx) -> None:
+    """Forget any staged listing and start one from the first page."""
+    tx.execute("DELETE FROM live_listing WHERE event_id = current_event_id()")
+    tx.execute(
+        "UPDATE live_sources SET listing = 'listing', listing_cursor = NULL, updated_at = now()"
+        " WHERE event_id = current_event_id()"
+    )
+
+
+def stage_page(tx: Tx, entries: Sequence[tuple[str, int, str]], cursor: str | None) -> None:
+    """One page of the listing (path, size, stamp), and where the next one starts (None: it was the
+    last), in one transaction: a sync stopped after it goes on from `cursor`."""
+    with tx.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO live_listing (event_id, path, size_bytes, stamp) VALUES (current_event_id(), %s, %s, %s)"
+            " ON CONFLICT (event_id, path) DO UPDATE SET size_bytes = excluded.size_bytes, stamp = excluded.stamp",
+            list(entries),
+        )
+    tx.execute(
+        "UPDATE live_sources SET listing = %s, listing_cursor = %s, updated_at = now()"
+        " WHERE event_id = current_event_id()",
+        ("listing" if cursor is not None else "listed", cursor),
+    )
+
+
+def staged(tx: Tx) -> list[tuple[str, int, str]]:
+    rows = tx.execute(
+        "SELECT path, size_bytes, stamp FROM live_listing WHERE event_id = current_event_id() ORDER BY path"
+    ).fetchall()
+    return [(r["path"], r["size_bytes"], r["stamp"]) for r in rows]
+
+
+def end_listing(tx: Tx) -> None:
+    """The staged listing was applied (or cannot be continued): the next sync lists afresh."""
+    tx.execute("DELETE FROM live_listing WHERE event_id = current_event_id()")
+    tx.execute(
+        "UPDATE live_sources SET listing = NULL, listing_cursor = NULL, updated_at = now()"
+        " WHERE event_id = current_event_id()"
     )
 
 

@@ -22,10 +22,19 @@ from dataclasses import dataclass
 
 from eventlens import db
 from eventlens.errors import InvalidLiveSource, LiveSourceNotFound
+from eventlens.resilience import WallClockGuard
 from eventlens.scope import Scope
 from eventlens.sources import repo as sources_repo
 from eventlens.sources.live import repo
-from eventlens.sources.live.folders import Entry, FileGone, Folder, folder_of, normalize, open_folder
+from eventlens.sources.live.folders import (
+    Entry,
+    FileGone,
+    Folder,
+    check_allowed,
+    folder_of,
+    normalize,
+    open_folder,
+)
 from eventlens.sources.live.repo import LiveItem, LivePhoto, LiveSourceRow
 from eventlens.sources.live.views import LiveSourceView, LiveSyncReport
 from eventlens.sources.registry import content_hash, content_of, delete_thumbnails
@@ -44,6 +53,7 @@ def add_live_source(scope: Scope, location: str, opener: FolderFactory = open_fo
     """Point the event at a folder path or `s3://bucket/prefix`; it is listed now, so a typo fails
     here rather than at the first sync."""
     location = normalize(location)
+    check_allowed(location)
     opener(location).check()
     with scope.transaction() as tx:
         repo.put_source(tx, location)
@@ -62,11 +72,21 @@ def _view(row: LiveSourceRow | None) -> LiveSourceView:
 
 
 def sync_live(
-    scope: Scope, store: BlobStore, *, rehash: bool = False, opener: FolderFactory = open_folder
+    scope: Scope,
+    store: BlobStore,
+    guard: WallClockGuard | None = None,
+    *,
+    rehash: bool = False,
+    opener: FolderFactory = open_folder,
 ) -> LiveSyncReport | None:
     """Bring the event's photos in step with its live folder; None when it has none.
 
-    `rehash` reads every file instead of trusting unchanged stamps (the benchmark's baseline)."""
+    Within `guard`'s budget (none: until done): the listing is staged a page at a time with the
+    next page's cursor, and new files are read until the budget is spent; a sync stopped there
+    (`done` False) removes nothing, and the next call goes on from the staged pages and the files
+    already read. `rehash` reads every file instead of trusting unchanged stamps (the benchmark's
+    baseline)."""
+    guard = guard or WallClockGuard(float("inf"))
     with scope.transaction() as tx:
         source = repo.get_source(tx)
     if source is None:
@@ -74,18 +94,56 @@ def sync_live(
     with db.advisory_lock(f"eventlens-live:{scope.tenant().id}") as sole:
         if not sole:  # two syncs of one folder would store every new file twice
             return LiveSyncReport(busy=True)
+        with scope.transaction() as tx:  # again, under the lock: a sync that just ended moved the listing on
+            source = repo.get_source(tx)
+        if source is None:
+            return None
         report = LiveSyncReport()
+        folder = opener(source.location)
         try:
-            listing = {e.path: e for e in opener(source.location).list()}
+            listing = _list(scope, folder, source, guard)
         except Exception as exc:  # any reason the folder cannot be listed changes nothing
             report.error = f"cannot list {source.location}: {exc}"
             with scope.transaction() as tx:
+                repo.end_listing(tx)  # a continuation token may not outlive the error
                 repo.set_error(tx, report.error)
             return report
-        _Sync(scope, store, opener(source.location), report, rehash).run(listing)
-        with scope.transaction() as tx:
-            repo.mark_synced(tx)
+        if listing is None:
+            report.done = False
+            return report
+        _Sync(scope, store, folder, report, rehash, guard).run(listing)
+        if report.done:
+            with scope.transaction() as tx:
+                repo.end_listing(tx)
+                repo.mark_synced(tx)
         return report
+
+
+def _list(
+    scope: Scope, folder: Folder, source: LiveSourceRow, guard: WallClockGuard
+) -> dict[str, Entry] | None:
+    """The whole listing; None when the budget ran out before its last page. A listing of one page
+    (any local folder) is used as it is; a longer one is staged page by page, so the next call goes
+    on from the saved cursor."""
+    cursor = source.listing_cursor
+    if source.listing is None:
+        entries, cursor = folder.list_page(None)
+        if cursor is None:
+            return {e.path: e for e in entries}
+        with scope.transaction() as tx:
+            repo.start_listing(tx)
+            repo.stage_page(tx, [(e.path, e.size, e.stamp) for e in entries], cursor)
+        if guard.expired():
+            return None
+    if source.listing != "listed":
+        while cursor is not None:
+            entries, cursor = folder.list_page(cursor)
+            with scope.transaction() as tx:
+                repo.stage_page(tx, [(e.path, e.size, e.stamp) for e in entries], cursor)
+            if cursor is not None and guard.expired():
+                return None
+    with scope.transaction() as tx:
+        return {path: Entry(path, size, stamp) for path, size, stamp in repo.staged(tx)}
 
 
 @dataclass
@@ -95,6 +153,7 @@ class _Sync:
     folder: Folder
     report: LiveSyncReport
     rehash: bool
+    guard: WallClockGuard
 
     def run(self, listing: dict[str, Entry]) -> None:
         prefix = live_prefix(self.scope.tenant().slug)
@@ -103,6 +162,10 @@ class _Sync:
             photos = repo.live_photos(tx, prefix)
         self.prefix, self.photos, self.read = prefix, photos, dict[str, Content]()
         new = self._identify(listing, old)
+        if not self.report.done:
+            # Stopped before every new file was read: files not listed yet count as still there,
+            # so nothing is removed on a partial view (a move not yet read would lose its photo).
+            new.update({path: item for path, item in old.items() if path not in new})
         self._count(old, new)
         self._apply(old, new)
 
@@ -118,6 +181,11 @@ class _Sync:
                 known = vanished.get((entry.stamp, entry.size))  # renamed or moved: same inode or ETag
             if known is not None and not self.rehash:
                 new[path] = LiveItem(path, entry.size, entry.stamp, known.content_hash)
+                continue
+            if self.report.read and self.guard.expired():
+                self.report.done = False  # the rest next time: what was read is saved below
+                if path in old:
+                    new[path] = old[path]
                 continue
             try:
                 data = self.folder.read(path)

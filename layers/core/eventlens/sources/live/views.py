@@ -34,6 +34,11 @@ class LiveSyncReport(Model):
     busy: bool = Field(
         default=False, description="Another sync of this folder was running: this one did nothing"
     )
+    done: bool = Field(
+        default=True,
+        description="False: the budget ran out (a listing of many pages, many new files); the next sync"
+        " goes on where this one stopped",
+    )
 
     @property
     def changed(self) -> int:

@@ -1,0 +1,1 @@
+"""Compilations: highlight reels made from an event's videos (issue 16)."""
