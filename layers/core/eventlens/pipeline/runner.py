@@ -149,7 +149,7 @@ def run_pipeline(
     phases = PHASES if phase == "full" else (phase,)
     if phase != "full":
         options = replace(options or PipelineOptions(), fuse=False)
-    return run_phases(event, phases, budget_ms, on_progress, options=options)
+    return run_phases(event, phases, budget_ms, on_progress, options=options, should_stop=should_stop)
 
 
 def run_phases(
