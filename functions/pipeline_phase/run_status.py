@@ -1,4 +1,4 @@
-"""The state machine's "record run" step: opens a run, closes it as succeeded or failed, and at the
+"""The state machine's "record run" step: opens a run, closes it as completed or failed, and at the
 end of a full run says how many photos arrived meanwhile (closing it when none did).
 
 Closing it from the state machine (also on the Catch path) means a run the admin page shows as

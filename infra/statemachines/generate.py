@@ -270,7 +270,7 @@ def definition() -> dict[str, Any]:
     states["Record success"] = {
         **invoke(
             "${RecordRunFunctionArn}",
-            {"action": "finish", "run_id.$": "$.run_id", "status": "succeeded", "results.$": "$.results"},
+            {"action": "finish", "run_id.$": "$.run_id", "status": "completed", "results.$": "$.results"},
         ),
         "ResultPath": None,
         "Next": "Build indexes",

@@ -22,7 +22,19 @@ from tests.e2e.conftest import DEMO_PASSWORD, DESKTOP, PHONE, new_context, watch
 from tests.e2e.test_albums_flow import _account, _sign_in
 
 SERIOUS = ("serious", "critical")
-DASHBOARD_TABS = ("Pipeline", "Upload", "Review", "Settings", "Activity", "Members", "People", "Find me", "Library", "Albums")
+DASHBOARD_TABS = (
+    "Pipeline",
+    "Upload",
+    "Review",
+    "Settings",
+    "Activity",
+    "Members",
+    "People",
+    "Find me",
+    "Library",
+    "Albums",
+    "Jobs",
+)
 
 
 def _axe_source() -> str:

@@ -87,7 +87,7 @@ def test_a_broken_file_reads_in_plain_words_can_be_ignored_and_retry_runs_again(
     expect(page.locator("#run-status")).to_have_text("Pipeline finished.", timeout=120_000)
     runs = page.request.get("/api/events/demo/admin/pipeline", headers=_auth(page)).json()["runs"]
     assert len(runs) == min(runs_before + 1, 10)
-    assert (runs[0]["phase"], runs[0]["status"]) == ("retry", "succeeded")
+    assert (runs[0]["phase"], runs[0]["status"]) == ("retry", "completed")
     # only the per-photo phases of the failed files (analyze first), no sync, scan, dedupe or tag
     phases = [r["phase"] for r in runs[0]["results"]]
     assert phases[0] == "analyze"

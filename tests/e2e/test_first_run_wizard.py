@@ -116,7 +116,7 @@ def test_the_wizard_creates_the_event_and_starts_its_first_run(
             break
         time.sleep(1)
     assert status is not None
-    assert status["runs"][0]["status"] == "succeeded", status
+    assert status["runs"][0]["status"] == "completed", status
     event = page.evaluate("async () => (await fetch('/api/events/launch-2026')).json()")
     assert event["settings"]["theme"]["primary"] == "#aa3300"
     page.goto("/")  # set up: `/` is no longer the wizard

@@ -599,6 +599,98 @@ def pipeline_run(slug: str, phase: str, retry_errors: bool, as_json: bool) -> No
     )
 
 
+@main.group()
+def jobs() -> None:
+    """List and steer jobs: pipeline runs (queued, running, closed)."""
+
+
+def _job_line(job: Any) -> str:
+    where = f"  #{job.queue_position} {job.waiting_reason}" if job.queue_position else ""
+    done = ", ".join(f"{p} {v.done}/{v.total}" for p, v in job.progress.items())
+    return f"{job.id}  {job.kind:<8} {job.phase:<8} {job.status:<9} prio {job.priority:>3}  {done}{where}"
+
+
+def _job_call(fn: Any, slug: str, *args: Any) -> Any:
+    try:
+        return fn(_scope(slug, "system"), *args)
+    except DomainError as error:
+        _fail(error.message)
+
+
+@jobs.command("list")
+@click.option("--event", "slug", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def jobs_list(slug: str, as_json: bool) -> None:
+    """Queued jobs in the order they will start, then running and closed ones."""
+    from eventlens.jobs.service import list_jobs
+
+    listed = _job_call(list_jobs, slug)
+    if as_json:
+        _echo_json(listed)
+        return
+    for job in listed.jobs:
+        click.echo(_job_line(job))
+
+
+@jobs.command("show")
+@click.argument("job_id")
+@click.option("--event", "slug", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def jobs_show(job_id: str, slug: str, as_json: bool) -> None:
+    """One job with its log lines."""
+    from eventlens.jobs.service import get_job
+
+    job = _job_call(get_job, slug, job_id)
+    if as_json:
+        _echo_json(job)
+        return
+    click.echo(_job_line(job))
+    for line in job.log:
+        click.echo(f"  {line}")
+
+
+@jobs.command("cancel")
+@click.argument("job_id")
+@click.option("--event", "slug", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def jobs_cancel(job_id: str, slug: str, as_json: bool) -> None:
+    """Cancel a job: queued, at once; running, at its next slice (on AWS its execution stops)."""
+    from eventlens.jobs.service import cancel_job
+
+    job = _job_call(cancel_job, slug, job_id)
+    _echo_json(job) if as_json else click.echo(_job_line(job))
+
+
+@jobs.command("retry")
+@click.argument("job_id")
+@click.option("--event", "slug", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def jobs_retry(job_id: str, slug: str, as_json: bool) -> None:
+    """Run a closed job again as a new job (here, until it ends; on AWS, as an execution)."""
+    from eventlens.config import settings
+    from eventlens.jobs.service import retry_job, retry_job_here
+
+    if settings().state_machine_arn:
+        job = _job_call(retry_job, slug, job_id)
+    else:
+        with _ProgressBars(disabled=as_json) as bars:
+            job = _job_call(retry_job_here, slug, job_id, bars.update)
+    _echo_json(job) if as_json else click.echo(_job_line(job))
+
+
+@jobs.command("priority")
+@click.argument("job_id")
+@click.argument("priority", type=click.IntRange(-100, 100))
+@click.option("--event", "slug", required=True)
+@click.option("--json", "as_json", is_flag=True)
+def jobs_priority(job_id: str, priority: int, slug: str, as_json: bool) -> None:
+    """Re-prioritise a job: the higher starts first among the event's queued jobs."""
+    from eventlens.jobs.service import set_priority
+
+    job = _job_call(set_priority, slug, job_id, priority)
+    _echo_json(job) if as_json else click.echo(_job_line(job))
+
+
 class _ProgressBars:
     """One tqdm bar per phase (done/total, rate, ETA), on stderr."""
 

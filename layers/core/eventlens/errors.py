@@ -9,7 +9,7 @@ The message of a domain error is written for the person who will read it.
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import ClassVar
+from typing import Any, ClassVar
 
 
 class DomainError(Exception):
@@ -388,3 +388,12 @@ class FaceClusterNotFound(NotFound):
 
 class ThemeUnreadable(BadRequest):
     """The theme's text colour is too close to its background (WCAG contrast under 4.5:1)."""
+
+
+class RunCancelled(Exception):
+    """Not a refusal: a run stopped between slices because its job was cancelled (jobs.service
+    closes it as cancelled); `results` is what its phases did until then."""
+
+    def __init__(self, results: list[dict[str, Any]]) -> None:
+        super().__init__("cancelled")
+        self.results = results

@@ -560,4 +560,4 @@ def test_a_dashboard_upload_joins_an_album_its_uploader_may_add_to_and_is_refuse
         if run["status"] != "running":
             break
         time.sleep(0.5)
-    assert run["status"] == "succeeded", run
+    assert run["status"] == "completed", run

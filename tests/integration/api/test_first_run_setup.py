@@ -114,7 +114,7 @@ def test_the_code_sets_up_the_installation_once_and_starts_the_first_run(
         if run.status not in ("queued", "running"):
             break
         time.sleep(0.2)
-    assert run.status == "succeeded", run
+    assert run.status == "completed", run
     photo = owner_conn.execute(
         "SELECT filename, folder FROM photos WHERE event_id = %s", (event.id,)
     ).fetchone()

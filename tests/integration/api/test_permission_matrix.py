@@ -116,6 +116,16 @@ ROUTES = [
     Route("GET", "/api/events/{slug}/admin/pipeline/runs/" + str(UUID(int=7)), "event.inspect"),
     Route("GET", "/api/events/{slug}/admin/errors", "event.inspect"),
     Route("POST", "/api/events/{slug}/admin/retry", "pipeline.run"),
+    Route("GET", "/api/events/{slug}/admin/jobs", "event.inspect"),
+    Route("GET", "/api/events/{slug}/admin/jobs/" + str(UUID(int=7)), "event.inspect"),
+    Route("POST", "/api/events/{slug}/admin/jobs/" + str(UUID(int=7)) + "/cancel", "pipeline.run"),
+    Route("POST", "/api/events/{slug}/admin/jobs/" + str(UUID(int=7)) + "/retry", "pipeline.run"),
+    Route(
+        "PATCH",
+        "/api/events/{slug}/admin/jobs/" + str(UUID(int=7)),
+        "pipeline.run",
+        lambda w: {"priority": 3},
+    ),
     Route("DELETE", "/api/events/{slug}/admin/errors/" + str(UUID(int=8)), "photo.delete"),
     Route("GET", "/api/events/{slug}/admin/duplicates", "event.inspect"),
     Route("GET", "/api/events/{slug}/admin/flagged", "photo.moderate"),
@@ -459,6 +469,7 @@ def test_the_matrix_covers_every_action_and_every_signed_in_route(api) -> None:
 def _template(path: str) -> str:
     path = path.split("?")[0]
     path = re.sub(r"/runs/[0-9a-f-]{36}", "/runs/{run_id}", path)
+    path = re.sub(r"/jobs/[0-9a-f-]{36}", "/jobs/{job_id}", path)
     path = re.sub(r"/photos/[0-9a-f-]{36}", "/photos/{photo_id}", path)
     path = re.sub(r"/errors/[0-9a-f-]{36}", "/errors/{photo_id}", path)
     path = re.sub(r"/invitations/[0-9a-f-]{36}", "/invitations/{invitation_id}", path)

@@ -160,7 +160,7 @@ def test_the_admins_wizard_follows_an_s3_prefix_of_a_listed_bucket_and_its_first
         if run.status not in ("queued", "running"):
             break
         time.sleep(0.2)
-    assert run.status == "succeeded", run
+    assert run.status == "completed", run
     assert owner_conn.execute(
         "SELECT folder, filename FROM photos WHERE event_id = %s", (event.id,)
     ).fetchall() == [("Keynote", "cat.jpg")]

@@ -228,7 +228,7 @@ def test_a_burst_of_uploads_starts_one_execution_and_a_later_one_after_it_ends(
 
     from eventlens.jobs.service import finish_run
 
-    finish_run(run_id, "succeeded", [])  # the state machine's record-run step
+    finish_run(run_id, "completed", [])  # the state machine's record-run step
     aws["s3"].put_object(Bucket=BUCKET, Key="events/demo/originals/late.jpg", Body=jpeg("white"))
     deliver(aws, [m for m in receive(aws) if "Records" in json.loads(m["Body"])])
     assert len(sfn.list_executions(stateMachineArn=arn)["executions"]) == 2

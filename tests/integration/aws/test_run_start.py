@@ -88,3 +88,23 @@ def test_a_run_whose_execution_cannot_start_is_closed_as_failed(
     monkeypatch.setenv("EVENTLENS_STATE_MACHINE_ARN", state_machine)
     reset_settings()
     assert process_new_photos(Scope.pipeline(event)) is not None  # the next upload starts one
+
+
+def test_cancelling_a_job_on_aws_stops_its_execution_and_closes_it_cancelled(
+    state_machine: str, make_event
+) -> None:
+    from eventlens.jobs.service import cancel_job, get_job
+
+    event = make_event("stop-me")
+    organizer = Scope.organizer(event, "test")
+    run = start_run(organizer, "full")
+    job = get_job(organizer, run.id)
+    (execution,) = executions(state_machine)
+    assert job.execution_arn == execution["executionArn"]
+
+    cancelled = cancel_job(organizer, run.id)
+
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    assert sfn.describe_execution(executionArn=execution["executionArn"])["status"] == "ABORTED"
+    assert (cancelled.status, cancelled.cancel_requested) == ("cancelled", True)
+    assert cancelled.finished_at is not None

@@ -156,7 +156,7 @@ def test_single_phase_run_succeeds_and_is_recorded(
     assert described["status"] == "SUCCEEDED", described
     assert builds == [{"built": [], "skipped": False}]  # the run ended by asking for grown events' indexes
     run = jobs.get_run(Scope.organizer(event, "test"), run_id)
-    assert run.status == "succeeded"
+    assert run.status == "completed"
     assert [r.phase for r in run.results] == ["scan"]
     assert run.results[0].done is True
 
@@ -202,7 +202,7 @@ def test_a_phase_failing_once_is_retried_and_the_run_succeeds(
     described = run_to_end(arn, {"event_id": str(event.id), "phase": "dedupe", "run_id": str(run_id)})
     assert described["status"] == "SUCCEEDED", described
     assert len(calls) == 2
-    assert jobs.get_run(Scope.organizer(event, "test"), run_id).status == "succeeded"
+    assert jobs.get_run(Scope.organizer(event, "test"), run_id).status == "completed"
 
 
 def test_a_phase_that_never_finishes_fails_the_run_instead_of_looping_forever(
@@ -277,7 +277,7 @@ def test_a_full_run_takes_every_phase_with_describe_beside_faces_and_scan_split_
     described = run_to_end(arn, {"event_id": str(event.id), "phase": "full", "run_id": str(run_id)})
     assert described["status"] == "SUCCEEDED", described
     run = jobs.get_run(Scope.organizer(event, "test"), run_id)
-    assert run.status == "succeeded"
+    assert run.status == "completed"
     assert {r.phase for r in run.results} == set(PHASES)
     assert all(r.done for r in run.results)
     assert sorted((p["worker"], p["workers"]) for p in scan_payloads if "worker" in p) == [(1, 2), (2, 2)]
@@ -332,7 +332,7 @@ def test_a_photo_registered_while_a_full_run_goes_joins_that_run(
     assert told == [run_id]
     assert len(tags) == 2  # a second round
     run = jobs.get_run(Scope.organizer(event, "test"), run_id)
-    assert run.status == "succeeded"
+    assert run.status == "completed"
     with Scope.pipeline(event).transaction() as tx:
         rows = tx.execute(
             "SELECT source_key, analyze_status, describe_status, embed_status, faces_status FROM photos"

@@ -192,7 +192,7 @@ def test_a_cli_run_is_recorded_and_its_summary_agrees_with_the_phase_counts(run,
 
     assert code == 0, output
     status = pipeline_status(Scope.organizer(get_event("fair"), "test"))
-    assert [(r.phase, r.status) for r in status.runs] == [("full", "succeeded")]
+    assert [(r.phase, r.status) for r in status.runs] == [("full", "completed")]
     processed = {r.phase: r.processed for r in status.runs[0].results}
     finished = {c.phase: c.completed + c.error for c in status.phases}
     assert finished == {"analyze": 3, "describe": 3, "embed": 3, "faces": 3}
@@ -208,5 +208,5 @@ def test_the_demos_own_run_is_listed_on_its_dashboard(run) -> None:
 
     assert code == 0, output
     runs = pipeline_status(Scope.organizer(get_event("demo"), "test")).runs
-    assert [(r.phase, r.status) for r in runs] == [("full", "succeeded")]
+    assert [(r.phase, r.status) for r in runs] == [("full", "completed")]
     assert {r.phase for r in runs[0].results} >= {"sync", "analyze", "tag"}

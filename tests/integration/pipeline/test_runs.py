@@ -20,11 +20,11 @@ def test_a_run_is_closed_by_its_id_and_stays_invisible_to_other_events(make_even
     organizer, stranger = Scope.organizer(event, "test"), Scope.organizer(other, "test")
 
     finish_run(
-        run_id, "succeeded", [{"phase": "sync", "processed": 0, "remaining": 0, "errors": 0, "done": True}]
+        run_id, "completed", [{"phase": "sync", "processed": 0, "remaining": 0, "errors": 0, "done": True}]
     )
 
     run = get_run(organizer, run_id)
-    assert (run.status, run.results[0].phase) == ("succeeded", "sync")
+    assert (run.status, run.results[0].phase) == ("completed", "sync")
     assert run.finished_at is not None
     assert [r.id for r in pipeline_status(organizer).runs] == [run_id]
     assert pipeline_status(stranger).runs == []
@@ -34,7 +34,7 @@ def test_a_run_is_closed_by_its_id_and_stays_invisible_to_other_events(make_even
 
 def test_closing_an_unknown_run_is_run_not_found(db) -> None:
     with pytest.raises(RunNotFound):
-        finish_run("00000000-0000-0000-0000-000000000000", "succeeded", [])
+        finish_run("00000000-0000-0000-0000-000000000000", "completed", [])
 
 
 def test_background_run_processes_the_event_and_records_its_results(make_event, photo_dir) -> None:
@@ -48,7 +48,7 @@ def test_background_run_processes_the_event_and_records_its_results(make_event, 
         time.sleep(0.2)
 
     run = get_run(organizer, run_id)
-    assert run.status == "succeeded", run.error
+    assert run.status == "completed", run.error
     assert [r.phase for r in run.results][-1] == "tag"
     assert all(r.done for r in run.results)
 

@@ -17,6 +17,7 @@ import { mountAudit } from "./audit.js";
 import { mountMembers } from "./members.js";
 import { mountPeople } from "./people.js";
 import { mountAnalytics } from "./analytics.js";
+import { mountJobs } from "./jobs.js";
 import { mountLibrary } from "./library.js";
 import { mountAlbums } from "./albums.js";
 
@@ -63,6 +64,8 @@ let members = null;
 /** @type {ReturnType<typeof mountPeople>|null} */
 let people = null;
 let analytics = null;
+/** @type {ReturnType<typeof mountJobs> | null} */
+let jobsPanel = null;
 let library = null;
 let albums = null;
 
@@ -184,6 +187,7 @@ function select(tab) {
   if (name === "members") (members ||= mountMembers(session, toast, () => me.role)).refresh();
   if (name === "people") (people ||= mountPeople(session, toast)).refresh();
   if (name === "findme") (analytics ||= mountAnalytics(session, toast)).refresh();
+  if (name === "jobs") (jobsPanel ||= mountJobs(session, toast)).refresh();
   if (name === "library") (library ||= mountLibrary(session, toast)).refresh();
   if (name === "albums") (albums ||= mountAlbums(session, toast)).refresh();
   if (name === "settings") {

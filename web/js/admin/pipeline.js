@@ -93,6 +93,14 @@ export function mountPipeline(session, toast) {
     tbody.replaceChildren(...names.map((name) => {
       const p = counted.get(name);
       if (!p) {
+        const live = runs.find((r) => r.status === "running")?.progress?.[name];
+        if (live) { // a whole-event phase of the running run: its count while it goes (jobs.js)
+          return h("tr", { dataset: { phase: name }, class: "event-phase" },
+            h("th", { scope: "row" }, name),
+            h("td", {}, `whole event · running ${live.done}/${live.total}`),
+            h("td", { class: "num muted" }, "—"), h("td", { class: "num muted" }, "—"),
+            h("td", { class: "num" }, formatCount(live.done)), h("td", { class: "num muted" }, "—"));
+        }
         const last = lastResult(name);
         return h("tr", { dataset: { phase: name }, class: "event-phase" },
           h("th", { scope: "row" }, name),

@@ -22,6 +22,8 @@ export const RIGHTS = {
   "#members-manage": ["members.manage"],
   ".member-manage": ["members.manage"], // each member's role select and Remove (members.js)
   "#tab-people": ["face_clusters.manage"],
+  "#tab-jobs": ["event.inspect"],
+  ".job-steer": ["pipeline.run"], // each job's Cancel, Retry and priority (jobs.js)
   "#tab-library": ["event.inspect"],
   ".library-lock": ["media.lock"], // each video's Lock and Unlock (library.js)
   "#tab-albums": ["album.moderate", "album.manage"],

@@ -76,7 +76,7 @@ TABLE: dict[Action, tuple[bool, bool, bool, bool, bool, bool]] = {
     "event.inspect":       (_,     _,     _,      X,     X,     X),  # runs, errors, hidden and held photos
     "photo.moderate":      (_,     _,     _,      X,     X,     X),  # hide, unhide, approve, reject
     "photo.delete":        (_,     _,     _,      X,     X,     X),  # a file whose processing failed, for good
-    "pipeline.run":        (_,     _,     _,      X,     X,     X),  # start runs, retry errors
+    "pipeline.run":        (_,     _,     _,      X,     X,     X),  # start runs, retry errors; cancel, retry, re-prioritise jobs
     "findme.analytics":    (_,     _,     _,      _,     X,     X),
     "face_clusters.manage": (_,    _,     _,      X,     X,     X),  # people in photos: list, name, merge, split, hide
     "event.settings":      (_,     _,     _,      _,     X,     X),  # settings, password, sign out everywhere

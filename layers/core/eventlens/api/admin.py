@@ -19,6 +19,7 @@ from eventlens.api.links import link_base
 from eventlens.api.params import Cursor, Slug, Text
 from eventlens.api.requests import (
     GrantRequest,
+    JobPriority,
     PhotoPatch,
     PipelineRunRequest,
     RoleChange,
@@ -36,7 +37,7 @@ from eventlens.events import service as events
 from eventlens.events.views import EventView
 from eventlens.findme.views import MatchAnalytics
 from eventlens.jobs import service as jobs
-from eventlens.jobs.views import ErrorList, PipelineRun, PipelineStatus, RetryResponse
+from eventlens.jobs.views import ErrorList, Job, JobList, PipelineRun, PipelineStatus, RetryResponse
 from eventlens.media import service as media
 from eventlens.media.views import Photo, PhotoList, PhotoPage
 from eventlens.moderation import service as moderation
@@ -74,6 +75,35 @@ def start_run(slug: Slug, body: PipelineRunRequest) -> Response[PipelineRun]:
 @router.get("/api/events/<slug>/admin/pipeline/runs/<run_id>", summary="One run", security=SECURITY)
 def get_run(slug: Slug, run_id: UUID) -> PipelineRun:
     return jobs.get_run(_acting(slug, "event.inspect"), run_id)
+
+
+@router.get(
+    "/api/events/<slug>/admin/jobs", summary="Jobs: queued in start order, then the rest", security=SECURITY
+)
+def list_jobs(slug: Slug) -> JobList:
+    return jobs.list_jobs(_acting(slug, "event.inspect"))
+
+
+@router.get("/api/events/<slug>/admin/jobs/<job_id>", summary="One job", security=SECURITY)
+def get_job(slug: Slug, job_id: UUID) -> Job:
+    return jobs.get_job(_acting(slug, "event.inspect"), job_id)
+
+
+@router.post("/api/events/<slug>/admin/jobs/<job_id>/cancel", summary="Cancel a job", security=SECURITY)
+def cancel_job(slug: Slug, job_id: UUID) -> Job:
+    return jobs.cancel_job(_acting(slug, "pipeline.run"), job_id)
+
+
+@router.post(
+    "/api/events/<slug>/admin/jobs/<job_id>/retry", summary="Run a closed job again", security=SECURITY
+)
+def retry_job(slug: Slug, job_id: UUID) -> Response[Job]:
+    return Response(202, "application/json", jobs.retry_job(_acting(slug, "pipeline.run"), job_id))
+
+
+@router.patch("/api/events/<slug>/admin/jobs/<job_id>", summary="Re-prioritise a job", security=SECURITY)
+def prioritise_job(slug: Slug, job_id: UUID, body: JobPriority) -> Job:
+    return jobs.set_priority(_acting(slug, "pipeline.run"), job_id, body.priority)
 
 
 @router.get("/api/events/<slug>/admin/errors", summary="Photos whose processing failed", security=SECURITY)

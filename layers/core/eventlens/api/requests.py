@@ -60,6 +60,10 @@ class PipelineRunRequest(Model):
     phase: RunPhase = "full"
 
 
+class JobPriority(Model):
+    priority: Annotated[int, Field(ge=-100, le=100, description="Higher starts first among queued jobs")]
+
+
 class UploadRequest(Model):
     filename: Annotated[str, Field(min_length=1, max_length=255)]
     content_type: Annotated[str, Field(min_length=3, max_length=100)]

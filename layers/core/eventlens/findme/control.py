@@ -341,6 +341,11 @@ def purge_face_data(now: datetime | None = None, event: Event | None = None) -> 
             )
         purged[each.slug] = faces
         log.info("retention: purged %d face embeddings of %s", faces, each.slug)
+        from eventlens.jobs.service import record_job
+
+        record_job(
+            scope, "purge", "completed", datetime.now(UTC), f"purged {faces} face embeddings (retention)"
+        )
     return purged
 
 

@@ -11,15 +11,25 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from eventlens.config import settings
-from eventlens.errors import PhotoNotFound, RunNotFound
+from eventlens.errors import Conflict, PhotoNotFound, RunCancelled, RunNotFound
 from eventlens.events.service import event_by_id
 from eventlens.jobs import repo
 from eventlens.jobs.explain import plain_message
-from eventlens.jobs.views import ErrorList, PhotoError, PipelineRun, PipelineStatus, RetryResponse
+from eventlens.jobs.views import (
+    CLOSED,
+    ErrorList,
+    Job,
+    JobList,
+    PhotoError,
+    PipelineRun,
+    PipelineStatus,
+    RetryResponse,
+)
 from eventlens.pipeline.graph import LEASE
 from eventlens.scope import Scope
 
@@ -44,16 +54,27 @@ def beat(scope: Scope, run_id: UUID | str) -> None:
         repo.beat(tx, run_id)
 
 
+PROGRESS_EVERY_S = 1.0
+"""How often a local run records its per-phase progress (which is also its heartbeat)."""
+
+
 class _Heartbeat:
-    """Beats for a local run while it makes progress, at most every BEAT_EVERY_S seconds."""
+    """Records a local run's progress per phase while it goes, at most every PROGRESS_EVERY_S
+    seconds and when a phase ends: the job list shows it live, and it says the worker is alive."""
 
     def __init__(self, scope: Scope, run_id: UUID) -> None:
-        self.scope, self.run_id, self.last = scope, run_id, time.monotonic()
+        self.scope, self.run_id, self.last = scope, run_id, time.monotonic() - PROGRESS_EVERY_S
 
     def __call__(self, phase: str, done: int, total: int) -> None:
-        if time.monotonic() - self.last >= BEAT_EVERY_S:
+        if done >= total or time.monotonic() - self.last >= PROGRESS_EVERY_S:
             self.last = time.monotonic()
-            beat(self.scope, self.run_id)
+            with self.scope.transaction() as tx:
+                repo.record_progress(tx, self.run_id, phase, done, total)
+
+    def should_stop(self) -> bool:
+        """Whether the job was cancelled: asked by the runner before every slice."""
+        with self.scope.transaction() as tx:
+            return repo.cancel_requested(tx, self.run_id)
 
 
 def start_run(scope: Scope, phase: str) -> PipelineRun:
@@ -82,11 +103,14 @@ def run_recorded(
             on_progress(name, done, total)
 
     try:
-        results = run_pipeline(scope.tenant(), phase, on_progress=progress)
+        results = run_pipeline(scope.tenant(), phase, on_progress=progress, should_stop=heartbeat.should_stop)
+    except RunCancelled as stopped:
+        finish_run(run_id, "cancelled", stopped.results)
+        return stopped.results
     except BaseException as exc:
         finish_run(run_id, "failed", [], f"{type(exc).__name__}: {exc}")
         raise
-    finish_run(run_id, "succeeded", results)
+    finish_run(run_id, "completed", results)
     return results
 
 
@@ -128,7 +152,7 @@ def _start_execution(scope: Scope, run_id: UUID, phase: str, state_machine_arn: 
     event = scope.tenant()
     payload = {"event_id": str(event.id), "phase": phase, "run_id": str(run_id)}
     try:
-        boto3.client("stepfunctions").start_execution(
+        started = boto3.client("stepfunctions").start_execution(
             stateMachineArn=state_machine_arn,
             name=execution_name(event.slug, run_id),
             input=json.dumps({**payload, "face_matching": event.settings.face_matching}),
@@ -136,6 +160,8 @@ def _start_execution(scope: Scope, run_id: UUID, phase: str, state_machine_arn: 
     except Exception as exc:
         finish_run(run_id, "failed", [], f"the run could not start: {type(exc).__name__}: {exc}")
         raise
+    with scope.transaction() as tx:
+        repo.set_execution(tx, run_id, started["executionArn"])
     return run_id
 
 
@@ -158,7 +184,7 @@ def finish_run(
 
 def close_if_caught_up(run_id: UUID | str, results: list[dict[str, Any]]) -> int:
     """The last step of a full run on AWS: how many photos arrived while it went and still wait;
-    with none, the run is closed as succeeded in the same transaction.
+    with none, the run is closed as completed in the same transaction.
 
     Counting and closing hold the run-start lock `process_new_photos` takes, so an upload is either
     counted here (the state machine goes round once more) or finds no running run and starts one:
@@ -173,7 +199,7 @@ def close_if_caught_up(run_id: UUID | str, results: list[dict[str, Any]]) -> int
         repo.lock_run_start(tx)
         waiting = photos_waiting(tx)
         if waiting == 0:
-            repo.finish_run(tx, run_id, "succeeded", results, None)
+            repo.finish_run(tx, run_id, "completed", results, None)
     return waiting
 
 
@@ -265,10 +291,8 @@ _threads: dict[UUID, threading.Thread] = {}
 
 def start_background_run(scope: Scope, phase: str = "full", phases: tuple[str, ...] = ()) -> UUID:
     """Run the pipeline in a daemon thread (the embedded server); a running run is reused.
-    `phases`, for a retry: run these (recorded under `phase`) instead."""
-    from eventlens.pipeline.runner import run_phases, run_pipeline
-
-    event = scope.tenant()
+    `phases`, for a retry: run these (recorded under `phase`) instead. When it ends, the thread
+    goes on with the event's queued jobs."""
     with _local_lock:
         with scope.transaction() as tx:
             repo.fail_abandoned(tx, LEASE)
@@ -276,19 +300,16 @@ def start_background_run(scope: Scope, phase: str = "full", phases: tuple[str, .
         if running is not None and _alive(running):
             return running
         run_id = open_run(scope, phase)
-        heartbeat = _Heartbeat(scope, run_id)
 
         def work() -> None:
-            try:
-                if phases:
-                    results = run_phases(event, phases, on_progress=heartbeat)
-                else:
-                    results = run_pipeline(event, phase, on_progress=heartbeat)
-            except Exception as exc:
-                log.exception("pipeline run %s failed", run_id)
-                finish_run(run_id, "failed", [], f"{type(exc).__name__}: {exc}")
-            else:
-                finish_run(run_id, "succeeded", results)
+            job: tuple[UUID, str] | None = (run_id, phase)
+            only = phases
+            while job is not None:
+                _run_in_thread(scope, *job, only)
+                with scope.transaction() as tx:  # then the event's queue, highest priority first
+                    job, only = repo.start_next_queued(tx), ()
+                if job is not None:
+                    _threads[job[0]] = threading.current_thread()
 
         thread = threading.Thread(target=work, name=f"eventlens-run-{run_id}", daemon=True)
         _threads[run_id] = thread
@@ -296,6 +317,153 @@ def start_background_run(scope: Scope, phase: str = "full", phases: tuple[str, .
         return run_id
 
 
+def _run_in_thread(scope: Scope, run_id: UUID, phase: str, phases: tuple[str, ...] = ()) -> None:
+    from eventlens.pipeline.runner import run_phases, run_pipeline
+
+    heartbeat = _Heartbeat(scope, run_id)
+    try:
+        if phases:
+            results = run_phases(
+                scope.tenant(), phases, on_progress=heartbeat, should_stop=heartbeat.should_stop
+            )
+        else:
+            results = run_pipeline(
+                scope.tenant(), phase, on_progress=heartbeat, should_stop=heartbeat.should_stop
+            )
+    except RunCancelled as stopped:
+        finish_run(run_id, "cancelled", stopped.results)
+    except Exception as exc:
+        log.exception("pipeline run %s failed", run_id)
+        finish_run(run_id, "failed", [], f"{type(exc).__name__}: {exc}")
+    else:
+        finish_run(run_id, "completed", results)
+
+
 def _alive(run_id: UUID) -> bool:
     thread = _threads.get(run_id)
     return thread is not None and thread.is_alive()
+
+
+# Jobs: runs as the queue shows them (docs/glossary.md "job"), and what an organizer does to them.
+
+JOB_LIST_LIMIT = 50
+
+
+def list_jobs(scope: Scope) -> JobList:
+    """The event's jobs: queued ones first in the order they will start, with their position and
+    why they wait (computed here, never stored), then the running and the closed ones."""
+    with scope.transaction() as tx:
+        repo.fail_abandoned(tx, LEASE)
+        jobs = repo.list_jobs(tx, JOB_LIST_LIMIT)
+    return JobList(jobs=_with_queue(jobs))
+
+
+def get_job(scope: Scope, job_id: UUID | str) -> Job:
+    for job in list_jobs(scope).jobs:
+        if str(job.id) == str(job_id):
+            return job
+    with scope.transaction() as tx:
+        found = repo.get_job(tx, job_id)
+    if found is None:
+        raise RunNotFound(f"no job {job_id}")
+    return found
+
+
+def _with_queue(jobs: list[Job]) -> list[Job]:
+    running = next((j for j in jobs if j.status == "running"), None)
+    out, position = [], 0
+    for job in jobs:
+        if job.status == "queued":
+            position += 1
+            if running is not None:
+                reason = f"waits for the running {running.phase} job {str(running.id)[:8]}"
+            else:
+                reason = "waits for a worker to take it"
+            if position > 1:
+                reason += f" and {position - 1} queued job(s) ahead of it"
+            job = job.model_copy(update={"queue_position": position, "waiting_reason": reason})
+        out.append(job)
+    return out
+
+
+def cancel_job(scope: Scope, job_id: UUID | str) -> Job:
+    """Cancel a job. Queued: it never starts. Running locally: it stops at its next slice (a
+    cooperative stop). Running on AWS: its execution is stopped (StopExecution) and the job closed;
+    a photo its last batch held `processing` is taken back after the LEASE, so all stay resumable."""
+    with scope.transaction() as tx:
+        job = repo.get_job(tx, job_id)
+        if job is None:
+            raise RunNotFound(f"no job {job_id}")
+        if job.status in CLOSED:
+            raise Conflict(f"the job is already {job.status}")
+        repo.request_cancel(tx, job_id)
+    if job.status == "running" and job.execution_arn:
+        import boto3
+
+        boto3.client("stepfunctions").stop_execution(
+            executionArn=job.execution_arn, error="Cancelled", cause="cancelled by an organizer"
+        )
+        finish_run(job.id, "cancelled", [r.model_dump() for r in job.results])
+    return get_job(scope, job_id)
+
+
+def retry_job(scope: Scope, job_id: UUID | str) -> Job:
+    """Run a closed job's work again as a new job: started at once when nothing of the event runs,
+    else queued behind the running one with the same priority. Locally, the run finishes what
+    the first one left (photos are claimed by state, not by job)."""
+    job = _retriable(scope, job_id)
+    if settings().state_machine_arn:
+        return get_job(scope, start_run(scope, job.phase).id)
+    return get_job(scope, enqueue_local(scope, job.phase, job.priority))
+
+
+def retry_job_here(scope: Scope, job_id: UUID | str, on_progress: ProgressFn | None = None) -> Job:
+    """Retry in this process until it ends (the CLI: a daemon thread would die with it)."""
+    job = _retriable(scope, job_id)
+    run_recorded(scope, job.phase, on_progress=on_progress)
+    with scope.transaction() as tx:
+        newest = repo.list_jobs(tx, 1)
+    return get_job(scope, newest[0].id)
+
+
+def _retriable(scope: Scope, job_id: UUID | str) -> Job:
+    with scope.transaction() as tx:
+        job = repo.get_job(tx, job_id)
+    if job is None:
+        raise RunNotFound(f"no job {job_id}")
+    if job.status not in CLOSED:
+        raise Conflict(f"the job is {job.status}: cancel it first, or wait for it to end")
+    if job.kind != "pipeline":
+        raise Conflict(f"a {job.kind} job is retried where it was started")
+    if job.phase == RETRY:  # the phases it retried are not recorded: a full run takes what still needs work
+        return job.model_copy(update={"phase": "full"})
+    return job
+
+
+def enqueue_local(scope: Scope, phase: str, priority: int = 0) -> UUID:
+    """Start a local run now, or queue it when one of the event's runs is going."""
+    with _local_lock, scope.transaction() as tx:
+        repo.fail_abandoned(tx, LEASE)
+        running = repo.running_run(tx)
+        if running is not None and _alive(running):
+            return repo.insert_queued(tx, scope.tenant().id, phase, priority)
+    return start_background_run(scope, phase)
+
+
+def set_priority(scope: Scope, job_id: UUID | str, priority: int) -> Job:
+    """Re-prioritise a job: among the event's queued jobs, the higher starts first."""
+    with scope.transaction() as tx:
+        job = repo.get_job(tx, job_id)
+        if job is None:
+            raise RunNotFound(f"no job {job_id}")
+        if job.status in CLOSED:
+            raise Conflict(f"the job is already {job.status}")
+        repo.set_priority(tx, job_id, priority)
+    return get_job(scope, job_id)
+
+
+def record_job(scope: Scope, kind: str, status: str, started_at: datetime, line: str) -> None:
+    """Record an archive build, a purge or a re-embed as a closed job of the event, so the Jobs list
+    shows every kind of work (they have their own state; only pipeline jobs are queued or retried)."""
+    with scope.transaction() as tx:
+        repo.insert_closed(tx, scope.tenant().id, kind, status, started_at, line)

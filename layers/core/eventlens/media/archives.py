@@ -35,6 +35,7 @@ import logging
 import threading
 import time
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -221,6 +222,7 @@ def build_archive(event_id: UUID | str, archive_id: UUID | str, budget: WallCloc
         row = repo.claim_archive(tx, archive_id, LEASE_S, PENDING_S)
     if row is None:
         return "skipped"
+    started = datetime.now(UTC)
     try:
         _build(event, builder, row, budget)
     except Exception as exc:
@@ -231,8 +233,20 @@ def build_archive(event_id: UUID | str, archive_id: UUID | str, budget: WallCloc
             message = "The download could not be prepared. Please try again."
         with builder.transaction() as tx:
             repo.fail_archive(tx, archive_id, message)
+        _record_job(builder, "failed", started, f"archive {archive_id}: {message}")
         return "failed"
+    _record_job(builder, "completed", started, f"archive {archive_id}: {len(row.photo_ids)} photos asked for")
     return "ready"
+
+
+def _record_job(builder: Scope, status: str, started: datetime, line: str) -> None:
+    """The build as a job in the event's Jobs list; never the reason a download fails."""
+    from eventlens.jobs.service import record_job
+
+    try:
+        record_job(builder, "archive", status, started, line)
+    except Exception:
+        log.exception("recording archive job failed")
 
 
 def _build(event: Event, builder: Scope, row: ArchiveRow, budget: WallClockGuard | None) -> None:

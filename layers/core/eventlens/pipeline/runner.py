@@ -16,7 +16,7 @@ from uuid import UUID
 
 from eventlens import db
 from eventlens.config import settings
-from eventlens.errors import UnknownPhase
+from eventlens.errors import RunCancelled, UnknownPhase
 from eventlens.pipeline import repo
 from eventlens.pipeline.context import PhaseContext, PipelineOptions
 from eventlens.pipeline.graph import BY_NAME, EVENT_PHASES, PHASES, PHOTO_PHASES
@@ -131,8 +131,13 @@ def run_pipeline(
     on_progress: ProgressFn | None = None,
     *,
     options: PipelineOptions | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[dict[str, Any]]:
     """Phases in order (or one), each looped until done; stops at the first not done.
+
+    `should_stop` is asked before every slice and, every second, between items (a job's cooperative
+    cancel): when it answers True the slice ends after the batch it claimed and the run raises
+    RunCancelled with what it did, every photo left completed or still pending for a later run.
 
     `budget_ms` bounds the whole run (None: no bound). Rows a killed process left `processing`
     are taken back at once when no other runner of the event is alive (an advisory lock tells);
@@ -144,7 +149,7 @@ def run_pipeline(
     phases = PHASES if phase == "full" else (phase,)
     if phase != "full":
         options = replace(options or PipelineOptions(), fuse=False)
-    return run_phases(event, phases, budget_ms, on_progress, options=options)
+    return run_phases(event, phases, budget_ms, on_progress, options=options, should_stop=should_stop)
 
 
 def run_phases(
@@ -154,6 +159,7 @@ def run_phases(
     on_progress: ProgressFn | None = None,
     *,
     options: PipelineOptions | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[dict[str, Any]]:
     """These phases in this order, as `run_pipeline` runs its own: a retry takes only the per-photo
     phases that have failed items again, not a whole run (no sync, scan, dedupe or tag)."""
@@ -163,7 +169,7 @@ def run_phases(
         if sole:  # no other local runner is alive: rows left `processing` belong to a dead one
             with Scope.pipeline(event).transaction() as tx:
                 repo.reset_processing(tx)
-        return _run_phases(event, phases, budget_ms, on_progress, options)
+        return _run_phases(event, phases, budget_ms, on_progress, options, should_stop)
 
 
 def _run_phases(
@@ -172,23 +178,28 @@ def _run_phases(
     budget_ms: int | None,
     on_progress: ProgressFn | None,
     options: PipelineOptions | None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[dict[str, Any]]:
     deadline = None if budget_ms is None else time.monotonic() + budget_ms / 1000.0
     slice_ms = settings().phase_budget_ms
-    results = []
+    results: list[dict[str, Any]] = []
     fused = (options or PipelineOptions()).fuse and "analyze" in phases
     done_at_start = _done_per_phase(event) if fused else {}
     for name in phases:
         counter = _Progress(name, on_progress, _total(event, name))
         total: dict[str, Any] = {"phase": name, "processed": 0, "remaining": 0, "errors": 0, "done": False}
         while True:
+            if should_stop is not None and should_stop():
+                raise RunCancelled([*results, total])
             left_ms = slice_ms if deadline is None else max(0.0, (deadline - time.monotonic()) * 1000.0)
-            result = run_phase(
-                event, name, int(min(slice_ms, left_ms)), options=options, on_item=counter.tick
-            )
+            guard = WallClockGuard(int(min(slice_ms, left_ms)))
+            stop = _StopWatch(guard, counter.tick, should_stop)
+            result = run_phase(event, name, guard, options=options, on_item=stop.tick)
             total["processed"] += result["processed"]
             total["errors"] += result["errors"]
             total["remaining"], total["done"] = result["remaining"], result["done"]
+            if stop.stopped:
+                raise RunCancelled([*results, total])
             out_of_time = deadline is not None and time.monotonic() >= deadline
             if result["done"] or out_of_time or result["processed"] == 0:
                 break
@@ -200,6 +211,31 @@ def _run_phases(
         if not total["done"]:
             break
     return results
+
+
+STOP_CHECK_EVERY_S = 1.0
+"""How often a slice asks whether its run was cancelled (a query), between items."""
+
+
+class _StopWatch:
+    """Within a slice: between items, at most every STOP_CHECK_EVERY_S, asks `should_stop`; when it
+    answers True the slice's guard runs out, so the phase finishes the batch it claimed and returns
+    (as at a Lambda's deadline) instead of working through a whole phase first."""
+
+    def __init__(
+        self, guard: WallClockGuard, tick: Callable[[], None], should_stop: Callable[[], bool] | None
+    ) -> None:
+        self.guard, self._tick, self.should_stop = guard, tick, should_stop
+        self.stopped, self.asked = False, time.monotonic()
+
+    def tick(self) -> None:
+        self._tick()
+        if self.should_stop is None or self.stopped or time.monotonic() - self.asked < STOP_CHECK_EVERY_S:
+            return
+        self.asked = time.monotonic()
+        if self.should_stop():
+            self.stopped = True
+            self.guard.budget_ms = 0
 
 
 FUSED_INTO_ANALYZE = ("faces", "describe")
