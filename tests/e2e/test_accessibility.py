@@ -212,7 +212,7 @@ def test_no_page_has_a_serious_or_critical_axe_violation(
     finally:
         context.close()
 
-    assert len(states) == 23
+    assert len(states) == 15 + len(DASHBOARD_TABS)
     assert found == {}
     assert errors == []
     assert csp == []
