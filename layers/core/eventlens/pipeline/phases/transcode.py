@@ -3,7 +3,8 @@ as it is (MPEG-4 Part 2, MPEG-2, AVI, MKV, ...); the original is kept.
 
 Run by the analyze phase right after it probes a video (on AWS that is the ML image function, with
 PyAV and its libx264), and as a job of its own (`eventlens video transcode`, `run`) for videos
-left pending: longer than `INLINE_MAX_S`, or whose transcode failed and was retried. Same claim
+left pending: longer than `INLINE_MAX_S`, or whose transcode failed and was retried. On AWS that job
+is the state machine's transcode step (the ML image's transcode function, `refuse_longer`). Same claim
 contract as a phase: rows are taken with SKIP LOCKED, a worker that dies leaves its row to the
 next after the lease.
 """
