@@ -58,14 +58,16 @@ S3_LIST_S_PER_1000 = 0.15
 S3_MANIFEST_S_PER_1000 = 0.002
 """Assumed: the scan manifest's ~100 bytes a key read at ~50 MB/s (one GET), plus parsing."""
 
-EVENT_CPU_S_PER_PHOTO = {"sync": 0.0002, "dedupe": 0.0005, "tag": 0.0002}
+EVENT_CPU_S_PER_PHOTO = {"sync": 0.0002, "dedupe": 0.0005, "tag": 0.0002, "transcode": 0.0}
 """Event-wide phases: measured 0.000 s/photo at 12 photos (docs/deploy.md); assumed linear at these
-rates (comparing dHashes and assigning tabs in SQL) for thousands."""
+rates (comparing dHashes and assigning tabs in SQL) for thousands. The transcode step (generate.py
+STEPS) costs a photo nothing: the simulated event holds photos only, so it is one invocation of
+the ML image that finds no video waiting (its cold start and one query)."""
 
 DB_MS_PER_PHOTO = {"scan": 4.0, "analyze": 3.0, "faces": 4.0, "describe": 3.0, "embed": 2.0}
 """Assumed Aurora CPU per photo per phase (claim share, one completing UPDATE, face rows, vector
 insert), in ms of one vCPU; event-wide phases: sync 0.2, dedupe 1.0, tag 0.5."""
-DB_MS_EVENT = {"sync": 0.2, "dedupe": 1.0, "tag": 0.5}
+DB_MS_EVENT = {"sync": 0.2, "dedupe": 1.0, "tag": 0.5, "transcode": 0.0}
 
 VCPU_PER_ACU = 0.25
 """Aurora Serverless v2: 1 ACU is ~2 GiB of memory with proportional CPU; an 8-ACU writer is about a

@@ -23,10 +23,17 @@ FAN_OUT: frozenset[str] = frozenset(p.name for p in GRAPH if p.fan_out)
 """Per-photo phases whose batches run as parallel Map workers: CPU- or API-latency-bound, and each
 worker claims its own rows. The others (listing, event-wide clustering, tagging) stay single."""
 
-BRANCHES: tuple[tuple[str, ...], ...] = (("describe", "embed"), ("faces", "dedupe"))
+STEPS: dict[str, str] = {"transcode": "analyze"}
+"""Steps of the state machine that are no phase of the graph (no run asks for one, and a run's
+results list phases only), each with the phase it follows: transcode (the ML image's transcode
+function) takes the videos analyze left pending, too long for its spare time. It runs in a `full`
+run and after a one-phase analyze run."""
+
+BRANCHES: tuple[tuple[str, ...], ...] = (("describe", "embed"), ("faces", "dedupe"), ("transcode",))
 """What runs side by side once analyze is done, one branch each: describe and embed need the
 description (graph.py: embed after describe, describe after analyze); faces needs only analyze's
-decode, and dedupe only analyze's dHash. tag reads descriptions and face counts, so it waits for both."""
+decode, and dedupe only analyze's dHash; transcode only analyze's probe. tag reads descriptions and
+face counts, so it waits for both (and for transcode, whose branch ends with the Parallel)."""
 PARALLEL = "Describe beside faces"
 
 WIDTH_STEP: dict[str, int] = {"scan": 1, "analyze": 1, "describe": 2, "faces": 2, "embed": 6}
@@ -261,9 +268,12 @@ def definition() -> dict[str, Any]:
             states.update(parallel_states(f"After {PARALLEL.lower()}"))
         else:
             states.update(with_catch(phase_states(step, f"After {step}")))
+        choices = [{"Variable": "$.phase", "StringEquals": "full", "Next": nxt}]
+        if step in STEPS.values() and nxt == PARALLEL:  # a one-phase analyze run: its transcode step
+            choices.append({"Variable": "$.phase", "StringEquals": step, "Next": nxt})
         states[f"After {step if step != PARALLEL else PARALLEL.lower()}"] = {
             "Type": "Choice",
-            "Choices": [{"Variable": "$.phase", "StringEquals": "full", "Next": nxt}],
+            "Choices": choices,
             "Default": "Record success",
         }
     states.update(rounds_states())
@@ -357,12 +367,17 @@ def _top_level() -> list[str]:
 def _check_branches() -> None:
     """Every per-photo prerequisite of a branch's phase runs before the Parallel or earlier in its
     own branch (never in a sibling branch, which would race it)."""
-    done_before = set(PHASES[: PHASES.index(min(IN_BRANCH, key=PHASES.index))])
+    done_before = set(PHASES[: PHASES.index(min(IN_BRANCH - STEPS.keys(), key=PHASES.index))])
     for branch in BRANCHES:
         for i, phase in enumerate(branch):
-            need = prerequisite(phase)
+            need = needs(phase)
             if need is not None and need not in done_before and need not in branch[:i]:
                 raise ValueError(f"{phase} needs {need}, which runs beside it")
+
+
+def needs(step: str) -> str | None:
+    """The phase a step needs done first: a graph phase's prerequisite, or the phase a STEP follows."""
+    return STEPS[step] if step in STEPS else prerequisite(step)
 
 
 def _entry(phase: str) -> str:
@@ -389,7 +404,10 @@ def parallel_states(after: str) -> dict[str, dict[str, Any]]:
                 "Type": "Choice",
                 "Choices": [
                     {"Variable": "$.phase", "StringEquals": "full", "Next": _entry(branch[0])},
-                    *({"Variable": "$.phase", "StringEquals": p, "Next": _entry(p)} for p in branch),
+                    *(
+                        {"Variable": "$.phase", "StringEquals": STEPS.get(p, p), "Next": _entry(p)}
+                        for p in branch
+                    ),
                 ],
                 "Default": end,
             }

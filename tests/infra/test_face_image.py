@@ -135,7 +135,7 @@ def test_the_stack_defaults_to_the_face_model_its_image_carries(template: dict[s
         for name, res in template["Resources"].items()
         if res["Type"] == "AWS::Serverless::Function" and res["Properties"].get("PackageType") == "Image"
     }
-    assert set(images) == {"MatchFunction", "FacesFunction", "AnalyzeFunction"}
+    assert set(images) == {"MatchFunction", "FacesFunction", "AnalyzeFunction", "TranscodeFunction"}
     args = [res["Metadata"]["DockerBuildArgs"] for res in images.values()]
     assert all(a == args[0] for a in args), "one image: every function builds it alike"
     assert args[0]["FACE_MODEL"] == template["Parameters"]["FaceModel"]["Default"] == "sface"

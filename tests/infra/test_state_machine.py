@@ -171,15 +171,18 @@ def _branch_phases(branch: dict[str, Any]) -> list[str]:
     ]
 
 
-def test_faces_run_beside_describe_and_tag_waits_for_both(asl: dict[str, Any]) -> None:
-    from eventlens.pipeline.graph import prerequisite
-
+def test_faces_and_transcode_run_beside_describe_and_tag_waits_for_all(asl: dict[str, Any]) -> None:
+    sys.path.insert(0, str(ROOT / "infra" / "statemachines"))
+    try:
+        from generate import needs
+    finally:
+        sys.path.pop(0)
     [parallel] = [s for s in asl["States"].values() if s["Type"] == "Parallel"]
     branches = [_branch_phases(b) for b in parallel["Branches"]]
-    assert sorted(map(sorted, branches)) == [["dedupe", "faces"], ["describe", "embed"]]
+    assert sorted(map(sorted, branches)) == [["dedupe", "faces"], ["describe", "embed"], ["transcode"]]
     for phases in branches:  # no phase waits on a phase of the other branch
         others = {p for b in branches if b is not phases for p in b}
-        assert not {prerequisite(p) for p in phases} & others
+        assert not {needs(p) for p in phases} & others
     assert asl["States"]["After analyze"]["Choices"][0]["Next"] == "Describe beside faces"
     join = asl["States"][parallel["Next"]]
     assert join["InputPath"] == "$.joined.results"
@@ -225,3 +228,18 @@ def test_every_successful_run_ends_by_building_grown_events_indexes_and_its_fail
         if state.get("Next") in succeeds or any(c.get("Next") in succeeds for c in state.get("Choices", []))
     }
     assert reaching == {"Build indexes"}, "a success that skips the index build"
+
+
+def test_transcode_follows_a_full_run_or_a_one_phase_analyze_run_only(asl: dict[str, Any]) -> None:
+    """A video analyze left pending (too long for its spare time) is transcoded by the transcode
+    step in the ML image, looped until done, after analyze whether it ran alone or in a full run."""
+    after = asl["States"]["After analyze"]["Choices"]
+    assert [(c["StringEquals"], c["Next"]) for c in after] == [
+        ("full", "Describe beside faces"),
+        ("analyze", "Describe beside faces"),
+    ]
+    [parallel] = [s for s in asl["States"].values() if s["Type"] == "Parallel"]
+    [branch] = [b for b in parallel["Branches"] if _branch_phases(b) == ["transcode"]]
+    route = branch["States"][branch["StartAt"]]
+    assert sorted(c["StringEquals"] for c in route["Choices"]) == ["analyze", "full"]
+    assert branch["States"]["Transcode batch"]["Parameters"]["FunctionName"].endswith(":function:Transcode")

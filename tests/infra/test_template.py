@@ -136,7 +136,7 @@ def test_heavy_layers_only_where_used(resources: dict[str, Any]) -> None:
     assert [n for n in fns if "VideoLayer" in layers(n)] == ["ScanFunction"]
     assert layers("SyncFunction") == {"CoreLayer", "BaseDepsLayer"}
     onnx = {n for n, p in fns.items() if p.get("PackageType") == "Image"}
-    assert onnx == {"MatchFunction", "FacesFunction", "AnalyzeFunction"}
+    assert onnx == {"MatchFunction", "FacesFunction", "AnalyzeFunction", "TranscodeFunction"}
 
 
 def test_each_phase_function_is_pinned_to_its_phase(resources: dict[str, Any]) -> None:

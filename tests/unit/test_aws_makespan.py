@@ -70,11 +70,16 @@ def test_the_simulation_is_deterministic_for_a_seed(makespan: ModuleType, templa
     assert first.seconds != other.seconds
 
 
-def test_every_phase_of_the_definition_is_simulated(makespan: ModuleType, template: Any) -> None:
+def test_every_phase_and_step_of_the_definition_is_simulated(makespan: ModuleType, template: Any) -> None:
     from eventlens.pipeline.graph import PHASES
 
+    sys.path.insert(0, str(ROOT / "infra" / "statemachines"))
+    try:
+        from generate import STEPS
+    finally:
+        sys.path.pop(0)
     result = makespan.simulate(PHOTOS, template=template)
-    assert set(result.tally.spans) == set(PHASES)
+    assert set(result.tally.spans) == set(PHASES) | set(STEPS)
 
 
 def test_thinking_tokens_are_billed_as_output(makespan: ModuleType, template: Any) -> None:

@@ -27,7 +27,7 @@ def template() -> dict[str, Any]:
 def test_only_the_image_functions_change_and_they_name_the_pushed_image(template: dict[str, Any]) -> None:
     out = prebuilt_image.with_image(template, IMAGE)
     names = prebuilt_image.image_functions(template)
-    assert set(names) == {"MatchFunction", "FacesFunction", "AnalyzeFunction"}
+    assert set(names) == {"MatchFunction", "FacesFunction", "AnalyzeFunction", "TranscodeFunction"}
     for name in names:
         resource = out["Resources"][name]
         assert resource["Properties"]["ImageUri"] == IMAGE

@@ -228,6 +228,11 @@ class Settings(BaseModel):
         description="EVENTLENS_ARCHIVE_FUNCTION: the Lambda that builds ZIP archives, invoked "
         "asynchronously (AWS). Unset: a thread of this process builds them (embedded).",
     )
+    compilation_function: str | None = Field(
+        default=None,
+        description="EVENTLENS_COMPILATION_FUNCTION: the Lambda in the ML image (PyAV) that builds "
+        "highlight reels, invoked asynchronously (AWS). Unset: a thread of this process builds them.",
+    )
     pipeline_workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
     phase_budget_ms: int = 840_000
     state_machine_arn: str | None = None

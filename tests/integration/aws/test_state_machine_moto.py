@@ -26,13 +26,13 @@ ACCOUNT, REGION = "123456789012", "us-east-1"
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
-def load_handler(path: str, name: str) -> Handler:
+def load_handler(path: str, name: str, handler: str = "lambda_handler") -> Handler:
     spec = importlib.util.spec_from_file_location(name, ROOT / path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.lambda_handler  # type: ignore[no-any-return]
+    return getattr(module, handler)  # type: ignore[no-any-return]
 
 
 class Context:
@@ -105,6 +105,7 @@ def deploy_state_machine(routes: dict[str, Handler]) -> str:
     own = {
         "RecordRunFunction": load_handler("functions/pipeline_phase/run_status.py", "pipeline_run_status"),
         "MigrateFunction": load_handler("functions/migrate/app.py", "migrate_app"),
+        "TranscodeFunction": load_handler("functions/face_embed/app.py", "ml_image_app", "transcode_handler"),
     }
     for key, value in props["DefinitionSubstitutions"].items():
         if key == "MapWorkers":
@@ -373,3 +374,77 @@ def test_a_single_phase_analyze_run_leaves_faces_and_describe_to_their_own_runs(
     assert len(rows) == 2
     assert {tuple(r.values()) for r in rows} == {("completed", "pending", "pending")}
     assert [r.phase for r in jobs.get_run(Scope.organizer(event, "test"), run_id).results] == ["analyze"]
+
+
+class ShortLived(Context):
+    """An invocation with a minute left: analyze's spare time after its photos is then ~10 s."""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+def test_videos_analyze_leaves_pending_are_transcoded_by_the_transcode_step_or_failed_naming_the_job(
+    aws: None, routes: dict[str, Handler], make_event: Any, tmp_path: Path
+) -> None:
+    """Given two probed videos waiting for a transcode, one of 100 s (too long for what analyze has
+    left, short enough for one transcode invocation) and one of an hour (longer than any), when a
+    one-phase analyze run goes, then the transcode step in the ML image transcodes the first and
+    marks the second failed with the command that does it; nothing is left pending."""
+    from eventlens.jobs import service as jobs
+    from eventlens.media.video import slideshow
+    from eventlens.scope import Scope
+    from eventlens.storage import blob_store
+    from PIL import Image
+
+    from tests.fixtures_photos import real_image
+    from tests.helpers import scoped, stored_original
+
+    event = make_event("moto-video")
+    out = tmp_path / "old.mp4"
+    slideshow(
+        [Image.new("RGB", (320, 180), (0, 0, 0)), real_image("chelsea")], out, codec="mpeg4", size=(320, 180)
+    )
+    for name in ("keynote.mp4", "livestream.mp4"):
+        stored_original(event.id, name, out.read_bytes(), "Talks")
+    with scoped(event.id) as tx:  # as analyze leaves them: probed, valid, waiting
+        tx.execute(
+            "UPDATE photos SET kind = 'video', mime = 'video/mp4', is_valid = true, transcode_status = 'pending',"
+            " duration_s = CASE filename WHEN 'keynote.mp4' THEN 100 ELSE 3600 END"
+        )
+    arn = deploy_state_machine(routes)
+    real_analyze, transcodes = routes["AnalyzeFunction"], []
+    real_transcode = routes["TranscodeFunction"]
+
+    def transcode(payload: dict[str, Any], context: Any) -> Any:
+        reply = real_transcode(payload, context)
+        transcodes.append((payload["phase"], reply))
+        return reply
+
+    routes["AnalyzeFunction"] = lambda payload, context: real_analyze(
+        payload, ShortLived(context.function_name)
+    )
+    routes["TranscodeFunction"] = transcode
+    run_id = jobs.open_run(Scope.pipeline(event), "analyze")
+
+    described = run_to_end(arn, {"event_id": str(event.id), "phase": "analyze", "run_id": str(run_id)})
+
+    assert described["status"] == "SUCCEEDED", described
+    # one invocation, done: it transcoded the first (analyze had no time for it) and failed the second
+    assert [(phase, r["processed"], r["errors"], r["done"]) for phase, r in transcodes] == [
+        ("transcode", 1, 1, True)
+    ]
+    with scoped(event.id) as tx:
+        rows = {
+            r["filename"]: r
+            for r in tx.execute(
+                "SELECT filename, transcode_status, transcode_error, playable_key FROM photos"
+            )
+        }
+    assert (rows["keynote.mp4"]["transcode_status"], rows["keynote.mp4"]["transcode_error"]) == (
+        "completed",
+        None,
+    )
+    assert blob_store().get(rows["keynote.mp4"]["playable_key"])[4:8] == b"ftyp"
+    assert rows["livestream.mp4"]["transcode_status"] == "error"
+    assert "eventlens video transcode --event moto-video" in rows["livestream.mp4"]["transcode_error"]
+    assert jobs.get_run(Scope.organizer(event, "test"), run_id).status == "succeeded"

@@ -13,12 +13,15 @@
    react to it. A builder silent for LEASE_S is gone; `build_waiting` (the CLI's `build`) takes
    what it left.
 
-On AWS the encode needs PyAV, which only the ML image carries: there `build_waiting` is what a
-worker in that image runs; the API's thread is the embedded server's builder.
+On AWS the encode needs PyAV, which only the ML image carries: the admin function invokes the
+transcode function in that image asynchronously (`compilation_function`), which builds the reel
+within one invocation or fails it naming `eventlens compilations build` (`build_waiting`), which
+has no time limit; embedded, the API's thread is the builder.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import tempfile
@@ -31,6 +34,7 @@ from eventlens.audit import service as audit
 from eventlens.compilations import repo
 from eventlens.compilations.repo import CompilationRow
 from eventlens.compilations.views import Clip, Compilation, CompilationList
+from eventlens.config import settings as app_settings
 from eventlens.errors import BadMedia, CompilationNotFound, InvalidCompilation, PhotoNotFound
 from eventlens.events.service import event_by_id
 from eventlens.resilience import WallClockGuard
@@ -51,14 +55,28 @@ FRAME_RATES = (24, 25, 30)
 LEASE_S = 3600.0
 """A build still running after this is taken for dead and may be claimed again: well past the
 longest reel's build (MAX_TOTAL_S at the measured speed), as a builder saves no progress."""
+COST_S_PER_REEL_S = 4.0
+"""Estimated wall seconds per second of reel: the measured 0.25 s of 1080p reel per second
+(benchmarks/engagement.py). A worker with a hard limit (a Lambda) refuses a reel whose estimate
+exceeds its budget rather than dying mid-encode and leaving it `building` for LEASE_S."""
+TOO_LONG = (
+    "This reel needs about {estimate_s:.0f} s to build, more than a {budget_s:.0f} s worker has:"
+    " run `eventlens compilations build --event {slug}`"
+)
 FOLDER = "Compilations"
 """Where reels sit among the event's originals (and so the gallery's folder that lists them)."""
+
+
+def _planned_s(row: CompilationRow) -> float:
+    """The reel's running time as asked: its title card plus its trims."""
+    clips = [Clip(**c) for c in row.settings["clips"]]
+    return float(row.settings["title_card_s"]) + sum(c.out_s - c.in_s for c in clips)
 
 
 def _view(row: CompilationRow, slug: str) -> Compilation:
     settings = row.settings
     clips = [Clip(**c) for c in settings["clips"]]
-    planned = float(settings["title_card_s"]) + sum(c.out_s - c.in_s for c in clips)
+    planned = _planned_s(row)
     ready = row.status == "ready" and row.photo_id is not None
     return Compilation(
         compilation_id=row.id,
@@ -157,6 +175,23 @@ def list_compilations(scope: Scope, limit: int = 100) -> CompilationList:
 
 
 def start_builder(event: Event, compilation_id: UUID) -> None:
+    """On AWS an asynchronous invocation of the ML image's transcode function (it has PyAV),
+    embedded a daemon thread."""
+    function = app_settings().compilation_function
+    if function is not None:
+        try:
+            lambda_client().invoke(
+                FunctionName=function,
+                InvocationType="Event",
+                Payload=json.dumps(
+                    {"job": "compilation", "event_id": str(event.id), "compilation_id": str(compilation_id)}
+                ).encode(),
+            )
+        except Exception:
+            with Scope.pipeline(event).transaction() as tx:
+                repo.fail(tx, compilation_id, "The reel could not be started. Please try again.")
+            raise
+        return
     threading.Thread(
         target=build_compilation,
         args=(event.id, compilation_id),
@@ -177,11 +212,22 @@ def build_waiting(event: Event, budget: WallClockGuard) -> list[tuple[UUID, str]
     return done
 
 
+def lambda_client() -> Any:
+    import boto3
+
+    return boto3.client("lambda")
+
+
 def build_compilation(
-    event_id: UUID | str, compilation_id: UUID | str, budget: WallClockGuard | None = None
+    event_id: UUID | str,
+    compilation_id: UUID | str,
+    budget: WallClockGuard | None = None,
+    *,
+    refuse_longer: bool = False,
 ) -> str:
     """Build one reel: "ready", "failed" (its error saved), or "skipped" (another builder has it,
-    or it is done). Never raises for the reel's sake."""
+    or it is done). Never raises for the reel's sake. With `refuse_longer` (a Lambda) a reel whose
+    estimated build exceeds `budget` fails at once with TOO_LONG."""
     event = event_by_id(event_id)
     compilation_id = UUID(str(compilation_id))
     builder = Scope.pipeline(event)
@@ -189,6 +235,15 @@ def build_compilation(
         row = repo.claim(tx, compilation_id, LEASE_S)
     if row is None:
         return "skipped"
+    if refuse_longer and budget is not None:
+        estimate_s = _planned_s(row) * COST_S_PER_REEL_S
+        if estimate_s * 1000 > budget.remaining_ms():
+            message = TOO_LONG.format(
+                estimate_s=estimate_s, budget_s=budget.budget_ms / 1000, slug=event.slug
+            )
+            with builder.transaction() as tx:
+                repo.fail(tx, compilation_id, message)
+            return "failed"
     try:
         photo_id, duration, size = _build(event, builder, row, budget or WallClockGuard(LEASE_S * 1000))
     except Exception as exc:
