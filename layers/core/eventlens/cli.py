@@ -1200,11 +1200,14 @@ def albums_upload(file: Path, album_id: Any, slug: str, max_parts: int | None, a
             state.write_text(json.dumps({"key": ticket.key, "upload_id": ticket.upload_id}))
         parts = {p.number: p.etag for p in ticket.done}
         if ticket.done:
-            click.echo(f"resuming: {len(ticket.done)} of {len(ticket.done) + len(ticket.parts)} parts stored")
+            click.echo(
+                f"resuming: {len(ticket.done)} of {len(ticket.done) + len(ticket.parts)} parts stored",
+                err=True,
+            )
         with file.open("rb") as source:
             for sent, part in enumerate(ticket.parts):
                 if max_parts is not None and sent >= max_parts:
-                    click.echo(f"stopped after {sent} parts: run the command again to continue")
+                    click.echo(f"stopped after {sent} parts: run the command again to continue", err=True)
                     return
                 source.seek((part.number - 1) * ticket.part_size)
                 parts[part.number] = _send_part(

@@ -20,6 +20,13 @@ def _run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def _json(*args: str) -> tuple[object, str]:
+    """`--json`'s stdout as parsed, and what the command said on stderr."""
+    result = CliRunner().invoke(main, [*args, "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout), result.stderr
+
+
 def test_the_operator_lists_albums_reviews_and_decides(db: str, make_event, owner_conn) -> None:
     event = make_event("fest")
     album = owner_conn.execute(
@@ -78,10 +85,9 @@ def test_an_upload_from_the_command_line_resumes_from_the_stored_parts(
     code, out = _run(*upload, "--max-parts", "1")
     assert (code, out.strip()) == (0, "stopped after 1 parts: run the command again to continue")
     assert owner_conn.execute("SELECT count(*) FROM album_items").fetchone()[0] == 0
-    code, out = _run(*upload, "--json")
-    assert code == 0, out
-    assert f"resuming: 1 of {parts} parts stored" in out
-    item = json.loads(out[out.index("{") :])
+    item, said = _json(*upload)
+    assert said.strip() == f"resuming: 1 of {parts} parts stored"
+    assert isinstance(item, dict)
     assert (item["album_id"], item["status"], item["contributor_id"]) == (str(album), "pending", None)
     key = owner_conn.execute(
         "SELECT o.key FROM album_items i JOIN stored_objects o ON o.id = i.object_id WHERE i.id = %s",
