@@ -1173,16 +1173,18 @@ def albums_untag(item_id: Any, tag: str, album_id: Any, slug: str) -> None:
 )
 @click.option("--json", "as_json", is_flag=True)
 def albums_upload(file: Path, album_id: Any, slug: str, max_parts: int | None, as_json: bool) -> None:
-    """Upload FILE into an album as the operator, in parts (the API's resumable upload): run again
-    after an interruption and it continues from the parts already stored. The photo then passes the
-    moderation gate like any upload."""
+    """Upload FILE into an album as the operator, in parts (the API's resumable upload, each part
+    stored straight into the event's store): run again after an interruption and it continues from
+    the parts already stored. The photo then passes the moderation gate like any upload."""
     import mimetypes
 
     from eventlens.albums import service
     from eventlens.albums.views import UploadPart
     from eventlens.errors import UploadRejected
+    from eventlens.storage import blob_store
 
     scope = _scope(slug, "system")
+    store = blob_store()
     size = file.stat().st_size
     state = _upload_state(slug, album_id, file)
     mime = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
@@ -1210,8 +1212,8 @@ def albums_upload(file: Path, album_id: Any, slug: str, max_parts: int | None, a
                     click.echo(f"stopped after {sent} parts: run the command again to continue", err=True)
                     return
                 source.seek((part.number - 1) * ticket.part_size)
-                parts[part.number] = _send_part(
-                    ticket.key, ticket.upload_id, part, source.read(ticket.part_size)
+                parts[part.number] = store.put_part(
+                    ticket.key, ticket.upload_id, part.number, source.read(ticket.part_size)
                 )
         item = service.complete_multipart(
             scope,
@@ -1240,21 +1242,6 @@ def _upload_state(slug: str, album_id: Any, file: Path) -> Path:
     ).hexdigest()
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return cache / "eventlens" / "uploads" / f"{name}.json"
-
-
-def _send_part(key: str, upload_id: str, part: Any, data: bytes) -> str:
-    """One part: straight into the local store embedded, else a PUT to its presigned URL. Its ETag."""
-    import urllib.request
-
-    from eventlens.storage import blob_store
-    from eventlens.storage.local import LocalBlobStore
-
-    store = blob_store()
-    if isinstance(store, LocalBlobStore):
-        return store.put_part(key, upload_id, part.number, data)
-    request = urllib.request.Request(part.url, data=data, method="PUT")  # noqa: S310 - a presigned https URL
-    with urllib.request.urlopen(request, timeout=300) as reply:  # noqa: S310
-        return str(reply.headers["ETag"]).strip('"')
 
 
 @main.group()
