@@ -82,3 +82,22 @@ def test_hide_me_takes_the_persons_upload_faces_out_of_same_shot_matching(
     forgotten = control_me(Scope.visitor(fest.event), real_jpeg("astronaut"), "forget")
     assert forgotten.photos == 3, "forget reaches hidden faces too (both copies and the reframed one)"
     assert _faces(owner_conn, mine["id"]) == _faces(owner_conn, again["id"]) == []
+
+
+def test_switching_to_no_biometrics_erases_the_upload_face_embeddings_and_computes_no_more(
+    api, fest: Fest, owner_conn
+) -> None:
+    from eventlens.events.service import update_event
+
+    album = _album(api, fest, "OPEN")
+    status, mine = _upload(api, fest.owner[1], album["id"], real_jpeg("astronaut"), "astronaut.jpg")
+    assert status == 201, mine
+    assert _faces(owner_conn, mine["id"]) == [(True, False)]
+
+    update_event(Scope.system(fest.event), settings_patch={"no_biometrics": True})
+    assert _faces(owner_conn, mine["id"]) == [(False, False)], "the box stays (covers), the template goes"
+    status, other = _upload(api, fest.owner[1], album["id"], _other_person(), "p.jpg")
+    assert status == 201, other
+    assert _faces(owner_conn, other["id"]) == [(False, False)]
+    detail = owner_conn.execute("SELECT detail FROM audit_log WHERE action = 'face_data_erase'").fetchone()[0]
+    assert detail["faces"] == 1

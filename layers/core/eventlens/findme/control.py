@@ -367,9 +367,11 @@ def purge_face_data(now: datetime | None = None, event: Event | None = None) -> 
 
 
 def erase_for_no_biometrics(event: Event) -> int:
-    """An event switched to "no biometrics": delete its face data now (audited)."""
+    """An event switched to "no biometrics": delete its face data now, album uploads' too (audited)."""
+    from eventlens.albums import service as albums
+
     with Scope.system(event).transaction() as tx:
-        faces = repo.purge_faces(tx)
+        faces = repo.purge_faces(tx) + albums.purge_face_embeddings(tx)
         audit.record(tx, "face_data_erase", event.slug, faces=faces, reason="no_biometrics")
     return faces
 
