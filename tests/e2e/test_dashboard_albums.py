@@ -185,3 +185,54 @@ def test_a_large_photo_uploads_in_parts_and_resumes_after_a_part_fails(page: Pag
     item.get_by_label("Tag this photo").fill("Main stage")
     item.get_by_role("button", name="Add tag").click()
     expect(page.locator("#items [data-status=pending] .item-tags")).to_have_text("#main stage")
+
+
+def test_an_unfinished_large_upload_resumes_after_a_page_reload(page: Page, tmp_path) -> None:
+    """The connection dies after the first part (every retry fails too): the page says so and keeps
+    the upload in localStorage; after a reload, choosing the same file again sends only the parts
+    the server does not hold."""
+    owner = _account(page.request, "CONTRIBUTOR")
+    album = page.request.post(
+        "/api/events/demo/albums",
+        data={"title": f"Reload {uuid4().hex[:6]}"},
+        headers=_bearer(page.request, owner),
+    ).json()
+    photo = tmp_path / "large.jpg"
+    photo.write_bytes(large_jpeg())  # from disk: the same lastModified after the reload
+    parts_sent: list[str] = []
+
+    def cut_after_part_one(route: Route) -> None:
+        if "part=1&" in route.request.url:
+            route.continue_()
+        else:
+            route.abort("connectionreset")
+
+    page.on("request", lambda r: parts_sent.append(r.url) if "upload_id=" in r.url else None)
+    page.route("**/media/**", cut_after_part_one)
+    page.goto(f"/album.html?event=demo&album={album['id']}")
+    page.get_by_label("Email", exact=True).fill(owner)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.locator("#upload-file").set_input_files(str(photo))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("#album-error")).to_contain_text(
+        "choose the same file again to resume it", timeout=60_000
+    )
+    memo = "Object.keys(localStorage).filter((k) => k.startsWith('eventlens.upload.'))"
+    assert len(page.evaluate(memo)) == 1
+    assert any("part=1&" in url for url in parts_sent)
+
+    page.unroute("**/media/**")
+    page.reload()
+    parts_sent.clear()
+    resumes: list[str] = []
+    page.on("request", lambda r: resumes.append(r.url) if r.url.endswith("/multipart/resume") else None)
+    expect(page.locator("#signed-in-as")).to_have_text(f"Signed in as {owner}")
+    page.locator("#upload-file").set_input_files(str(photo))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("#album-ok")).to_contain_text("Uploaded: pending", timeout=60_000)
+    assert len(resumes) == 1
+    assert parts_sent
+    assert not any("part=1&" in url for url in parts_sent), "the stored part is not sent again"
+    assert page.evaluate(memo) == []
+    expect(page.locator("#items [data-status=pending]")).to_have_count(1)

@@ -74,6 +74,7 @@ def test_every_table_the_app_reads_is_row_level_secured(db: str, owner_conn) -> 
         "album_bans",
         "album_contributors",
         "album_events",
+        "album_face_opt_outs",
         "album_flags",
         "album_item_faces",
         "album_item_tags",

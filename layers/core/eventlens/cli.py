@@ -1182,6 +1182,160 @@ def albums_decide(item_id: Any, slug: str, approve: bool, reason: str) -> None:
     click.echo(f"{item.id} {item.status}")
 
 
+@albums.command("similar")
+@click.argument("item_id", type=click.UUID)
+@click.option("--album", "album_id", type=click.UUID, required=True)
+@click.option("--event", "slug", required=True)
+@click.option("--limit", default=12, show_default=True, type=click.IntRange(1, 50))
+@click.option("--json", "as_json", is_flag=True)
+def albums_similar(item_id: Any, album_id: Any, slug: str, limit: int, as_json: bool) -> None:
+    """More like this item: the event's album items and gallery photos nearest it by description."""
+    from eventlens.albums import service
+
+    try:
+        found = service.more_like_this(_scope(slug, "system"), album_id, item_id, limit)
+    except DomainError as error:
+        _fail(error.message)
+    if as_json:
+        _echo_json(found)
+        return
+    for item in found.items:
+        click.echo(f"item   {item.id}  album {item.album_id}")
+    for photo in found.photos:
+        click.echo(f"photo  {photo.id}")
+    click.echo(f"{len(found.items)} items, {len(found.photos)} photos")
+
+
+@albums.command("tags")
+@click.argument("item_id", type=click.UUID)
+@click.option("--album", "album_id", type=click.UUID, required=True)
+@click.option("--event", "slug", required=True)
+def albums_tags(item_id: Any, album_id: Any, slug: str) -> None:
+    """An item's tags, one a line."""
+    from eventlens.albums import service
+
+    try:
+        found = service.item_tags(_scope(slug, "system"), album_id, item_id)
+    except DomainError as error:
+        _fail(error.message)
+    for tag in found:
+        click.echo(tag)
+
+
+@albums.command("tag")
+@click.argument("item_id", type=click.UUID)
+@click.argument("tag")
+@click.option("--album", "album_id", type=click.UUID, required=True)
+@click.option("--event", "slug", required=True)
+def albums_tag(item_id: Any, tag: str, album_id: Any, slug: str) -> None:
+    """Tag an item (as the operator); prints the item's tags after it."""
+    from eventlens.albums import service
+
+    try:
+        found = service.tag_item(_scope(slug, "system"), album_id, item_id, tag)
+    except DomainError as error:
+        _fail(error.message)
+    click.echo(" ".join(found))
+
+
+@albums.command("untag")
+@click.argument("item_id", type=click.UUID)
+@click.argument("tag")
+@click.option("--album", "album_id", type=click.UUID, required=True)
+@click.option("--event", "slug", required=True)
+def albums_untag(item_id: Any, tag: str, album_id: Any, slug: str) -> None:
+    """Remove a tag from an item (as the operator, a moderator)."""
+    from eventlens.albums import service
+
+    try:
+        service.untag_item(_scope(slug, "system"), album_id, item_id, tag)
+    except DomainError as error:
+        _fail(error.message)
+    click.echo(f"{item_id} untagged {tag}")
+
+
+@albums.command("upload")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--album", "album_id", type=click.UUID, required=True)
+@click.option("--event", "slug", required=True)
+@click.option(
+    "--max-parts",
+    type=click.IntRange(1),
+    help="Send at most this many parts now and stop (run the command again to continue).",
+)
+@click.option("--json", "as_json", is_flag=True)
+def albums_upload(file: Path, album_id: Any, slug: str, max_parts: int | None, as_json: bool) -> None:
+    """Upload FILE into an album as the operator, in parts (the API's resumable upload, each part
+    stored straight into the event's store): run again after an interruption and it continues from
+    the parts already stored. The photo then passes the moderation gate like any upload."""
+    import mimetypes
+
+    from eventlens.albums import service
+    from eventlens.albums.views import UploadPart
+    from eventlens.errors import UploadRejected
+    from eventlens.storage import blob_store
+
+    scope = _scope(slug, "system")
+    store = blob_store()
+    size = file.stat().st_size
+    state = _upload_state(slug, album_id, file)
+    mime = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    try:
+        ticket = None
+        if state.exists():
+            saved = json.loads(state.read_text())
+            try:
+                ticket = service.resume_multipart(scope, album_id, saved["key"], saved["upload_id"], size)
+            except UploadRejected:
+                ticket = None  # aborted or expired: start again
+        if ticket is None:
+            ticket = service.start_multipart(scope, album_id, file.name, mime, size)
+            state.parent.mkdir(parents=True, exist_ok=True)
+            state.write_text(json.dumps({"key": ticket.key, "upload_id": ticket.upload_id}))
+        parts = {p.number: p.etag for p in ticket.done}
+        if ticket.done:
+            click.echo(
+                f"resuming: {len(ticket.done)} of {len(ticket.done) + len(ticket.parts)} parts stored",
+                err=True,
+            )
+        with file.open("rb") as source:
+            for sent, part in enumerate(ticket.parts):
+                if max_parts is not None and sent >= max_parts:
+                    click.echo(f"stopped after {sent} parts: run the command again to continue", err=True)
+                    return
+                source.seek((part.number - 1) * ticket.part_size)
+                parts[part.number] = store.put_part(
+                    ticket.key, ticket.upload_id, part.number, source.read(ticket.part_size)
+                )
+        item = service.complete_multipart(
+            scope,
+            album_id,
+            ticket.key,
+            ticket.upload_id,
+            [UploadPart(number=n, etag=e) for n, e in sorted(parts.items())],
+        )
+    except DomainError as error:
+        _fail(error.message)
+    state.unlink(missing_ok=True)
+    if as_json:
+        _echo_json(item)
+        return
+    click.echo(f"{item.id} {item.status}: {item.reason}")
+
+
+def _upload_state(slug: str, album_id: Any, file: Path) -> Path:
+    """Where an unfinished upload of FILE into the album is remembered (its key and upload id):
+    under $XDG_CACHE_HOME/eventlens/uploads, named after the event, album, path, size and mtime."""
+    import hashlib
+
+    stat = file.stat()
+    name = hashlib.sha256(
+        f"{slug}\0{album_id}\0{file.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}".encode()
+    ).hexdigest()
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "eventlens" / "uploads" / f"{name}.json"
+
+
 @main.group()
 def subjects() -> None:
     """Subjects: what the organization's photos depict."""

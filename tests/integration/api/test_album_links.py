@@ -124,3 +124,64 @@ def test_only_the_owner_or_album_manage_makes_links(api, people, make_event) -> 
     assert api("POST", url, {"kind": "view"}, token=editor)[0] == 201
     assert api("POST", url, {"kind": "view", "password": "short"}, token=owner)[0] == 422
     assert api("POST", url, {"kind": "everything"}, token=owner)[0] == 422
+
+
+def test_a_guest_link_takes_a_resumable_upload_that_continues_from_its_stored_parts(
+    api, people, make_event
+) -> None:
+    from eventlens.albums.service import PART_SIZE
+
+    from tests.fixtures_photos import large_jpeg
+
+    _event, owner, editor, album = _setup(api, people, make_event)
+    link = _link(api, owner, "fest", album["id"], kind="file_drop", password="open sesame!")["token"]
+    other = _setup_other_album(api, owner)
+    view = _link(api, owner, "fest", album["id"], kind="view")["token"]
+    secret = {"x-link-password": "open sesame!"}
+    uploads = f"/api/album-links/{link}/uploads/multipart"
+    data = large_jpeg()
+    pieces = [data[i : i + PART_SIZE] for i in range(0, len(data), PART_SIZE)]
+    assert len(pieces) >= 3
+    start = {"filename": "large.jpg", "content_type": "image/jpeg", "size": len(data)}
+
+    assert api("POST", uploads, start)[0] == 401, "the link's password"
+    assert api("POST", f"/api/album-links/{view}/uploads/multipart", start)[0] == 403, "a view link"
+    status, ticket = api("POST", uploads, start, headers=secret)
+    assert status == 200, ticket
+    assert ticket["key"].startswith(f"events/fest/albums/{album['id']}/")
+    assert [p["number"] for p in ticket["parts"]] == list(range(1, len(pieces) + 1))
+    store = blob_store()
+    first = store.put_part(ticket["key"], ticket["upload_id"], 1, pieces[0])  # the part URL's PUT
+
+    ended = {"key": ticket["key"], "upload_id": ticket["upload_id"]}
+    status, resumed = api("POST", uploads + "/resume", {**ended, "size": len(data)}, headers=secret)
+    assert status == 200, resumed
+    assert [(p["number"], p["etag"]) for p in resumed["done"]] == [(1, first)]
+    assert [p["number"] for p in resumed["parts"]] == list(range(2, len(pieces) + 1))
+    elsewhere = f"/api/album-links/{other}/uploads/multipart/resume"
+    assert api("POST", elsewhere, {**ended, "size": len(data)})[0] == 400, "another album's link"
+    etags = {1: first}
+    for part in resumed["parts"]:
+        etags[part["number"]] = store.put_part(
+            ticket["key"], ticket["upload_id"], part["number"], pieces[part["number"] - 1]
+        )
+    parts = [{"number": n, "etag": e} for n, e in sorted(etags.items())]
+    status, item = api("POST", uploads + "/complete", {**ended, "parts": parts}, headers=secret)
+    assert status == 201, item
+    assert (item["status"], item["contributor_id"]) == ("pending", None)
+    assert store.get(ticket["key"]) == data
+    queue = api("GET", "/api/events/fest/album-review", token=editor)[1]["items"]
+    assert [i["id"] for i in queue] == [item["id"]]
+
+    status, again = api("POST", uploads, {**start, "filename": "again.jpg"}, headers=secret)
+    dropped = {"key": again["key"], "upload_id": again["upload_id"]}
+    assert api("POST", uploads + "/abort", dropped, headers=secret)[0] == 204
+    gone = api("POST", uploads + "/resume", {**dropped, "size": len(data)}, headers=secret)
+    assert gone[0] == 400, gone
+
+
+def _setup_other_album(api, owner: str) -> str:
+    """A guest-upload link of a second album of the event (its token)."""
+    status, album = api("POST", "/api/events/fest/albums", {"title": "Other"}, token=owner)
+    assert status == 201
+    return _link(api, owner, "fest", album["id"], kind="guest_upload")["token"]

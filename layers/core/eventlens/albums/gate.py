@@ -42,6 +42,7 @@ description embedding is kept for "more like this", where a ranking is all it ha
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -102,9 +103,15 @@ def quality(grey: np.ndarray, width: int, height: int) -> tuple[float, float, fl
     return score, sharpness, exposure, resolution
 
 
-def measure(data: bytes, face_embeddings: bool = False) -> Measures:
+def measure(
+    data: bytes,
+    face_embeddings: bool = False,
+    forgotten: Sequence[tuple[float, float, float, float]] = (),
+) -> Measures:
     """Every measure of one uploaded photo (BadMedia for bytes that are not a photo we decode);
-    face embeddings only where the event keeps face data (`face_embeddings`), boxes always."""
+    face embeddings only where the event keeps face data (`face_embeddings`), boxes always; a face
+    in a `forgotten` region (fractions of the image: forget me on these very bytes) is neither
+    embedded nor returned."""
     from eventlens.ml.nsfw import nsfw_model
 
     decoded = decode_image(data, max_pixels=MAX_PIXELS)
@@ -118,11 +125,13 @@ def measure(data: bytes, face_embeddings: bool = False) -> Measures:
         exposure=exposure,
         resolution=resolution,
         dhash=dhash64(decoded.image),
-        content=content(decoded.rgb, face_embeddings),
+        content=content(decoded.rgb, face_embeddings, forgotten),
     )
 
 
-def content(rgb: np.ndarray, face_embeddings: bool) -> Content:
+def content(
+    rgb: np.ndarray, face_embeddings: bool, forgotten: Sequence[tuple[float, float, float, float]] = ()
+) -> Content:
     """Faces (the configured face model) and the description embedding of the image tagger's words
     and the face count, the scene line the describer writes (OCR is left to the pipeline: 1-8 s a
     photo here, too slow for an upload's answer)."""
@@ -140,7 +149,7 @@ def content(rgb: np.ndarray, face_embeddings: bool) -> Content:
             (f.bbox[0] / width, f.bbox[1] / height, f.bbox[2] / width, f.bbox[3] / height),
             f.embedding if face_embeddings else None,
         )
-        for f in model.detect(rgb)
+        for f in model.detect(rgb, _skip(forgotten, width, height) if forgotten else None)
     )
     tagger = image_tagger(cfg.image_tagger)
     line = scene_line(
@@ -148,6 +157,19 @@ def content(rgb: np.ndarray, face_embeddings: bool) -> Content:
     )
     embedder = text_embedder(cfg.text_embedder)
     return Content(embedder.embed([line])[0], embedder.name, faces, model.name)
+
+
+def _skip(
+    regions: Sequence[tuple[float, float, float, float]], width: int, height: int
+) -> Callable[[tuple[float, float, float, float]], bool]:
+    """The face model's `skip` for boxes in this image's pixels against regions in fractions."""
+    from eventlens.findme.control import SAME_REGION_IOU, overlap
+
+    def skip(box: tuple[float, float, float, float]) -> bool:
+        fraction = (box[0] / width, box[1] / height, box[2] / width, box[3] / height)
+        return any(overlap(region, fraction) >= SAME_REGION_IOU for region in regions)
+
+    return skip
 
 
 def same_shot(a: list[np.ndarray], b: list[np.ndarray]) -> float:

@@ -467,26 +467,27 @@ class ItemFace(Model):
     embedding: Any = None
 
 
-def add_faces(tx: Tx, item_id: UUID, model: str, faces: list[tuple[tuple[float, ...], Any]]) -> None:
-    """An upload's faces (the operator writes them: face embeddings are biometric)."""
+def add_faces(tx: Tx, item_id: UUID, model: str, faces: list[tuple[tuple[float, ...], Any, bool]]) -> None:
+    """An upload's faces (box, embedding, hidden): the operator writes them, face embeddings are
+    biometric."""
     with tx.cursor() as cur:
         cur.executemany(
-            "INSERT INTO album_item_faces (item_id, event_id, face_index, box, embedding, model)"
-            " VALUES (%s, current_event_id(), %s, %s, %s, %s)",
+            "INSERT INTO album_item_faces (item_id, event_id, face_index, box, embedding, model, hidden)"
+            " VALUES (%s, current_event_id(), %s, %s, %s, %s, %s)",
             [
-                (item_id, i, list(box), None if vec is None else vector_literal(vec), model)
-                for i, (box, vec) in enumerate(faces)
+                (item_id, i, list(box), None if vec is None else vector_literal(vec), model, hidden)
+                for i, (box, vec, hidden) in enumerate(faces)
             ],
         )
 
 
 def album_faces(tx: Tx, album_id: UUID, model: str) -> dict[UUID, list[Any]]:
     """Face embeddings of every item of the album not rejected, by item: an upload's own, a saved
-    gallery photo's from the faces phase (not hidden by "hide me"). Read as the operator."""
+    gallery photo's from the faces phase (neither hidden by "hide me"). Read as the operator."""
     rows = tx.execute(
         "SELECT f.item_id, f.embedding::text AS embedding FROM album_item_faces f JOIN album_items i ON i.id = f.item_id"
         " WHERE i.event_id = current_event_id() AND i.album_id = %(a)s AND i.status <> 'rejected'"
-        "  AND f.model = %(m)s AND f.embedding IS NOT NULL"
+        "  AND f.model = %(m)s AND f.embedding IS NOT NULL AND NOT f.hidden"
         " UNION ALL"
         " SELECT i.id, e.embedding::text FROM album_items i JOIN stored_objects o ON o.id = i.object_id"
         "  JOIN face_embeddings e ON e.photo_id = o.photo_id"
@@ -507,7 +508,7 @@ def face_boxes(tx: Tx, item_ids: list[UUID]) -> dict[UUID, list[list[float]]]:
     faces phase (its pixels over the photo's size). Read as the operator."""
     rows = tx.execute(
         "SELECT f.item_id, f.box FROM album_item_faces f WHERE f.event_id = current_event_id()"
-        " AND f.item_id = ANY(%(ids)s)"
+        " AND f.item_id = ANY(%(ids)s) AND NOT f.hidden"
         " UNION ALL"
         " SELECT i.id, ARRAY[e.bbox[1] / p.width, e.bbox[2] / p.height, e.bbox[3] / p.width, e.bbox[4] / p.height]"
         " FROM album_items i JOIN stored_objects o ON o.id = i.object_id JOIN photos p ON p.id = o.photo_id"
@@ -528,6 +529,72 @@ def purge_face_embeddings(tx: Tx) -> int:
         "UPDATE album_item_faces SET embedding = NULL WHERE event_id = current_event_id()"
         " AND embedding IS NOT NULL"
     ).rowcount
+
+
+class AlbumFaceHit(Model):
+    """An upload's face near a selfie (hide me, forget me): which, where and how close."""
+
+    item_id: UUID
+    face_index: int
+    box: tuple[float, float, float, float]
+    similarity: float
+    sha256: bytes | None
+
+
+def faces_near(tx: Tx, vector: Any, model: str, min_similarity: float, limit: int) -> list[AlbumFaceHit]:
+    """The event's upload faces within `min_similarity` of `vector`, hidden ones included, nearest
+    first (an event's uploads are few: no index). Read as the operator."""
+    dim = MODEL_DIMS[model]
+    rows = tx.execute(
+        f"SELECT f.item_id, f.face_index, f.box, 1 - (f.embedding::vector({dim}) <=> %(v)s::vector({dim}))"
+        " AS similarity, o.sha256 FROM album_item_faces f JOIN album_items i ON i.id = f.item_id"
+        " JOIN stored_objects o ON o.id = i.object_id"
+        " WHERE f.event_id = current_event_id() AND f.model = %(m)s AND f.embedding IS NOT NULL"
+        f" AND f.embedding::vector({dim}) <=> %(v)s::vector({dim}) <= 1 - %(min)s"
+        " ORDER BY 4 DESC, f.item_id, f.face_index LIMIT %(n)s",
+        {"v": vector_literal(vector), "m": model, "min": min_similarity, "n": limit},
+    ).fetchall()
+    return [AlbumFaceHit.model_validate(r) for r in rows]
+
+
+def record_face_opt_outs(tx: Tx, faces: list[AlbumFaceHit], kind: str, request_id: UUID) -> None:
+    """The regions of `faces` per uploaded bytes, so the same photo uploaded again is treated the same."""
+    with tx.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO album_face_opt_outs (event_id, sha256, box, kind, request_id)"
+            " VALUES (current_event_id(), %s, %s, %s, %s)",
+            [(f.sha256, list(f.box), kind, request_id) for f in faces if f.sha256 is not None],
+        )
+
+
+def hide_faces(tx: Tx, faces: list[AlbumFaceHit]) -> int:
+    return _faces_statement(tx, "UPDATE album_item_faces SET hidden = true", faces)
+
+
+def delete_faces(tx: Tx, faces: list[AlbumFaceHit]) -> int:
+    return _faces_statement(tx, "DELETE FROM album_item_faces", faces)
+
+
+def _faces_statement(tx: Tx, head: str, faces: list[AlbumFaceHit]) -> int:
+    return tx.execute(
+        head + " WHERE event_id = current_event_id()"
+        " AND (item_id, face_index) IN (SELECT * FROM unnest(%s::uuid[], %s::smallint[]))",
+        ([f.item_id for f in faces], [f.face_index for f in faces]),
+    ).rowcount
+
+
+class FaceOptOut(Model):
+    box: tuple[float, float, float, float]
+    kind: str
+
+
+def face_opt_outs(tx: Tx, sha256: bytes) -> list[FaceOptOut]:
+    """The hidden and forgotten regions of these uploaded bytes (read as the operator)."""
+    rows = tx.execute(
+        "SELECT box, kind FROM album_face_opt_outs WHERE event_id = current_event_id() AND sha256 = %s",
+        (sha256,),
+    ).fetchall()
+    return [FaceOptOut.model_validate(r) for r in rows]
 
 
 class ItemVector(Model):

@@ -17,10 +17,12 @@ Rules (each also held by the policies of migration 0018 where a row can say it):
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import re
 import time
 import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -69,7 +71,7 @@ from eventlens.storage.keys import event_prefix
 from eventlens.types import Event
 
 if TYPE_CHECKING:
-    from eventlens.albums.gate import Measures
+    from eventlens.albums.gate import Face, Measures
 
 FLAGS_TO_HOLD = 3
 """Open flags that hold an album or an item for review (migration 0018's trigger says the same)."""
@@ -106,6 +108,15 @@ def tag_item(scope: Scope, album_id: UUID, item_id: UUID, tag: str) -> list[str]
         if item is None or item.album_id != album_id:
             raise AlbumItemNotFound(f"no item {item_id} in this album")
         repo.add_tag(tx, item_id, clean)
+        return repo.tags_of(tx, [item_id]).get(item_id, [])
+
+
+def item_tags(scope: Scope, album_id: UUID, item_id: UUID) -> list[str]:
+    """The tags of an item the caller sees."""
+    with scope.transaction() as tx:
+        item = repo.get_item(tx, item_id)
+        if item is None or item.album_id != album_id:
+            raise AlbumItemNotFound(f"no item {item_id} in this album")
         return repo.tags_of(tx, [item_id]).get(item_id, [])
 
 
@@ -459,8 +470,14 @@ def complete_upload(scope: Scope, album_id: UUID, key: str, *, guest: bool = Fal
     from eventlens.albums import gate  # numpy, Pillow, ONNX: only where an upload is measured
     from eventlens.findme.control import face_data_allowed
 
+    with Scope.system(scope.tenant()).transaction() as tx:
+        opt_outs = repo.face_opt_outs(tx, hashlib.sha256(data).digest())
     try:
-        measures = gate.measure(data, face_embeddings=face_data_allowed(Scope.system(scope.tenant())))
+        measures = gate.measure(
+            data,
+            face_embeddings=face_data_allowed(Scope.system(scope.tenant())),
+            forgotten=[o.box for o in opt_outs if o.kind == "forget"],
+        )
     except Exception as exc:
         store.delete(key)
         raise UploadRejected(f"the uploaded file is not a photo we can read ({exc})") from None
@@ -490,10 +507,27 @@ def complete_upload(scope: Scope, album_id: UUID, key: str, *, guest: bool = Fal
     # guest may not read the pending item it just added
     with Scope.system(scope.tenant()).transaction() as tx:
         if content is not None and content.faces:
-            repo.add_faces(tx, new_id, content.face_model, [(f.box, f.embedding) for f in content.faces])
+            repo.add_faces(tx, new_id, content.face_model, _faces_to_keep(content.faces, opt_outs))
         item = repo.get_item(tx, new_id)
     assert item is not None
     return item_with_url(scope, item)
+
+
+def _faces_to_keep(
+    faces: Sequence[Face], opt_outs: list[repo.FaceOptOut]
+) -> list[tuple[tuple[float, ...], Any, bool]]:
+    """(box, embedding, hidden) of the faces an upload stores: hide me and forget me given on these
+    very bytes hold (findme.control's treatment: forget wins, a hidden face is kept hidden)."""
+    from eventlens.findme.control import treatment
+    from eventlens.findme.repo import OptOutRegion
+
+    regions = [OptOutRegion(o.box, o.kind) for o in opt_outs]
+    kept: list[tuple[tuple[float, ...], Any, bool]] = []
+    for face in faces:
+        what = treatment(regions, face.box)
+        if what.keep:
+            kept.append((face.box, face.embedding, what.hidden))
+    return kept
 
 
 def _judge(event: Event, album_id: UUID, m: Measures) -> tuple[str, str, UUID | None]:
@@ -550,6 +584,22 @@ def more_like_this(scope: Scope, album_id: UUID, item_id: UUID, limit: int = 12)
         return MoreLikeThis(items=[], photos=[])
     photos = photos_near(scope, origin.vector, origin.model, limit, exclude=item.photo_id)
     return MoreLikeThis(items=[item_with_url(scope, i) for i in items], photos=photos)
+
+
+def faces_near(
+    event: Event, vector: Any, model: str, min_similarity: float, limit: int
+) -> list[repo.AlbumFaceHit]:
+    """Upload faces near a selfie's embedding, for hide me and forget me (findme.control), read as
+    the operator (face data is the operator's)."""
+    with Scope.system(event).transaction() as tx:
+        return repo.faces_near(tx, vector, model, min_similarity, limit)
+
+
+def control_faces(tx: Tx, faces: list[repo.AlbumFaceHit], kind: str, request_id: UUID) -> int:
+    """Hide me or forget me on upload faces, in findme.control's transaction (as the operator): the
+    regions are recorded for the gate, the faces hidden or deleted. How many."""
+    repo.record_face_opt_outs(tx, faces, kind, request_id)
+    return repo.hide_faces(tx, faces) if kind == "hide" else repo.delete_faces(tx, faces)
 
 
 def purge_face_embeddings(tx: Tx) -> int:
@@ -678,7 +728,10 @@ def _require_owner_or(scope: Scope, tx: Tx, album: Album, action: Any) -> None:
 
 
 def _require_contributor(scope: Scope, tx: Tx, album: Album) -> None:
-    """The album's contribution policy (album.contribute was checked for the route)."""
+    """The album's contribution policy (album.contribute was checked for the route); the operator
+    (the command line) passes, as the policies' album_writer lets it."""
+    if scope.actor == "system":
+        return
     _not_banned(tx)
     if can(scope.role, "album.manage"):
         return

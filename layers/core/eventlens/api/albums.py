@@ -340,6 +340,51 @@ def guest_complete_upload(token: str, body: AlbumUploadComplete) -> Response[Alb
     return Response(201, "application/json", item)
 
 
+@router.post(
+    "/api/album-links/<token>/uploads/multipart",
+    summary="A resumable upload of a guest's large photo: a presigned PUT per part",
+)
+def guest_start_multipart(token: str, body: AlbumUploadRequest) -> MultipartTicket:
+    guest = _guest(token)
+    links.require_upload(guest)
+    return albums.start_multipart(
+        guest.scope, guest.album_id, body.filename, body.content_type, body.size, guest=True
+    )
+
+
+@router.post(
+    "/api/album-links/<token>/uploads/multipart/resume",
+    summary="The parts of a guest's resumable upload already stored, and fresh URLs for the others",
+)
+def guest_resume_multipart(token: str, body: MultipartResume) -> MultipartTicket:
+    guest = _guest(token)
+    links.require_upload(guest)
+    return albums.resume_multipart(
+        guest.scope, guest.album_id, body.key, body.upload_id, body.size, guest=True
+    )
+
+
+@router.post(
+    "/api/album-links/<token>/uploads/multipart/complete",
+    summary="Join a guest's resumable upload; the photo then passes the moderation gate",
+)
+def guest_complete_multipart(token: str, body: MultipartComplete) -> Response[AlbumItem]:
+    guest = _guest(token)
+    links.require_upload(guest)
+    item = albums.complete_multipart(
+        guest.scope, guest.album_id, body.key, body.upload_id, body.parts, guest=True
+    )
+    return Response(201, "application/json", item)
+
+
+@router.post("/api/album-links/<token>/uploads/multipart/abort", summary="Drop a guest's resumable upload")
+def guest_abort_multipart(token: str, body: MultipartAbort) -> Response[str]:
+    guest = _guest(token)
+    links.require_upload(guest)
+    albums.abort_multipart(guest.scope, guest.album_id, body.key, body.upload_id, guest=True)
+    return Response(204, None, "")
+
+
 # -- moderation --------------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 from uuid import UUID, uuid4
 
 import numpy as np
@@ -51,6 +51,14 @@ SAME_REGION_IOU = 0.5
 """A face detected on reprocessing that overlaps an opted-out region this much is that face."""
 
 ControlKind = Literal["hide", "forget"]
+
+
+class _Similar(Protocol):
+    @property
+    def similarity(self) -> float: ...
+
+
+Hit = TypeVar("Hit", bound=_Similar)
 
 
 def consent_text(event: Event) -> str:
@@ -144,20 +152,31 @@ def control_embedding(scope: Scope, embedding: np.ndarray, model: str, kind: Con
     require_face_search(scope)
     event = scope.tenant()
     threshold = face_threshold(event, model)
+    from eventlens.albums import service as albums
+
     with scope.transaction() as tx:
         near = repo.nearest_faces(tx, embedding, model, threshold - AMBIGUITY_MARGIN, CONTROL_K)
-    faces = _one_face_per_photo(near, threshold)
-    if not faces:
+    faces = _best_per(near, threshold, lambda f: f.photo_id)
+    uploads = _best_per(
+        albums.faces_near(event, embedding, model, threshold - AMBIGUITY_MARGIN, CONTROL_K),
+        threshold,
+        lambda f: f.item_id,
+    )
+    if not faces and not uploads:
         raise NoMatchToControl(
             "Your selfie matches no face in this event's photos: there is nothing to " + kind
         )
-    with Scope.system(event).transaction() as tx:
-        faces = _with_their_person(faces, repo.same_person_faces(tx, [f.id for f in faces]))
+    if faces:
+        with Scope.system(event).transaction() as tx:
+            faces = _with_their_person(faces, repo.same_person_faces(tx, [f.id for f in faces]))
     request = uuid4()
     with Scope.system(event).transaction() as tx:
-        repo.record_opt_outs(tx, faces, kind, request)
-        ids = [f.id for f in faces]
-        changed = repo.hide_faces(tx, ids) if kind == "hide" else repo.delete_faces(tx, ids)
+        changed = 0
+        if faces:
+            repo.record_opt_outs(tx, faces, kind, request)
+            ids = [f.id for f in faces]
+            changed = repo.hide_faces(tx, ids) if kind == "hide" else repo.delete_faces(tx, ids)
+        in_uploads = albums.control_faces(tx, uploads, kind, request) if uploads else 0
         templates = repo.forget_session_templates(tx, scope.subject) if scope.subject else 0
         audit.record(
             tx,
@@ -166,9 +185,12 @@ def control_embedding(scope: Scope, embedding: np.ndarray, model: str, kind: Con
             request=str(request),
             faces=changed,
             photos=len({f.photo_id for f in faces}),
+            album_faces=in_uploads,
+            album_items=len(uploads),
             templates=templates,
         )
-    photos = len({f.photo_id for f in faces})
+    changed += in_uploads
+    photos = len({f.photo_id for f in faces}) + len(uploads)
     if kind == "forget" and event.settings.blur_forgotten_faces:
         blur_forgotten_faces(event, {f.photo_id for f in faces})
     verb = "hidden from other people's searches" if kind == "hide" else "deleted"
@@ -181,12 +203,12 @@ def control_embedding(scope: Scope, embedding: np.ndarray, model: str, kind: Con
     )
 
 
-def _one_face_per_photo(near: list[repo.FaceHit], threshold: float) -> list[repo.FaceHit]:
-    """The best face of each photo at or above `threshold`; AmbiguousMatch when another face of
-    that photo is within AMBIGUITY_MARGIN of it."""
-    by_photo: dict[object, list[repo.FaceHit]] = {}
+def _best_per(near: list[Hit], threshold: float, image: Callable[[Hit], object]) -> list[Hit]:
+    """The best face of each image (a photo, an album upload) at or above `threshold`;
+    AmbiguousMatch when another face of that image is within AMBIGUITY_MARGIN of it."""
+    by_photo: dict[object, list[Hit]] = {}
     for hit in near:
-        by_photo.setdefault(hit.photo_id, []).append(hit)
+        by_photo.setdefault(image(hit), []).append(hit)
     chosen = []
     for hits in by_photo.values():
         hits.sort(key=lambda h: -h.similarity)
@@ -350,9 +372,11 @@ def purge_face_data(now: datetime | None = None, event: Event | None = None) -> 
 
 
 def erase_for_no_biometrics(event: Event) -> int:
-    """An event switched to "no biometrics": delete its face data now (audited)."""
+    """An event switched to "no biometrics": delete its face data now, album uploads' too (audited)."""
+    from eventlens.albums import service as albums
+
     with Scope.system(event).transaction() as tx:
-        faces = repo.purge_faces(tx)
+        faces = repo.purge_faces(tx) + albums.purge_face_embeddings(tx)
         audit.record(tx, "face_data_erase", event.slug, faces=faces, reason="no_biometrics")
     return faces
 

@@ -207,6 +207,11 @@ class BlobStore(ABC):
         """A URL a browser can PUT part `number` (1-based) to; its answer's ETag names the part."""
 
     @abstractmethod
+    def put_part(self, key: str, upload_id: str, number: int, data: bytes) -> str:
+        """Stores part `number` as a PUT to its URL does (the command line's upload): its ETag;
+        BlobNotFound for no such upload."""
+
+    @abstractmethod
     def list_parts(self, key: str, upload_id: str) -> Sequence[UploadedPart]:
         """The parts stored so far (what a resumed upload skips); BlobNotFound for no such upload."""
 

@@ -220,6 +220,17 @@ class S3BlobStore(BlobStore):
             )
         )
 
+    def put_part(self, key: str, upload_id: str, number: int, data: bytes) -> str:
+        try:
+            reply = self.client.upload_part(
+                Bucket=self.bucket, Key=validate_key(key), UploadId=upload_id, PartNumber=number, Body=data
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchUpload", "404"):
+                raise BlobNotFound(key) from None
+            raise
+        return str(reply["ETag"]).strip('"')
+
     def list_parts(self, key: str, upload_id: str) -> Sequence[UploadedPart]:
         parts: builtins.list[UploadedPart] = []
         marker = 0
