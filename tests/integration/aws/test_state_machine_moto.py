@@ -447,4 +447,4 @@ def test_videos_analyze_leaves_pending_are_transcoded_by_the_transcode_step_or_f
     assert blob_store().get(rows["keynote.mp4"]["playable_key"])[4:8] == b"ftyp"
     assert rows["livestream.mp4"]["transcode_status"] == "error"
     assert "eventlens video transcode --event moto-video" in rows["livestream.mp4"]["transcode_error"]
-    assert jobs.get_run(Scope.organizer(event, "test"), run_id).status == "succeeded"
+    assert jobs.get_run(Scope.organizer(event, "test"), run_id).status == "completed"
