@@ -147,6 +147,8 @@ def test_functions_that_read_past_the_policies_are_pinned_and_granted_to_the_app
         ("event_moved", ["search_path=public, pg_temp"], False, False),
         ("event_password_hash", ["search_path=public, pg_temp"], True, False),
         ("event_vector_rows", ["search_path=public, pg_temp"], False, False),
+        ("findme_activity", ["search_path=public, pg_temp"], True, False),
+        ("findme_hot_photos", ["search_path=public, pg_temp"], True, False),
         ("gemini_rate_hold", ["search_path=public, pg_temp"], True, False),
         ("gemini_rate_take", ["search_path=public, pg_temp"], True, False),
         ("grants_changed", ["search_path=public, pg_temp"], False, False),

@@ -104,6 +104,7 @@ def test_the_domain_package_raises_only_domain_errors_or_documented_internal_one
         "FileGone",  # sources.live.folders: a file gone mid-sync, skipped by the sync (the next one sees it gone)
         "HttpError",
         "OutOfTime",  # resilience: a retry past a phase's budget; the pipeline puts the photo back
+        "RunCancelled",  # pipeline.runner: a cancelled job stops between slices; jobs.service closes the run
         "InvalidCredentials",  # auth.cognito's own, turned into LoginFailed by auth.service
         "ChallengeRequired",
         "CognitoError",

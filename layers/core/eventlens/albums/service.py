@@ -518,8 +518,7 @@ def _faces_to_keep(
 ) -> list[tuple[tuple[float, ...], Any, bool]]:
     """(box, embedding, hidden) of the faces an upload stores: hide me and forget me given on these
     very bytes hold (findme.control's treatment: forget wins, a hidden face is kept hidden)."""
-    from eventlens.findme.control import treatment
-    from eventlens.findme.repo import OptOutRegion
+    from eventlens.findme.control import OptOutRegion, treatment
 
     regions = [OptOutRegion(o.box, o.kind) for o in opt_outs]
     kept: list[tuple[tuple[float, ...], Any, bool]] = []

@@ -26,6 +26,7 @@ from eventlens.config import settings
 from eventlens.db import Tx
 from eventlens.errors import AmbiguousMatch, ConsentRequired, FaceMatchingDisabled, NoMatchToControl
 from eventlens.findme import repo
+from eventlens.findme.repo import OptOutRegion
 from eventlens.findme.selfie import decode_selfie, selfie_embedding
 from eventlens.findme.thresholds import face_threshold
 from eventlens.findme.views import ConsentStatus, ControlResult, PrivacyNotice
@@ -256,7 +257,7 @@ class Treatment:
     hidden: bool
 
 
-def treatment(regions: list[repo.OptOutRegion], bbox: tuple[float, float, float, float]) -> Treatment:
+def treatment(regions: list[OptOutRegion], bbox: tuple[float, float, float, float]) -> Treatment:
     """Forget wins over hide; a face overlapping no opted-out region is kept as it is."""
     kinds = {r.kind for r in regions if overlap(r.bbox, bbox) >= SAME_REGION_IOU}
     if "forget" in kinds:
