@@ -12,7 +12,8 @@ def test_the_jobs_tab_lists_runs_and_follows_a_retried_job_until_it_completes(ad
     admin_page.get_by_role("tab", name="Jobs").click()
     rows = admin_page.locator("#jobs-table tbody tr.job")
     expect(rows.first).to_be_visible()
-    first = rows.first
+    # the demo's own run: other tests on the shared server add newer jobs (ZIP builds, retries)
+    first = rows.filter(has=admin_page.locator(".job-progress li[data-phase='analyze']")).first
     expect(first.locator(".job-status")).to_have_text("completed")
     expect(first.locator(".job-progress li[data-phase='analyze']")).to_have_text(
         re.compile(r"analyze \d+/\d+")

@@ -361,14 +361,14 @@ def test_forget_me_blurs_the_face_in_the_thumbnail_and_preview_when_the_event_sa
 
     (box,) = owner_conn.execute("SELECT bbox FROM face_opt_outs WHERE photo_id = %s", (photo,)).fetchone()
     after = renditions(owner_conn, photo)
-    assert set(after) == {"320", "1920"}
+    assert set(after) == {"320", "640", "1920"}  # the grid's thumbnail at 1x and 2x, and the preview
     for size, image in after.items():
         inside, outside = changed(before[size], image, box, image.shape[1] / width)
         assert inside > 8, size  # her face is blurred
         assert outside < 1.5, size  # the rest is the same picture
     assert blob_store().get(source) == original  # the original is never changed
     (entry,) = audited(owner_conn, "face_blur")
-    assert (entry["photos"], entry["renditions"]) == (1, 2)
+    assert (entry["photos"], entry["renditions"]) == (1, 3)
 
     # analyze makes the renditions again from the original: the face is blurred again.
     owner_conn.execute("UPDATE photos SET analyze_status = 'pending' WHERE event_id = %s", (event.id,))

@@ -1,7 +1,7 @@
 """Blurred faces in a photo's public renditions: forget me's option (docs/privacy.md).
 
-An event with `blur_forgotten_faces` shows a forgotten person's face blurred in its thumbnail and
-preview (the 320 and 1920 renditions), at forget time and whenever the analyze phase makes them
+An event with `blur_forgotten_faces` shows a forgotten person's face blurred in its thumbnails and
+preview (every stored rendition: 320, 640 and 1920), at forget time and whenever the analyze phase makes them
 again. The original is never changed: it is the photographer's file, the bytes the event's photo
 is identified by (its SHA-256) and what reprocessing reads.
 """
