@@ -3,7 +3,9 @@ checks them against the calling function's role in template.yaml)."""
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -47,3 +49,29 @@ def s3(db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
     boto3.setup_default_session()
     blob_store.cache_clear()
     reset_settings()
+
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def function_handler(app: str, handler: str = "lambda_handler") -> Any:
+    """A function's handler from its file (functions/<name>/app.py), imported as a module of its
+    own, as a fresh Lambda instance imports it."""
+    path = ROOT / "functions" / app / "app.py"
+    spec = importlib.util.spec_from_file_location(f"{app}_app_under_test", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, handler)
+
+
+class Invocations:
+    """Stands in for the Lambda client: records each invoke, as the calling function makes it."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def invoke(self, **params: Any) -> dict[str, Any]:
+        self.calls.append(params)
+        return {"StatusCode": 202}

@@ -4,13 +4,11 @@ and the archive's media URL redirects to a presigned GET that downloads it as an
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import os
 import time
 import zipfile
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,31 +22,10 @@ from eventlens.storage import blob_store
 from tests.helpers import scoped, stored_original
 from tests.infra.iam import Names, lambda_call, statements
 from tests.integration.api.conftest import Api
-from tests.integration.aws.conftest import BUCKET, REGION, Calls
+from tests.integration.aws.conftest import BUCKET, REGION, Calls, Invocations, function_handler
 
-ROOT = Path(__file__).resolve().parents[3]
 MiB = 1024 * 1024
 PART = 5 * MiB
-
-
-def archive_handler() -> Any:
-    spec = importlib.util.spec_from_file_location("archive_app_under_test", ROOT / "functions/archive/app.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.lambda_handler
-
-
-class Invocations:
-    """Stands in for the Lambda client: records each invoke, as the gallery function makes it."""
-
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-
-    def invoke(self, **params: Any) -> dict[str, Any]:
-        self.calls.append(params)
-        return {"StatusCode": 202}
 
 
 @pytest.fixture
@@ -87,7 +64,7 @@ def test_a_selection_past_one_part_is_built_by_the_archive_function_as_a_multipa
     s3.seen.clear()
 
     context = LambdaContext("ArchiveFunction", "req-1", deadline_ms=int(time.time() * 1000) + 900_000)
-    result = archive_handler()(json.loads(invoke["Payload"]), context)
+    result = function_handler("archive")(json.loads(invoke["Payload"]), context)
 
     assert result == {"archive_id": started["archive_id"], "status": "ready"}
     assert operations.count("CreateMultipartUpload") == 1

@@ -4,7 +4,6 @@ within the invocation fails at once with a message naming the command line job."
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import time
 from pathlib import Path
@@ -21,31 +20,7 @@ from eventlens.storage import blob_store
 from tests.helpers import scoped
 from tests.infra.iam import Names, lambda_call, statements
 from tests.integration.api.conftest import Api
-from tests.integration.aws.conftest import BUCKET, REGION, Calls
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def transcode_handler() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "ml_image_app_under_test", ROOT / "functions/face_embed/app.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.transcode_handler
-
-
-class Invocations:
-    """Stands in for the Lambda client: records each invoke, as the admin function makes it."""
-
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-
-    def invoke(self, **params: Any) -> dict[str, Any]:
-        self.calls.append(params)
-        return {"StatusCode": 202}
+from tests.integration.aws.conftest import BUCKET, REGION, Calls, Invocations, function_handler
 
 
 @pytest.fixture
@@ -116,7 +91,7 @@ def test_the_admin_function_hands_a_reel_to_the_transcode_function_which_builds_
     }
     s3.seen.clear()
 
-    handler = transcode_handler()
+    handler = function_handler("face_embed", "transcode_handler")
     result = handler(payload, _context(900))
     again = handler(payload, _context(900))  # an invocation delivered twice builds nothing twice
 
@@ -150,7 +125,7 @@ def test_a_reel_longer_than_one_invocation_can_build_fails_naming_the_command_li
     (invoke,) = on_aws.calls
 
     # 7 s of reel at COST_S_PER_REEL_S is ~28 s; this invocation has the 5 s minimum budget left
-    result = transcode_handler()(json.loads(invoke["Payload"]), _context(20))
+    result = function_handler("face_embed", "transcode_handler")(json.loads(invoke["Payload"]), _context(20))
 
     assert result["status"] == "failed"
     status, failed = api(
