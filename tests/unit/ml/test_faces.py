@@ -112,3 +112,30 @@ def test_a_face_the_skip_test_accepts_is_neither_embedded_nor_returned_and_the_o
     assert len(asked) == 6  # every detected face is offered to the test
     assert [f.bbox for f in rest] == [f.bbox for f in everyone[1:]]
     assert all(np.array_equal(a.embedding, b.embedding) for a, b in zip(rest, everyone[1:], strict=True))
+
+
+def test_boxes_only_computes_no_template(sface, t1, monkeypatch: pytest.MonkeyPatch) -> None:
+    """embed=False (an event that keeps no face data, the album gate's case): the same faces and
+    boxes, no embedding, and the recognizer never runs."""
+    everyone = sorted(sface.detect(t1), key=lambda f: f.bbox[0])
+    _, recognizer = sface._nets()
+    calls: list[str] = []
+
+    class Counting:
+        def alignCrop(self, *args: object) -> object:
+            calls.append("align")
+            return recognizer.alignCrop(*args)
+
+        def feature(self, *args: object) -> object:
+            calls.append("feature")
+            return recognizer.feature(*args)
+
+    detector, _ = sface._nets()
+    monkeypatch.setattr(sface, "_nets", lambda: (detector, Counting()))
+    boxes = sorted(sface.detect(t1, embed=False), key=lambda f: f.bbox[0])
+
+    assert [f.bbox for f in boxes] == [f.bbox for f in everyone]
+    assert all(f.embedding.size == 0 for f in boxes)
+    assert calls == []
+    sface.detect(t1)  # the counter counts: embedding calls the recognizer once per face
+    assert calls.count("feature") == len(everyone)

@@ -149,7 +149,9 @@ def content(
             (f.bbox[0] / width, f.bbox[1] / height, f.bbox[2] / width, f.bbox[3] / height),
             f.embedding if face_embeddings else None,
         )
-        for f in model.detect(rgb, _skip(forgotten, width, height) if forgotten else None)
+        for f in model.detect(
+            rgb, _skip(forgotten, width, height) if forgotten else None, embed=face_embeddings
+        )
     )
     tagger = image_tagger(cfg.image_tagger)
     line = scene_line(

@@ -49,7 +49,7 @@ class BuffaloModel:
         if width != self.dim:
             raise ModelUnavailableError(f"{RECOGNIZER_FILE} gives {width}-d embeddings, expected {self.dim}")
 
-    def detect(self, image: np.ndarray, skip: Skip | None = None) -> list[DetectedFace]:
+    def detect(self, image: np.ndarray, skip: Skip | None = None, embed: bool = True) -> list[DetectedFace]:
         from insightface.utils.face_align import norm_crop
 
         bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)  # 6 ms on 12 MP; a numpy channel flip costs 94
@@ -62,9 +62,10 @@ class BuffaloModel:
         ]
         if not kept or keypoints is None:
             return []
-        crops = [norm_crop(bgr, keypoints[i], image_size=self._recognizer.input_size[0]) for i in kept]
-        features = np.asarray(self._recognizer.get_feat(crops), np.float32).reshape(len(kept), -1)
-        features /= np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
+        if embed:
+            crops = [norm_crop(bgr, keypoints[i], image_size=self._recognizer.input_size[0]) for i in kept]
+            features = np.asarray(self._recognizer.get_feat(crops), np.float32).reshape(len(kept), -1)
+            features /= np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
         faces = []
         for row, i in enumerate(kept):
             x1, y1, x2, y2, score = (float(v) for v in boxes[i])
@@ -73,7 +74,7 @@ class BuffaloModel:
                     bbox=(x1, y1, x2 - x1, y2 - y1),
                     score=score,
                     landmarks=[(float(x), float(y)) for x, y in keypoints[i]],
-                    embedding=features[row],
+                    embedding=features[row] if embed else np.zeros(0, np.float32),
                 )
             )
         return faces

@@ -49,7 +49,7 @@ class DetectedFace:
     bbox: Box
     score: float  # detection confidence 0..1
     landmarks: list[tuple[float, float]]  # eyes, nose tip, mouth corners
-    embedding: np.ndarray = field(repr=False)  # float32, L2-normalised, shape (dim,)
+    embedding: np.ndarray = field(repr=False)  # float32, L2-normalised, shape (dim,); (0,) unembedded
 
 
 class FaceModel(Protocol):
@@ -57,9 +57,10 @@ class FaceModel(Protocol):
     dim: int
     threshold: float
 
-    def detect(self, image: np.ndarray, skip: Skip | None = None) -> list[DetectedFace]:
+    def detect(self, image: np.ndarray, skip: Skip | None = None, embed: bool = True) -> list[DetectedFace]:
         """Detect, align and embed every face of an RGB (H, W, 3) uint8 image, except those whose
-        box `skip` accepts: those are neither aligned nor embedded, nor returned."""
+        box `skip` accepts: those are neither aligned nor embedded, nor returned. With `embed`
+        false only boxes are found: no template is computed (an event without face data)."""
         ...
 
 
