@@ -193,7 +193,8 @@ def build(shape: Shape) -> tuple[str, list[EventData]]:
         ]
         with conn.cursor() as cur:
             cur.executemany(
-                "INSERT INTO events (id, slug, name) VALUES (%s, %s, %s)",
+                "INSERT INTO events (id, slug, name, organization_id)"
+                " VALUES (%s, %s, %s, (SELECT id FROM organizations WHERE slug = 'default'))",
                 [(e.id, e.slug, f"Event {e.index}") for e in events],
             )
         indexes = conn.execute(

@@ -196,7 +196,9 @@ def build(photos: int, seed: int = 1) -> str:
             conn.execute(f'DROP INDEX "{index_name}"')
         event_id = uuid4()
         conn.execute(
-            "INSERT INTO events (id, slug, name) VALUES (%s, 'bench', 'Benchmark event')", (event_id,)
+            "INSERT INTO events (id, slug, name, organization_id) VALUES (%s, 'bench', 'Benchmark event',"
+            " (SELECT id FROM organizations WHERE slug = 'default'))",
+            (event_id,),
         )
         topics = unit(rng.normal(size=(TOPICS, TEXT_DIM)))
         texts = text_rows(rng, photos)

@@ -408,7 +408,11 @@ def build(photos: list[Photo], seed: int) -> tuple[str, UUID]:
         from pgvector.psycopg import register_vector
 
         register_vector(conn)
-        conn.execute("INSERT INTO events (id, slug, name) VALUES (%s, 'relevance', 'Relevance')", (event_id,))
+        conn.execute(
+            "INSERT INTO events (id, slug, name, organization_id) VALUES (%s, 'relevance', 'Relevance',"
+            " (SELECT id FROM organizations WHERE slug = 'default'))",
+            (event_id,),
+        )
         ensure_space(conn, "description", MINILM, MODEL_DIMS[MINILM])
         with conn.cursor() as cur:
             cur.executemany(
