@@ -549,7 +549,10 @@ def bench_hybrid(e: EventData, rounds: int) -> tuple[dict[str, Tally], list[floa
         )[0]
         for _ in search_bench.QUERIES
     ]
-    tallies = {label: Tally([], [], []) for label in [d.label for d in DESIGNS] + ["candidates (shipped)"]}
+    tallies = {
+        label: Tally([], [], [])
+        for label in [d.label for d in DESIGNS] + ["text candidates (shipped)", "candidates (shipped)"]
+    }
     limit = search_repo.CANDIDATES_PER_MODALITY
     for round_ in range(rounds + 1):
         for text, vector in zip(search_bench.QUERIES, vectors, strict=True):
@@ -576,6 +579,20 @@ def bench_hybrid(e: EventData, rounds: int) -> tuple[dict[str, Tally], list[floa
                 if round_:
                     tallies[design.label].seconds.append(seconds)
                     tallies[design.label].recall.append(overlap([r["id"] for r in got], exact))
+            with scope.transaction() as tx:
+                search_repo.tune(tx)
+                seconds, _ = timed(
+                    search_repo.hybrid_candidates,
+                    tx,
+                    text,
+                    None,
+                    scale_data.TEXT_MODEL,
+                    PhotoFilter(),
+                    SEMANTIC_FLOOR,
+                )
+            if round_:
+                tallies["text candidates (shipped)"].seconds.append(seconds)
+                tallies["text candidates (shipped)"].recall.append(1.0)
             with scope.transaction() as tx:
                 search_repo.tune(tx)
                 seconds, hits = timed(

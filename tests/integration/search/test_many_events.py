@@ -164,6 +164,9 @@ def test_a_large_event_is_searched_through_its_own_index(events, visitor, owner_
             f"CREATE INDEX CONCURRENTLY IF NOT EXISTS event_{hex_id}_minilm_l6_v2 ON photos USING hnsw"
             " ((embedding::vector(384)) vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
             f" WHERE embedding_model = 'minilm-l6-v2' AND embedding IS NOT NULL AND event_id = '{event.id}'",
+            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS event_{hex_id}_fuzzy ON photos USING gin"
+            " ((photo_fuzzy_text(event_id, visible_text, people_descriptions, scene_description, filename))"
+            f" gin_trgm_ops) WHERE event_id = '{event.id}'",
         ]
     )
     # When find-me and the semantic half of search run in it
@@ -209,6 +212,7 @@ def test_the_owner_drops_the_indexes_of_a_deleted_event(events, owner_conn):
     owner_conn.execute("DELETE FROM events WHERE id = %s", (event.id,))
     # Then the owner's next run drops them
     assert sorted(build_event_indexes(owner_conn)) == [
+        f"DROP INDEX CONCURRENTLY IF EXISTS event_{event.id.hex}_fuzzy",
         f"DROP INDEX CONCURRENTLY IF EXISTS event_{event.id.hex}_minilm_l6_v2",
         f"DROP INDEX CONCURRENTLY IF EXISTS event_{event.id.hex}_sface",
     ]
@@ -262,3 +266,101 @@ def test_the_pipelines_last_step_builds_a_grown_events_index_unless_an_upgrade_h
     assert reply["skipped"] is False
     assert any(own in name for name in reply["built"]), reply
     assert build_indexes_between_deploys(db) == []
+
+
+# -- the text half: the shared GIN indexes hand back only the event's rows (migration 0032) -------
+
+
+@pytest.fixture
+def worded(make_event: Callable[..., Event], owner_conn: psycopg.Connection) -> dict[str, Event]:
+    """A small event of 20 photos beside a big one of 600, every photo showing the same words."""
+
+    def fill(event: Event, photos: int) -> None:
+        with owner_conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO photos (event_id, source_key, content_hash, filename, visible_text,"
+                " scene_description, analyze_status) VALUES (%s, %s, %s, %s, 'Harvard University',"
+                " 'keynote speech on the main stage', 'completed')",
+                [
+                    (
+                        event.id,
+                        f"events/{event.slug}/originals/{i}.jpg",
+                        f"{event.slug}-{i}",
+                        f"IMG_{i:04d}.jpg",
+                    )
+                    for i in range(photos)
+                ],
+            )
+        owner_conn.execute("ANALYZE photos")
+
+    small, big = make_event("small"), make_event("big")
+    fill(small, 20)
+    fill(big, 600)
+    return {"small": small, "big": big}
+
+
+def counted(owner_conn: psycopg.Connection, statistic: str, run: Callable[[], Any]) -> int:
+    """How much the statistics view's figure (`statistic`, a SELECT of one number) grew while `run()` ran."""
+    import time
+
+    def now() -> int:
+        owner_conn.execute("SELECT pg_stat_clear_snapshot()")
+        row = owner_conn.execute(statistic).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    before = now()
+    run()
+    deadline = time.monotonic() + 5
+    while (after := now()) == before and time.monotonic() < deadline:
+        time.sleep(0.05)  # a backend reports its counts once idle after the transaction
+    return after - before
+
+
+ROWS_READ = (
+    "SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables"
+    " WHERE relname = 'photos'"
+)
+
+
+def searcher(event: Event, query: str, found: list[Any]) -> Callable[[], None]:
+    def search() -> None:
+        with Scope.visitor(event).transaction() as tx:
+            search_repo.tune(tx)
+            found.extend(search_repo.hybrid_candidates(tx, query, None, "minilm-l6-v2", PhotoFilter(), 0.0))
+            tx.execute("SELECT pg_stat_force_next_flush()")
+
+    return search
+
+
+@pytest.mark.parametrize("query", ["speech", "Harvrd", "IMG_001"])
+def test_text_search_in_a_small_event_reads_only_its_own_rows(worded, owner_conn, query):
+    # Given a small event whose words are also on every photo of a big one
+    small = worded["small"]
+    found: list[Any] = []
+    # When a visitor searches it by a word, a typo or a part of a file name
+    read = counted(owner_conn, ROWS_READ, searcher(small, query, found))
+    # Then it found the small event's photos, reading a few times its 20 rows, never the big one's 600
+    assert {hit.photo.event_id for hit in found} == {small.id}
+    assert len(found) >= 10 if query == "IMG_001" else len(found) == 20
+    assert 0 < read <= 5 * 20
+
+
+def test_a_typo_in_a_large_event_is_looked_up_in_its_own_trigram_index(worded, owner_conn):
+    # Given the owner has built the big event's own indexes
+    big = worded["big"]
+    built = build_event_indexes(owner_conn)
+    own = f"event_{big.id.hex}_fuzzy"
+    assert any(own in statement for statement in built)
+    found: list[Any] = []
+    # When a visitor searches it with a typo, which full text cannot match
+    scans = counted(
+        owner_conn,
+        f"SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = '{own}'",
+        searcher(big, "Harvrd", found),
+    )
+    # Then the similar photos were looked up in the event's own index
+    assert scans >= 1
+    assert len(found) == 100
+    assert {hit.photo.event_id for hit in found} == {big.id}
+    assert all(hit.trigram is not None and hit.trigram > 0.5 for hit in found)

@@ -41,8 +41,10 @@ TRIGRAM_THRESHOLD = 0.52
 above 0.5 because pg_trgm's bar is inclusive and half-shared prefixes score exactly 0.5: at 0.5,
 "banana" matched 43 photos through "banquet" and "band" (benchmarks/search_relevance.py)."""
 
-TRIGRAM_SCAN_CAP = 1000
-"""Fuzzy matches scored per query at most (the typo fallback, not an exhaustive ranking)."""
+TRIGRAM_SCAN_CAP = 300
+"""Fuzzy matches scored per query at most (the typo fallback, not an exhaustive ranking): each costs
+a word similarity over the photo's texts, 25-50 us for a query of a few words, and a 50k-photo
+event has thousands for "people networking with drinks" (benchmarks/many_events.py)."""
 
 
 @dataclass(frozen=True, slots=True)
