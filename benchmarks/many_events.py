@@ -368,6 +368,53 @@ def load_faces(
                 )
 
 
+SHARED_TEXT_DDL = (
+    "CREATE INDEX IF NOT EXISTS bench_shared_tsv ON photos USING gin (search_tsv)",
+    *(
+        f"CREATE INDEX IF NOT EXISTS bench_shared_{column}_trgm ON photos USING gin ({column} gin_trgm_ops)"
+        for column in ("visible_text", "people_descriptions", "scene_description", "filename")
+    ),
+    """CREATE OR REPLACE FUNCTION bench_shared_text_candidates(q text, like_pattern text, n integer, scan_cap integer)
+  RETURNS TABLE (id uuid, fulltext real, trigram real)
+  LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 100 SET search_path = public, pg_temp
+AS $fn$
+DECLARE
+  matched integer;
+BEGIN
+  RETURN QUERY EXECUTE
+    $s$SELECT p.id, ts_rank_cd(p.search_tsv, websearch_to_tsquery('english', $1), 32), NULL::real
+         FROM public.photos p WHERE p.event_id = current_event_id() AND may_see_photo(p.event_id, p.is_public)
+          AND p.is_public AND p.search_tsv @@ websearch_to_tsquery('english', $1)
+        ORDER BY 2 DESC LIMIT $3$s$ USING q, like_pattern, n, scan_cap;
+  GET DIAGNOSTICS matched = ROW_COUNT;
+  IF matched < n THEN
+    RETURN QUERY EXECUTE
+      $s$SELECT fuzzy.id, NULL::real, fuzzy.score FROM (
+           SELECT p.id, greatest(word_similarity($1, p.visible_text), word_similarity($1, p.people_descriptions),
+                                 word_similarity($1, p.scene_description), word_similarity($1, p.filename)) AS score
+             FROM public.photos p WHERE p.event_id = current_event_id() AND may_see_photo(p.event_id, p.is_public)
+              AND p.is_public
+              AND (p.visible_text %> $1 OR p.visible_text ILIKE $2
+                OR p.people_descriptions %> $1 OR p.people_descriptions ILIKE $2
+                OR p.scene_description %> $1 OR p.scene_description ILIKE $2
+                OR p.filename %> $1 OR p.filename ILIKE $2)
+            LIMIT $4) fuzzy
+         ORDER BY fuzzy.score DESC LIMIT $3$s$ USING q, like_pattern, n, scan_cap;
+  END IF;
+END
+$fn$""",
+    "GRANT EXECUTE ON FUNCTION bench_shared_text_candidates(text, text, integer, integer) TO eventlens_app",
+)
+"""Main's text candidates before migration 0032, for comparison in the same run: the shared GIN indexes
+(full text; trigrams per column) filtered by event, and the photos policy checked per row."""
+
+SHARED_TEXT_DROP = (
+    "DROP FUNCTION IF EXISTS bench_shared_text_candidates(text, text, integer, integer)",
+    "DROP INDEX IF EXISTS bench_shared_tsv, bench_shared_visible_text_trgm, bench_shared_people_descriptions_trgm,"
+    " bench_shared_scene_description_trgm, bench_shared_filename_trgm",
+)
+
+
 # -- measuring ------------------------------------------------------------------------------------
 
 
@@ -551,7 +598,8 @@ def bench_hybrid(e: EventData, rounds: int) -> tuple[dict[str, Tally], list[floa
     ]
     tallies = {
         label: Tally([], [], [])
-        for label in [d.label for d in DESIGNS] + ["text candidates (shipped)", "candidates (shipped)"]
+        for label in [d.label for d in DESIGNS]
+        + ["text candidates (before 0032)", "text candidates (shipped)", "candidates (shipped)"]
     }
     limit = search_repo.CANDIDATES_PER_MODALITY
     for round_ in range(rounds + 1):
@@ -579,6 +627,17 @@ def bench_hybrid(e: EventData, rounds: int) -> tuple[dict[str, Tally], list[floa
                 if round_:
                     tallies[design.label].seconds.append(seconds)
                     tallies[design.label].recall.append(overlap([r["id"] for r in got], exact))
+            with scope.transaction() as tx:
+                search_repo.tune(tx)
+                seconds, _ = timed(
+                    fetch,
+                    tx,
+                    "SELECT id FROM bench_shared_text_candidates(%(q)s, %(like)s, %(n)s, %(cap)s)",
+                    {"q": text, "like": f"%{search_repo._escape_like(text)}%", "n": limit, "cap": 1000},
+                )
+            if round_:
+                tallies["text candidates (before 0032)"].seconds.append(seconds)
+                tallies["text candidates (before 0032)"].recall.append(1.0)
             with scope.transaction() as tx:
                 search_repo.tune(tx)
                 seconds, _ = timed(
@@ -698,15 +757,21 @@ def main() -> None:
             " shipped (text and semantic, search.repo.hybrid_candidates); the whole search as a visitor runs it\n"
             f"{'photos':>9} | {'design':<30} | recall@10 (min) | matches | p50 ms | p95 ms"
         )
+        with psycopg.connect(url, autocommit=True) as owner:
+            for statement in SHARED_TEXT_DDL:
+                owner.execute(statement)
         for e in picked(events):
             tallies, hybrid = bench_hybrid(e, args.rounds)
             for label, tally in tallies.items():
-                print(tally.row(e.photos, label if "shipped" in label else f"semantic {label}"), flush=True)
+                print(tally.row(e.photos, label if "candidates" in label else f"semantic {label}"), flush=True)
             print(
                 f"{e.photos:>9} | {'hybrid search (shipped)':<30} | {'':15} | {'':7} |"
                 f" {percentile(hybrid, 50):6.1f} | {percentile(hybrid, 95):6.1f}",
                 flush=True,
             )
+        with psycopg.connect(url, autocommit=True) as owner:
+            for statement in SHARED_TEXT_DROP:
+                owner.execute(statement)
     print(f"\ntotal {time.perf_counter() - began:.0f} s")
 
 

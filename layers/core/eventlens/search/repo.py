@@ -9,11 +9,12 @@ silently turns an index scan into a full scan. Each kNN asks first whether the e
 one's rows are read by the event index and every distance is computed (exact, and faster than a
 graph shared with every other event; benchmarks/many_events.py).
 
-Text candidates come from `search_text_candidates()` (migration 0006): under row-level security
-PostgreSQL uses an index for a condition only when its operator is LEAKPROOF, which `@@`, `%>`
-and ILIKE are not (and only a superuser could declare). That function runs as the schema owner,
-applies the photos policy itself (the event in scope, no hidden photo for a visitor) and returns
-ids and scores; this statement joins them to `photos` under the caller's policies.
+Text candidates come from `search_text_candidates()` (migrations 0006, 0032): under row-level
+security PostgreSQL uses an index for a condition only when its operator is LEAKPROOF, which `@@`,
+`%>` and ILIKE are not (and only a superuser could declare). That function runs as the schema
+owner, applies the photos policy itself (the event in scope, no hidden photo for a visitor) and
+returns ids and scores; this statement joins them to `photos` under the caller's policies. Its
+lookups carry the event's token, so the shared GIN indexes hand back only the event's rows.
 """
 
 from __future__ import annotations
