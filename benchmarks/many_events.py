@@ -763,7 +763,9 @@ def main() -> None:
         for e in picked(events):
             tallies, hybrid = bench_hybrid(e, args.rounds)
             for label, tally in tallies.items():
-                print(tally.row(e.photos, label if "candidates" in label else f"semantic {label}"), flush=True)
+                print(
+                    tally.row(e.photos, label if "candidates" in label else f"semantic {label}"), flush=True
+                )
             print(
                 f"{e.photos:>9} | {'hybrid search (shipped)':<30} | {'':15} | {'':7} |"
                 f" {percentile(hybrid, 50):6.1f} | {percentile(hybrid, 95):6.1f}",
