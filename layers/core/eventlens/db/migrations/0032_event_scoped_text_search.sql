@@ -9,8 +9,8 @@
 --
 --   * full text: the index holds each photo's words and its event's token (a lexeme no word can
 --     be), and the query is `words && token`; GIN intersects the word's rows with the event's.
---   * trigrams: one index over the event's marker followed by the four searchable texts, queried
---     with `LIKE '%marker%' AND (%> q | ILIKE q)`; the marker's trigrams narrow the scan to the
+--   * trigrams: one index over the event's token followed by the four searchable texts, queried
+--     with `LIKE '%token%' AND (%> q | ILIKE q)`; the token's trigrams narrow the scan to the
 --     event the same way. It replaces the four per-column trigram indexes (one GIN to write per
 --     photo, not four), and a match is scored on that text: word similarity to the query's best
 --     stretch of it, where before the best of the four columns' (at least as high, and four
@@ -24,7 +24,7 @@ CREATE FUNCTION photo_event_token(event uuid) RETURNS text
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   RETURN 'ev' || left(replace(event::text, '-', ''), 12);
 
--- What the trigram index holds: the marker, then visible text, people, scene and file name. A word
+-- What the trigram index holds: the event's token, then visible text, people, scene and file name. A word
 -- similar to the query in any of them is similar to it here (trigrams are taken word by word).
 CREATE FUNCTION photo_fuzzy_text(event uuid, visible_text text, people text, scene text, filename text)
   RETURNS text
@@ -48,7 +48,7 @@ CREATE INDEX photos_fuzzy_trgm_idx ON photos USING gin (
   photo_fuzzy_text(event_id, visible_text, people_descriptions, scene_description, filename) gin_trgm_ops);
 
 -- The shared trigram index still reads every event's postings of the query's trigrams (a common
--- one is in most of 1M rows) before the marker narrows them: 30-50 ms for a typo or a few words.
+-- one is in most of 1M rows) before the token narrows them: 30-50 ms for a typo or a few words.
 -- An event of event_index_min_rows('fuzzy') photos or more gets its own trigram index, built by
 -- the owner with the events' vector indexes (migration 0013): event_<id hex>_fuzzy, on its rows
 -- only. Below that the shared index's cost is at its smallest (benchmarks/many_events.py).
@@ -139,7 +139,7 @@ DECLARE
   may_read boolean := may_read_event(current_event_id());
   staff boolean := actor_is_staff();
   -- The fuzzy scans' narrowing: the event named as a constant where it has its own trigram index
-  -- (which the planner then reads), else the event's marker in the shared index.
+  -- (which the planner then reads), else the event's token in the shared index.
   narrow text := fuzzy || ' LIKE $13';
   matched integer := 0;
 BEGIN
@@ -163,7 +163,7 @@ BEGIN
   END IF;
   IF matched < n THEN
     -- The similar and the containing photos come from two scans of one index (the event's own, or
-    -- the shared one narrowed by the marker), and are scored on the indexed text: a word similar to
+    -- the shared one narrowed by the token), and are scored on the indexed text: a word similar to
     -- the query in any of the four texts is similar to it there.
     RETURN QUERY EXECUTE
       $s$SELECT c.id, NULL::real, word_similarity($1, c.doc) FROM (
