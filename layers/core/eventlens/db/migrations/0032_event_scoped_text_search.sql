@@ -50,17 +50,14 @@ CREATE INDEX photos_fuzzy_trgm_idx ON photos USING gin (
 -- The shared trigram index still reads every event's postings of the query's trigrams (a common
 -- one is in most of 1M rows) before the token narrows them: 30-50 ms for a typo or a few words.
 -- An event of event_index_min_rows('fuzzy') photos or more gets its own trigram index, built by
--- the owner with the events' vector indexes (migration 0013): event_<id hex>_fuzzy, on its rows
--- only. Below that the shared index's cost is at its smallest (benchmarks/many_events.py).
+-- the owner with the events' vector indexes (migration 0013): event_vector_index_name(id, 'fuzzy'),
+-- event_<id hex>_fuzzy, on its rows only. Below that the shared index narrowed by the token serves
+-- well enough: a 100-photo event's text candidates in p95 21 ms (benchmarks/many_events.py).
 CREATE OR REPLACE FUNCTION event_index_min_rows(space text) RETURNS integer
   LANGUAGE sql STABLE
   RETURN coalesce(
     nullif(current_setting('eventlens.event_index_min_rows', true), '')::integer,
     CASE space WHEN 'face' THEN 10000 WHEN 'description' THEN 1000 WHEN 'fuzzy' THEN 500 END);
-
-CREATE FUNCTION event_fuzzy_index_name(event uuid) RETURNS text
-  LANGUAGE sql IMMUTABLE
-  RETURN 'event_' || replace(event::text, '-', '') || '_fuzzy';
 
 CREATE OR REPLACE FUNCTION event_vector_index_ddl() RETURNS SETOF text
   LANGUAGE plpgsql STABLE
@@ -102,11 +99,11 @@ BEGIN
   FOR e IN SELECT ev.id FROM events ev ORDER BY ev.id LOOP
     IF event_vector_rows('description', e.id, bound) >= bound AND NOT EXISTS (
          SELECT FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-          WHERE c.relname = event_fuzzy_index_name(e.id) AND i.indisvalid) THEN
+          WHERE c.relname = event_vector_index_name(e.id, 'fuzzy') AND i.indisvalid) THEN
       RETURN NEXT format(
         'CREATE INDEX CONCURRENTLY IF NOT EXISTS %I ON photos USING gin ((photo_fuzzy_text(event_id,'
         ' visible_text, people_descriptions, scene_description, filename)) gin_trgm_ops) WHERE event_id = %L',
-        event_fuzzy_index_name(e.id), e.id);
+        event_vector_index_name(e.id, 'fuzzy'), e.id);
     END IF;
   END LOOP;
 END
@@ -147,7 +144,7 @@ BEGIN
     RETURN;
   END IF;
   IF EXISTS (SELECT FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-              WHERE c.relname = event_fuzzy_index_name(current_event_id()) AND i.indisvalid) THEN
+              WHERE c.relname = event_vector_index_name(current_event_id(), 'fuzzy') AND i.indisvalid) THEN
     narrow := format('p.event_id = %L', current_event_id());
   END IF;
   -- A query of stop words only has no lexeme: `words && token` would be every photo of the event.
