@@ -410,9 +410,31 @@ $fn$""",
 
 SHARED_TEXT_DROP = (
     "DROP FUNCTION IF EXISTS bench_shared_text_candidates(text, text, integer, integer)",
+    "DROP FUNCTION IF EXISTS bench_0032_text_candidates(text, text, integer, integer, boolean, boolean, text, text,"
+    " text, timestamptz, timestamptz, uuid[])",
     "DROP INDEX IF EXISTS bench_shared_tsv, bench_shared_visible_text_trgm, bench_shared_people_descriptions_trgm,"
     " bench_shared_scene_description_trgm, bench_shared_filename_trgm",
 )
+
+
+def migration_0032_text_candidates() -> str:
+    """Migration 0032's search_text_candidates() as it shipped, renamed: planned at every call, ranked
+    by ts_rank_cd, two trigram scans of 300 each (migration 0033 replaced it)."""
+    from importlib import resources
+
+    text = (resources.files("eventlens.db") / "migrations" / "0032_event_scoped_text_search.sql").read_text()
+    start = text.index("CREATE OR REPLACE FUNCTION search_text_candidates(")
+    body = text[start : text.index("$fn$;", start) + len("$fn$;")]
+    return body.replace("FUNCTION search_text_candidates(", "FUNCTION bench_0032_text_candidates(")
+
+
+BEFORE_TEXT = {
+    "text candidates (before 0032)": "SELECT id FROM bench_shared_text_candidates(%(q)s, %(like)s, %(n)s, 1000)",
+    "text candidates (0032)": "SELECT id FROM bench_0032_text_candidates(%(q)s, %(like)s, %(n)s, 300, false, NULL,"
+    " NULL, NULL, NULL, NULL, NULL, NULL)",
+}
+"""The text designs the shipped one is timed against, in the same run: main's before migration 0032
+(the shared indexes filtered by event) and migration 0032's function."""
 
 
 # -- measuring ------------------------------------------------------------------------------------
@@ -599,7 +621,7 @@ def bench_hybrid(e: EventData, rounds: int) -> tuple[dict[str, Tally], list[floa
     tallies = {
         label: Tally([], [], [])
         for label in [d.label for d in DESIGNS]
-        + ["text candidates (before 0032)", "text candidates (shipped)", "candidates (shipped)"]
+        + [*BEFORE_TEXT, "text candidates (shipped)", "candidates (shipped)"]
     }
     limit = search_repo.CANDIDATES_PER_MODALITY
     for round_ in range(rounds + 1):
@@ -627,7 +649,7 @@ def bench_hybrid(e: EventData, rounds: int) -> tuple[dict[str, Tally], list[floa
                 if round_:
                     tallies[design.label].seconds.append(seconds)
                     tallies[design.label].recall.append(overlap([r["id"] for r in got], exact))
-            for label in ("text candidates (before 0032)", "text candidates (shipped)"):
+            for label in (*BEFORE_TEXT, "text candidates (shipped)"):
                 with scope.transaction() as tx:
                     search_repo.tune(tx)
                     if label == "text candidates (shipped)":
@@ -643,10 +665,7 @@ def bench_hybrid(e: EventData, rounds: int) -> tuple[dict[str, Tally], list[floa
                     else:
                         like = f"%{search_repo._escape_like(text)}%"
                         seconds, _ = timed(
-                            fetch,
-                            tx,
-                            "SELECT id FROM bench_shared_text_candidates(%(q)s, %(like)s, %(n)s, %(cap)s)",
-                            {"q": text, "like": like, "n": limit, "cap": 1000},
+                            fetch, tx, BEFORE_TEXT[label], {"q": text, "like": like, "n": limit}
                         )
                 if round_:
                     tallies[label].seconds.append(seconds)
@@ -757,8 +776,12 @@ def main() -> None:
             f"{'photos':>9} | {'design':<30} | recall@10 (min) | matches | p50 ms | p95 ms"
         )
         with psycopg.connect(url, autocommit=True) as owner:
-            for statement in SHARED_TEXT_DDL:
+            for statement in (*SHARED_TEXT_DDL, migration_0032_text_candidates()):
                 owner.execute(statement)
+            owner.execute(
+                "GRANT EXECUTE ON FUNCTION bench_0032_text_candidates(text, text, integer, integer, boolean, boolean,"
+                " text, text, text, timestamptz, timestamptz, uuid[]) TO eventlens_app"
+            )
         for e in picked(events):
             tallies, hybrid = bench_hybrid(e, args.rounds)
             for label, tally in tallies.items():

@@ -369,18 +369,22 @@ def fingerprint(photos: list[Photo]) -> str:
 
 def build(photos: list[Photo], seed: int) -> tuple[str, UUID]:
     """Create and fill `relevance_<n>_s<seed>` unless it already holds exactly these photos."""
-    from eventlens.db.migrate import upgrade
+    from eventlens.db.migrate import MigrationError, upgrade
 
     srv = scale_data.server()
     name, print_ = f"relevance_{len(photos)}_s{seed}", fingerprint(photos)
     if "(1 row)" in srv.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}';"):
         url = str(srv.get_uri(name))
-        upgrade(url)  # migrations newer than the cached data
-        with psycopg.connect(url) as conn:
-            if conn.execute("SELECT to_regclass('relevance_done') IS NOT NULL").fetchone() == (True,):
-                row = conn.execute("SELECT event_id, fingerprint FROM relevance_done").fetchone()
-                if row and row[1] == print_:
-                    return url, UUID(str(row[0]))
+        try:
+            upgrade(url)  # migrations newer than the cached data
+        except MigrationError:
+            pass  # built by an edited migration: build it again
+        else:
+            with psycopg.connect(url) as conn:
+                if conn.execute("SELECT to_regclass('relevance_done') IS NOT NULL").fetchone() == (True,):
+                    row = conn.execute("SELECT event_id, fingerprint FROM relevance_done").fetchone()
+                    if row and row[1] == print_:
+                        return url, UUID(str(row[0]))
         srv.psql(f'DROP DATABASE "{name}";')
     srv.psql(f'CREATE DATABASE "{name}";')
     url = str(srv.get_uri(name))

@@ -31,7 +31,7 @@ Method = Literal["weighted", "rrf"]
 MODALITIES: tuple[str, ...] = ("fulltext", "trigram", "semantic")
 
 WEIGHTS: dict[str, float] = {"fulltext": 10.0, "trigram": 5.0, "semantic": 20.0}
-"""The seed's additive weights per modality score (ts_rank_cd normalised to 0..1, similarity 0..1)."""
+"""The seed's additive weights per modality score (ts_rank normalised to 0..1, similarity 0..1)."""
 
 RRF_K = 60
 """The usual RRF constant: damps the gap between rank 1 and rank 2 of a single modality."""

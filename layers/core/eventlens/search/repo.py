@@ -9,7 +9,7 @@ silently turns an index scan into a full scan. Each kNN asks first whether the e
 one's rows are read by the event index and every distance is computed (exact, and faster than a
 graph shared with every other event; benchmarks/many_events.py).
 
-Text candidates come from `search_text_candidates()` (migrations 0006, 0032): under row-level
+Text candidates come from `search_text_candidates()` (migrations 0006, 0032, 0033): under row-level
 security PostgreSQL uses an index for a condition only when its operator is LEAKPROOF, which `@@`,
 `%>` and ILIKE are not (and only a superuser could declare). That function runs as the schema
 owner, applies the photos policy itself (the event in scope, no hidden photo for a visitor) and
@@ -42,10 +42,12 @@ TRIGRAM_THRESHOLD = 0.52
 above 0.5 because pg_trgm's bar is inclusive and half-shared prefixes score exactly 0.5: at 0.5,
 "banana" matched 43 photos through "banquet" and "band" (benchmarks/search_relevance.py)."""
 
-TRIGRAM_SCAN_CAP = 300
-"""Fuzzy matches scored per query at most (the typo fallback, not an exhaustive ranking): each costs
-a word similarity over the photo's texts, 25-50 us for a query of a few words, and a 50k-photo
-event has thousands for "people networking with drinks" (benchmarks/many_events.py)."""
+TRIGRAM_SCAN_CAP = 200
+"""Fuzzy matches scored per query at most (the typo fallback, not an exhaustive ranking): each is
+read and its word similarity computed twice (the index's recheck, then the score), 25-50 us for a
+query of a few words, and a 50k-photo event has thousands for "people networking with drinks".
+200 rather than 300: 4-7 ms less for such a query, and the same nDCG@10 on
+benchmarks/search_relevance.py, whose typos match at most 129 photos (benchmarks/many_events.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +125,10 @@ def hybrid_candidates(
         semantic = sql.SQL(
             "SELECT id, score FROM (SELECT p.id, 1 - ({d}) AS score FROM photos p"
             " WHERE p.embedding_model = {model} AND p.embedding IS NOT NULL AND {where}{order}"
-            " LIMIT %(n)s) nn WHERE score >= %(floor)s"
+            " LIMIT {n}) nn WHERE score >= %(floor)s"
         ).format(
             d=distance,
+            n=sql.Literal(int(limit)),
             model=sql.Literal(text_model),
             where=where,
             order=_by_distance(distance, sql.SQL("p.event_id"), _large_event(tx, "description")),
@@ -146,10 +149,13 @@ def hybrid_candidates(
         " LEFT JOIN text t ON t.id = hits.id LEFT JOIN semantic s ON s.id = hits.id"
         " WHERE {where}"
     ).format(where=where, semantic=semantic, columns=sql.SQL(PHOTO_COLUMNS))
-    return [
-        Hit(PhotoRow.of(r), r["fulltext"], r["trigram"], r["semantic"])
-        for r in tx.execute(statement, params).fetchall()
-    ]
+    # Planned once per connection: photos carries every large event's own indexes, and weighing
+    # them cost 3-7 ms a search. The statement names the large event and its limit as constants,
+    # so the generic plan is the plan a custom one would be (migration 0033).
+    tx.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+    rows = tx.execute(statement, params).fetchall()
+    tx.execute("SET LOCAL plan_cache_mode = DEFAULT")
+    return [Hit(PhotoRow.of(r), r["fulltext"], r["trigram"], r["semantic"]) for r in rows]
 
 
 _TEXT_FILTERS = ("folder", "tag", "kind", "taken_from", "taken_to", "include_hidden", "hidden")
