@@ -38,9 +38,10 @@ the 90th and 97th percentiles and the largest):
                           large one; before the owner has built it, a large event gets main's pick
   and find-me as a whole (findme.service.match_embedding: kNN, companions, session record).
 * hybrid search, benchmarks/search.py's 20 queries: its semantic kNN by design (recall@10 of the
-  semantic candidates vs exact), the candidates statement as shipped (text and semantic,
-  search.repo.hybrid_candidates) and the whole search as a visitor runs it (ranked candidates,
-  fusion, a page of photo views).
+  semantic candidates vs exact), the text candidates as shipped against main's before migration
+  0032 and migration 0032's function (BEFORE_TEXT), the candidates statement as shipped (text and
+  semantic, search.repo.hybrid_candidates) and the whole search as a visitor runs it (ranked
+  candidates, fusion, a page of photo views).
 """
 
 from __future__ import annotations

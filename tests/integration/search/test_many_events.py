@@ -380,11 +380,13 @@ def test_the_trigram_indexes_keep_no_statistics(worded, owner_conn):
     owner_conn.execute("ANALYZE photos")
     # When the statistics of the trigram indexes are looked up
     rows = owner_conn.execute(
-        "SELECT tablename FROM pg_stats WHERE tablename IN ('photos_fuzzy_trgm_idx', %s)",
+        "SELECT DISTINCT tablename FROM pg_stats"
+        " WHERE tablename IN ('photos_fuzzy_trgm_idx', %s, 'photos_event_tsv_idx')",
         (f"event_{big.id.hex}_fuzzy",),
     ).fetchall()
-    # Then there are none, and the owner has nothing left to set on them
-    assert rows == []
+    # Then there are none (where the full-text index, on an expression too, has its own), and the
+    # owner has nothing left to set on them
+    assert rows == [("photos_event_tsv_idx",)]
     assert build_event_indexes(owner_conn) == []
 
 
@@ -437,3 +439,27 @@ def test_the_search_statement_is_planned_once_per_connection(events, owner_conn)
     assert statements[0]["custom_plans"] == 0
     assert statements[0]["generic_plans"] >= 1
     assert scans >= 10
+
+
+def test_a_filtered_search_is_planned_for_its_filters_values(events):
+    """A date range's selectivity is only known with its values: a filtered search is not given
+    the generic plan, whose guess could read a large event by date instead of its own index."""
+    from datetime import UTC, datetime
+
+    event, data = events["large"]
+    dates = PhotoFilter(
+        taken_from=datetime(2026, 1, 1, tzinfo=UTC), taken_to=datetime(2026, 2, 1, tzinfo=UTC)
+    )
+    # When a visitor runs the same filtered search ten times on one connection
+    with Scope.visitor(event).transaction() as tx:
+        search_repo.tune(tx)
+        for _ in range(10):
+            search_repo.hybrid_candidates(tx, "zzz", data["topic"], "minilm-l6-v2", dates, 0.0, limit=20)
+        plans = tx.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE 'WITH text AS MATERIALIZED%'"
+        ).fetchall()
+    # Then each run after its preparation was planned for its values
+    assert len(plans) == 1
+    assert plans[0]["generic_plans"] == 0
+    assert plans[0]["custom_plans"] >= 1

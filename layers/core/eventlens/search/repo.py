@@ -149,12 +149,17 @@ def hybrid_candidates(
         " LEFT JOIN text t ON t.id = hits.id LEFT JOIN semantic s ON s.id = hits.id"
         " WHERE {where}"
     ).format(where=where, semantic=semantic, columns=sql.SQL(PHOTO_COLUMNS))
-    # Planned once per connection: photos carries every large event's own indexes, and weighing
-    # them cost 3-7 ms a search. The statement names the large event and its limit as constants,
-    # so the generic plan is the plan a custom one would be (migration 0033).
-    tx.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-    rows = tx.execute(statement, params).fetchall()
-    tx.execute("SET LOCAL plan_cache_mode = DEFAULT")
+    if where_params or photo_ids is not None:
+        rows = tx.execute(statement, params).fetchall()
+    else:
+        # An unfiltered search (what visitors run) is planned once per connection: photos carries
+        # every large event's own indexes, and weighing them cost 3-7 ms a search. Its text names a
+        # large event and the limit as constants, so the generic plan is the plan a custom one would
+        # be. A filter's values are parameters whose selectivity (a date range, hidden photos) only a
+        # custom plan sees, so a filtered search is planned each time (migration 0033).
+        tx.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        rows = tx.execute(statement, params).fetchall()
+        tx.execute("SET LOCAL plan_cache_mode = DEFAULT")
     return [Hit(PhotoRow.of(r), r["fulltext"], r["trigram"], r["semantic"]) for r in rows]
 
 
