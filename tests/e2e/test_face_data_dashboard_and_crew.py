@@ -38,6 +38,18 @@ def test_the_settings_form_saves_the_events_face_data_settings_and_asks_before_n
     notice = page.request.get("/api/events/demo/privacy").json()
     assert notice["purge_on"] == "2031-07-30"
 
+    # Emptying the text and the day sets them back: the standard consent text, the last photo's day.
+    form.get_by_label(re.compile("^Consent text")).fill("")
+    form.get_by_label(re.compile("^The event ends on")).fill("")
+    form.get_by_role("button", name="Save settings").click()
+    expect(page.locator("#settings-status")).to_have_text("Saved.")
+    settings = page.request.get("/api/events/demo").json()["settings"]
+    assert (settings["consent_text"], settings["ends_on"]) == (None, None)
+    form.get_by_label(re.compile("^Consent text")).fill(text)
+    form.get_by_label(re.compile("^The event ends on")).fill("2031-05-01")
+    form.get_by_role("button", name="Save settings").click()
+    expect(page.locator("#settings-status")).to_have_text("Saved.")
+
     # No biometrics deletes the event's face data: the form asks first, and "Cancel" saves nothing.
     asked: list[str] = []
 

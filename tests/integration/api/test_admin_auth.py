@@ -112,6 +112,28 @@ def test_settings_patch_merges_the_theme(api, seeded) -> None:
     assert event["settings"]["face_matching"] is False
 
 
+def test_settings_patch_null_sets_back_what_can_be_unset_and_omitted_keeps_it(api, seeded) -> None:
+    token = _login(api)
+    chosen = {"consent_text": "Our own words", "ends_on": "2031-05-01", "face_threshold": 0.5}
+    assert api("PATCH", "/api/events/demo/admin/settings", body=chosen, token=token)[0] == 200
+    # An omitted field keeps its setting
+    status, event = api("PATCH", "/api/events/demo/admin/settings", body={"face_matching": True}, token=token)
+    assert status == 200
+    assert {key: event["settings"][key] for key in chosen} == chosen
+    # null sets it back to unset: the standard text, the last photo's day, the calibrated threshold
+    cleared = dict.fromkeys(chosen)
+    status, event = api("PATCH", "/api/events/demo/admin/settings", body=cleared, token=token)
+    assert status == 200
+    assert {key: event["settings"][key] for key in chosen} == cleared
+
+
+@pytest.mark.parametrize("field", ["face_matching", "theme", "face_retention_days", "name"])
+def test_settings_patch_refuses_null_for_a_setting_that_has_no_unset_state(api, seeded, field) -> None:
+    status, reply = api("PATCH", "/api/events/demo/admin/settings", body={field: None}, token=_login(api))
+    assert status == 422
+    assert f"{field} cannot be null" in reply["message"]
+
+
 def test_settings_patch_rejects_a_bad_colour(api, seeded) -> None:
     status, reply = api(
         "PATCH", "/api/events/demo/admin/settings", body={"theme": {"primary": "red"}}, token=_login(api)

@@ -67,16 +67,15 @@ export function mountSettings(session, onSaved) {
 
   function field(name) { return /** @type {HTMLInputElement} */ (form.elements.namedItem(name)); }
   let noBiometricsWas = false;
-  /** The face-data settings as the PATCH takes them; an empty text or day keeps what is set. */
+  /** The face-data settings as the PATCH takes them; an emptied text or day is unset (null): the
+   *  standard consent text, and the day the last photo arrived. */
   function faceData() {
-    const consent = field("consent_text").value.trim();
-    const endsOn = field("ends_on").value;
     return {
       face_retention_days: Number(field("face_retention_days").value),
       blur_forgotten_faces: field("blur_forgotten_faces").checked,
       no_biometrics: field("no_biometrics").checked,
-      ...(consent ? { consent_text: consent } : {}),
-      ...(endsOn ? { ends_on: endsOn } : {}),
+      consent_text: field("consent_text").value.trim() || null,
+      ends_on: field("ends_on").value || null,
     };
   }
   function readTheme() { return Object.fromEntries(COLOURS.map((c) => [c, field(c).value])); }

@@ -184,7 +184,7 @@ def patch_photo(slug: Slug, photo_id: UUID, body: PhotoPatch) -> Photo:
 )
 def patch_settings(slug: Slug, body: SettingsPatch) -> EventView:
     scope = _acting(slug, "event.settings")
-    patch = body.model_dump(exclude_none=True, exclude={"name", "visibility"})
+    patch = body.model_dump(exclude_unset=True, exclude={"name", "visibility"})
     event = events.update_event(scope, name=body.name, settings_patch=patch, visibility=body.visibility)
     if body.nsfw_threshold is not None:
         moderation.hold_for_review(scope.at(event))

@@ -12,7 +12,7 @@ from eventlens.compilations.views import Clip
 from eventlens.media.archives import ARCHIVE_MAX_PHOTOS
 from eventlens.media.collage import COLLAGE_MAX_PHOTOS
 from eventlens.pipeline.graph import RunPhase
-from eventlens.types import HEX_COLOUR_PATTERN, Decision, Model, Theme
+from eventlens.types import HEX_COLOUR_PATTERN, Decision, EventSettings, Model, Theme
 
 Colour = Annotated[str, Field(pattern=HEX_COLOUR_PATTERN)]
 
@@ -54,6 +54,26 @@ class SettingsPatch(Model):
     face_retention_days: Annotated[int, Field(ge=1, le=3650)] | None = None
     ends_on: date | None = None
     blur_forgotten_faces: bool | None = None
+
+    @model_validator(mode="after")
+    def _null_clears_only_what_can_be_unset(self) -> SettingsPatch:
+        """An omitted field keeps its setting; null sets it back to unset where unset means something
+        (the model's calibrated threshold, the standard consent text, the last photo's day) and is
+        refused elsewhere rather than silently ignored."""
+        refused = sorted(
+            name
+            for name in self.model_fields_set
+            if getattr(self, name) is None and name not in CLEARABLE_SETTINGS
+        )
+        if refused:
+            raise ValueError(f"{', '.join(refused)} cannot be null: send a value, or leave it out to keep it")
+        return self
+
+
+CLEARABLE_SETTINGS = frozenset(
+    name for name, field in EventSettings.model_fields.items() if field.default is None
+)
+"""The settings a PATCH may set to null: those whose unset state has a meaning of its own."""
 
 
 class PipelineRunRequest(Model):
