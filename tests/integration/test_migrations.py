@@ -86,6 +86,7 @@ def test_every_table_the_app_reads_is_row_level_secured(db: str, owner_conn) -> 
         "archives",
         "audit_log",
         "compilations",
+        "deleted_sources",
         "drive_items",
         "drive_sources",
         "events",

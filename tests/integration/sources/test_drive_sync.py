@@ -323,3 +323,30 @@ def test_a_sync_while_another_runs_does_nothing_and_says_so(drive_event, drive) 
     assert report is not None
     assert (report.busy, report.added, drive.requests) == (True, 0, [])
     assert sync(drive_event).added == 1
+
+
+def test_a_file_whose_photo_an_organizer_deleted_is_not_fetched_again_until_it_changes(
+    drive_event, drive: FakeDriveServer
+) -> None:
+    from eventlens.jobs.service import delete_failed_photo
+
+    # Given a Drive file whose processing failed, and an organizer who gave up on it
+    cat = drive.add_file("cat.jpg", photo("chelsea"))
+    sync(drive_event)
+    with scoped(drive_event.id) as tx:
+        tx.execute("UPDATE photos SET analyze_status = 'error', analyze_error = 'unreadable'")
+    delete_failed_photo(Scope.organizer(drive_event, "organizer"), rows(drive_event)[cat]["id"])
+    fetched = len(drive.calls("media"))
+    # When the next sync runs, the file still in Drive and unchanged
+    report = sync(drive_event)
+    # Then it is neither fetched nor registered again
+    assert report is not None
+    assert report.errors == []
+    assert cat not in rows(drive_event)
+    assert len(drive.calls("media")) == fetched
+    # And once the file changes in Drive, its new version comes in as a new photo
+    drive.replace(cat, photo("chelsea", quality=60))
+    report = sync(drive_event)
+    assert report is not None
+    assert report.added == 1
+    assert rows(drive_event)[cat]["analyze_status"] == "pending"

@@ -289,3 +289,32 @@ def test_a_sync_stopped_by_its_budget_removes_nothing_and_the_next_one_finishes(
     assert finished.done
     assert set(rows(event)) == (before - {"cat.jpg"}) | {"new/astronaut.jpg", "new/rocket.jpg"}
     assert finished.read == 1  # the file read by the stopped sync is known by its stamp
+
+
+def test_a_file_whose_photo_an_organizer_deleted_stays_out_until_its_bytes_change(
+    make_event, folder: Path
+) -> None:
+    from eventlens.jobs.service import delete_failed_photo
+
+    # Given a live folder's photo whose processing failed, and an organizer who gave up on it
+    event = make_event("live")
+    add_live_source(Scope.organizer(event, "organizer"), str(folder))
+    sync(event)
+    cat = rows(event)["cat.jpg"]
+    with scoped(event.id) as tx:
+        tx.execute(
+            "UPDATE photos SET analyze_status = 'error', analyze_error = 'unreadable' WHERE id = %s",
+            (cat["id"],),
+        )
+    delete_failed_photo(Scope.organizer(event, "organizer"), cat["id"])
+    # When the folder is synced again, the file still there, even touched (read again, same bytes)
+    os.utime(folder / "cat.jpg", (1_700_000_000, 1_700_000_000))
+    sync(event)
+    # Then the photo stays out, and its original is not stored again
+    assert "cat.jpg" not in rows(event)
+    assert set(rows(event)) == {"Keynote/coffee.jpg", "Keynote/Stage/rocket.jpg", "Expo/astronaut.jpg"}
+    assert not list(blob_store().list(cat["source_key"]))
+    # And new bytes under that name are new content: a photo again
+    write(folder, {"cat.jpg": photo("chelsea", quality=60)})
+    sync(event)
+    assert rows(event)["cat.jpg"]["analyze_status"] == "pending"

@@ -265,7 +265,8 @@ class DeletedPhoto:
 
     photo_id: UUID
     filename: str
-    source_keys: list[str]
+    versions: dict[str, str]
+    """Each stored object's key (the photo's, then its aliases'), with the version (etag) it had."""
 
 
 def delete_failed_photo(tx: Tx, photo_id: UUID) -> DeletedPhoto | None:
@@ -275,17 +276,17 @@ def delete_failed_photo(tx: Tx, photo_id: UUID) -> DeletedPhoto | None:
         sql.SQL("{s} = 'error'").format(s=sql.Identifier(f"{phase}_status")) for phase in PHOTO_PHASES
     )
     aliases = tx.execute(
-        "SELECT source_key FROM photo_aliases WHERE event_id = current_event_id() AND photo_id = %s",
+        "SELECT source_key, etag FROM photo_aliases WHERE event_id = current_event_id() AND photo_id = %s",
         (photo_id,),
     ).fetchall()
     row = tx.execute(
         sql.SQL(
             "DELETE FROM photos WHERE event_id = current_event_id() AND id = %s AND ({failed})"
-            " RETURNING id, filename, source_key"
+            " RETURNING id, filename, source_key, etag"
         ).format(failed=failed),
         (photo_id,),
     ).fetchone()
     if row is None:
         return None
-    keys = [row["source_key"], *(a["source_key"] for a in aliases)]
-    return DeletedPhoto(photo_id=row["id"], filename=row["filename"], source_keys=keys)
+    versions = {row["source_key"]: row["etag"] or "", **{a["source_key"]: a["etag"] or "" for a in aliases}}
+    return DeletedPhoto(photo_id=row["id"], filename=row["filename"], versions=versions)

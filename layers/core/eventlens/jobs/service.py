@@ -267,21 +267,28 @@ def retry_errors(scope: Scope) -> RetryResponse:
 def delete_failed_photo(scope: Scope, photo_id: UUID) -> None:
     """An organizer gives up on a file that failed processing: its row goes (faces, aliases with
     it), audited, then its stored objects (the original, its aliases, thumbnails, a video's
-    playable copy), so a later sync or scan does not bring it back. Only a failed photo: one
-    that processed is hidden, never deleted, here."""
+    playable copy), so a later scan does not bring it back. A Drive or live folder file stays
+    where it is, the organizer's own: its key is remembered as deleted, so a later sync does not
+    take it again until it changes. Only a failed photo: one that processed is hidden, never
+    deleted, here."""
     from eventlens.audit import service as audit
+    from eventlens.sources import repo as sources_repo
     from eventlens.storage import blob_store
-    from eventlens.storage.keys import playable_key, thumbnail_prefix
+    from eventlens.storage.keys import drive_prefix, live_prefix, playable_key, thumbnail_prefix
 
     slug = scope.tenant().slug
+    followed = (drive_prefix(slug), live_prefix(slug))
     with scope.transaction() as tx:
         gone = repo.delete_failed_photo(tx, photo_id)
         if gone is None:
             raise PhotoNotFound(f"no photo {photo_id} whose processing failed")
+        sources_repo.record_deleted(
+            tx, {key: version for key, version in gone.versions.items() if key.startswith(followed)}
+        )
         audit.record(tx, "photo_delete", str(photo_id), filename=gone.filename)
     store = blob_store()
     derived = [info.key for info in store.list(thumbnail_prefix(slug, photo_id))]
-    for key in [*gone.source_keys, *derived, playable_key(slug, photo_id)]:
+    for key in [*gone.versions, *derived, playable_key(slug, photo_id)]:
         store.delete(key)
 
 

@@ -269,3 +269,26 @@ def delete_vanished(tx: Tx, gone: Sequence[SourceRow]) -> list[SourceRow]:
         ([r.id for r in gone], [r.source_key for r in gone]),
     ).fetchall()
     return [SourceRow(**r) for r in rows]
+
+
+def record_deleted(tx: Tx, versions: dict[str, str]) -> None:
+    """Remember source keys whose photo an organizer deleted, with the version each had
+    (migration 0034), so a sync does not take them again while they are unchanged."""
+    if not versions:
+        return
+    tx.execute(
+        "INSERT INTO deleted_sources (event_id, source_key, version)"
+        " SELECT current_event_id(), k, v FROM unnest(%s::text[], %s::text[]) AS d(k, v)"
+        " ON CONFLICT (event_id, source_key) DO UPDATE SET version = EXCLUDED.version, deleted_at = now()",
+        (list(versions), list(versions.values())),
+    )
+
+
+def deleted_versions(tx: Tx, prefix: str) -> dict[str, str]:
+    """The deleted source keys under `prefix`, each with the version it had when deleted."""
+    rows = tx.execute(
+        "SELECT source_key, version FROM deleted_sources"
+        " WHERE event_id = current_event_id() AND starts_with(source_key, %s)",
+        (prefix,),
+    ).fetchall()
+    return {r["source_key"]: r["version"] for r in rows}

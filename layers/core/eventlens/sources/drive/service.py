@@ -288,10 +288,14 @@ def _reconcile(
     _remove_gone(scope, store, prefix, wanted, report, done_one)
     with scope.transaction() as tx:
         known = {p.source_key: p for p in repo.drive_photos(tx, prefix)}
+        deleted = sources_repo.deleted_versions(tx, prefix)
     fetched = 0
     for key, (item, at) in sorted(wanted.items(), key=lambda kv: (kv[1][1].folder, kv[1][1].filename, kv[0])):
         version = item.md5 or ""
         current = known.get(key)
+        if current is None and deleted.get(key) == version:
+            report.unchanged += 1  # an organizer deleted its photo, and the file has not changed since
+            continue
         if current is not None and current.etag == version:
             if not current.alias_of and (current.filename, current.folder) != (at.filename, at.folder):
                 with scope.transaction() as tx:
