@@ -49,9 +49,12 @@ export function mountAudit(session, toast) {
       h("td", { class: "audit-target" }, entry.target || ""));
   }
 
+  let latest = 0;
   async function load(reset) {
     if (reset) before = null;
+    const asked = ++latest;
     const page = await session.admin(`/audit${qs({ action: filter.value || null, before, limit: PAGE })}`);
+    if (asked !== latest) return; // a later filter's page is (or will be) shown: this one came late
     if (reset) body.replaceChildren();
     body.append(...page.entries.map(row));
     if (reset && !page.entries.length) body.append(h("tr", {}, h("td", { colspan: "5", class: "muted" }, "Nothing yet.")));

@@ -272,19 +272,16 @@ def delete_failed_photo(scope: Scope, photo_id: UUID) -> None:
     take it again until it changes. Only a failed photo: one that processed is hidden, never
     deleted, here."""
     from eventlens.audit import service as audit
-    from eventlens.sources import repo as sources_repo
+    from eventlens.sources.service import remember_deleted
     from eventlens.storage import blob_store
-    from eventlens.storage.keys import drive_prefix, live_prefix, playable_key, thumbnail_prefix
+    from eventlens.storage.keys import playable_key, thumbnail_prefix
 
     slug = scope.tenant().slug
-    followed = (drive_prefix(slug), live_prefix(slug))
     with scope.transaction() as tx:
         gone = repo.delete_failed_photo(tx, photo_id)
         if gone is None:
             raise PhotoNotFound(f"no photo {photo_id} whose processing failed")
-        sources_repo.record_deleted(
-            tx, {key: version for key, version in gone.versions.items() if key.startswith(followed)}
-        )
+        remember_deleted(tx, slug, gone.versions)
         audit.record(tx, "photo_delete", str(photo_id), filename=gone.filename)
     store = blob_store()
     derived = [info.key for info in store.list(thumbnail_prefix(slug, photo_id))]

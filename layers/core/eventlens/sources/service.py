@@ -17,6 +17,7 @@ from pathlib import Path
 from uuid import UUID
 
 from eventlens.config import settings
+from eventlens.db import Tx
 from eventlens.errors import EventNotFound, InvalidKey, UploadRejected, UploadTooLarge
 from eventlens.events.service import get_event
 from eventlens.media.formats import DECODABLE_TYPES, UNDECODABLE_TYPES, sniff
@@ -25,7 +26,7 @@ from eventlens.sources import repo
 from eventlens.sources.registry import content_of, duplicate_of, is_media_key, register
 from eventlens.sources.views import Ingested, UploadCompleteResponse, UploadTicket
 from eventlens.storage import blob_store, validate_key
-from eventlens.storage.keys import event_of_original, originals_prefix
+from eventlens.storage.keys import drive_prefix, event_of_original, live_prefix, originals_prefix
 
 ALLOWED_UPLOAD_TYPES: frozenset[str] = frozenset(DECODABLE_TYPES)
 """What an upload may be: exactly what the pipeline decodes (media.formats.DECODABLE_TYPES)."""
@@ -260,3 +261,11 @@ def aliases_by_photo(scope: Scope) -> dict[UUID, list[str]]:
         for alias in sorted(repo.aliases(tx), key=lambda a: a.source_key):
             found.setdefault(alias.photo_id, []).append(alias.source_key)
     return found
+
+
+def remember_deleted(tx: Tx, slug: str, versions: dict[str, str]) -> None:
+    """A deleted photo's stored keys (each with its version) that a followed source still holds, a
+    Drive folder or a live folder: the next sync leaves them out until they change (migration
+    0034). An uploaded file's object is deleted with the photo, so nothing brings it back."""
+    followed = (drive_prefix(slug), live_prefix(slug))
+    repo.record_deleted(tx, {key: version for key, version in versions.items() if key.startswith(followed)})
