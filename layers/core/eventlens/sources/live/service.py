@@ -161,7 +161,7 @@ class _Sync:
             old = repo.items(tx)
             photos = repo.live_photos(tx, prefix)
             # Contents whose photo an organizer deleted: not taken again (new bytes are new content)
-            self.deleted = set(sources_repo.deleted_versions(tx, prefix))
+            self.deleted = {key.removeprefix(prefix) for key in sources_repo.deleted_versions(tx, prefix)}
         self.prefix, self.photos, self.read = prefix, photos, dict[str, Content]()
         new = self._identify(listing, old)
         if not self.report.done:
@@ -201,7 +201,7 @@ class _Sync:
             self.report.read += 1
             content = content_of(data, "")
             digest = NOT_MEDIA if content.mime is None else content.content_hash
-            if digest != NOT_MEDIA and digest not in self.photos and self.prefix + digest not in self.deleted:
+            if digest != NOT_MEDIA and digest not in self.photos and digest not in self.deleted:
                 self.store.put(self.prefix + digest, data, content.mime)
                 self.read[digest] = content
             new[path] = LiveItem(path, len(data), entry.stamp, digest)
@@ -251,7 +251,7 @@ class _Sync:
             and before.content_hash not in paths
             and new[path].content_hash in paths
             and new[path].content_hash not in self.photos
-            and self.prefix + new[path].content_hash not in self.deleted
+            and new[path].content_hash not in self.deleted
         }
         stale: list[dict[str, str]] = []
         with self.scope.transaction() as tx:
@@ -272,7 +272,7 @@ class _Sync:
                     if (known.folder, known.filename) != (folder, filename):
                         repo.relocate(tx, known.id, filename, folder)
                     continue
-                if self.prefix + digest in self.deleted:
+                if digest in self.deleted:
                     continue
                 content = self._content(digest, at[0])
                 at_key = Location(self.prefix + digest, filename, folder)
